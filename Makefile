@@ -1,0 +1,32 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11, make):
+#   make demo   install into .venv and run the main job end to end
+#   make test   install into .venv and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DATA ?= ../shared/data
+DEMO ?= demo-out
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/unmask ingest $(DATA)/coortweet $(DATA)/crowdtangle $(DATA)/ira-sample --store $(DEMO)/store
+	$(BIN)/unmask info --store $(DEMO)/store
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(DEMO)

@@ -1,0 +1,1 @@
+"""Engines that run unmask's queries: DuckDB (embedded default); Spark comes later."""

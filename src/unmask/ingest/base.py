@@ -1,0 +1,150 @@
+"""The adapter interface: one small contract that every source format follows.
+
+An adapter turns one export file into *stage tables* inside a DuckDB connection. Stage tables
+have the columns of the common schema (without provenance) plus four of their own:
+
+``_row``    the record's number in the source file (1-based), so every stored row can be
+            traced back to the export;
+``_error``  why the record cannot be read (NULL when it can); the whole record then goes to
+            the quarantine, none of it is stored;
+``_field``  the field the error is about;
+``_raw``    the record as it was (JSON), filled for records with an error.
+
+The ingest pipeline (``unmask.ingest.pipeline``) does everything else the same way for every
+format: canonical URLs, hashtags and mentions from text, language detection, deduplication,
+quarantine, reconciliation of the counts and the atomic write into the store.
+
+Adapters that read with DuckDB (CSV, JSON, Parquet) insert into the stage tables with SQL;
+adapters that parse in Python call :meth:`StageContext.add_rows`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from unmask import schema
+
+STAGE_EXTRA = [
+    pa.field("_row", pa.int64()),
+    pa.field("_error", pa.string()),
+    pa.field("_field", pa.string()),
+    pa.field("_raw", pa.string()),
+]
+
+
+def stage_schema(table: str) -> pa.Schema:
+    base = [f for f in schema.TABLES[table] if f.name not in ("source_file", "source_row")]
+    return pa.schema(base + STAGE_EXTRA)
+
+
+class FormatMismatch(Exception):
+    """The file is not of the format it was declared (or detected) to be."""
+
+    def __init__(self, path: Path | str, expected: str, found: str) -> None:
+        self.path, self.expected, self.found = str(path), expected, found
+        super().__init__(f"{path}: expected {expected}; found {found}")
+
+
+@dataclass
+class StageContext:
+    """What an adapter gets besides the file: its options and ways to report records."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    file_id: str
+    options: dict[str, Any] = field(default_factory=dict)
+    rows_read: int = 0
+    # Records the reader itself could not parse (no fields to stage): (row, line, field,
+    # reason, raw).
+    rejects: list[tuple[int | None, int | None, str | None, str, str | None]] = field(
+        default_factory=list
+    )
+    progress: Any = None
+    _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add_row(self, table: str, row: Mapping[str, Any]) -> None:
+        buf = self._buffers.setdefault(table, [])
+        buf.append(dict(row))
+        if len(buf) >= 50_000:
+            self.flush(table)
+
+    def add_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        for r in rows:
+            self.add_row(table, r)
+
+    def flush(self, table: str | None = None) -> None:
+        for t in [table] if table else list(self._buffers):
+            rows = self._buffers.get(t)
+            if not rows:
+                continue
+            sch = stage_schema(t)
+            batch = pa.Table.from_pylist(
+                [{k: r.get(k) for k in sch.names} for r in rows], schema=sch
+            )
+            self.con.register("_unmask_stage_batch", batch)
+            self.con.execute(f"INSERT INTO stage_{t} BY NAME SELECT * FROM _unmask_stage_batch")
+            self.con.unregister("_unmask_stage_batch")
+            rows.clear()
+
+    def reject(
+        self,
+        row: int | None,
+        reason: str,
+        *,
+        line: int | None = None,
+        field: str | None = None,
+        raw: Any = None,
+    ) -> None:
+        raw_text = raw if isinstance(raw, str) or raw is None else json.dumps(raw, default=str)
+        self.rejects.append((row, line, field, reason, raw_text))
+
+    def option(self, name: str, default: Any = None) -> Any:
+        value = self.options.get(name)
+        return default if value is None else value
+
+
+class Adapter:
+    """Base class of source formats. Subclasses set ``name`` and ``description`` and
+    implement :meth:`stage`; :meth:`sniff` lets ``ingest`` recognise a file by itself."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    # Where the format is documented, for users and for the tests that check it.
+    reference: ClassVar[str] = ""
+
+    def sniff(self, path: Path, head: str) -> bool:
+        """True when the file's first bytes (decoded) say it is of this format."""
+        return False
+
+    def stage(self, ctx: StageContext) -> None:
+        raise NotImplementedError
+
+
+def csv_header(head: str) -> list[str]:
+    """The column names on the first line of a CSV text (quotes removed)."""
+    import csv
+    import io
+
+    first = head.splitlines()[0] if head else ""
+    try:
+        return [c.strip() for c in next(csv.reader(io.StringIO(first)))]
+    except StopIteration:
+        return []
+
+
+def require_columns(path: Path, found: Iterable[str], required: Iterable[str], what: str) -> None:
+    found_set = set(found)
+    missing = [c for c in required if c not in found_set]
+    if missing:
+        raise FormatMismatch(
+            path,
+            f"{what} with columns {', '.join(required)}",
+            f"columns {', '.join(sorted(found_set)) or '(none)'}; missing {', '.join(missing)}",
+        )

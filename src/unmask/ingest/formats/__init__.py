@@ -1,0 +1,1 @@
+"""Built-in source formats, one module each; ``unmask.ingest.registry`` finds them."""

@@ -1,0 +1,160 @@
+"""Field normalisation shared by every adapter: times, URLs, hashtags, mentions.
+
+The work is done by SQL macros so that it runs vectorised inside DuckDB at ingest speed;
+``canonical_url`` is the same rule in Python (for adapters and tests), and a property test
+keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+# Query parameters that only track the click, never change what the link points to.
+TRACKING_PARAMS = (
+    "utm_[a-z0-9_]*",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "igsh",
+    "ref_src",
+    "ref_url",
+    "_ga",
+    "_gl",
+    "mkt_tok",
+    "spm",
+    "share_id",
+    "cmpid",
+    "ncid",
+    "ocid",
+    "__twitter_impression",
+    "s_cid",
+)
+_TRACKING_RE = "^(" + "|".join(TRACKING_PARAMS) + ")$"
+_URL_RE = r"^([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?"
+_HTTP_RE = r"^[Hh][Tt][Tt][Pp][Ss]?://"
+
+_url_re = re.compile(_URL_RE)
+_http_re = re.compile(_HTTP_RE)
+_tracking_re = re.compile(_TRACKING_RE)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The canonical form of a link, so that the same target matches however it was written.
+
+    http(s) only: scheme and host lower-cased, a leading ``www.`` and the default port
+    dropped, an empty path made ``/``, tracking parameters and the fragment removed, the
+    order of the other parameters kept. Anything else is returned trimmed and unchanged.
+    """
+    if url is None:
+        return None
+    u = url.strip()
+    if not _http_re.match(u):
+        return u
+    m = _url_re.match(u)
+    if m is None:  # pragma: no cover - the http prefix always matches the URL pattern
+        return u
+    scheme, authority, path, query = m.group(1), m.group(2), m.group(3), m.group(4) or ""
+    scheme = scheme.lower()
+    host = _canonical_host(scheme, authority.lower())
+    kept = [
+        p for p in query.split("&") if p != "" and not _tracking_re.match(p.split("=")[0].lower())
+    ]
+    return f"{scheme}://{host}{path or '/'}" + ("?" + "&".join(kept) if kept else "")
+
+
+def _canonical_host(scheme: str, authority: str) -> str:
+    host = re.sub(r"^www\.", "", authority)
+    return re.sub(":80$" if scheme == "http" else ":443$", "", host)
+
+
+# Characters that end a URL written inside running text (CJK punctuation included).
+_TEXT_URL = r"""https?://[^\s<>"''\x{3000}\x{3001}\x{3002}\x{FF0C}\x{FF09}\x{3011}\x{300D}]+"""
+
+MACROS = rf"""
+CREATE OR REPLACE MACRO unmask_time(s) AS (
+    CASE
+        WHEN s IS NULL OR trim(CAST(s AS VARCHAR)) = '' THEN NULL
+        WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?') THEN
+            CASE WHEN abs(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE)) >= 1e11
+                 THEN make_timestamptz(CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000 AS BIGINT))
+                 ELSE make_timestamptz(CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000000 AS BIGINT))
+            END
+        ELSE coalesce(
+            TRY_CAST(trim(CAST(s AS VARCHAR)) AS TIMESTAMPTZ),
+            try_strptime(trim(CAST(s AS VARCHAR)), '%a %b %d %H:%M:%S %z %Y'),
+            CAST(try_strptime(trim(CAST(s AS VARCHAR)), '%m/%d/%Y %H:%M') AS TIMESTAMPTZ),
+            CAST(try_strptime(trim(CAST(s AS VARCHAR)), '%m/%d/%Y %H:%M:%S') AS TIMESTAMPTZ),
+            CAST(try_strptime(trim(CAST(s AS VARCHAR)), '%d/%m/%Y %H:%M') AS TIMESTAMPTZ)
+        )
+    END
+);
+CREATE OR REPLACE MACRO unmask_time_error(s, field) AS (
+    CASE WHEN s IS NOT NULL AND trim(CAST(s AS VARCHAR)) <> '' AND unmask_time(s) IS NULL
+         THEN 'field ''' || field || ''': cannot read ''' || left(CAST(s AS VARCHAR), 80)
+              || ''' as a time (expected unix seconds or milliseconds, or an ISO 8601 date-time)'
+    END
+);
+CREATE OR REPLACE MACRO unmask_int(s) AS TRY_CAST(TRY_CAST(nullif(trim(CAST(s AS VARCHAR)), '') AS DOUBLE) AS BIGINT);
+CREATE OR REPLACE MACRO unmask_int_error(s, field) AS (
+    CASE WHEN s IS NOT NULL AND trim(CAST(s AS VARCHAR)) NOT IN ('', 'NA', 'null', 'None')
+              AND unmask_int(s) IS NULL
+         THEN 'field ''' || field || ''': cannot read ''' || left(CAST(s AS VARCHAR), 80) || ''' as a whole number'
+    END
+);
+CREATE OR REPLACE MACRO unmask_bool(s) AS (
+    CASE lower(trim(CAST(s AS VARCHAR)))
+        WHEN 'true' THEN true WHEN 't' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
+        WHEN 'false' THEN false WHEN 'f' THEN false WHEN '0' THEN false WHEN 'no' THEN false
+    END
+);
+CREATE OR REPLACE MACRO unmask_str(s) AS nullif(nullif(trim(CAST(s AS VARCHAR)), ''), 'NA');
+CREATE OR REPLACE MACRO unmask__query(q) AS (
+    CASE WHEN q IS NULL OR q = '' THEN '' ELSE coalesce('?' || nullif(array_to_string(
+        list_filter(string_split(q, '&'),
+                    lambda x: x <> '' AND NOT regexp_matches(lower(split_part(x, '=', 1)), '{_TRACKING_RE}')),
+        '&'), ''), '') END
+);
+CREATE OR REPLACE MACRO unmask__host(scheme, authority) AS
+    regexp_replace(regexp_replace(authority, '^www\.', ''),
+                   CASE WHEN scheme = 'http' THEN ':80$' ELSE ':443$' END, '');
+CREATE OR REPLACE MACRO unmask__canon(p) AS
+    lower(p.scheme) || '://' || unmask__host(lower(p.scheme), lower(p.authority))
+    || CASE WHEN p.path = '' THEN '/' ELSE p.path END || unmask__query(p.query);
+CREATE OR REPLACE MACRO unmask_canonical_url(u) AS (
+    CASE WHEN u IS NULL THEN NULL
+         WHEN NOT regexp_matches(trim(u), '{_HTTP_RE}') THEN trim(u)
+         ELSE unmask__canon(regexp_extract(trim(u), '{_URL_RE}', ['scheme', 'authority', 'path', 'query']))
+    END
+);
+CREATE OR REPLACE MACRO unmask_url_domain(u) AS (
+    CASE WHEN regexp_matches(u, '^https?://')
+         THEN nullif(regexp_replace(regexp_extract(u, '^https?://(?:[^@/?#]*@)?([^/?#:]*)', 1), '\.$', ''), '')
+    END
+);
+CREATE OR REPLACE MACRO unmask_text_urls(t) AS
+    list_transform(regexp_extract_all(t, '{_TEXT_URL}'), lambda x: regexp_replace(x, '[.,;:!?)\]}}]+$', ''));
+CREATE OR REPLACE MACRO unmask_text_hashtags(t) AS
+    list_sort(list_distinct(list_transform(
+        regexp_extract_all(t, '(?:^|[^\p{{L}}\p{{N}}_&/#])[#＃]([\p{{L}}\p{{N}}_]*[\p{{L}}_][\p{{L}}\p{{N}}_]*)', 1),
+        lambda x: lower(x))));
+CREATE OR REPLACE MACRO unmask_text_mentions(t) AS
+    list_sort(list_distinct(list_transform(
+        regexp_extract_all(t, '(?:^|[^A-Za-z0-9_@./])@([A-Za-z0-9_]{{1,30}})', 1), lambda x: lower(x))));
+CREATE OR REPLACE MACRO unmask_clean_tags(l) AS
+    list_sort(list_distinct(list_filter(list_transform(l, lambda x: lower(ltrim(trim(x), '#＃@'))),
+                                        lambda x: x <> '')));
+"""
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define unmask's normalisation macros on a connection (idempotent)."""
+    con.execute(MACROS)

@@ -1,0 +1,305 @@
+"""The activity store: Parquet files in the common schema under one directory.
+
+Layout::
+
+    STORE/
+      store.json                   marks the directory as an unmask store
+      batches/<file_id>/           one committed batch per ingested file (or simulation)
+        manifest.json              what was ingested, from where, and the counts
+        activities-00000.parquet   ... one or more parts per table
+        quarantine-00000.parquet   records that could not be read, with the reason
+      .staging/                    batches being written; never read
+
+A batch is written under ``.staging`` and made visible by one atomic rename, so a crash or
+Ctrl-C mid-file leaves the store as it was. The store is append-only: a later export adds a
+batch and never rewrites earlier ones. Activities, follows and infrastructure records are
+deduplicated on their keys when a batch is written; accounts keep one observation per batch
+and are merged on read (the newest non-empty value of each field wins).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from unmask import schema
+from unmask.engine.duckdb import connect
+
+STORE_FORMAT = "unmask-store"
+STORE_VERSION = 1
+ALL_TABLES = (*schema.TABLES, "quarantine")
+
+
+class StoreError(Exception):
+    """The store directory is missing, foreign, or of an unknown version."""
+
+
+@dataclass
+class Manifest:
+    """What one committed batch holds and where it came from."""
+
+    file_id: str
+    path: str
+    adapter: str
+    sha256: str | None = None
+    size_bytes: int | None = None
+    ingested_at: str | None = None
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+    entities: dict[str, int] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    seconds: float | None = None
+    unmask_version: str | None = None
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_stored + self.rows_duplicate + self.rows_quarantined
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Manifest:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+class Store:
+    """An activity store directory. ``Store(path, create=True)`` makes a new one."""
+
+    def __init__(self, path: str | Path, *, create: bool = False) -> None:
+        self.path = Path(path)
+        marker = self.path / "store.json"
+        if not marker.exists():
+            if not create:
+                raise StoreError(
+                    f"{self.path} is not an unmask store (no store.json); "
+                    "ingest into it first, e.g. `unmask ingest FILE --store "
+                    f"{self.path}`"
+                )
+            if self.path.exists() and any(self.path.iterdir()):
+                raise StoreError(f"{self.path} exists, is not empty and is not an unmask store")
+            (self.path / "batches").mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps({"format": STORE_FORMAT, "version": STORE_VERSION}))
+        meta = json.loads(marker.read_text())
+        if meta.get("format") != STORE_FORMAT or meta.get("version") != STORE_VERSION:
+            raise StoreError(f"{marker}: unknown store format {meta!r}")
+        self.batches_dir = self.path / "batches"
+        self.staging_dir = self.path / ".staging"
+        self.temp_dir = self.path / ".tmp"
+
+    # -- reading -------------------------------------------------------------------------
+
+    def batch_ids(self) -> list[str]:
+        if not self.batches_dir.exists():
+            return []
+        return sorted(p.name for p in self.batches_dir.iterdir() if (p / "manifest.json").exists())
+
+    def has_batch(self, file_id: str) -> bool:
+        return (self.batches_dir / file_id / "manifest.json").exists()
+
+    def manifests(self) -> list[Manifest]:
+        out = [
+            Manifest.from_dict(json.loads((self.batches_dir / b / "manifest.json").read_text()))
+            for b in self.batch_ids()
+        ]
+        return sorted(out, key=lambda m: (m.ingested_at or "", m.file_id))
+
+    def files(self, table: str) -> list[Path]:
+        """The Parquet parts of one table, over all committed batches."""
+        if table not in ALL_TABLES:
+            raise KeyError(table)
+        return [
+            part
+            for b in self.batch_ids()
+            for part in sorted((self.batches_dir / b).glob(f"{table}-*.parquet"))
+        ]
+
+    def connect(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with one view per table: ``accounts`` (merged), ``activities``,
+        ``follows``, ``infrastructure``, ``quarantine``, plus ``account_observations``."""
+        con = con or connect(temp_directory=self.temp_dir)
+        for table, sch in (*schema.TABLES.items(), ("quarantine", schema.QUARANTINE)):
+            name = "account_observations" if table == "accounts" else table
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS {self.scan_sql(table, sch)}")
+        con.execute(f"CREATE OR REPLACE VIEW accounts AS {_merged_accounts_sql()}")
+        return con
+
+    def scan_sql(self, table: str, sch: pa.Schema | None = None) -> str:
+        sch = sch or (schema.QUARANTINE if table == "quarantine" else schema.TABLES[table])
+        files = self.files(table)
+        if not files:
+            return schema.empty_select(sch)
+        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        cols = ", ".join(f.name for f in sch)
+        return f"SELECT {cols} FROM read_parquet([{listing}], union_by_name = true)"
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive lock for writers; readers never block."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def write_batch(self, file_id: str) -> Iterator[BatchWriter]:
+        """Write one batch; it becomes visible only when the block exits without error."""
+        with self.lock():
+            if self.has_batch(file_id):
+                raise StoreError(f"batch {file_id} is already in the store")
+            self._clean_staging()
+            staging = self.staging_dir / f"{file_id}.{os.getpid()}"
+            staging.mkdir(parents=True)
+            writer = BatchWriter(staging)
+            try:
+                yield writer
+                writer.close()
+                if writer.manifest is None:
+                    raise StoreError("a batch must be given a manifest before it is committed")
+                (staging / "manifest.json").write_text(
+                    json.dumps(writer.manifest.to_dict(), indent=2, default=str)
+                )
+                _fsync_dir(staging)
+                os.rename(staging, self.batches_dir / file_id)
+                _fsync_dir(self.batches_dir)
+            finally:
+                writer.close()
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def _clean_staging(self) -> None:
+        # Called under the writer lock: whatever is left in staging is from a dead writer.
+        if self.staging_dir.exists():
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+    def remove_batch(self, file_id: str) -> None:
+        with self.lock():
+            shutil.rmtree(self.batches_dir / file_id)
+
+
+class BatchWriter:
+    """Writes the Parquet parts of one batch into its staging directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.manifest: Manifest | None = None
+        self._parts: dict[str, int] = {}
+        self._writers: dict[str, pq.ParquetWriter] = {}
+
+    def part_path(self, table: str) -> Path:
+        """A fresh part file name for ``table`` (for writers such as DuckDB's COPY)."""
+        n = self._parts.get(table, 0)
+        self._parts[table] = n + 1
+        return self.directory / f"{table}-{n:05d}.parquet"
+
+    def write(self, table: str, data: pa.RecordBatch | pa.Table) -> None:
+        """Append Arrow rows of the table's schema, streaming into one part file."""
+        sch = schema.QUARANTINE if table == "quarantine" else schema.TABLES[table]
+        if table not in self._writers:
+            self._writers[table] = pq.ParquetWriter(self.part_path(table), sch, compression="zstd")
+        tbl = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        self._writers[table].write_table(tbl.select(sch.names).cast(sch))
+
+    def close(self) -> None:
+        for w in self._writers.values():
+            w.close()
+        self._writers.clear()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _merged_accounts_sql() -> str:
+    fields = [f.name for f in schema.ACCOUNTS if f.name not in ("platform", "account_id")]
+    # Newest observation wins field by field; an export that lacks a field does not erase
+    # what an earlier one said.
+    order = "coalesce(observed_at, TIMESTAMPTZ '1970-01-01'), source_file, source_row"
+    aggs = ",\n  ".join(
+        f"arg_max({f}, ({order})) FILTER (WHERE {f} IS NOT NULL) AS {f}"
+        if f not in ("kind", "source_file", "source_row")
+        else f"arg_max({f}, ({order})) AS {f}"
+        for f in fields
+    )
+    return (
+        f"SELECT platform, account_id,\n  {aggs}\n"
+        "FROM account_observations GROUP BY platform, account_id"
+    )
+
+
+def summarise(store: Store) -> dict[str, Any]:
+    """What is in a store: counts per platform and kind, time span, files and quarantine."""
+    con = store.connect()
+    try:
+
+        def rows(sql: str) -> list[tuple]:
+            return con.execute(sql).fetchall()
+
+        per_platform: dict[str, dict[str, Any]] = {}
+        for platform, n in rows("SELECT platform, count(*) FROM accounts GROUP BY 1"):
+            per_platform.setdefault(platform, {})["accounts"] = n
+        for platform, kind, n in rows(
+            "SELECT platform, kind, count(*) FROM accounts GROUP BY 1, 2 ORDER BY 1, 2"
+        ):
+            per_platform[platform].setdefault("account_kinds", {})[kind] = n
+        for platform, n, first, last in rows(
+            "SELECT platform, count(*), min(time), max(time) FROM activities GROUP BY 1"
+        ):
+            entry = per_platform.setdefault(platform, {})
+            entry.update(activities=n, first=_iso(first), last=_iso(last))
+        for platform, kind, n in rows(
+            "SELECT platform, kind, count(*) FROM activities GROUP BY 1, 2 ORDER BY 1, 2"
+        ):
+            per_platform[platform].setdefault("activity_kinds", {})[kind] = n
+        for table in ("follows", "infrastructure"):
+            for platform, n in rows(f"SELECT platform, count(*) FROM {table} GROUP BY 1"):
+                per_platform.setdefault(platform, {})[table] = n
+        totals = {
+            t: rows(f"SELECT count(*) FROM {t}")[0][0]
+            for t in ("accounts", "activities", "follows", "infrastructure", "quarantine")
+        }
+        first, last = rows("SELECT min(time), max(time) FROM activities")[0]
+        quarantine_reasons = [
+            {"file": p, "field": f, "reason": r, "rows": n}
+            for p, f, r, n in rows(
+                """SELECT path, field, regexp_replace(reason, '''[^'']*'' as', '''…'' as'), count(*)
+                   FROM quarantine GROUP BY ALL ORDER BY 4 DESC LIMIT 20"""
+            )
+        ]
+    finally:
+        con.close()
+    manifests = store.manifests()
+    return {
+        "store": str(store.path),
+        "totals": totals,
+        "first": _iso(first),
+        "last": _iso(last),
+        "platforms": dict(sorted(per_platform.items())),
+        "files": [m.to_dict() | {"reconciles": m.reconciles} for m in manifests],
+        "quarantine_reasons": quarantine_reasons,
+    }
+
+
+def _iso(t: Any) -> str | None:
+    return t.isoformat() if t is not None else None
