@@ -1,0 +1,40 @@
+"""Small SQL-building helpers shared by the tabular adapters (no adapter lives here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+def ident(name: str) -> str:
+    """A quoted DuckDB identifier (column names such as ``account.url`` or ``Page Name``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def col(cols: Iterable[str], name: str, default: str = "CAST(NULL AS VARCHAR)") -> str:
+    """The column ``name`` when the file has it, else ``default`` (a SQL expression)."""
+    return ident(name) if name in set(cols) else default
+
+
+def first_error(checks: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """SQL for ``_error`` and ``_field`` from ``(field, error expression)`` pairs, in order.
+
+    Each error expression is NULL when its field is fine; the first one that is not NULL
+    names the record's error and its field.
+    """
+    if not checks:
+        return "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"
+    error = "coalesce(" + ", ".join(e for _, e in checks) + ")"
+    field = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN {lit(f)}" for f, e in checks) + " END"
+    return error, field
+
+
+def empty_error(expr: str, field: str, why: str) -> str:
+    """An error expression for a required field that is empty."""
+    return (
+        f"CASE WHEN unmask_str({expr}) IS NULL THEN {lit(f'field {field!r} is empty; ' + why)} END"
+    )
