@@ -20,16 +20,19 @@ def col(cols: Iterable[str], name: str, default: str = "CAST(NULL AS VARCHAR)") 
     return ident(name) if name in set(cols) else default
 
 
-def first_error(checks: Sequence[tuple[str, str]]) -> tuple[str, str]:
+def first_error(checks: Sequence[tuple[str | None, str]]) -> tuple[str, str]:
     """SQL for ``_error`` and ``_field`` from ``(field, error expression)`` pairs, in order.
 
     Each error expression is NULL when its field is fine; the first one that is not NULL
-    names the record's error and its field.
+    names the record's error and its field (``None``: an error about no one field).
     """
     if not checks:
         return "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"
     error = "coalesce(" + ", ".join(e for _, e in checks) + ")"
-    field = "CASE " + " ".join(f"WHEN ({e}) IS NOT NULL THEN {lit(f)}" for f, e in checks) + " END"
+    whens = (
+        f"WHEN ({e}) IS NOT NULL THEN {lit(f) if f is not None else 'NULL'}" for f, e in checks
+    )
+    field = "CASE " + " ".join(whens) + " END"
     return error, field
 
 
