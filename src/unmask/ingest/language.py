@@ -54,4 +54,5 @@ def register_language_udf(con: duckdb.DuckDBPyConnection) -> None:
             duckdb.sqltype("VARCHAR"),
             type="arrow",
             side_effects=False,
+            null_handling="special",
         )

@@ -56,7 +56,7 @@ def canonical_url(url: str | None) -> str | None:
     """
     if url is None:
         return None
-    u = url.strip()
+    u = url.strip(" ")  # as SQL trim(): spaces only
     if not _http_re.match(u):
         return u
     m = _url_re.match(u)
@@ -85,8 +85,8 @@ CREATE OR REPLACE MACRO unmask_time(s) AS (
         WHEN s IS NULL OR trim(CAST(s AS VARCHAR)) = '' THEN NULL
         WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?') THEN
             CASE WHEN abs(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE)) >= 1e11
-                 THEN make_timestamptz(CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000 AS BIGINT))
-                 ELSE make_timestamptz(CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000000 AS BIGINT))
+                 THEN make_timestamptz(TRY_CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000 AS BIGINT))
+                 ELSE make_timestamptz(TRY_CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000000 AS BIGINT))
             END
         ELSE coalesce(
             TRY_CAST(trim(CAST(s AS VARCHAR)) AS TIMESTAMPTZ),
@@ -149,12 +149,31 @@ CREATE OR REPLACE MACRO unmask_text_hashtags(t) AS
 CREATE OR REPLACE MACRO unmask_text_mentions(t) AS
     list_sort(list_distinct(list_transform(
         regexp_extract_all(t, '(?:^|[^A-Za-z0-9_@./])@([A-Za-z0-9_]{{1,30}})', 1), lambda x: lower(x))));
+CREATE OR REPLACE MACRO unmask_split(s, sep) AS (
+    CASE WHEN unmask_str(s) IS NULL THEN NULL
+         ELSE list_filter(
+             list_transform(
+                 string_split_regex(regexp_replace(trim(CAST(s AS VARCHAR)), '^\[|\]$', '', 'g'), sep),
+                 lambda x: trim(x, chr(39) || chr(34) || ' ')),
+             lambda x: x <> '')
+    END
+);
 CREATE OR REPLACE MACRO unmask_clean_tags(l) AS
     list_sort(list_distinct(list_filter(list_transform(l, lambda x: lower(ltrim(trim(x), '#＃@'))),
                                         lambda x: x <> '')));
 """
 
 
+def _platform_macro() -> str:
+    from unmask.schema import PLATFORM_ALIASES
+
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in PLATFORM_ALIASES.items())
+    return (
+        "CREATE OR REPLACE MACRO unmask_platform(p) AS "
+        f"CASE lower(trim(p)) {whens} ELSE lower(trim(p)) END;"
+    )
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Define unmask's normalisation macros on a connection (idempotent)."""
-    con.execute(MACROS)
+    con.execute(MACROS + _platform_macro())

@@ -223,7 +223,10 @@ def _write_table(con, store_con, ctx, batch, table, detect_language) -> int:
     keys = schema.KEYS[table]
     key_sql = ", ".join(keys)
     sch = schema.TABLES[table]
-    good = f"(SELECT * FROM stage_{table} WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL))"
+    good = (
+        f"(SELECT * REPLACE (unmask_platform(platform) AS platform) FROM stage_{table} "
+        "WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL))"
+    )
     # Merge records of the same entity within the file: the first record's scalar fields,
     # the union of list fields (long exports give one row per URL or hashtag of a post).
     aggs = []
@@ -296,7 +299,7 @@ def _final_select(table: str, sch, detect_language: bool) -> str:
         if name == "source_file":
             expr = "CAST(? AS VARCHAR)"
         elif name == "platform":
-            expr = "lower(trim(platform))"
+            expr = "platform"
         elif table == "activities" and name == "urls_original":
             expr = "coalesce(urls_original, urls, CASE WHEN text IS NOT NULL THEN unmask_text_urls(text) END)"
         elif table == "activities" and name == "urls":

@@ -8,9 +8,12 @@ and the parser's reason, and go to the quarantine.
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
-from unmask.ingest.base import StageContext
+import duckdb
+
+from unmask.ingest.base import FormatMismatch, StageContext
 
 
 def _sql_str(s: str | Path) -> str:
@@ -42,26 +45,34 @@ def load_csv(
         "strict_mode = true",
         "max_line_size = 16777216",
     ]
-    if delimiter:
-        opts.append(f"delim = {_sql_str(delimiter)}")
+    # The dialect is fixed from the header line, not sniffed from the records: a sniffer
+    # that guesses from odd records can split a whole file the wrong way.
+    delimiter = delimiter or _header_delimiter(path)
+    opts += [f"delim = {_sql_str(delimiter)}", "quote = '\"'", "escape = '\"'"]
     if encoding:
         opts.append(f"encoding = {_sql_str(encoding)}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS "
-        f"SELECT * FROM read_csv({_sql_str(path)}, {', '.join(opts)})"
-    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            f"SELECT * FROM read_csv({_sql_str(path)}, {', '.join(opts)})"
+        )
+    except duckdb.Error as exc:
+        # Only a file that is not CSV at all gets here; bad records are rejected one by one.
+        raise FormatMismatch(path, "a CSV file with a header line", f"unreadable: {exc}") from exc
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     con.execute(f"ALTER TABLE {table} ADD COLUMN _row BIGINT")
     con.execute(f"UPDATE {table} SET _row = rowid + 1")
     rejects = con.execute(
-        f"""SELECT line, min(byte_position), string_agg(DISTINCT coalesce(column_name, ''), ','),
-                   string_agg(DISTINCT error_type || ': ' || error_message, '; '),
+        f"""SELECT line, min(line_byte_position) - 1,
+                   arg_min(column_name, column_idx),
+                   arg_min(error_type || ': ' || error_message, column_idx),
                    any_value(csv_line)
             FROM {table}_rejects GROUP BY line ORDER BY line"""
     ).fetchall()
     if rejects:
-        # The reader numbers lines as records (the header is line 1), so a rejected record's
-        # number is its line - 1. Accepted records shift past the rejected ones before them.
+        # The reader numbers records, not physical lines (the header is 1), so a rejected
+        # record's number is its "line" - 1. Accepted records shift past the rejected ones
+        # before them.
         rejected_rows = [int(r[0]) - 1 for r in rejects]
         con.execute("CREATE OR REPLACE TEMP TABLE _rejected_rows (r BIGINT, i BIGINT)")
         con.executemany(
@@ -72,16 +83,51 @@ def load_csv(
             f"""UPDATE {table} SET _row = _row + (
                     SELECT count(*) FROM _rejected_rows WHERE r - i < {table}._row)"""
         )
-        for (line, byte_pos, col, reason, raw), row in zip(rejects, rejected_rows, strict=True):
+        lines = physical_lines(path, [int(r[1]) for r in rejects])
+        for (_, _pos, col, reason, raw), row, line in zip(
+            rejects, rejected_rows, lines, strict=True
+        ):
             ctx.reject(
                 row,
-                f"the CSV reader could not read this record: {reason} (byte {byte_pos})",
-                line=int(line),
+                f"the CSV reader could not read this record: {reason}",
+                line=line,
                 field=col or None,
                 raw=raw,
             )
     ctx.rows_read += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + len(rejects)
     return cols
+
+
+def _header_delimiter(path: Path) -> str:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            first = fh.readline(1 << 20).decode("utf-8", errors="replace")
+    except (OSError, EOFError):
+        return ","
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def physical_lines(path: Path, byte_positions: list[int]) -> list[int]:
+    """The 1-based line numbers of byte offsets of a (possibly gzipped) text file."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    order = sorted(range(len(byte_positions)), key=lambda i: byte_positions[i])
+    out = [0] * len(byte_positions)
+    line, offset, k = 1, 0, 0
+    with opener(path, "rb") as fh:
+        while k < len(order):
+            block = fh.read(1 << 20)
+            while k < len(order) and (not block or byte_positions[order[k]] < offset + len(block)):
+                pos = byte_positions[order[k]]
+                out[order[k]] = line + block.count(b"\n", 0, max(0, pos - offset))
+                k += 1
+            if not block:
+                break
+            line += block.count(b"\n")
+            offset += len(block)
+    return out
 
 
 def load_json_lines(ctx: StageContext, table: str = "raw", *, path: Path | None = None) -> None:

@@ -1,0 +1,228 @@
+"""Any table of activities, accounts, follows or infrastructure records, with a column mapping.
+
+Reads CSV/TSV (optionally gzipped), JSON lines and Parquet. Columns whose names are the
+schema's field names map by themselves, so a file written in unmask's own schema needs no
+mapping; other columns are mapped with ``--map FIELD=COLUMN`` (for JSON lines, COLUMN may be a
+dotted path such as ``user.screen_name``). Activity rows may also describe their author with
+``account.FIELD`` mappings (``--map account.handle=screen_name``).
+
+Options (``--option KEY=VALUE``):
+
+``table``           activities (default), accounts, follows or infrastructure
+``platform``        the platform of every row when there is no platform column
+``kind``            the kind of every row when there is no kind column
+``reader``          csv, jsonl or parquet (default: from the file name)
+``delimiter``       CSV delimiter (default: detected)
+``list_separator``  regular expression that splits list fields (default: ``,``/``;``/``|``/space;
+                    URL lists split on space, ``;``, ``|`` and ``, ``); ``[a, b]`` lists work too
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from unmask import schema
+from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header
+from unmask.ingest.tabular import load_csv, load_json_lines, load_parquet
+
+LIST_SEPARATOR = r"\s*[,;|]\s*|\s+"
+URL_LIST_SEPARATOR = r"[\s;|]+|,\s+"
+DEFAULT_KIND = {"activities": "post", "accounts": "account"}
+_PROVENANCE = ("source_file", "source_row")
+
+
+class GenericAdapter(Adapter):
+    name = "generic"
+    description = "any CSV / JSON lines / Parquet table, with --map FIELD=COLUMN for its columns"
+    reference = "docs/schema.md"
+    detect_order = 90
+
+    def sniff(self, path: Path, head: str) -> bool:
+        cols = set(csv_header(head))
+        return {"platform", "activity_id", "account_id", "time"} <= cols
+
+    def stage(self, ctx: StageContext) -> None:
+        table = ctx.option("table", "activities")
+        if table not in schema.TABLES:
+            raise ValueError(f"--option table={table}: expected one of {', '.join(schema.TABLES)}")
+        reader = ctx.option("reader") or _reader_for(ctx.path)
+        if reader == "csv":
+            cols = load_csv(ctx, delimiter=ctx.option("delimiter"))
+            source = {c: _quote(c) for c in cols}
+        elif reader == "jsonl":
+            load_json_lines(ctx)
+            cols = []
+            source = None
+        elif reader == "parquet":
+            cols = load_parquet(ctx)
+            source = {c: f"CAST({_quote(c)} AS VARCHAR)" for c in cols}
+        else:
+            raise ValueError(f"--option reader={reader}: expected csv, jsonl or parquet")
+
+        mapping = _mapping(ctx, table, cols, json_lines=source is None)
+
+        def column(src: str) -> str:
+            if source is None:
+                path = "$." + ".".join(f'"{p}"' for p in src.split("."))
+                return f"json_extract_string(_json, '{path}')"
+            if src not in source:
+                raise FormatMismatch(
+                    ctx.path,
+                    f"a column {src!r} (mapped with --map)",
+                    "columns " + ", ".join(cols),
+                )
+            return source[src]
+
+        sep = ctx.option("list_separator")
+        selects, errors = _field_exprs(
+            ctx,
+            table,
+            {f: column(c) for f, c in mapping.items() if not f.startswith("account.")},
+            sep,
+        )
+        ctx.con.execute(
+            f"""INSERT INTO stage_{table} BY NAME
+                SELECT {", ".join(selects)}, _row, {_first_error(errors)} AS _error,
+                       {_first_field(errors)} AS _field
+                FROM raw"""
+        )
+        if table == "activities":
+            account_map = {
+                f.removeprefix("account."): column(c)
+                for f, c in mapping.items()
+                if f.startswith("account.")
+            }
+            account_map["platform"] = column(mapping["platform"]) if "platform" in mapping else None
+            account_map["account_id"] = column(mapping["account_id"])
+            selects, errors = _field_exprs(ctx, "accounts", account_map, sep)
+            ctx.con.execute(
+                f"""INSERT INTO stage_accounts BY NAME
+                    SELECT {", ".join(selects)}, _row, {_first_error(errors)} AS _error,
+                           {_first_field(errors)} AS _field
+                    FROM raw"""
+            )
+
+
+def _reader_for(path: Path) -> str:
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith(".parquet"):
+        return "parquet"
+    return "csv"
+
+
+def _quote(col: str) -> str:
+    return '"' + col.replace('"', '""') + '"'
+
+
+def _mapping(ctx: StageContext, table: str, cols: list[str], *, json_lines: bool) -> dict[str, str]:
+    fields = [f.name for f in schema.TABLES[table] if f.name not in _PROVENANCE]
+    account_fields = [
+        f.name for f in schema.ACCOUNTS if f.name not in (*_PROVENANCE, "platform", "account_id")
+    ]
+    mapping: dict[str, str] = {}
+    if not json_lines:
+        mapping.update({c: c for c in cols if c in fields})
+    else:
+        mapping.update({f: f for f in fields})
+    for pair in filter(None, (ctx.option("map") or "").split(",")):
+        target, sep, src = pair.partition("=")
+        target, src = target.strip(), src.strip()
+        valid = target in fields or (
+            table == "activities"
+            and target.startswith("account.")
+            and target.removeprefix("account.") in account_fields
+        )
+        if not sep or not valid:
+            raise ValueError(
+                f"--map {pair!r}: expected FIELD=COLUMN with FIELD one of {', '.join(fields)}"
+                + (", or account.FIELD" if table == "activities" else "")
+            )
+        mapping[target] = src
+    if json_lines:
+        # Unmapped schema names are only looked for in JSON; they may well be absent.
+        return mapping
+    missing = [
+        f
+        for f in schema.REQUIRED[table]
+        if f not in mapping and not (f == "platform" and ctx.option("platform"))
+    ]
+    if missing:
+        raise FormatMismatch(
+            ctx.path,
+            f"{table} with the fields {', '.join(missing)} (map them with --map FIELD=COLUMN"
+            + (", or give --option platform=NAME" if "platform" in missing else "")
+            + ")",
+            "columns " + ", ".join(cols),
+        )
+    return mapping
+
+
+def _field_exprs(
+    ctx: StageContext, table: str, sources: dict[str, str | None], sep: str | None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """SELECT expressions for the target fields and (field, error expression) pairs."""
+    selects: list[str] = []
+    errors: list[tuple[str, str]] = []
+    for f in schema.TABLES[table]:
+        if f.name in _PROVENANCE:
+            continue
+        src = sources.get(f.name)
+        if src is None:
+            if f.name == "platform" and ctx.option("platform"):
+                selects.append(f"{_literal(ctx.option('platform'))} AS platform")
+            elif f.name == "kind":
+                kind = ctx.option("kind", DEFAULT_KIND.get(table))
+                if kind:
+                    selects.append(f"{_literal(kind)} AS kind")
+            continue
+        t = f.type
+        if pa.types.is_timestamp(t):
+            selects.append(f"unmask_time({src}) AS {f.name}")
+            errors.append((f.name, f"unmask_time_error({src}, '{f.name}')"))
+        elif pa.types.is_integer(t):
+            selects.append(f"unmask_int({src}) AS {f.name}")
+            errors.append((f.name, f"unmask_int_error({src}, '{f.name}')"))
+        elif pa.types.is_boolean(t):
+            selects.append(f"unmask_bool({src}) AS {f.name}")
+            errors.append(
+                (
+                    f.name,
+                    f"CASE WHEN unmask_str({src}) IS NOT NULL AND unmask_bool({src}) IS NULL "
+                    f"THEN 'field ''{f.name}'': cannot read ''' || left({src}, 80) "
+                    f"|| ''' as true or false' END",
+                )
+            )
+        elif pa.types.is_list(t):
+            default = URL_LIST_SEPARATOR if f.name in ("urls", "urls_original") else LIST_SEPARATOR
+            selects.append(f"unmask_split({src}, {_literal(sep or default)}) AS {f.name}")
+        elif f.name == "platform":
+            selects.append(
+                f"coalesce(lower(unmask_str({src})), {_literal(ctx.option('platform'))}) AS platform"
+            )
+        elif f.name == "kind":
+            default = ctx.option("kind", DEFAULT_KIND.get(table))
+            selects.append(f"coalesce(lower(unmask_str({src})), {_literal(default)}) AS kind")
+        else:
+            selects.append(f"unmask_str({src}) AS {f.name}")
+    return selects, errors
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _first_error(errors: list[tuple[str, str]]) -> str:
+    return f"coalesce({', '.join(e for _, e in errors)})" if errors else "NULL"
+
+
+def _first_field(errors: list[tuple[str, str]]) -> str:
+    if not errors:
+        return "NULL"
+    whens = " ".join(f"WHEN {e} IS NOT NULL THEN '{f}'" for f, e in errors)
+    return f"CASE {whens} END"
