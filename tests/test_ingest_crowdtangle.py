@@ -324,6 +324,10 @@ def test_sniffing_does_not_claim_other_formats(shared_data):
     ]
     for path in others:
         assert not adapter.sniff(path, read_head(path)), path
+    # Nor the other formats' fixtures.
+    for path in sorted((FIXTURES).iterdir()):
+        if not path.name.startswith("crowdtangle"):
+            assert not adapter.sniff(path, read_head(path)), path
     for path in sorted((shared_data / "coortweet").glob("*.csv.gz")):
         assert detect_adapter(path).name == "coortweet"
 

@@ -205,6 +205,10 @@ def test_sniffing(shared_data, tmp_path):
     for path in others:
         if path.exists():
             assert not adapter.sniff(path, read_head(path)), path
+    # Nor the other formats' fixtures.
+    for path in sorted((Path(__file__).parent / "fixtures").iterdir()):
+        if not path.name.startswith("reddit"):
+            assert not adapter.sniff(path, read_head(path)), path
     # NDJSON of something else is not Reddit.
     tweets = tmp_path / "tweets.ndjson"
     tweets.write_text('{"id_str": "1", "full_text": "hi", "created_at": "x"}\n')

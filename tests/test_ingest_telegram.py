@@ -214,6 +214,10 @@ def test_sniffing(shared_data, tmp_path):
     for path in others:
         if path.exists():
             assert not adapter.sniff(path, read_head(path)), path
+    # Nor the other formats' fixtures.
+    for path in sorted((FIXTURES).iterdir()):
+        if not path.name.startswith("telegram"):
+            assert not adapter.sniff(path, read_head(path)), path
     other_json = tmp_path / "tweets.json"
     other_json.write_text(json.dumps({"data": [{"id": "1", "text": "hi"}]}, indent=1))
     assert not adapter.sniff(other_json, read_head(other_json))

@@ -85,15 +85,7 @@ class RedditAdapter(Adapter):
         self._check(ctx.path)
         load_json_lines(ctx)
         con = ctx.con
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE reddit AS
-               SELECT _row, _json,
-                      json_type(_json) = 'OBJECT' AS is_object,
-                      CASE WHEN json_type(_json) = 'OBJECT' THEN json_keys(_json) ELSE [] END AS keys
-               FROM raw"""
-        )
         con.execute(_MACROS)
-        con.execute(_FIELDS)
         checks = [
             (None, "CASE WHEN NOT is_object THEN 'this line is JSON but not an object' END"),
             (
@@ -115,14 +107,19 @@ class RedditAdapter(Adapter):
             ("author_created_utc", "unmask_time_error(author_created_utc, 'author_created_utc')"),
         ]
         error, field = first_error(checks)
+        # One pass over the records; the JSON itself is kept only for those with an error.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE reddit AS
-                SELECT *, prefix || '_' || base_id AS activity_id,
+                SELECT * EXCLUDE (_json, keys, is_object),
+                       prefix || '_' || base_id AS activity_id,
                        author IN ('[deleted]', '[removed]') AS deleted,
                        {error} AS _error, {field} AS _field,
                        CASE WHEN {error} IS NOT NULL THEN CAST(_json AS VARCHAR) END AS _raw
-                FROM reddit"""
+                FROM ({_FIELDS})"""
         )
+        # Every record with an error carries its line in _raw: the copy the pipeline would
+        # take it from is not needed any more (it is as large as the file).
+        con.execute("DROP TABLE raw")
         text = """CASE WHEN prefix = 't1' THEN reddit_text(body)
                        ELSE nullif(concat_ws(chr(10) || chr(10), reddit_text(title),
                                              reddit_text(selftext)), '') END"""
@@ -199,7 +196,7 @@ CREATE OR REPLACE MACRO reddit_mentions(t) AS
 """
 
 # One row per record with the fields the mapping uses (all text; NULL when absent).
-_FIELDS = r"""CREATE OR REPLACE TEMP TABLE reddit AS
+_FIELDS = r"""
     SELECT *,
         CASE WHEN list_contains(keys, 'body') THEN 't1'
              WHEN list_contains(keys, 'title') THEN 't3' END AS prefix,
@@ -218,4 +215,7 @@ _FIELDS = r"""CREATE OR REPLACE TEMP TABLE reddit AS
         unmask_str(coalesce(_json->>'parent_id', _json->>'link_id')) AS parent_id,
         unmask_str(_json->>'crosspost_parent') AS crosspost_parent,
         unmask_str(_json->'crosspost_parent_list'->0->>'author') AS crosspost_author
-    FROM reddit"""
+    FROM (SELECT _row, _json,
+                 json_type(_json) = 'OBJECT' AS is_object,
+                 CASE WHEN json_type(_json) = 'OBJECT' THEN json_keys(_json) ELSE [] END AS keys
+          FROM raw)"""
