@@ -28,6 +28,7 @@ with ``created_at`` and ``public_metrics`` added.
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,6 +210,11 @@ def test_flattened_lines_and_array_document(store, tmp_path):
     array.write_text(json.dumps([flat, _line(9)], indent=1), encoding="utf-8")
     m = ingest_file(store, array).manifest
     assert (m.rows_read, m.rows_stored, m.rows_duplicate) == (2, 1, 1)
+    # the same array on one line is still one document, not a line of unknown shape
+    compact = tmp_path / "compact.json"
+    compact.write_text(json.dumps([_line(9), flat]), encoding="utf-8")
+    m = ingest_file(store, compact).manifest
+    assert (m.rows_read, m.rows_duplicate, m.rows_quarantined) == (2, 1, 0)
 
 
 def _other_formats(shared: Path) -> list[Path]:
@@ -244,3 +250,13 @@ def test_wrong_file_is_a_format_mismatch(store, shared_data, tmp_path):
     with pytest.raises(FormatMismatch, match="keys created_at, id_str, user"):
         ingest_file(store, v1, format="x_api_v2")
     assert store.manifests() == []
+
+
+def test_gzipped_lines(store, tmp_path):
+    gz = tmp_path / "pages.jsonl.gz"
+    gz.write_bytes(gzip.compress(PAGES.read_bytes()))
+    assert detect_adapter(gz).name == "x_api_v2"
+    m = ingest_file(store, gz).manifest
+    assert (m.rows_read, m.rows_stored, m.rows_quarantined) == (7, 4, 3)
+    q = store.connect().execute("SELECT row, line FROM quarantine ORDER BY row").fetchall()
+    assert q == [(5, 5), (6, 6), (8, 8)]

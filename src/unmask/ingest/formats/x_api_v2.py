@@ -106,13 +106,13 @@ class XApiV2Adapter(Adapter):
         return bool(_AUTHOR_ID.search(text)) or bool(_DATA.search(text) and _USERNAME.search(text))
 
     def stage(self, ctx: StageContext) -> None:
-        records = _records(ctx)
+        records = _Records(ctx)
         staged = _Staging(ctx)
         for row, obj in records:
             staged.add(row, obj)
         staged.finish()
-        if staged.bad_rows:
-            _fill_raw(ctx, staged.bad_rows, records.document)
+        if staged.bad:
+            _reject(ctx, staged.bad, records.document)
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -165,15 +165,16 @@ class _Records:
                 if first_text is None:
                     first_text, first_obj = raw.strip(), obj
                     first_ok = obj is not ValueError
-                if obj is not ValueError and isinstance(obj, dict | list):
+                if isinstance(obj, dict):
                     parsed = obj
                     break
                 if n >= _PROBE_LINES:
                     break
         if first_text is None:
             raise FormatMismatch(ctx.path, EXPECTED, "an empty file")
-        if not first_ok and first_text[:1] in (b"{", b"["):
-            # Perhaps one (pretty-printed) JSON document.
+        if (not first_ok and first_text[:1] in (b"{", b"[")) or isinstance(first_obj, list):
+            # Perhaps one JSON document: pretty-printed (its first line alone is no JSON), or
+            # an array.
             with _open(ctx.path) as fh:
                 data = fh.read()
             try:
@@ -234,10 +235,6 @@ class _Records:
         yield row, obj
 
 
-def _records(ctx: StageContext) -> _Records:
-    return _Records(ctx)
-
-
 # -- mapping -----------------------------------------------------------------------------
 
 
@@ -278,7 +275,7 @@ class _Staging:
         self.ctx = ctx
         self.tweets: list[dict] = []
         self.users: list[dict] = []
-        self.bad_rows: set[int] = set()
+        self.bad: dict[int, tuple[str, str]] = {}
         con = ctx.con
         con.execute(_create_sql("_v2_tweets", TWEETS))
         con.execute(_create_sql("_v2_users", USERS))
@@ -393,13 +390,23 @@ class _Staging:
                        {user_field} AS _field
                 FROM _v2_users"""
         )
-        self.bad_rows = {
-            r[0]
-            for r in con.execute(
-                """SELECT _row FROM stage_activities WHERE _error IS NOT NULL
-                   UNION SELECT _row FROM stage_accounts WHERE _error IS NOT NULL"""
+        # A record with an error anywhere goes to the quarantine whole: it leaves the stage
+        # tables and is reported with its reasons and, for lines, its line.
+        self.bad = {
+            row: (reasons, fields)
+            for row, reasons, fields in con.execute(
+                """SELECT _row, string_agg(DISTINCT _error, '; '), string_agg(DISTINCT _field, ',')
+                   FROM (SELECT _row, _error, _field FROM stage_activities WHERE _error IS NOT NULL
+                         UNION ALL
+                         SELECT _row, _error, _field FROM stage_accounts WHERE _error IS NOT NULL)
+                   GROUP BY _row"""
             ).fetchall()
         }
+        if self.bad:
+            con.execute("CREATE OR REPLACE TEMP TABLE _v2_bad (_row BIGINT)")
+            con.executemany("INSERT INTO _v2_bad VALUES (?)", [(r,) for r in self.bad])
+            for table in ("stage_activities", "stage_accounts"):
+                con.execute(f"DELETE FROM {table} WHERE _row IN (SELECT _row FROM _v2_bad)")
 
 
 def _post_row(row: int, p: dict, authors: dict[str | None, str | None]) -> dict:
@@ -478,21 +485,23 @@ def _create_sql(table: str, sch: pa.Schema) -> str:
     return f"CREATE OR REPLACE TEMP TABLE {table} ({cols})"
 
 
-def _fill_raw(ctx: StageContext, rows: set[int], document: bool) -> None:
-    """Keep the records that go to the quarantine as they were written."""
+def _reject(ctx: StageContext, bad: dict[int, tuple[str, str]], document: bool) -> None:
+    """Quarantine the records with an error, kept as they were written."""
     raw: dict[int, str] = {}
+    lines: dict[int, int | None] = {}
     if document:
         with _open(ctx.path) as fh:
             doc = json.loads(fh.read())
         items = doc if isinstance(doc, list) else [doc]
-        raw = {i: json.dumps(items[i - 1], ensure_ascii=False) for i in rows}
+        for i in bad:
+            raw[i] = json.dumps(items[i - 1], ensure_ascii=False)
+            lines[i] = None if isinstance(doc, list) else 1
     else:
         with _open(ctx.path) as fh:
-            for n, line in enumerate(fh, 1):
-                if n in rows:
-                    raw[n] = line.decode("utf-8", errors="replace").rstrip("\r\n")
-    for table in ("stage_activities", "stage_accounts"):
-        ctx.con.executemany(
-            f"UPDATE {table} SET _raw = ? WHERE _row = ? AND _error IS NOT NULL",
-            [(text, n) for n, text in raw.items()],
-        )
+            for n, text in enumerate(fh, 1):
+                if n in bad:
+                    raw[n] = text.decode("utf-8", errors="replace").rstrip("\r\n")
+                    lines[n] = n
+    for row in sorted(bad):
+        reasons, fields = bad[row]
+        ctx.reject(row, reasons, line=lines.get(row), field=fields, raw=raw.get(row))
