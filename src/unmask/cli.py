@@ -201,5 +201,57 @@ def formats() -> None:
     out.print(t)
 
 
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for store/ and truth/.")],
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario", help="A built-in scenario (small, medium, large) or a TOML file."
+        ),
+    ] = "small",
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same world (byte for byte).")] = 1,
+    scale: Annotated[
+        float, typer.Option("--scale", help="Multiply the population, groups and operations.")
+    ] = 1.0,
+) -> None:
+    """Generate a synthetic world with planted operations and its ground truth."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from unmask.simulate.scenario import ScenarioError, load_scenario
+    from unmask.simulate.world import simulate as run_simulation
+
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("simulating", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        try:
+            result = run_simulation(out_dir, sc, seed, scale=scale, progress=report)
+        except (FileExistsError, StoreError, ScenarioError) as exc:
+            _fail(str(exc))
+    m = result.manifest
+    e = m.entities
+    out.print(
+        f"[bold]{out_dir}[/]: {e.get('accounts', 0):,} accounts, {e.get('activities', 0):,} activities, "
+        f"{e.get('follows', 0):,} follows, {e.get('infrastructure', 0):,} infrastructure records "
+        f"in {result.seconds:.1f} s ({e.get('activities', 0) / max(result.seconds, 1e-9):,.0f} activities/s); "
+        f"store: {result.store}, truth: {result.truth}",
+        highlight=False,
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,710 @@
+"""Scenarios: TOML files that describe a synthetic world, read into checked dataclasses.
+
+A scenario names the population, the hard negatives and the planted operations with every
+knob that shapes them (``docs/simulator.md`` explains each one). Unknown keys, wrong types
+and out-of-range values are errors that name the offending key, so a typo in an edited copy
+is never silently ignored. Keys left out keep their defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+PLATFORMS = (
+    "facebook",
+    "instagram",
+    "x",
+    "youtube",
+    "tiktok",
+    "reddit",
+    "medium",
+    "blog",
+    "telegram",
+)
+KINDS = ("account", "page", "group", "channel", "blog")
+LANGUAGES = ("en", "zh", "ja", "es", "de", "fr", "pt", "ru", "ko")
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used, with the key that is wrong."""
+
+
+def _scaled(minimum: int = 1) -> dict[str, Any]:
+    """Field metadata of a count that ``--scale`` multiplies (never below ``minimum``)."""
+    return {"scale": True, "minimum": minimum}
+
+
+# -- the world and its people ------------------------------------------------------------
+
+
+@dataclass
+class WorldConfig:
+    name: str = "unnamed"
+    description: str = ""
+    start: str = "2024-03-04"  # first day (UTC midnight); a Monday reads best
+    days: int = 14
+    chunk_rows: int = 400_000  # rows held in memory before they are written
+    infrastructure: bool = True  # write the optional infrastructure table
+
+    def check(self, where: str) -> None:
+        _positive(self.days, f"{where}.days")
+        _positive(self.chunk_rows, f"{where}.chunk_rows")
+
+
+@dataclass
+class Region:
+    name: str
+    utc_offset: str  # "+08:00"
+    weight: float
+    languages: dict[str, float]
+    country: str = "US"
+    cities: list[str] = field(default_factory=list)
+
+    def check(self, where: str) -> None:
+        from unmask.simulate.timing import parse_offset
+
+        parse_offset(self.utc_offset, f"{where}.utc_offset")
+        _weights(self.languages, f"{where}.languages", LANGUAGES)
+
+
+@dataclass
+class Population:
+    users: int = field(default=5_000, metadata=_scaled(50))
+    platforms: dict[str, float] = field(
+        default_factory=lambda: {
+            "facebook": 0.25,
+            "instagram": 0.14,
+            "x": 0.2,
+            "youtube": 0.08,
+            "tiktok": 0.1,
+            "reddit": 0.08,
+            "medium": 0.03,
+            "blog": 0.04,
+            "telegram": 0.08,
+        }
+    )
+    kinds: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {
+            "facebook": {"account": 0.88, "page": 0.08, "group": 0.04},
+            "youtube": {"account": 0.8, "channel": 0.2},
+            "telegram": {"account": 0.8, "channel": 0.2},
+            "medium": {"account": 0.6, "blog": 0.4},
+            "blog": {"blog": 1.0},
+        }
+    )
+    regions: list[Region] = field(default_factory=list)
+    profiles: dict[str, float] = field(
+        default_factory=lambda: {"typical": 0.6, "night_owl": 0.2, "early_bird": 0.2}
+    )
+    posts_per_user_day: float = 0.5
+    responses_per_user_day: float = 1.0
+    activity_sigma: float = 1.3  # lognormal spread of activity: the heavy tail
+    lurker_share: float = 0.25  # users who almost never post
+    follows_per_user: float = 25.0
+    follow_exponent: float = 2.0  # preferential attachment (2 = Barabási–Albert)
+    max_account_age_days: int = 4_000
+    engagement_exponent: float = 0.9  # engagement ∝ (followers + 5) ** this
+    link_rate: float = 0.12
+    hashtag_rate: float = 0.2
+    media_rate: float = 0.2
+    evergreen_hashtags: int = 80
+    trending_hashtags_per_day: int = 6
+    trend_days: int = 2
+    articles_per_outlet_day: int = 12
+    news_outlets: list[str] = field(default_factory=list)  # empty: the built-in list
+    pool_per_day: int = 200_000  # recent posts kept as reply/reaction targets
+
+    def check(self, where: str) -> None:
+        _weights(self.platforms, f"{where}.platforms", PLATFORMS)
+        for p, kinds in self.kinds.items():
+            _in(p, PLATFORMS, f"{where}.kinds")
+            _weights(kinds, f"{where}.kinds.{p}", KINDS)
+        if not self.regions:
+            raise ScenarioError(f"{where}.regions: at least one region is needed")
+        for i, r in enumerate(self.regions):
+            r.check(f"{where}.regions[{i}]")
+        from unmask.simulate.timing import PROFILES
+
+        _weights(self.profiles, f"{where}.profiles", tuple(PROFILES))
+        for name in ("lurker_share", "link_rate", "hashtag_rate", "media_rate"):
+            _share(getattr(self, name), f"{where}.{name}")
+        _positive(self.follow_exponent, f"{where}.follow_exponent")
+
+
+# -- hard negatives ----------------------------------------------------------------------
+
+
+@dataclass
+class OfficeWorkers:
+    region: str = "east_asia_utc8"
+    share: float = 0.5  # of that region's ordinary accounts
+
+    def check(self, where: str) -> None:
+        _share(self.share, f"{where}.share")
+
+
+@dataclass
+class BreakingNews:
+    events: int = 2
+    group_size: int = field(default=1_500, metadata=_scaled(20))
+    participants: int = field(
+        default=1_000, metadata=_scaled(10)
+    )  # per event, drawn from the group
+    median_delay_minutes: float = 6.0
+    headline_copy_rate: float = 0.35  # share the article's headline verbatim
+    share_rate: float = 0.25  # re-share the outlet's own post
+
+    def check(self, where: str) -> None:
+        _share(self.headline_copy_rate, f"{where}.headline_copy_rate")
+        _share(self.share_rate, f"{where}.share_rate")
+
+
+@dataclass
+class ActivistCampaign:
+    participants: int = field(default=400, metadata=_scaled(10))
+    region: str = "central_europe"
+    days: list[int] = field(default_factory=lambda: [2, 5, 9])
+    local_time: str = "18:00"
+    window_minutes: float = 40.0
+    posts_per_slot: int = 2
+    retweet_rate: float = 0.5
+    hashtag: str = "#SaveTheOder"
+    platforms: list[str] = field(default_factory=lambda: ["x", "facebook", "instagram"])
+    toolkit: list[str] = field(default_factory=list)  # empty: built-in texts
+
+    def check(self, where: str) -> None:
+        for p in self.platforms:
+            _in(p, PLATFORMS, f"{where}.platforms")
+        _share(self.retweet_rate, f"{where}.retweet_rate")
+
+
+@dataclass
+class NewsBots:
+    bots: int = field(default=12, metadata=_scaled(2))
+    platforms: list[str] = field(default_factory=lambda: ["x", "telegram", "facebook"])
+    max_delay_seconds: float = 150.0
+
+    def check(self, where: str) -> None:
+        for p in self.platforms:
+            _in(p, PLATFORMS, f"{where}.platforms")
+
+
+@dataclass
+class Fandom:
+    fans: int = field(default=800, metadata=_scaled(10))
+    floods: int = 2
+    flood_hours: float = 3.0
+    posts_per_fan: list[int] = field(default_factory=lambda: [3, 20])
+    retweet_rate: float = 0.6
+    follows_per_fan: int = 15
+    hashtags: list[str] = field(default_factory=lambda: ["#NOVA7_COMEBACK", "#NOVA7"])
+    platforms: list[str] = field(default_factory=lambda: ["x", "tiktok", "instagram"])
+
+    def check(self, where: str) -> None:
+        for p in self.platforms:
+            _in(p, PLATFORMS, f"{where}.platforms")
+        _share(self.retweet_rate, f"{where}.retweet_rate")
+
+
+@dataclass
+class Negatives:
+    office_workers_utc8: OfficeWorkers | None = None
+    breaking_news: BreakingNews | None = None
+    activist_campaign: ActivistCampaign | None = None
+    news_bots: NewsBots | None = None
+    fandom: Fandom | None = None
+
+
+# -- planted operations ------------------------------------------------------------------
+
+
+@dataclass
+class Evasion:
+    """Knobs that make an operation harder to see; every operation has them."""
+
+    timing_jitter_s: float = 600.0  # spread of coordinated actions (working-time seconds)
+    paraphrase_rate: float = 0.0  # copies that are paraphrased instead of copied
+    camouflage: float = 0.0  # share of actions spent on popular organic content
+    schedule_spread: float = 0.0  # share of actions at random times, off the schedule
+    aged_accounts: float = 0.0  # share of accounts bought aged instead of made new
+
+    def check(self, where: str) -> None:
+        _positive(self.timing_jitter_s, f"{where}.timing_jitter_s", zero=True)
+        for name in ("paraphrase_rate", "camouflage", "schedule_spread", "aged_accounts"):
+            _share(getattr(self, name), f"{where}.{name}")
+
+
+@dataclass
+class ScheduleConfig:
+    utc_offset: str = "+08:00"
+    days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    shifts: list[list[str]] = field(
+        default_factory=lambda: [["09:00", "12:00"], ["13:30", "17:30"], ["18:30", "21:30"]]
+    )
+    profile: str | None = None  # weight times within the shifts by an ordinary daily rhythm
+
+    def check(self, where: str) -> None:
+        from unmask.simulate.timing import PROFILES, parse_clock, parse_offset
+
+        parse_offset(self.utc_offset, f"{where}.utc_offset")
+        for d in self.days:
+            _in(d, DAY_NAMES, f"{where}.days")
+        for s in self.shifts:
+            if len(s) != 2:
+                raise ScenarioError(f"{where}.shifts: each shift is [start, end], got {s!r}")
+            a, b = (parse_clock(x, f"{where}.shifts") for x in s)
+            if b <= a:
+                raise ScenarioError(f"{where}.shifts: {s!r} ends before it starts")
+        if self.profile is not None:
+            _in(self.profile, tuple(PROFILES), f"{where}.profile")
+
+
+@dataclass
+class FakeFollowers:
+    pool: dict[str, int] = field(
+        metadata=_scaled(), default_factory=lambda: {"x": 600, "facebook": 400, "instagram": 200}
+    )
+    buyers_share: float = 0.7  # accounts of the operation that buy followers
+    purchases: list[int] = field(default_factory=lambda: [1, 3])
+    burst_size: list[int] = field(default_factory=lambda: [40, 250])
+    burst_minutes: float = 20.0
+    camouflage_follows: int = 8  # popular organic accounts each fake follower follows
+
+    def check(self, where: str) -> None:
+        _share(self.buyers_share, f"{where}.buyers_share")
+        _range(self.purchases, f"{where}.purchases")
+        _range(self.burst_size, f"{where}.burst_size")
+
+
+@dataclass
+class Operation:
+    id: str
+    type: str
+    start_day: int = 0
+    end_day: int | None = None  # exclusive; None = to the end of the world
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    evasion: Evasion = field(default_factory=Evasion)
+    languages: dict[str, float] = field(default_factory=lambda: {"en": 1.0})
+    real_engagement: float = 0.05  # organic responses per post of the operation
+    real_followers: float = 2.0  # organic followers per asset
+
+    def check(self, where: str) -> None:
+        self.schedule.check(f"{where}.schedule")
+        self.evasion.check(f"{where}.evasion")
+        _weights(self.languages, f"{where}.languages", LANGUAGES)
+
+
+@dataclass
+class Spamouflage(Operation):
+    assets: dict[str, dict[str, int]] = field(
+        metadata=_scaled(),
+        default_factory=lambda: {
+            "facebook": {"account": 300, "page": 20, "group": 10},
+            "x": {"account": 400},
+            "youtube": {"channel": 40},
+            "tiktok": {"account": 80},
+            "reddit": {"account": 40},
+            "instagram": {"account": 60},
+            "medium": {"blog": 15},
+            "blog": {"blog": 10},
+            "telegram": {"channel": 10},
+        },
+    )
+    amplifier_share: float = 0.4
+    batch_size: int = 25
+    batch_minutes: float = 30.0
+    creation_days: int = 120
+    handle_styles: dict[str, float] = field(
+        default_factory=lambda: {"name_digits": 0.65, "random": 0.35}
+    )
+    profile_images: int = 40
+    image_bit_flip_rate: float = 0.2
+    narratives: dict[str, float] = field(
+        default_factory=lambda: {"praise_china": 0.35, "attack_us": 0.4, "attack_critics": 0.25}
+    )
+    tasks_per_workday: float = field(default=40.0, metadata=_scaled())
+    copies: list[int] = field(default_factory=lambda: [6, 30])
+    typo_rate: float = 0.35
+    headline_rate: float = 0.3
+    link_rate: float = 0.3
+    image_rate: float = 0.4
+    hashtag_rate: float = 0.6
+    comments_per_post: float = 1.5
+    likes_per_post: float = 4.0
+    shares_per_post: float = 0.6
+    amplify_delay_s: float = 900.0
+    internal_follows: int = 6
+    fake_followers: FakeFollowers = field(default_factory=FakeFollowers)
+
+    def check(self, where: str) -> None:
+        super().check(where)
+        for p, kinds in self.assets.items():
+            _in(p, PLATFORMS, f"{where}.assets")
+            for k in kinds:
+                _in(k, KINDS, f"{where}.assets.{p}")
+        _weights(self.handle_styles, f"{where}.handle_styles", ("name_digits", "random"))
+        from unmask.simulate.content import NARRATIVES
+
+        _weights(self.narratives, f"{where}.narratives", tuple(NARRATIVES))
+        _range(self.copies, f"{where}.copies")
+        for name in (
+            "amplifier_share",
+            "typo_rate",
+            "headline_rate",
+            "link_rate",
+            "image_rate",
+            "hashtag_rate",
+            "image_bit_flip_rate",
+        ):
+            _share(getattr(self, name), f"{where}.{name}")
+        self.fake_followers.check(f"{where}.fake_followers")
+
+
+@dataclass
+class Doppelganger(Operation):
+    outlets: list[str] = field(
+        default_factory=lambda: [
+            "spiegel.de",
+            "welt.de",
+            "bild.de",
+            "faz.net",
+            "lemonde.fr",
+            "leparisien.fr",
+            "theguardian.com",
+            "washingtonpost.com",
+        ]
+    )
+    squats_per_outlet: int = 2
+    platforms: dict[str, float] = field(
+        default_factory=lambda: {"facebook": 0.45, "x": 0.4, "telegram": 0.15}
+    )
+    waves_per_week: float = 3.0
+    accounts_per_wave: int = field(default=60, metadata=_scaled(3))
+    articles_per_wave: int = 2
+    posts_per_account: list[int] = field(default_factory=lambda: [2, 6])
+    lifetime_days: list[int] = field(default_factory=lambda: [1, 3])
+    created_before_hours: list[int] = field(default_factory=lambda: [2, 48])
+    reply_spam_rate: float = 0.3
+    likes_per_post: float = 1.5
+
+    def check(self, where: str) -> None:
+        super().check(where)
+        _weights(self.platforms, f"{where}.platforms", PLATFORMS)
+        for name in ("posts_per_account", "lifetime_days", "created_before_hours"):
+            _range(getattr(self, name), f"{where}.{name}")
+        _share(self.reply_spam_rate, f"{where}.reply_spam_rate")
+
+
+@dataclass
+class Careful(Operation):
+    personas: dict[str, int] = field(
+        metadata=_scaled(),
+        default_factory=lambda: {"x": 12, "facebook": 8, "instagram": 6, "reddit": 6, "medium": 4},
+    )
+    posts_per_day: float = 1.5
+    replies_per_day: float = 1.5
+    narrative_share: float = 0.35
+    in_network_share: float = 0.1
+    link_rate: float = 0.2
+    site_domains: list[str] = field(
+        default_factory=lambda: ["civic-ledger-news.com", "heartland-daily-report.com"]
+    )
+    messages_per_day: int = 1
+
+    def check(self, where: str) -> None:
+        super().check(where)
+        for p in self.personas:
+            _in(p, PLATFORMS, f"{where}.personas")
+        _share(self.narrative_share, f"{where}.narrative_share")
+        _share(self.in_network_share, f"{where}.in_network_share")
+
+
+OPERATION_TYPES: dict[str, type[Operation]] = {
+    "spamouflage": Spamouflage,
+    "doppelganger": Doppelganger,
+    "careful": Careful,
+}
+
+# Defaults that differ by operation type (a scenario's keys still override them).
+TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "spamouflage": {"languages": {"zh": 0.5, "en": 0.35, "ja": 0.15}},
+    "doppelganger": {
+        "languages": {"de": 0.45, "fr": 0.3, "en": 0.25},
+        "schedule": {
+            "utc_offset": "+03:00",
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+            "shifts": [["09:00", "19:00"]],
+        },
+        "evasion": {"timing_jitter_s": 1800.0},
+        "real_followers": 0.2,
+    },
+    "careful": {
+        "languages": {"en": 1.0},
+        "schedule": {
+            "utc_offset": "-05:00",
+            "days": list(DAY_NAMES),
+            "shifts": [["07:30", "23:30"]],
+            "profile": "typical",
+        },
+        "evasion": {
+            "timing_jitter_s": 7200.0,
+            "paraphrase_rate": 1.0,
+            "camouflage": 0.5,
+            "aged_accounts": 1.0,
+        },
+        "real_engagement": 0.8,
+        "real_followers": 60.0,
+    },
+}
+
+
+@dataclass
+class Scenario:
+    world: WorldConfig = field(default_factory=WorldConfig)
+    population: Population = field(default_factory=Population)
+    negatives: Negatives = field(default_factory=Negatives)
+    operations: list[Operation] = field(default_factory=list)
+    source_text: str = ""  # the TOML it was read from
+    source_name: str = ""
+
+    def check(self) -> None:
+        self.world.check("world")
+        self.population.check("population")
+        regions = {r.name for r in self.population.regions}
+        for name in ("office_workers_utc8", "activist_campaign"):
+            neg = getattr(self.negatives, name)
+            if neg is not None and neg.region not in regions:
+                raise ScenarioError(
+                    f"negatives.{name}.region: unknown region {neg.region!r} "
+                    f"(regions: {', '.join(sorted(regions))})"
+                )
+        for f in dataclasses.fields(self.negatives):
+            neg = getattr(self.negatives, f.name)
+            if neg is not None and hasattr(neg, "check"):
+                neg.check(f"negatives.{f.name}")
+        seen = set()
+        for i, op in enumerate(self.operations):
+            if op.id in seen:
+                raise ScenarioError(f"operations[{i}].id: {op.id!r} is used twice")
+            seen.add(op.id)
+            op.check(f"operations[{i}]")
+
+    def scaled(self, scale: float) -> Scenario:
+        """A copy whose counts (population, negatives, operation assets) are multiplied."""
+        if scale <= 0:
+            raise ScenarioError(f"scale must be positive, got {scale}")
+        out = copy.deepcopy(self)
+        if scale != 1.0:
+            _scale_in_place(out, scale)
+        return out
+
+
+# -- loading -----------------------------------------------------------------------------
+
+
+def builtin_scenarios() -> list[str]:
+    root = resources.files("unmask.simulate") / "scenarios"
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Read a scenario: a built-in name (``small``, ``medium``, ``large``) or a TOML path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{path}: no such scenario file")
+        text, name = path.read_text(encoding="utf-8"), str(path)
+    else:
+        res = resources.files("unmask.simulate") / "scenarios" / f"{name_or_path}.toml"
+        if not res.is_file():
+            raise ScenarioError(
+                f"unknown scenario {name_or_path!r}; built-in: {', '.join(builtin_scenarios())}"
+                " (or give a path to a .toml file)"
+            )
+        text, name = res.read_text(encoding="utf-8"), str(name_or_path)
+    return parse_scenario(text, name)
+
+
+def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{name}: not valid TOML: {exc}") from exc
+    ops = data.pop("operations", [])
+    if not isinstance(ops, list):
+        raise ScenarioError("operations: must be an array of tables ([[operations]])")
+    sc = _build(Scenario, data, "")
+    for i, raw in enumerate(ops):
+        where = f"operations[{i}]"
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: must be a table")
+        kind = raw.get("type")
+        if kind not in OPERATION_TYPES:
+            raise ScenarioError(
+                f"{where}.type: {kind!r} is not one of {', '.join(OPERATION_TYPES)}"
+            )
+        merged = _deep_merge(TYPE_DEFAULTS.get(kind, {}), raw)
+        sc.operations.append(_build(OPERATION_TYPES[kind], merged, where))
+    sc.source_text = text
+    sc.source_name = name
+    sc.check()
+    return sc
+
+
+def to_dict(obj: Any) -> Any:
+    """A dataclass (scenario part) as plain JSON-able data."""
+    if dataclasses.is_dataclass(obj):
+        return {
+            f.name: to_dict(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if f.name not in ("source_text", "source_name")
+        }
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [to_dict(v) for v in obj]
+    return obj
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k in ("schedule", "evasion"):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where or 'scenario'}: expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - set(fields) - {"source_text", "source_name"})
+    if unknown:
+        raise ScenarioError(
+            f"{_join(where, unknown[0])}: unknown key (known: {', '.join(sorted(fields))})"
+        )
+    kwargs = {}
+    for name, f in fields.items():
+        if name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ScenarioError(f"{_join(where, name)}: missing")
+            continue
+        kwargs[name] = _convert(hints[name], data[name], _join(where, name), f)
+    return cls(**kwargs)
+
+
+def _convert(tp: Any, value: Any, where: str, f: dataclasses.Field | None = None) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, where)
+    if dataclasses.is_dataclass(tp):
+        if (
+            f is not None
+            and f.default_factory is not dataclasses.MISSING
+            and isinstance(value, dict)
+        ):
+            # Keys left out keep the defaults of this field (e.g. evasion knobs).
+            base = to_dict(f.default_factory())
+            value = {**base, **value}
+        return _build(tp, value, where)
+    if origin is list:
+        if not isinstance(value, list):
+            raise ScenarioError(f"{where}: expected a list, got {value!r}")
+        return [_convert(args[0], v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{where}: expected a table, got {value!r}")
+        return {k: _convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(f"{where}: expected a whole number, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{where}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def _scale_in_place(obj: Any, scale: float) -> None:
+    if isinstance(obj, list):
+        for v in obj:
+            _scale_in_place(v, scale)
+        return
+    if not dataclasses.is_dataclass(obj):
+        return
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if f.metadata.get("scale"):
+            setattr(obj, f.name, _scale_value(value, scale, f.metadata.get("minimum", 1)))
+        else:
+            _scale_in_place(value, scale)
+
+
+def _scale_value(value: Any, scale: float, minimum: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _scale_value(v, scale, minimum) for k, v in value.items()}
+    if isinstance(value, float):
+        return value * scale
+    if isinstance(value, int):
+        return 0 if value == 0 else max(minimum, round(value * scale))
+    return value
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _positive(value: float, where: str, zero: bool = False) -> None:
+    if value < 0 or (value == 0 and not zero):
+        raise ScenarioError(f"{where}: must be {'≥' if zero else '>'} 0, got {value}")
+
+
+def _share(value: float, where: str) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ScenarioError(f"{where}: must be between 0 and 1, got {value}")
+
+
+def _range(value: list[int], where: str) -> None:
+    if len(value) != 2 or value[0] > value[1] or value[0] < 0:
+        raise ScenarioError(f"{where}: must be [low, high] with 0 ≤ low ≤ high, got {value}")
+
+
+def _in(value: str, allowed: tuple[str, ...], where: str) -> None:
+    if value not in allowed:
+        raise ScenarioError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+
+
+def _weights(weights: dict[str, float], where: str, allowed: tuple[str, ...]) -> None:
+    if not weights:
+        raise ScenarioError(f"{where}: must not be empty")
+    for k, v in weights.items():
+        _in(k, allowed, where)
+        if v < 0:
+            raise ScenarioError(f"{where}.{k}: weights must be ≥ 0, got {v}")
+    if sum(weights.values()) <= 0:
+        raise ScenarioError(f"{where}: the weights sum to 0")
