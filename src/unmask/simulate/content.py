@@ -933,46 +933,138 @@ def teaser(rng: np.random.Generator, lang: str, n: int, variant: int | None = No
 
 # -- the careful operation's voice (paraphrase everything) -----------------------------
 
-CAREFUL_THEMES = {
+# Each theme is said in four parts, each with many wordings: a paraphrase picks each part
+# anew, so two posts of one message share a few words, not their text.
+CAREFUL_THEMES: dict[str, list[list[str]]] = {
     "cost_of_living": [
-        "groceries cost {n} dollars more a week than last year",
-        "my rent went up {n} percent and nobody in charge seems to care",
-        "families here spend {n} more every month just to get by",
-        "{n} dollars more at the checkout and they call it a strong economy",
+        [
+            "groceries",
+            "my weekly shop",
+            "the food bill",
+            "a cart of basics",
+            "eggs and milk",
+            "the rent",
+            "my power bill",
+        ],
+        [
+            "cost {n} dollars more than last year",
+            "went up by {n} bucks",
+            "is up {n}% since spring",
+            "now eats {n} more of every paycheck",
+            "jumped {n} percent in a few months",
+            "takes {n} dollars more every single week",
+        ],
+        [
+            "and nobody in charge seems to care",
+            "yet they keep saying the economy is strong",
+            "while officials pat themselves on the back",
+            "but sure, everything is fine",
+            "and the news barely mentions it",
+            "as if working families don't exist",
+        ],
+        [
+            "",
+            "families here are done waiting",
+            "people on my street feel it too",
+            "who is this economy for",
+            "something has to give",
+            "I'm tired of pretending",
+        ],
     ],
     "foreign_aid": [
-        "we keep sending billions overseas while {n} local schools are falling apart",
-        "{n} bridges in this state need repairs, but the money goes abroad",
-        "imagine what {n} billion could do for veterans at home",
+        [
+            "we keep sending billions overseas",
+            "another aid package went abroad",
+            "money flies out of the country",
+            "foreign aid got approved again",
+            "overseas spending keeps growing",
+            "billions leave for other countries",
+        ],
+        [
+            "while {n} local schools are falling apart",
+            "yet {n} bridges here need repairs",
+            "but {n} veterans still wait for care",
+            "and {n} clinics nearby just closed",
+            "while {n} roads in this state crumble",
+            "yet {n} towns here lost their bus line",
+        ],
+        [
+            "and no one asked us",
+            "without a single vote from us",
+            "and they call it leadership",
+            "and we're told to be grateful",
+            "as if we don't count",
+            "with zero accountability",
+        ],
+        [
+            "",
+            "priorities matter",
+            "charity begins at home",
+            "fix home first",
+            "just saying",
+            "think about that",
+        ],
     ],
     "media_distrust": [
-        "the big networks ignored a story that {n} of us saw with our own eyes",
-        "{n} reports contradict the headlines and nobody asks why",
-        "funny how {n} stories vanish from the news overnight",
+        [
+            "the big networks",
+            "the usual outlets",
+            "cable news",
+            "the national papers",
+            "every major channel",
+            "the morning shows",
+        ],
+        [
+            "ignored a story {n} of us saw with our own eyes",
+            "skipped what {n} people here witnessed",
+            "buried {n} reports that contradict them",
+            "dropped {n} stories overnight",
+            "never asked about the {n} complaints",
+            "missed {n} facts anyone could check",
+        ],
+        [
+            "and nobody asks why",
+            "funny how that works",
+            "and then they wonder why trust is gone",
+            "which tells you everything",
+            "same as always",
+            "and we're supposed to just accept it",
+        ],
+        [
+            "",
+            "do your own reading",
+            "question everything",
+            "follow the money",
+            "look it up yourself",
+            "stay curious",
+        ],
     ],
 }
+CAREFUL_KEYWORDS = sorted({w for parts in CAREFUL_THEMES.values() for w in parts[0]})
 _CAREFUL_OPEN = [
     "Honestly,",
     "Not gonna lie,",
     "Just saying:",
-    "Anyone else notice",
     "Real talk:",
     "So apparently",
-    "Can we talk about how",
-    "",
-    "Hmm.",
     "Look,",
+    "Hmm.",
+    "Ok so",
+    "",
+    "",
+    "",
 ]
-_CAREFUL_CLOSE = ["", "", "Thoughts?", "Just me?", "Sad.", "Wake up.", "We deserve better.", "🤷"]
+_CAREFUL_CLOSE = ["", "", "", "Thoughts?", "Just me?", "Sad.", "We deserve better.", "🤷"]
 
 
 def careful_text(rng: np.random.Generator, theme: str, n: int) -> str:
-    pool = CAREFUL_THEMES[theme]
-    body = pool[int(rng.integers(len(pool)))].format(n=n)
+    """One persona's wording of a theme: every part is picked anew (a paraphrase)."""
+    parts = [p[int(rng.integers(len(p)))] for p in CAREFUL_THEMES[theme]]
+    body = " ".join(x for x in parts if x).format(n=n)
     o = _CAREFUL_OPEN[int(rng.integers(len(_CAREFUL_OPEN)))]
     c = _CAREFUL_CLOSE[int(rng.integers(len(_CAREFUL_CLOSE)))]
-    text = f"{o} {body}".strip() if o else body[:1].upper() + body[1:]
-    text = text + ("." if rng.random() < 0.6 else "")
+    text = f"{o} {body}" if o else body[:1].upper() + body[1:]
+    text += "." if rng.random() < 0.6 else ""
     return f"{text} {c}".strip()
 
 

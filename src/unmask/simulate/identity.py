@@ -6,7 +6,7 @@ account's handle is the same wherever it is needed (its profile, a mention of it
 
 Handle styles:
 
-* ``ordinary``: what people pick: ``maria.lopez``, ``jsmith84``, ``coffee_and_code``;
+* ``ordinary``: what people pick: ``maria_lopez``, ``jsmith84``, ``coffee_and_code``;
 * ``name_digits``: a first and last name and eight digits, as platforms suggest to an
   account made in a hurry: ``ZoeRich28859010``;
 * ``random``: a random string of letters and digits: ``kQ8zTw2mXb``;
@@ -349,7 +349,7 @@ def handles(seed: int, idx: np.ndarray, styles: np.ndarray, langs: np.ndarray) -
     variant = (h4 % np.uint64(7)).astype(np.int8)
     ordinary = pc.choose(
         pa.array(variant),
-        pc.binary_join_element_wise(f, la, "."),
+        pc.binary_join_element_wise(f, la, "_"),
         pc.binary_join_element_wise(f, la, ""),
         pc.binary_join_element_wise(f, la, two, "_"),
         pc.binary_join_element_wise(initial, la, two, ""),

@@ -229,16 +229,27 @@ def follows(world) -> list[Follows]:
         out.append(
             unique_follows(Follows(reg.platform[followee[ok]], follower[ok], followee[ok], t))
         )
-    fans = st.members.get("fandom")
-    if fans is not None and len(fans) > 1:
-        cfg = world.scenario.negatives.fandom
-        follower = np.repeat(fans, cfg.follows_per_fan)
-        followee = fans[rng.integers(0, len(fans), len(follower))]
-        same = reg.platform[follower] == reg.platform[followee]
-        follower, followee = follower[same], followee[same]
-        t = _times(world, rng, follower, followee)
-        out.append(unique_follows(Follows(reg.platform[follower], follower, followee, t)))
     return out
+
+
+def fan_follows(world, lo: int, hi: int) -> Follows | None:
+    """Fans follow each other. Made with the ordinary follows of the same block of users,
+    so that a pair is never made twice."""
+    st: NegativesState = world.negatives
+    fans = st.members.get("fandom")
+    if fans is None or len(fans) < 2:
+        return None
+    reg = world.registry
+    cfg = world.scenario.negatives.fandom
+    rng = world.rng("negatives", "fan_follows", lo)
+    mine = fans[(fans >= lo) & (fans < hi)]
+    follower = np.repeat(mine, cfg.follows_per_fan)
+    followee = fans[rng.integers(0, len(fans), len(follower))]
+    same = reg.platform[follower] == reg.platform[followee]
+    follower, followee = follower[same], followee[same]
+    return Follows(
+        reg.platform[follower], follower, followee, _times(world, rng, follower, followee)
+    )
 
 
 def _times(world, rng, follower, followee):

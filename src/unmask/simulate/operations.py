@@ -631,15 +631,23 @@ class DoppelgangerOp(OpBase):
                 continue
             rng = self.rng("wave", wi)
             idx, life = wave["accounts"], wave["lifetime"]
-            k = rng.integers(cfg.posts_per_account[0], cfg.posts_per_account[1] + 1, len(idx))
+            k = rng.integers(
+                max(cfg.posts_per_account[0], 1), cfg.posts_per_account[1] + 1, len(idx)
+            )
             author = np.repeat(idx, k)
             nth = np.concatenate([np.arange(x) for x in k]) if len(k) else np.empty(0, int)
             spread = rng.random(len(author)) < cfg.evasion.schedule_spread
             first = self.later(
                 rng, np.full(len(author), wave["start"]), spread, cfg.evasion.timing_jitter_s
             )
-            end = reg.created[author] + np.repeat(life, k)
-            later = first + (rng.random(len(author)) * np.maximum(end - first, 60)).astype(np.int64)
+            # An account lives ``lifetime_days`` from its first share, then falls silent.
+            first_row = np.concatenate([[0], np.cumsum(k)[:-1]])
+            begin = first[first_row]
+            last_time = dict(zip(idx.tolist(), (begin + life).tolist(), strict=True))
+            begin_of = dict(zip(idx.tolist(), begin.tolist(), strict=True))
+            later = np.repeat(begin, k) + (rng.random(len(author)) * np.repeat(life, k)).astype(
+                np.int64
+            )
             t = np.where(nth == 0, first, later)
             arts = wave["articles"]
             a_i = rng.integers(0, len(arts), len(author))
@@ -684,6 +692,11 @@ class DoppelgangerOp(OpBase):
                 lt = posts.time[i] + rng.exponential(
                     cfg.evasion.timing_jitter_s / 2 + 60, len(i)
                 ).astype(np.int64)
+                # Likes fall within the liker's own short life.
+                end = np.array([last_time[int(x)] for x in who], dtype=np.int64)
+                lt = np.maximum(lt, np.array([begin_of[int(x)] for x in who], dtype=np.int64))
+                alive = lt <= end
+                i, who, lt = i[alive], who[alive], lt[alive]
                 out.append(
                     acts(
                         w,
@@ -695,7 +708,16 @@ class DoppelgangerOp(OpBase):
                         parent_author=posts.author[i],
                     )
                 )
-            out += self.camouflage(rng, day, idx, len(posts))
+            # Camouflage: engagement with popular organic posts, within each account's life.
+            share = min(cfg.evasion.camouflage, 0.95)
+            n_camo = rng.poisson(len(posts) * share / (1 - share)) if share > 0 else 0
+            if n_camo:
+                who = idx[rng.integers(0, len(idx), n_camo)]
+                b = np.array([begin_of[int(x)] for x in who], dtype=np.int64)
+                e = np.array([last_time[int(x)] for x in who], dtype=np.int64)
+                out.append(
+                    make_responses(w, rng, who, b + (rng.random(n_camo) * (e - b)).astype(np.int64))
+                )
             out += self.real_engagement(rng, posts)
         return out
 

@@ -245,7 +245,18 @@ def organic_follows(world, lo: int, hi: int) -> Follows:
     ok = followee >= 0
     follower, followee, p = follower[ok], followee[ok], p[ok]
     t = follow_times(world, rng, follower, followee)
-    return unique_follows(Follows(p.astype(np.int8), follower, followee, t))
+    f = Follows(p.astype(np.int8), follower, followee, t)
+    from unmask.simulate.negatives import fan_follows
+
+    fans = fan_follows(world, lo, hi)
+    if fans is not None:
+        f = Follows(
+            *(
+                np.concatenate([getattr(f, c), getattr(fans, c)])
+                for c in ("platform", "follower", "followee", "time")
+            )
+        )
+    return unique_follows(f)
 
 
 def follow_times(world, rng, follower: np.ndarray, followee: np.ndarray) -> np.ndarray:
