@@ -50,7 +50,7 @@ def test_ct_shares_rows_become_posts_with_their_links(store, ct_shares):
         rows = list(csv.DictReader(fh))
     assert m.rows_read == len(rows) == 1684
     assert m.reconciles and m.rows_quarantined == 0
-    assert m.rows_read == m.rows_stored + m.rows_duplicate + m.rows_quarantined
+    assert m.rows_read == m.rows_stored + m.rows_merged + m.rows_duplicate + m.rows_quarantined
     con = store.connect()
     # One activity per CrowdTangle post; a post with several links spans several rows.
     assert con.execute("SELECT count(*) FROM activities").fetchone()[0] == len(
@@ -152,8 +152,9 @@ def test_ct_shares_bad_values_are_quarantined_with_their_field(store, ct_shares,
 def test_historical_download_values(store):
     m = ingest_file(store, HISTORICAL).manifest
     assert m.adapter == "crowdtangle"
-    assert (m.rows_read, m.rows_stored, m.rows_quarantined) == (20, 15, 5)
-    assert m.rows_read == m.rows_stored + m.rows_duplicate + m.rows_quarantined
+    # Row 20 repeats a post: merged into it, not stored twice.
+    assert (m.rows_read, m.rows_stored, m.rows_merged, m.rows_quarantined) == (20, 14, 1, 5)
+    assert m.rows_read == m.rows_stored + m.rows_merged + m.rows_duplicate + m.rows_quarantined
     con = store.connect()
     acts = {
         r[0]: r[1:]

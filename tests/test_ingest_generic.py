@@ -43,7 +43,14 @@ def test_mapping_normalises_and_quarantines_with_row_and_field(store, tmp_path):
         "1,alice,2021-01-01T10:00:00Z,same record again,x,\n",
     )
     m = ingest_file(store, path, format="generic", options={"map": MAP}).manifest
-    assert (m.rows_read, m.rows_stored, m.rows_duplicate, m.rows_quarantined) == (6, 3, 0, 3)
+    # Record 6 repeats record 1: merged into it.
+    assert (m.rows_read, m.rows_stored, m.rows_merged, m.rows_duplicate, m.rows_quarantined) == (
+        6,
+        2,
+        1,
+        0,
+        3,
+    )
     assert m.reconciles
     got = rows_of(
         store,

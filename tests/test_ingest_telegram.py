@@ -66,7 +66,7 @@ def test_channel_counts_leave_out_service_messages(channel):
     assert len(msgs) == 14 and len(service) == 2
     assert m.rows_read == len(msgs) - len(service) == 12
     assert (m.rows_stored, m.rows_duplicate, m.rows_quarantined) == (9, 0, 3)
-    assert m.rows_read == m.rows_stored + m.rows_duplicate + m.rows_quarantined
+    assert m.rows_read == m.rows_stored + m.rows_merged + m.rows_duplicate + m.rows_quarantined
     # Rows are ordinals among all message objects: service messages keep their places.
     rows = [r[0] for r in con.execute("SELECT source_row FROM activities ORDER BY 1").fetchall()]
     assert rows == [2, 3, 4, 5, 6, 7, 10, 13, 14]

@@ -61,7 +61,7 @@ def test_counts_reconcile(ingested):
     assert m.adapter == "twitter_io"
     assert m.rows_read == 28
     assert m.reconciles
-    assert m.rows_read == m.rows_stored + m.rows_duplicate + m.rows_quarantined
+    assert m.rows_read == m.rows_stored + m.rows_merged + m.rows_duplicate + m.rows_quarantined
     assert m.rows_quarantined == len(BROKEN_ROWS)
     good = [r for i, r in enumerate(_records(), 1) if i not in BROKEN_ROWS]
     n = con.execute("SELECT count(*) FROM activities").fetchone()[0]

@@ -63,7 +63,7 @@ def test_counts_reconcile(ingested):
     assert m.adapter == "x_api_v2"
     # lines 1, 2, 5, 6, 7, 8, 9 are records; 3 is blank; 4 holds no result
     assert m.rows_read == 7
-    assert m.rows_read == m.rows_stored + m.rows_duplicate + m.rows_quarantined
+    assert m.rows_read == m.rows_stored + m.rows_merged + m.rows_duplicate + m.rows_quarantined
     assert (m.rows_stored, m.rows_quarantined) == (4, 3)
     ids = {
         p["id"] for n in (1, 2) for p in _line(n)["data"] + _line(n)["includes"].get("tweets", [])

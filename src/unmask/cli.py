@@ -70,12 +70,13 @@ def ingest(
     if not detect_language:
         options["detect_language"] = False
     files = _expand(paths)
+    explicit = {p for p in paths if not p.is_dir()}
     try:
         st = Store(store, create=True)
     except StoreError as exc:
         _fail(str(exc))
     table = Table(title=f"ingested into {store}")
-    for col in ("file", "format", "read", "stored", "duplicate", "quarantined", "reconciles"):
+    for col in ("file", "format", "read", "stored", "merged", "duplicate", "quarantined", "reconciles"):
         table.add_column(col, justify="right" if col not in ("file", "format") else "left")
     failed = 0
     with Progress(
@@ -97,7 +98,15 @@ def ingest(
                         t, description=f"{p.name}: {msg}"
                     ),
                 )
-            except (FormatMismatch, UnknownFormat, FileNotFoundError, ValueError) as exc:
+            except UnknownFormat as exc:
+                if path in explicit or format:
+                    console.print(f"[bold red]error:[/] {exc}", highlight=False)
+                    failed += 1
+                else:
+                    # A folder may hold licences and read-me files beside the exports.
+                    console.print(f"[yellow]skipped[/] {path}: not a known format", highlight=False)
+                continue
+            except (FormatMismatch, FileNotFoundError, ValueError) as exc:
                 console.print(f"[bold red]error:[/] {exc}", highlight=False)
                 failed += 1
                 continue
@@ -109,6 +118,7 @@ def ingest(
                 m.adapter + (" (already in store)" if result.skipped else ""),
                 f"{m.rows_read:,}",
                 f"{m.rows_stored:,}",
+                f"{m.rows_merged:,}",
                 f"{m.rows_duplicate:,}",
                 f"{m.rows_quarantined:,}",
                 "yes" if m.reconciles else "[red]NO[/]",
@@ -168,7 +178,7 @@ def info(
         )
     out.print(pt)
     ft = Table(title="files")
-    for col in ("file", "format", "read", "stored", "duplicate", "quarantined", "ingested"):
+    for col in ("file", "format", "read", "stored", "merged", "duplicate", "quarantined"):
         ft.add_column(col)
     for m in s["files"]:
         ft.add_row(
@@ -176,9 +186,9 @@ def info(
             m["adapter"],
             f"{m['rows_read']:,}",
             f"{m['rows_stored']:,}",
+            f"{m.get('rows_merged', 0):,}",
             f"{m['rows_duplicate']:,}",
             f"{m['rows_quarantined']:,}",
-            m["ingested_at"] or "",
         )
     out.print(ft)
     if s["quarantine_reasons"]:
@@ -251,6 +261,121 @@ def simulate(
         f"store: {result.store}, truth: {result.truth}",
         highlight=False,
     )
+
+
+@app.command()
+def evaluate(
+    truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder of `unmask simulate`.")],
+    run: Annotated[
+        Path,
+        typer.Option("--run", help="A folder with flagged.csv or flagged.parquet (or the file)."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Score a detection run against a synthetic world's ground truth."""
+    from unmask.evaluate import EvaluationError
+    from unmask.evaluate import evaluate as run_evaluation
+
+    try:
+        ev = run_evaluation(truth, run)
+    except EvaluationError as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(ev.to_dict(), indent=2) + "\n")
+        return
+
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.1f}%"
+
+    o = ev.overall
+    out.print(
+        f"[bold]accounts[/]: precision {pct(o.precision)}, recall {pct(o.recall)}, F1 {pct(o.f1)} "
+        f"(TP {o.tp:,}, FP {o.fp:,}, FN {o.fn:,}); false-positive rate {pct(ev.false_positive_rate)} "
+        f"of authentic accounts, {pct(ev.ordinary.rate)} of ordinary ones",
+        highlight=False,
+    )
+    out.print(
+        f"[bold]operations[/]: {ev.found} found, {ev.missed} missed, {ev.merged} merged, {ev.split} split; "
+        f"purity {pct(ev.purity)}, completeness {pct(ev.completeness)}, "
+        f"adjusted Rand index {ev.adjusted_rand_index:.3f}"
+        + (
+            f", average precision {ev.average_precision:.3f}"
+            if ev.average_precision is not None
+            else ""
+        ),
+        highlight=False,
+    )
+    if ev.unknown_accounts or ev.duplicate_rows:
+        console.print(
+            f"[yellow]note:[/] {ev.unknown_accounts:,} flagged account(s) are not in the truth (ignored); "
+            f"{ev.duplicate_rows:,} duplicate row(s) merged",
+            highlight=False,
+        )
+    ot = Table(title="per operation")
+    for col in (
+        "operation",
+        "type",
+        "accounts",
+        "flagged",
+        "recall",
+        "precision",
+        "F1",
+        "completeness",
+        "status",
+        "clusters",
+    ):
+        ot.add_column(col)
+    for op in ev.operations:
+        status = (
+            op.status
+            + (" split" if op.split else "")
+            + (f" merged with {', '.join(op.merged_with)}" if op.merged else "")
+        )
+        ot.add_row(
+            op.id,
+            op.type or "",
+            f"{op.accounts:,}",
+            f"{op.flagged:,}",
+            pct(op.recall),
+            pct(op.precision),
+            pct(op.f1),
+            pct(op.completeness),
+            status,
+            ", ".join(op.clusters[:5]) + (" …" if len(op.clusters) > 5 else ""),
+        )
+    out.print(ot)
+    ct = Table(title="confusion (truth class × flagged)")
+    for col in ("class", "kind", "accounts", "flagged", "not flagged", "rate"):
+        ct.add_column(col)
+    for r in ev.confusion:
+        ct.add_row(
+            r["class"],
+            r["kind"],
+            f"{r['accounts']:,}",
+            f"{r['flagged']:,}",
+            f"{r['not_flagged']:,}",
+            pct(r["flagged"] / r["accounts"] if r["accounts"] else None),
+        )
+    out.print(ct)
+    if ev.signals:
+        st = Table(title="per signal")
+        for col in ("signal", "flagged", "precision", "recall", "false positives by group"):
+            st.add_column(col)
+        for s in ev.signals:
+            st.add_row(
+                s.signal,
+                f"{s.flagged:,}",
+                pct(s.precision),
+                pct(s.recall),
+                ", ".join(f"{g} {n:,}" for g, n in s.false_positives_by_group.items()),
+            )
+        out.print(st)
+    kt = Table(title="largest clusters")
+    for col in ("cluster", "size", "majority", "purity"):
+        kt.add_column(col)
+    for c in ev.clusters[:15]:
+        kt.add_row(c.cluster_id, f"{c.size:,}", c.majority, pct(c.purity))
+    out.print(kt)
 
 
 if __name__ == "__main__":  # pragma: no cover

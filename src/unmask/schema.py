@@ -77,6 +77,9 @@ ACTIVITIES = pa.schema(
         pa.field("media_hashes", STRINGS),
         pa.field("parent_activity_id", pa.string()),
         pa.field("parent_account_id", pa.string()),
+        # Where it was posted when that is not the author's own space: a subreddit, a
+        # Facebook group, a Telegram group; the audience it was aimed at.
+        pa.field("community", pa.string()),
         *_PROVENANCE,
     ]
 )

@@ -57,6 +57,9 @@ class Manifest:
     ingested_at: str | None = None
     rows_read: int = 0
     rows_stored: int = 0
+    # Further records of an entity already read from the same file (a post spread over
+    # several rows, one per link or image; a record repeated in the export).
+    rows_merged: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
     entities: dict[str, int] = field(default_factory=dict)
@@ -66,7 +69,9 @@ class Manifest:
 
     @property
     def reconciles(self) -> bool:
-        return self.rows_read == self.rows_stored + self.rows_duplicate + self.rows_quarantined
+        return self.rows_read == (
+            self.rows_stored + self.rows_merged + self.rows_duplicate + self.rows_quarantined
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -8,7 +8,9 @@ have the columns of the common schema (without provenance) plus four of their ow
 ``_error``  why the record cannot be read (NULL when it can); the whole record then goes to
             the quarantine, none of it is stored;
 ``_field``  the field the error is about;
-``_raw``    the record as it was (JSON), filled for records with an error.
+``_raw``    the record as it was (JSON), filled for records with an error (adapters that read
+            into a table named ``raw`` need not: the pipeline takes it from there);
+``_line``   optional: the record's line in the file, when it is not the record number.
 
 The ingest pipeline (``unmask.ingest.pipeline``) does everything else the same way for every
 format: canonical URLs, hashtags and mentions from text, language detection, deduplication,
@@ -36,6 +38,7 @@ STAGE_EXTRA = [
     pa.field("_error", pa.string()),
     pa.field("_field", pa.string()),
     pa.field("_raw", pa.string()),
+    pa.field("_line", pa.int64()),
 ]
 
 

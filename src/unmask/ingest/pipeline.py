@@ -6,7 +6,7 @@
 4. the rest are normalised (canonical URLs and their domains; hashtags, mentions and URLs
    from the text where the export has no field for them; language where it is missing),
    merged on their keys within the file and against the store;
-5. the counts are reconciled (read = stored + duplicate + quarantined) and the batch is
+5. the counts are reconciled (read = stored + merged + duplicate + quarantined) and the batch is
    committed by one atomic rename.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 import unmask
 from unmask import schema
@@ -114,16 +115,18 @@ def ingest_file(
                 detect_language=options.get("detect_language", True) is not False,
             )
             manifest.rows_read = ctx.rows_read
+            good = counts.pop("rows_good")
             manifest.rows_stored = counts.pop("rows_stored")
+            manifest.rows_merged = counts.pop("rows_merged")
             manifest.rows_duplicate = counts.pop("rows_duplicate")
             manifest.rows_quarantined = counts.pop("rows_quarantined")
             manifest.entities = counts
             manifest.seconds = round(time.perf_counter() - started, 3)
-            if not manifest.reconciles:
+            # Every record the adapter read is either good or quarantined, never neither.
+            if ctx.rows_read != good + manifest.rows_quarantined or not manifest.reconciles:
                 raise ReconciliationError(
-                    f"{path}: read {manifest.rows_read} records but stored "
-                    f"{manifest.rows_stored} + duplicate {manifest.rows_duplicate} + "
-                    f"quarantined {manifest.rows_quarantined}"
+                    f"{path}: read {ctx.rows_read} records but {good} are good and "
+                    f"{manifest.rows_quarantined} quarantined"
                 )
             batch.manifest = manifest
         return IngestResult(manifest)
@@ -159,7 +162,7 @@ def _finalise(
         con.executemany("INSERT INTO _bad VALUES (?, ?, ?, ?, ?)", ctx.rejects)
     for table in schema.TABLES:
         con.execute(
-            f"""INSERT INTO _bad SELECT _row, NULL, _field, _error, _raw
+            f"""INSERT INTO _bad SELECT _row, _line, _field, _error, _raw
                 FROM stage_{table} WHERE _error IS NOT NULL"""
         )
     # Required keys: a record without them cannot be stored anywhere.
@@ -169,9 +172,10 @@ def _finalise(
             f"WHEN {c} IS NULL OR CAST({c} AS VARCHAR) = '' THEN '{c}'" for c in required
         )
         con.execute(
-            f"""INSERT INTO _bad SELECT _row, NULL, CASE {which} END,
+            f"""INSERT INTO _bad SELECT _row, _line, CASE {which} END,
                    'required field ''' || CASE {which} END || ''' is empty', _raw
-                FROM stage_{table} WHERE _error IS NULL AND ({missing})"""
+                FROM stage_{table} WHERE _error IS NULL AND ({missing})
+                  AND _row NOT IN (SELECT _row FROM _bad WHERE _row IS NOT NULL)"""
         )
     con.execute(
         """CREATE TEMP TABLE _bad_rows AS
@@ -195,89 +199,122 @@ def _finalise(
             [ctx.file_id, str(ctx.path)],
         )
 
+    # Which records became what: the first record of a new entity is stored; further
+    # records of it in this file are merged into it (long exports give one row per URL or
+    # image of a post; exact repeats); records whose entities were all in the store already
+    # are duplicates.
+    con.execute(
+        """CREATE TEMP TABLE _first_rows (_row BIGINT);
+           CREATE TEMP TABLE _touch_new (_row BIGINT);
+           CREATE TEMP TABLE _touch_old (_row BIGINT);"""
+    )
     counts: dict[str, int] = {}
-    con.execute("CREATE TEMP TABLE _new_rows (_row BIGINT)")
     for table in schema.TABLES:
         n_stage = con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0]
-        if n_stage == 0:
-            counts[table] = 0
-            continue
-        counts[table] = _write_table(con, store_con, ctx, batch, table, detect_language)
+        counts[table] = (
+            _write_table(con, store_con, ctx, batch, table, detect_language, bool(quarantined))
+            if n_stage
+            else 0
+        )
     good = con.execute(
-        """SELECT count(*) FROM (
+        f"""SELECT count(*) FROM (
                SELECT DISTINCT _row FROM (
                    SELECT _row FROM stage_activities UNION ALL SELECT _row FROM stage_accounts
                    UNION ALL SELECT _row FROM stage_follows
                    UNION ALL SELECT _row FROM stage_infrastructure)
-               WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL))"""
+               {_NOT_BAD if quarantined else ""})"""
     ).fetchone()[0]
-    stored = con.execute("SELECT count(DISTINCT _row) FROM _new_rows").fetchone()[0]
+    stored = con.execute("SELECT count(DISTINCT _row) FROM _first_rows").fetchone()[0]
+    duplicate = con.execute(
+        """SELECT count(*) FROM (SELECT DISTINCT _row FROM _touch_old
+                                 EXCEPT SELECT _row FROM _touch_new
+                                 EXCEPT SELECT _row FROM _first_rows)"""
+    ).fetchone()[0]
+    counts["rows_good"] = good
     counts["rows_stored"] = stored
-    counts["rows_duplicate"] = good - stored
+    counts["rows_duplicate"] = duplicate
+    counts["rows_merged"] = good - stored - duplicate
     counts["rows_quarantined"] = quarantined
     counts["quarantine"] = quarantined
     return counts
 
 
-def _write_table(con, store_con, ctx, batch, table, detect_language) -> int:
+_NOT_BAD = "WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL)"
+
+
+def _write_table(con, store_con, ctx, batch, table, detect_language, any_bad) -> int:
     keys = schema.KEYS[table]
     key_sql = ", ".join(keys)
     sch = schema.TABLES[table]
     good = (
         f"(SELECT * REPLACE (unmask_platform(platform) AS platform) FROM stage_{table} "
-        "WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL))"
+        f"{_NOT_BAD if any_bad else ''})"
     )
-    # Merge records of the same entity within the file: the first record's scalar fields,
-    # the union of list fields (long exports give one row per URL or hashtag of a post).
-    aggs = []
-    for f in sch:
-        if f.name in keys or f.name == "source_file":
-            continue
-        if f.name == "source_row":
-            aggs.append("min(_row) AS source_row")
-        elif pa_is_list(f.type):
-            aggs.append(
-                f"CASE WHEN count({f.name}) = 0 THEN NULL ELSE "
-                f"list_distinct(flatten(list({f.name} ORDER BY _row) FILTER (WHERE {f.name} IS NOT NULL))) END AS {f.name}"
-            )
-        elif table == "accounts":
-            # Account fields: the newest non-empty observation within this file.
-            aggs.append(
-                f"arg_max({f.name}, (coalesce(observed_at, TIMESTAMPTZ '1970-01-01'), _row)) "
-                f"FILTER (WHERE {f.name} IS NOT NULL) AS {f.name}"
-            )
-        else:
-            aggs.append(f"arg_min({f.name}, _row) FILTER (WHERE {f.name} IS NOT NULL) AS {f.name}")
-    merged = f"SELECT {key_sql}, {', '.join(aggs)} FROM {good} GROUP BY {key_sql}"
+    fields = [f for f in sch if f.name not in keys and f.name != "source_file"]
+    # Fields that no record of this file has are not aggregated (most exports fill few).
+    present = con.execute(
+        "SELECT "
+        + ", ".join(f"count({f.name}) > 0" for f in fields if f.name != "source_row")
+        + f" FROM stage_{table}"
+    ).fetchone()
+    empty = {
+        f.name
+        for f, p in zip([f for f in fields if f.name != "source_row"], present, strict=True)
+        if not p
+    }
+    repeats = (
+        table == "accounts"
+        or con.execute(f"SELECT count(*) > count(DISTINCT ({key_sql})) FROM {good}").fetchone()[0]
+    )
+    if repeats:
+        aggs = ", ".join(
+            f"CAST(NULL AS {schema.duckdb_type(f.type)}) AS {f.name}"
+            if f.name in empty
+            else _merge_agg(table, f)
+            for f in fields
+        )
+        merged = f"SELECT {key_sql}, {aggs} FROM {good} GROUP BY {key_sql}"
+    else:
+        # Every key once: nothing to merge, which is the common case and much cheaper.
+        cols = ", ".join("_row AS source_row" if f.name == "source_row" else f.name for f in fields)
+        merged = f"SELECT {key_sql}, {cols} FROM {good}"
+    if table == "activities":
+        merged = f"SELECT *, {_SOURCE_URLS} AS _src_urls FROM ({merged})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS {merged}")
 
-    if table != "accounts":
-        # Entities already in the store are not written again.
-        existing = store_con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if existing:
-            con.execute(
-                f"""DELETE FROM _merged WHERE ({key_sql}) IN (
-                        SELECT ({key_sql}) FROM {table})"""
-            )
-        # Records that gave a new entity (or a new observation of an account) are stored.
+    if table == "accounts":
+        # Every file adds its own observation of an account. A record that only describes
+        # an account (an author list, a user object) is stored by that; one that also
+        # carries an activity, follow or record is counted by those.
+        others = [
+            t
+            for t in ("activities", "follows", "infrastructure")
+            if con.execute(f"SELECT count(*) FROM stage_{t}").fetchone()[0]
+        ]
+        other_rows = " UNION ALL ".join(f"SELECT _row FROM stage_{t}" for t in others)
         con.execute(
-            f"""INSERT INTO _new_rows SELECT DISTINCT s._row FROM {good} s
-                SEMI JOIN _merged m USING ({key_sql})"""
+            f"""INSERT INTO _first_rows SELECT DISTINCT s._row FROM {good} s
+                {f"ANTI JOIN ({other_rows}) o ON o._row = s._row" if others else ""}"""
         )
     else:
-        # A record that only describes an account (an author list, a user object) is stored
-        # when it gives an observation; a record that also carries an activity is counted
-        # by its activity.
-        con.execute(
-            """INSERT INTO _new_rows SELECT DISTINCT s._row FROM stage_accounts s
-               WHERE s._row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL)
-                 AND s._row NOT IN (SELECT _row FROM stage_activities)
-                 AND s._row NOT IN (SELECT _row FROM stage_follows)
-                 AND s._row NOT IN (SELECT _row FROM stage_infrastructure)"""
-        )
+        existing = store_con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if existing:
+            # Entities already in the store are not written again.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _old_keys AS SELECT DISTINCT {key_sql}
+                    FROM {good} SEMI JOIN (SELECT {key_sql} FROM {table}) USING ({key_sql})"""
+            )
+            con.execute(
+                f"""INSERT INTO _touch_old SELECT _row FROM {good} SEMI JOIN _old_keys USING ({key_sql});
+                    DELETE FROM _merged WHERE ({key_sql}) IN (SELECT ({key_sql}) FROM _old_keys);
+                    INSERT INTO _touch_new SELECT _row FROM {good} SEMI JOIN _merged USING ({key_sql});"""
+            )
+        con.execute("INSERT INTO _first_rows SELECT source_row FROM _merged")
     n = con.execute("SELECT count(*) FROM _merged").fetchone()[0]
     if n == 0:
         return 0
+    if table == "activities":
+        _canonical_url_lists(con)
     select = _final_select(table, sch, detect_language)
     con.execute(
         f"COPY ({select}) TO '{batch.part_path(table)}' (FORMAT parquet, COMPRESSION zstd)",
@@ -286,43 +323,91 @@ def _write_table(con, store_con, ctx, batch, table, detect_language) -> int:
     return n
 
 
-def pa_is_list(t) -> bool:
-    import pyarrow as pa
+# The links of a post as the export gave them, or as found in its text.
+_SOURCE_URLS = (
+    "coalesce(urls_original, urls, CASE WHEN text IS NOT NULL AND contains(text, '://') "
+    "THEN unmask_text_urls(text) WHEN text IS NOT NULL THEN [] END)"
+)
 
-    return pa.types.is_list(t)
+
+def _merge_agg(table: str, f) -> str:
+    """How one field of several records of the same entity (in one file) is merged."""
+    if f.name == "source_row":
+        return "min(_row) AS source_row"
+    if pa.types.is_list(f.type):
+        # The union of the lists, in order of appearance.
+        return (
+            f"CASE WHEN count({f.name}) = 0 THEN NULL ELSE list_distinct(flatten("
+            f"list({f.name} ORDER BY _row) FILTER (WHERE {f.name} IS NOT NULL))) END AS {f.name}"
+        )
+    if table == "accounts":
+        # The newest non-empty observation within this file.
+        return (
+            f"arg_max({f.name}, (coalesce(observed_at, TIMESTAMPTZ '1970-01-01'), _row)) "
+            f"FILTER (WHERE {f.name} IS NOT NULL) AS {f.name}"
+        )
+    # The first record's value, unless it is empty.
+    return f"arg_min({f.name}, _row) FILTER (WHERE {f.name} IS NOT NULL) AS {f.name}"
+
+
+def _canonical_url_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """Canonical URLs and their domains, into ``_url_map`` and ``_url_lists``.
+
+    Each distinct URL is canonicalised once (shared links repeat a great deal). A post with
+    one link, the common case, is joined to the map directly; lists of several links are
+    put back together in their original order in ``_url_lists``.
+    """
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _url_map AS
+               SELECT u, c, unmask_url_domain(c) AS d
+               FROM (SELECT u, unmask_canonical_url(u) AS c
+                     FROM (SELECT DISTINCT unnest(_src_urls) AS u FROM _merged));
+           CREATE OR REPLACE TEMP TABLE _url_lists AS
+               SELECT e._k, list(m.c ORDER BY e.i) AS urls,
+                      list_sort(list_distinct(list(m.d) FILTER (WHERE m.d IS NOT NULL))) AS domains
+               FROM (SELECT rowid AS _k, unnest(_src_urls) AS u,
+                            generate_subscripts(_src_urls, 1) AS i
+                     FROM _merged WHERE len(_src_urls) > 1) e
+               JOIN _url_map m USING (u)
+               GROUP BY e._k;"""
+    )
 
 
 def _final_select(table: str, sch, detect_language: bool) -> str:
+    activities = table == "activities"
     cols = []
     for f in sch:
         name = f.name
         if name == "source_file":
             expr = "CAST(? AS VARCHAR)"
-        elif name == "platform":
-            expr = "platform"
-        elif table == "activities" and name == "urls_original":
-            expr = "coalesce(urls_original, urls, CASE WHEN text IS NOT NULL THEN unmask_text_urls(text) END)"
-        elif table == "activities" and name == "urls":
+        elif activities and name == "urls_original":
+            expr = "m._src_urls"
+        elif activities and name == "urls":
+            expr = "CASE len(m._src_urls) WHEN 0 THEN [] WHEN 1 THEN [u1.c] ELSE l.urls END"
+        elif activities and name == "domains":
             expr = (
-                "list_transform(coalesce(urls_original, urls, CASE WHEN text IS NOT NULL "
-                "THEN unmask_text_urls(text) END), lambda u: unmask_canonical_url(u))"
+                "coalesce(unmask_clean_tags(m.domains), CASE len(m._src_urls) WHEN 0 THEN [] "
+                "WHEN 1 THEN CASE WHEN u1.d IS NULL THEN [] ELSE [u1.d] END ELSE l.domains END)"
             )
-        elif table == "activities" and name == "domains":
+        elif activities and name in ("hashtags", "mentions"):
             expr = (
-                "coalesce(unmask_clean_tags(domains), list_sort(list_distinct(list_filter("
-                "list_transform(coalesce(urls_original, urls, CASE WHEN text IS NOT NULL THEN "
-                "unmask_text_urls(text) END), lambda u: unmask_url_domain(unmask_canonical_url(u))),"
-                " lambda d: d IS NOT NULL))))"
+                f"coalesce(unmask_clean_tags(m.{name}), "
+                f"CASE WHEN m.text IS NOT NULL THEN unmask_text_{name}(m.text) END)"
             )
-        elif table == "activities" and name == "hashtags":
-            expr = "coalesce(unmask_clean_tags(hashtags), CASE WHEN text IS NOT NULL THEN unmask_text_hashtags(text) END)"
-        elif table == "activities" and name == "mentions":
-            expr = "coalesce(unmask_clean_tags(mentions), CASE WHEN text IS NOT NULL THEN unmask_text_mentions(text) END)"
-        elif name == "language" and table == "activities" and detect_language:
-            expr = "coalesce(lower(language), CASE WHEN text IS NOT NULL THEN unmask_language(text) END)"
+        elif activities and name == "language" and detect_language:
+            expr = (
+                "coalesce(lower(m.language), "
+                "CASE WHEN m.text IS NOT NULL THEN unmask_language(m.text) END)"
+            )
         elif name == "language":
-            expr = "lower(language)"
+            expr = "lower(m.language)"
         else:
-            expr = name
+            expr = f"m.{name}"
         cols.append(f"CAST({expr} AS {schema.duckdb_type(f.type)}) AS {name}")
-    return f"SELECT {', '.join(cols)} FROM _merged ORDER BY source_row"
+    source = (
+        "_merged m LEFT JOIN _url_map u1 ON len(m._src_urls) = 1 AND u1.u = m._src_urls[1] "
+        "LEFT JOIN _url_lists l ON len(m._src_urls) > 1 AND l._k = m.rowid"
+        if activities
+        else "_merged m"
+    )
+    return f"SELECT {', '.join(cols)} FROM {source}"

@@ -142,7 +142,7 @@ def load_json_lines(ctx: StageContext, table: str = "raw", *, path: Path | None 
             SELECT line AS _text, row_number() OVER () AS _row
             FROM read_csv({_sql_str(path)}, columns = {{'line': 'VARCHAR'}}, header = false,
                           delim = '\\0', quote = '', escape = '', auto_detect = false,
-                          max_line_size = 268435456)"""
+                          max_line_size = 134217728)"""
     )
     con.execute(f"DELETE FROM {table} WHERE _text IS NULL OR trim(_text) = ''")
     bad = con.execute(

@@ -1,0 +1,136 @@
+"""Ingest speed and memory, against DuckDB's own read_csv -> Parquet of the same file.
+
+    .venv/bin/python benchmarks/ingest.py --rows 10000000 --rows 1000000
+
+For each size it generates a generic CSV (unmask's own column names, with text, links with
+tracking parameters and a heavy-tailed popularity, hashtags, and a language column), then runs in separate processes:
+
+* baseline: ``COPY (SELECT * FROM read_csv(file)) TO 'x.parquet'`` in DuckDB, the raw speed of
+  reading that CSV into Parquet;
+* unmask: ``unmask.ingest.ingest_file`` into a fresh store (validation, quarantine, canonical
+  URLs, hashtags and mentions from text, deduplication, manifest, atomic commit).
+
+Both run under the same DuckDB memory limit (``--memory-limit``, default 1GB) so that peak
+memory is bounded by configuration, not by file size (DuckDB spills beyond it). It prints
+rows/s, the speed ratio and peak RSS of each process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+CHILD = r"""
+import json, os, resource, sys, time
+mode, csv_path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+t = time.perf_counter()
+if mode == "baseline":
+    from unmask.engine.duckdb import connect
+    con = connect(temp_directory=__import__("pathlib").Path(out).parent / "tmp")
+    con.execute(f"COPY (SELECT * FROM read_csv('{csv_path}')) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+    rows = con.execute(f"SELECT count(*) FROM '{out}'").fetchone()[0]
+else:
+    from unmask.ingest import ingest_file
+    from unmask.store import Store
+    m = ingest_file(Store(out, create=True), csv_path).manifest
+    assert m.reconciles, m
+    rows = m.rows_stored
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss": peak}))
+"""
+
+
+def generate(path: Path, rows: int) -> None:
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (
+            SELECT CASE i % 3 WHEN 0 THEN 'x' WHEN 1 THEN 'facebook' ELSE 'telegram' END AS platform,
+                   CAST(i AS VARCHAR) AS activity_id,
+                   'acct' || CAST(hash(i) % 500000 AS VARCHAR) AS account_id,
+                   CAST(TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i % 31536000) AS VARCHAR) AS time,
+                   CASE WHEN i % 5 = 0 THEN 'share' ELSE 'post' END AS kind,
+                   'Breaking: story ' || CAST(i % 100000 AS VARCHAR) || ' #tag' || CAST(i % 997 AS VARCHAR)
+                     || ' read https://www.news' || CAST(u % 211 AS VARCHAR)
+                     || '.example/a/' || CAST(u AS VARCHAR) || '?utm_source=feed' AS text,
+                   CASE WHEN i % 2 = 0 THEN 'en' ELSE 'de' END AS language
+            -- Links follow a heavy-tailed popularity, as shared links do: a few are shared
+            -- very often, most once or twice.
+            FROM (SELECT i, CAST(floor(200000 * pow((hash(i * 7 + 1) % 1000000) / 1e6, 3)) AS BIGINT) AS u
+                  FROM range({rows}) t(i))
+        ) TO '{path}' (HEADER, DELIMITER ',')"""
+    )
+    con.close()
+
+
+def run_child(mode: str, csv_path: Path, out: Path, memory_limit: str) -> dict:
+    env = dict(os.environ, UNMASK_MEMORY_LIMIT=memory_limit)
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(csv_path), str(out)],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    if res.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{res.stderr}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, action="append", help="rows per run (repeatable)")
+    ap.add_argument("--memory-limit", default="1GB")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    sizes = args.rows or [1_000_000]
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="unmask-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    try:
+        for n in sizes:
+            csv_path = work / f"gen-{n}.csv"
+            t = time.perf_counter()
+            generate(csv_path, n)
+            size_mb = csv_path.stat().st_size / 1e6
+            print(f"generated {n:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - t:.1f}s",
+                  flush=True)
+            base = run_child("baseline", csv_path, work / f"base-{n}.parquet", args.memory_limit)
+            ours = run_child("unmask", csv_path, work / f"store-{n}", args.memory_limit)
+            assert ours["rows"] == n == base["rows"], (ours, base)
+            row = {
+                "rows": n,
+                "csv_mb": round(size_mb),
+                "duckdb_rows_per_s": round(n / base["seconds"]),
+                "unmask_rows_per_s": round(n / ours["seconds"]),
+                "speed_ratio": round(base["seconds"] / ours["seconds"], 2),
+                "duckdb_peak_rss_mb": round(base["peak_rss"] / 2**20),
+                "unmask_peak_rss_mb": round(ours["peak_rss"] / 2**20),
+            }
+            results.append(row)
+            print(json.dumps(row), flush=True)
+            shutil.rmtree(work / f"store-{n}", ignore_errors=True)
+            (work / f"base-{n}.parquet").unlink(missing_ok=True)
+            csv_path.unlink()
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(f"{'rows':>12} {'CSV MB':>7} {'DuckDB rows/s':>14} {'unmask rows/s':>14} "
+          f"{'ratio':>6} {'DuckDB RSS MB':>14} {'unmask RSS MB':>14}")
+    for r in results:
+        print(f"{r['rows']:>12,} {r['csv_mb']:>7,} {r['duckdb_rows_per_s']:>14,} "
+              f"{r['unmask_rows_per_s']:>14,} {r['speed_ratio']:>6} "
+              f"{r['duckdb_peak_rss_mb']:>14,} {r['unmask_peak_rss_mb']:>14,}")
+    _ = resource  # peak RSS is measured in the child processes
+
+
+if __name__ == "__main__":
+    main()
