@@ -166,7 +166,10 @@ def activities_table(world, a: Acts, first_row: int) -> pa.Table:
         "source_file": pa.array([world.file_id]).take(pa.array(np.zeros(n, dtype=np.int32))),
         "source_row": pa.array(np.arange(first_row, first_row + n, dtype=np.int64)),
     }
-    return pa.table(cols, schema=schema.ACTIVITIES)
+    for f in schema.ACTIVITIES:  # fields the world does not fill (e.g. community)
+        if f.name not in cols:
+            cols[f.name] = pa.nulls(n, type=f.type)
+    return pa.table({f.name: cols[f.name] for f in schema.ACTIVITIES}, schema=schema.ACTIVITIES)
 
 
 def _masked_account_ids(seed: int, idx: np.ndarray) -> pa.Array:
