@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/unmask ingest $(DATA)/coortweet $(DATA)/crowdtangle $(DATA)/ira-sample --store $(DEMO)/store
 	$(BIN)/unmask info --store $(DEMO)/store
+	rm -rf $(DEMO)/world
+	$(BIN)/unmask simulate --out $(DEMO)/world --scenario small --seed 1
+	$(BIN)/unmask info --store $(DEMO)/world/store
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -235,3 +235,21 @@ def test_arbitrary_bytes_never_crash(tmp_path_factory, body):
         assert store.manifests() == []
         return
     _reconciled(store, m)
+
+
+def test_follows_table_with_constant_platform(store, tmp_path):
+    path = write(tmp_path / "f.csv", "source,target,when\na,b,2020-01-01\na,c,\nb,a,later\n")
+    m = ingest_file(
+        store,
+        path,
+        format="generic",
+        options={
+            "table": "follows",
+            "platform": "X",
+            "map": "follower_id=source,followee_id=target,time=when",
+        },
+    ).manifest
+    assert (m.rows_read, m.rows_stored, m.rows_quarantined) == (3, 2, 1)
+    assert rows_of(
+        store, "SELECT platform, follower_id, followee_id, time IS NULL FROM follows ORDER BY 3"
+    ) == [("x", "a", "b", False), ("x", "a", "c", True)]
