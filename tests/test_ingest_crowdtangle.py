@@ -307,6 +307,24 @@ def test_historical_group_download(store):
     assert (row, field) == (4, "Post Created")  # 25:00 is not an hour
 
 
+def test_group_posts_have_no_community_as_the_group_is_their_account(store, ct_shares):
+    """CrowdTangle never says which member posted in a group: a group's post is the group's
+    own (its account is the group), so the group is its own space, not a community."""
+    ingest_file(store, GROUPS)
+    ingest_file(store, ct_shares)
+    con = store.connect()
+    groups = con.execute(
+        """SELECT a.platform, a.account_id, count(*), count(a.community)
+           FROM activities a JOIN accounts g USING (platform, account_id)
+           WHERE g.kind = 'group' GROUP BY ALL ORDER BY 2"""
+    ).fetchall()
+    # Row 1 of ct_shares is a post of the group 300176403665207, as its account.url says.
+    assert ("facebook", "300176403665207", 1, 0) in groups
+    assert ("facebook", "2738114406271185", 2, 0) in groups  # the dashboard's group download
+    assert len(groups) > 100 and all(n == 0 for *_, n in groups)
+    assert con.execute("SELECT count(community) FROM activities").fetchone() == (0,)
+
+
 # -- recognising the format, and refusing others -------------------------------------------
 
 

@@ -21,6 +21,7 @@ equals submission 1's.
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +146,87 @@ def test_crosspost_is_a_share_of_the_original(ingested):
         "t3_kr9x1a",
         "Patriot_Eagle_1776",
         ["https://reddit.com/r/conspiracy/comments/kr9x1a/proof_the_election_was_stolen/"],
+    )
+
+
+def test_community_is_the_subreddit(ingested):
+    _, con = ingested
+    got = dict(con.execute("SELECT activity_id, community FROM activities").fetchall())
+    lines = {f"t{'1' if 'body' in o else '3'}_{o['id']}": o for o in _lines() if o}
+    # As the file writes them: "conspiracy", "HarborTown", "Conservative" (the crosspost).
+    assert lines["t3_kra3c9"]["subreddit"] == "HarborTown"
+    assert got == {
+        "t3_kr9x1a": "conspiracy",
+        "t3_kra3c9": "harbortown",  # lower-cased: Reddit names are case-insensitive
+        "t1_gi0a1b2": "conspiracy",
+        "t1_gi0a9zz": "conspiracy",
+        "t1_gi0b3c4": "conspiracy",  # a deleted author's comment is still in its subreddit
+        "t1_gi0b8x1": "conspiracy",
+        "t3_kra1x2": "conservative",  # a crosspost is in the subreddit it was posted to
+        "t1_gi0d1f2": "conspiracy",
+        "t1_kr9x1a": "harbortown",
+    }
+    assert {k: lines[k]["subreddit"].lower() for k in got} == got
+
+
+def test_community_leaves_out_the_authors_own_profile(store, tmp_path):
+    path = tmp_path / "profile.ndjson"
+    base = {"created_utc": 1609964400, "author": "Patriot_Eagle_1776"}
+    records = [
+        # A post on the author's own profile: Pushshift writes the subreddit u_<name>.
+        {**base, "id": "p1", "subreddit": "u_Patriot_Eagle_1776", "title": "my profile"},
+        # Someone else commenting there: that is not their own space.
+        {
+            **base,
+            "id": "c1",
+            "author": "skeptical_sam",
+            "subreddit": "u_Patriot_Eagle_1776",
+            "body": "hi",
+            "parent_id": "t3_p1",
+        },
+        # Some extracts write the name prefixed.
+        {**base, "id": "p2", "subreddit": "r/WorldNews", "title": "news"},
+        {**base, "id": "p3", "subreddit": "", "title": "no subreddit"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    m = ingest_file(store, path).manifest
+    assert (m.rows_stored, m.rows_quarantined) == (4, 0)
+    got = dict(store.connect().execute("SELECT activity_id, community FROM activities").fetchall())
+    assert got == {
+        "t3_p1": None,
+        "t1_c1": "u_patriot_eagle_1776",
+        "t3_p2": "worldnews",
+        "t3_p3": None,
+    }
+
+
+def test_gzipped_file_is_read_like_the_plain_one(store, tmp_path):
+    gz = tmp_path / "RC_2021-01.ndjson.gz"
+    gz.write_bytes(gzip.compress(FIXTURE.read_bytes()))
+    assert detect_adapter(gz).name == "reddit"
+    m = ingest_file(store, gz).manifest
+    assert m.adapter == "reddit"
+    assert (m.rows_read, m.rows_stored, m.rows_merged, m.rows_quarantined) == (15, 9, 1, 5)
+    con = store.connect()
+    q = con.execute("SELECT row, line, field FROM quarantine ORDER BY row").fetchall()
+    assert [(r[0], r[2]) for r in q] == [
+        (7, None),
+        (8, "created_utc"),
+        (9, "author"),
+        (11, None),
+        (12, "body"),
+    ]
+    assert q[0][1] == 7  # the physical line of the line that is not JSON
+    got = con.execute(
+        "SELECT account_id, kind, text, parent_activity_id, community FROM activities "
+        "WHERE activity_id = 't1_gi0a1b2'"
+    ).fetchone()
+    assert got == (
+        "liberty_bell_2020",
+        "comment",
+        "> PROOF\n\nShare this everywhere before it gets taken down!",
+        "t3_kr9x1a",
+        "conspiracy",
     )
 
 

@@ -201,6 +201,103 @@ def test_full_export(store):
     assert (row, field) == (6, "from_id") and "'from_id' is missing" in reason
 
 
+def test_community(store, channel):
+    # A channel's own posts are in its own space.
+    _, con = channel
+    assert con.execute("SELECT count(*), count(community) FROM activities").fetchone() == (9, 0)
+    # The full export: the supergroup's members post in the group; the group writing as
+    # itself, the channel, the personal chat and saved messages have no community.
+    ingest_file(store, FULL)
+    g = "channel1701122334"
+    got = dict(
+        store.connect()
+        .execute(
+            "SELECT activity_id, community FROM activities WHERE activity_id NOT LIKE ?",
+            [f"{CH}/%"],
+        )
+        .fetchall()
+    )
+    assert got == {
+        f"{g}/101": g,
+        f"{g}/102": g,
+        f"{g}/103": g,  # a forward into the group
+        f"{g}/104": None,  # the group as itself (an anonymous admin)
+        f"{g}/106": g,
+        "user6022222222/5001": None,
+        "user6022222222/5002": None,
+        "user5012345678/7": None,
+    }
+    assert store.connect().execute(
+        f"SELECT community FROM activities WHERE activity_id = '{CH}/2'"
+    ).fetchone() == (None,)
+
+
+def test_community_of_a_basic_group_and_a_discussion_group(store, tmp_path):
+    """A basic group is ``chat<id>``; a channel's discussion group is a supergroup whose
+    messages include the channel's posts copied into it (forwarded from the channel) and
+    the comments under them."""
+
+    def msg(i, sender, **extra):
+        return {
+            "id": i,
+            "type": "message",
+            "date": "2021-01-06T21:00:00",
+            "date_unixtime": str(1609963200 + i),
+            "from": "x",
+            "from_id": sender,
+            "text": f"message {i}",
+            "text_entities": [{"type": "plain", "text": f"message {i}"}],
+            **extra,
+        }
+
+    export = {
+        "about": "Here is the data you requested.",
+        "personal_information": {"user_id": 5012345678},
+        "chats": {
+            "about": "",
+            "list": [
+                {
+                    "name": "Street Committee",
+                    "type": "private_group",
+                    "id": 4477001,
+                    "messages": [msg(1, "user6011111111")],
+                },
+                {
+                    "name": "Harbor Truth Network",
+                    "type": "public_channel",
+                    "id": 1843220771,
+                    "messages": [msg(20, "channel1843220771")],
+                },
+                {
+                    "name": "Harbor Truth Network Chat",
+                    "type": "public_supergroup",
+                    "id": 1900000001,
+                    "messages": [
+                        msg(
+                            300,
+                            "channel1843220771",
+                            forwarded_from="Harbor Truth Network",
+                        ),
+                        msg(301, "user6022222222", reply_to_message_id=300),
+                    ],
+                },
+            ],
+        },
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export, indent=1))  # as Telegram Desktop writes it
+    m = ingest_file(store, path).manifest
+    assert (m.rows_stored, m.rows_quarantined) == (4, 0)
+    got = dict(store.connect().execute("SELECT activity_id, community FROM activities").fetchall())
+    assert got == {
+        "chat4477001/1": "chat4477001",
+        f"{CH}/20": None,  # the channel's own post
+        # the channel's post as the discussion group shows it: a share into the group
+        "channel1900000001/300": "channel1900000001",
+        "channel1900000001/301": "channel1900000001",  # a comment under it
+    }
+
+
 def test_sniffing(shared_data, tmp_path):
     assert detect_adapter(CHANNEL).name == "telegram"
     assert detect_adapter(FULL).name == "telegram"

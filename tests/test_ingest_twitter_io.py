@@ -206,6 +206,35 @@ def test_users_file(store):
     assert con.execute("SELECT row, field FROM quarantine").fetchall() == [(5, "following_count")]
 
 
+def test_no_community_in_the_releases(ingested):
+    # The releases have no column for it: no tweet has a community.
+    _, con = ingested
+    assert con.execute("SELECT count(*), count(community) FROM activities").fetchone() == (22, 0)
+
+
+def test_community_from_a_community_id_column(store, tmp_path):
+    # A file in this shape with a community_id column: its values, empty cells none.
+    rows = _rows(TWEETS)[:4]
+    communities = ["1623456789012345678", "", "1623456789012345679"]
+    path = tmp_path / "with_communities_tweets_csv_hashed.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [[*rows[0], "community_id"]]
+            + [[*r, c] for r, c in zip(rows[1:], communities, strict=True)]
+        )
+    m = ingest_file(store, path).manifest
+    assert (m.rows_stored, m.rows_quarantined) == (3, 0)
+    got = dict(
+        store.connect()
+        .execute(
+            "SELECT activity_id, community FROM activities WHERE activity_id IN (?, ?, ?)",
+            [r[0] for r in rows[1:]],
+        )
+        .fetchall()
+    )
+    assert got == {r[0]: c or None for r, c in zip(rows[1:], communities, strict=True)}
+
+
 def test_same_file_twice_adds_nothing(store):
     first = ingest_file(store, TWEETS)
     again = ingest_file(store, TWEETS)

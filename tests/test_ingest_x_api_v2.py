@@ -13,7 +13,8 @@ retrieved_at); ``twarc2 flatten`` writes one post per line with ``author``,
 1. a search page: a post with hashtag, mention and an unwound link; its retweet; a reply;
    a quote of a post that only ``includes.tweets`` has; the first post again in includes
 2. a second page: a long post (``note_tweet``), a post with a photo (its own media link),
-   a post in Indonesian (Twitter's legacy code ``in``); a newer follower count of one user
+   a post in Indonesian (Twitter's legacy code ``in``) made in an X Community
+   (``community_id``); a newer follower count of one user
 3. a blank line
 4. a page with no results (``meta`` only): no record
 5. line 1 cut short: not JSON
@@ -127,6 +128,27 @@ def test_kinds_parents_and_entities(ingested):
     flat = get("1631260000000000010")
     assert flat[:3] == ("reply", "1631234567890123401", news)
     assert flat[4] == ["harbour_news", "jenny_k_1987"]
+
+
+def test_community_is_the_x_community_of_the_post(ingested, store, tmp_path):
+    _, con = ingested
+    got = dict(con.execute("SELECT activity_id, community FROM activities").fetchall())
+    in_community = next(p for p in _line(2)["data"] if "community_id" in p)
+    assert in_community["id"] == "1631240200000000007"
+    assert got.pop("1631240200000000007") == in_community["community_id"] == "1623456789012345678"
+    # every other post is on its author's own timeline
+    assert set(got.values()) == {None} and len(got) == 8
+    # A flattened post (twarc2 flatten) carries the field as the API gives it.
+    flat = dict(_line(7), id="1631260000000000099", community_id="1623456789012345678")
+    path = tmp_path / "flat.jsonl"
+    path.write_text(json.dumps(flat) + "\n", encoding="utf-8")
+    assert ingest_file(store, path).manifest.rows_quarantined == 0
+    got = (
+        store.connect()
+        .execute("SELECT community FROM activities WHERE activity_id = '1631260000000000099'")
+        .fetchone()
+    )
+    assert got == ("1623456789012345678",)
 
 
 def test_accounts(ingested):

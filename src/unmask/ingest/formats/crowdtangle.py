@@ -15,6 +15,9 @@
   (local time with a zone abbreviation, e.g. ``2021-01-06 14:03:12 EST``), ``URL``,
   ``Message``, ``Link``, ``Final Link`` and the page's figures at posting time.
 
+Neither shape says which member of a group wrote a group's post: the group is the post's
+account, so ``community`` (where someone posted outside their own space) stays empty.
+
 ``docs/formats.md`` (section ``crowdtangle``) lists how every column maps to the schema.
 
 References: CrowdTangle API documentation (https://github.com/CrowdTangle/API/wiki/Post,

@@ -1,8 +1,8 @@
 """Reddit comments and submissions in Pushshift's newline-delimited JSON (one object a line).
 
-The monthly Pushshift dumps (``RC_YYYY-MM`` comments, ``RS_YYYY-MM`` submissions, after
-decompression) and the many per-subreddit extracts made from them share this shape; a file
-may mix both kinds. A record with ``body`` is a comment, one with ``title`` a submission.
+The monthly Pushshift dumps (``RC_YYYY-MM`` comments, ``RS_YYYY-MM`` submissions,
+decompressed from ``.zst``; a gzipped file is read as it is) and the many per-subreddit
+extracts made from them share this shape; a file may mix both kinds. A record with ``body`` is a comment, one with ``title`` a submission.
 
 * submissions are ``post`` activities (``share`` when they are crossposts, with the
   crossposted submission as parent); text = ``title`` + blank line + ``selftext``; ``urls``
@@ -18,6 +18,9 @@ may mix both kinds. A record with ``body`` is a comment, one with ``title`` a su
   make every deleted author look like one hyperactive, perfectly coordinated account;
 * bodies ``[deleted]`` / ``[removed]`` are not text (thousands of them would otherwise be
   "identical content").
+* ``community`` is the ``subreddit``, lower-cased and without ``r/`` (Reddit treats
+  names case-insensitively), except for a post on the author's own profile
+  (``u_<author>``): that is the author's own space.
 
 ``docs/formats.md`` (section ``reddit``) lists every field. Reference: Baumgartner,
 Zannettou, Keegan, Squire & Blackburn (2020), "The Pushshift Reddit Dataset", ICWSM 14,
@@ -147,6 +150,9 @@ class RedditAdapter(Adapter):
                        coalesce(p.author, CASE WHEN r.prefix = 't3'
                                                     AND r.crosspost_author NOT IN ('[deleted]', '[removed]')
                                                THEN r.crosspost_author END) AS parent_account_id,
+                       -- a post on the author's own profile (u_<name>) is in their own space
+                       CASE WHEN r.subreddit <> ('u_' || lower(coalesce(r.author, '')))
+                            THEN r.subreddit END AS community,
                        r._row, r._error, r._field, r._raw
                 FROM r LEFT JOIN authors p
                   ON p.activity_id = CASE WHEN r.prefix = 't1' THEN r.parent_id
@@ -202,6 +208,8 @@ _FIELDS = r"""
              WHEN list_contains(keys, 'title') THEN 't3' END AS prefix,
         regexp_replace(unmask_str(_json->>'id'), '^t[13]_', '') AS base_id,
         unmask_str(_json->>'author') AS author,
+        -- Reddit treats subreddit names case-insensitively: r/WorldNews is r/worldnews
+        lower(regexp_replace(unmask_str(_json->>'subreddit'), '^/?r/', '', 'i')) AS subreddit,
         unmask_str(_json->>'created_utc') AS created_utc,
         unmask_str(_json->>'author_created_utc') AS author_created_utc,
         _json->>'body' AS body,

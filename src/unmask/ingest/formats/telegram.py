@@ -12,6 +12,9 @@ A chat's ``type`` is ``public_channel``, ``private_channel``, ``public_supergrou
 person of a personal chat) whose id is the peer id as Telegram Desktop writes ``from_id``:
 ``channel<id>`` for channels and supergroups (both are channels to Telegram), ``chat<id>``
 for basic groups, ``user<id>`` for people and bots. Each author (``from_id``) is an account.
+A message in a group or supergroup (a channel's discussion group is one) has that group as
+its ``community``, unless the group wrote it as itself; a channel's own posts and private
+chats have none.
 
 Each message of type ``message`` is one record: ``_row`` is its ordinal among all message
 objects of the file (1-based, service messages included, in file order), so that a row
@@ -196,6 +199,10 @@ class TelegramAdapter(Adapter):
             "urls": urls,
             "hashtags": hashtags,
             "mentions": mentions,
+            # A message in a group (a channel's discussion group too) is aimed at the group;
+            # a channel's posts, the group writing as itself and private chats are no
+            # community.
+            "community": chat_id if chat_kind == "group" and sender != chat_id else None,
             "_row": row,
         }
         if "forwarded_from" in msg or "forwarded_from_id" in msg:

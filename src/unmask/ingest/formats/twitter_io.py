@@ -22,6 +22,8 @@ random-looking "handle" would mislead the identity signals).
 
 Older releases lack some columns (``poll_choices``, the engagement counts, ...): only
 ``tweetid``, ``userid``, ``tweet_time``, ``tweet_text`` and ``is_retweet`` are required.
+No release says whether a tweet was made in an X Community; a ``community_id`` column, when
+a file has one, becomes ``community``.
 
 Reference: Twitter Transparency Center, information operations datasets (hashed release),
 https://transparency.twitter.com/en/reports/information-operations.html
@@ -78,6 +80,9 @@ ALL_TWEET_COLUMNS = (
     "urls",
     "user_mentions",
     "poll_choices",
+    # The X Community a tweet was made in: no published release (2018-2021) has this
+    # column; it is read when a file in this shape does.
+    "community_id",
 )
 
 
@@ -145,6 +150,7 @@ class TwitterIOAdapter(Adapter):
                        CASE WHEN {is_retweet} THEN unmask_str({c["retweet_userid"]})
                             WHEN {replied} THEN unmask_str({c["in_reply_to_userid"]})
                        END AS parent_account_id,
+                       unmask_str({c["community_id"]}) AS community,
                        _row, {error} AS _error, {field} AS _field
                 FROM raw"""
         )

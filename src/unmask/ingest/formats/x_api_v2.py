@@ -18,7 +18,8 @@ a share of it, one ``replied_to`` a reply (the answered account from
 referenced post when the page includes it. ``entities`` give the hashtags, the mentioned
 usernames and the links (``unwound_url``, else ``expanded_url``; the links to the post's
 own media are left out); a post without ``entities`` gets them from its text. A long post's
-full text is in ``note_tweet``.
+full text is in ``note_tweet``. A post made in an X Community has its ``community_id`` as
+``community``.
 
 A record is one line (its ``_row`` and ``line`` are the line number), or one document.
 A line that is not JSON is rejected with its line. A value that cannot be read (a bad
@@ -73,6 +74,7 @@ TWEETS = pa.schema(
         ("urls", _LIST),
         ("hashtags", _LIST),
         ("mentions", _LIST),
+        ("community_id", _STR),
     ]
 )
 USERS = pa.schema(
@@ -353,7 +355,8 @@ class _Staging:
                 SELECT {lit(PLATFORM)} AS platform, unmask_str(id) AS activity_id,
                        unmask_str(author_id) AS account_id, unmask_time(created_at) AS time,
                        kind, text, {language_sql("lang")} AS language,
-                       urls, hashtags, mentions, parent_activity_id, parent_account_id, _row,
+                       urls, hashtags, mentions, parent_activity_id, parent_account_id,
+                       unmask_str(community_id) AS community, _row,
                        CASE WHEN {post_error} IS NOT NULL
                             THEN 'post ' || coalesce(unmask_str(id), '(no id)') || ': '
                                  || {post_error} END AS _error,
@@ -456,6 +459,8 @@ def _post_row(row: int, p: dict, authors: dict[str | None, str | None]) -> dict:
         "urls": urls,
         "hashtags": hashtags,
         "mentions": mentions,
+        # The X Community the post was made in (``tweet.fields=community_id``).
+        "community_id": _s(p.get("community_id")),
     }
 
 
