@@ -20,3 +20,17 @@ def shared_data() -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "store", create=True)
+
+
+@pytest.fixture(scope="session")
+def russian_store(tmp_path_factory) -> Store:
+    """CooRTweet's Russian retweet set, ingested once for the session (read-only)."""
+    store = Store(tmp_path_factory.mktemp("russian") / "store", create=True)
+    from unmask.ingest import ingest_file
+
+    ingest_file(
+        store,
+        SHARED_DATA / "coortweet" / "russian_coord_tweets.csv.gz",
+        options={"detect_language": False},
+    )
+    return store

@@ -76,7 +76,16 @@ def ingest(
     except StoreError as exc:
         _fail(str(exc))
     table = Table(title=f"ingested into {store}")
-    for col in ("file", "format", "read", "stored", "merged", "duplicate", "quarantined", "reconciles"):
+    for col in (
+        "file",
+        "format",
+        "read",
+        "stored",
+        "merged",
+        "duplicate",
+        "quarantined",
+        "reconciles",
+    ):
         table.add_column(col, justify="right" if col not in ("file", "format") else "left")
     failed = 0
     with Progress(
@@ -209,6 +218,108 @@ def formats() -> None:
     for name, a in adapters().items():
         t.add_row(name, a.description)
     out.print(t)
+
+
+@app.command()
+def network(
+    store: StoreOpt,
+    on: Annotated[
+        str, typer.Option("--on", help="Target: url, domain, hashtag, parent, text or media.")
+    ] = "url",
+    window: Annotated[
+        str, typer.Option("--window", help="Seconds, or 'auto' (chosen from the data).")
+    ] = "60",
+    min_repeat: Annotated[
+        int, typer.Option("--min-repeat", help="Different targets a pair must share.")
+    ] = 2,
+    compat: Annotated[
+        str | None,
+        typer.Option("--compat", help="Reproduce a peer's definition: coortweet."),
+    ] = None,
+    min_participation: Annotated[
+        int, typer.Option(help="--compat coortweet: actions an account needs to take part.")
+    ] = 2,
+    remove_loops: Annotated[
+        bool, typer.Option(help="--compat coortweet: drop an account's pairs with itself.")
+    ] = True,
+    fdr: Annotated[
+        float, typer.Option(help="Keep edges whose estimated false-discovery rate is at most this.")
+    ] = 0.05,
+    out: Annotated[Path, typer.Option("--out", help="Edge list CSV (or .parquet).")] = Path(
+        "edges.csv"
+    ),
+    events: Annotated[
+        Path | None, typer.Option(help="Also write the action pairs behind each edge.")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+) -> None:
+    """One signal's coordination network: accounts that act on the same target together."""
+    from unmask.engine import open_engine
+    from unmask.signals.coaction import CoAction
+
+    try:
+        st = Store(store)
+    except StoreError as exc:
+        _fail(str(exc))
+    win: float | str = window if window == "auto" else float(window)
+    signal = CoAction(
+        on=on,
+        window=win,
+        min_repeat=min_repeat,
+        compat=compat,
+        fdr=fdr,
+        min_participation=min_participation,
+        remove_loops=remove_loops,
+    )
+    with (
+        console.status(f"computing {signal.signal_name} on {engine}"),
+        open_engine(engine, st) as eng,
+    ):
+        try:
+            ev = signal.run(eng)
+        except ValueError as exc:
+            _fail(str(exc))
+    edges = ev.edges.select(
+        [
+            "account_a",
+            "account_b",
+            "weight",
+            "platform_a",
+            "platform_b",
+            "count",
+            "p_value",
+            "q_value",
+            "first_time",
+            "last_time",
+            "reason",
+        ]
+    )
+    _write_table(edges, out)
+    if events is not None:
+        _write_table(ev.events, events)
+    for note in ev.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    accounts = len(
+        set(zip(edges["platform_a"].to_pylist(), edges["account_a"].to_pylist(), strict=True))
+        | set(zip(edges["platform_b"].to_pylist(), edges["account_b"].to_pylist(), strict=True))
+    )
+    console.print(
+        f"{edges.num_rows:,} edges between {accounts:,} accounts "
+        f"(window {ev.stats.get('window_seconds', 0):g} s, {ev.stats.get('events', 0):,} actions) "
+        f"-> {out}",
+        highlight=False,
+    )
+
+
+def _write_table(table, path: Path) -> None:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        pq.write_table(table, path)
+    else:
+        pacsv.write_csv(table, path)
 
 
 @app.command()

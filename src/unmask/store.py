@@ -139,7 +139,7 @@ class Store:
         for table, sch in (*schema.TABLES.items(), ("quarantine", schema.QUARANTINE)):
             name = "account_observations" if table == "accounts" else table
             con.execute(f"CREATE OR REPLACE VIEW {name} AS {self.scan_sql(table, sch)}")
-        con.execute(f"CREATE OR REPLACE VIEW accounts AS {_merged_accounts_sql()}")
+        con.execute(f"CREATE OR REPLACE VIEW accounts AS {merged_accounts_sql()}")
         return con
 
     def scan_sql(self, table: str, sch: pa.Schema | None = None) -> str:
@@ -236,7 +236,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _merged_accounts_sql() -> str:
+def merged_accounts_sql() -> str:
     fields = [f.name for f in schema.ACCOUNTS if f.name not in ("platform", "account_id")]
     # Newest observation wins field by field; an export that lacks a field does not erase
     # what an earlier one said.

@@ -1,1 +1,24 @@
 """Engines that run unmask's queries: DuckDB (embedded default); Spark comes later."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from unmask.engine.base import Engine
+    from unmask.store import Store
+
+ENGINES = ("duckdb", "spark")
+
+
+def open_engine(name: str, store: Store) -> Engine:
+    """The engine called ``name`` over ``store``."""
+    if name == "duckdb":
+        from unmask.engine.duckdb import DuckDBEngine
+
+        return DuckDBEngine(store)
+    if name == "spark":
+        from unmask.engine.spark import SparkEngine
+
+        return SparkEngine(store)
+    raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")

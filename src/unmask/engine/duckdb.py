@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
+
+from unmask.engine.base import Engine
+
+if TYPE_CHECKING:
+    from unmask.store import Store
 
 
 def connect(
@@ -32,3 +39,30 @@ def connect(
     # Insertion order is what lets a staged row keep its source record number cheaply.
     con.execute("SET preserve_insertion_order = true")
     return con
+
+
+class DuckDBEngine(Engine):
+    """The embedded default: DuckDB in this process, over the store's Parquet files."""
+
+    name = "duckdb"
+
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.store = store
+        self.con = store.connect(con)
+
+    def create_table(self, name: str, query: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+
+    def drop(self, *names: str) -> None:
+        for n in names:
+            self.con.execute(f"DROP TABLE IF EXISTS {n}")
+
+    def fetch(self, query: str) -> pa.Table:
+        return self.con.sql(query).to_arrow_table()
+
+    def write_parquet(self, query: str, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,54 @@
+"""The engine interface: what a signal may ask of the engine that runs it.
+
+Signals are written once, as SQL in DuckDB's dialect over the store's views (``accounts``,
+``activities``, ``follows``, ``infrastructure``). The DuckDB engine runs that SQL as it is;
+the Spark engine transpiles it with sqlglot (see ``docs/engines.md`` for why SQL + sqlglot
+and not a dataframe library). A signal therefore never loops over rows in Python: it asks
+the engine to build tables and reads back only small results (counts, thresholds, the
+final edges).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import pyarrow as pa
+
+
+class Engine(ABC):
+    """Runs unmask's SQL (DuckDB dialect) over one activity store."""
+
+    name: str
+
+    @abstractmethod
+    def create_table(self, name: str, query: str) -> None:
+        """Materialise ``query`` as a table (or cached view) called ``name``."""
+
+    @abstractmethod
+    def drop(self, *names: str) -> None:
+        """Forget tables made with :meth:`create_table`."""
+
+    @abstractmethod
+    def fetch(self, query: str) -> pa.Table:
+        """Run ``query`` and return its (small) result as Arrow."""
+
+    @abstractmethod
+    def write_parquet(self, query: str, path: Path) -> None:
+        """Write the result of ``query`` to one Parquet file."""
+
+    def scalar(self, query: str):
+        table = self.fetch(query)
+        return table.column(0)[0].as_py() if table.num_rows else None
+
+    def count(self, table: str) -> int:
+        return int(self.scalar(f"SELECT count(*) FROM {table}"))
+
+    def close(self) -> None:  # noqa: B027 - engines without resources need nothing
+        pass
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

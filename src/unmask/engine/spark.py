@@ -1,0 +1,108 @@
+"""The distributed engine: Apache Spark (PySpark), for data that outgrows one machine.
+
+It runs the same SQL as the DuckDB engine: each query, written in DuckDB's dialect, is
+transpiled to Spark SQL with sqlglot. Tables made by signals are cached DataFrames
+registered as temporary views. Tests run it in local mode.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import sqlglot
+
+from unmask import schema
+from unmask.engine.base import Engine
+from unmask.store import Store, merged_accounts_sql
+
+
+def transpile(query: str) -> str:
+    """DuckDB SQL -> Spark SQL."""
+    return ";\n".join(sqlglot.transpile(query, read="duckdb", write="spark"))
+
+
+class SparkEngine(Engine):
+    name = "spark"
+
+    def __init__(self, store: Store, master: str | None = None) -> None:
+        from pyspark.sql import SparkSession
+
+        self.store = store
+        self.spark = (
+            SparkSession.builder.master(master or os.environ.get("UNMASK_SPARK_MASTER", "local[2]"))
+            .appName("unmask")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", os.environ.get("UNMASK_SPARK_PARTITIONS", "8"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.ansi.enabled", "false")
+            .getOrCreate()
+        )
+        self._cached: dict[str, object] = {}
+        for table in (*schema.TABLES, "quarantine"):
+            name = "account_observations" if table == "accounts" else table
+            files = store.files(table)
+            sch = schema.QUARANTINE if table == "quarantine" else schema.TABLES[table]
+            if files:
+                df = self.spark.read.parquet(*[str(f) for f in files]).select(*sch.names)
+            else:
+                df = self.spark.createDataFrame([], _spark_schema(sch))
+            df.createOrReplaceTempView(name)
+        self.spark.sql(transpile(merged_accounts_sql())).createOrReplaceTempView("accounts")
+
+    def create_table(self, name: str, query: str) -> None:
+        df = self.spark.sql(transpile(query)).cache()
+        df.count()
+        old = self._cached.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        self._cached[name] = df
+        df.createOrReplaceTempView(name)
+
+    def drop(self, *names: str) -> None:
+        for n in names:
+            df = self._cached.pop(n, None)
+            if df is not None:
+                df.unpersist()
+            self.spark.catalog.dropTempView(n)
+
+    def fetch(self, query: str) -> pa.Table:
+        return self.spark.sql(transpile(query)).toArrow()
+
+    def write_parquet(self, query: str, path: Path) -> None:
+        tmp = Path(tempfile.mkdtemp(prefix="unmask-spark-"))
+        try:
+            self.spark.sql(transpile(query)).coalesce(1).write.mode("overwrite").parquet(
+                str(tmp / "out")
+            )
+            part = next((tmp / "out").glob("part-*.parquet"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(part, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def close(self) -> None:
+        for df in self._cached.values():
+            df.unpersist()
+        self._cached.clear()
+
+
+def _spark_schema(sch: pa.Schema):
+    from pyspark.sql import types as T
+
+    def conv(t: pa.DataType):
+        if pa.types.is_timestamp(t):
+            return T.TimestampType()
+        if pa.types.is_list(t):
+            return T.ArrayType(conv(t.value_type))
+        return {
+            pa.string(): T.StringType(),
+            pa.int64(): T.LongType(),
+            pa.bool_(): T.BooleanType(),
+            pa.float64(): T.DoubleType(),
+        }[t]
+
+    return T.StructType([T.StructField(f.name, conv(f.type), True) for f in sch])

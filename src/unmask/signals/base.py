@@ -1,0 +1,128 @@
+"""The one interface every signal follows, and the shape of the evidence it returns.
+
+Modelled on scikit-learn's estimators: a signal is configured by keyword parameters with
+documented defaults (``get_params`` lists them, ``set_params`` changes them), and does its
+work in one call, ``run(engine)``. What comes back is always :class:`Evidence`:
+
+* ``edges``: weighted account–account links, one row per unordered pair
+  (``EDGE_SCHEMA``): which signal, how strong, how often, how significant, and a sentence
+  that says why ("posted the same URL within 41 s of each other on 17 occasions");
+* ``events``: the facts behind each edge (``EVENT_SCHEMA``): which target, which two
+  activities, at what times, so that every edge can be checked against the rows;
+* ``scores``: per-account scores, for signals that judge accounts one by one;
+* ``tables``: anything else a signal finds that later steps use (content families, ...);
+* ``notes``: what the signal could not do (no infrastructure table, too little data, ...).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from unmask.engine.base import Engine
+
+EDGE_SCHEMA = pa.schema(
+    [
+        pa.field("signal", pa.string(), nullable=False),
+        pa.field("platform_a", pa.string(), nullable=False),
+        pa.field("account_a", pa.string(), nullable=False),
+        pa.field("platform_b", pa.string(), nullable=False),
+        pa.field("account_b", pa.string(), nullable=False),
+        pa.field("weight", pa.float64(), nullable=False),
+        pa.field("count", pa.int64(), nullable=False),
+        pa.field("p_value", pa.float64()),
+        pa.field("q_value", pa.float64()),
+        pa.field("first_time", pa.timestamp("us", tz="UTC")),
+        pa.field("last_time", pa.timestamp("us", tz="UTC")),
+        pa.field("reason", pa.string()),
+    ]
+)
+
+EVENT_SCHEMA = pa.schema(
+    [
+        pa.field("signal", pa.string(), nullable=False),
+        pa.field("platform_a", pa.string(), nullable=False),
+        pa.field("account_a", pa.string(), nullable=False),
+        pa.field("platform_b", pa.string(), nullable=False),
+        pa.field("account_b", pa.string(), nullable=False),
+        pa.field("target", pa.string()),
+        pa.field("activity_a", pa.string()),
+        pa.field("activity_b", pa.string()),
+        pa.field("time_a", pa.timestamp("us", tz="UTC")),
+        pa.field("time_b", pa.timestamp("us", tz="UTC")),
+        pa.field("lag_seconds", pa.float64()),
+    ]
+)
+
+SCORE_SCHEMA = pa.schema(
+    [
+        pa.field("signal", pa.string(), nullable=False),
+        pa.field("platform", pa.string(), nullable=False),
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("score", pa.float64(), nullable=False),
+        pa.field("reason", pa.string()),
+    ]
+)
+
+
+@dataclass
+class Evidence:
+    """What one signal found."""
+
+    signal: str
+    params: dict[str, Any]
+    edges: pa.Table = field(default_factory=EDGE_SCHEMA.empty_table)
+    events: pa.Table = field(default_factory=EVENT_SCHEMA.empty_table)
+    scores: pa.Table = field(default_factory=SCORE_SCHEMA.empty_table)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, directory: Path) -> None:
+        """Write every table as Parquet under ``directory/<signal>/``."""
+        out = directory / self.signal
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(self.edges, out / "edges.parquet")
+        pq.write_table(self.events, out / "events.parquet")
+        pq.write_table(self.scores, out / "scores.parquet")
+        for name, table in self.tables.items():
+            pq.write_table(table, out / f"{name}.parquet")
+
+
+class Signal:
+    """Base class of signals. Subclasses declare ``name``, ``kind`` and ``reference`` and
+    take their parameters as keyword arguments with defaults in ``__init__``."""
+
+    name: ClassVar[str]
+    # "edges" (links between accounts) or "scores" (a judgement per account).
+    kind: ClassVar[str] = "edges"
+    # The paper or method the signal follows (networkx-style: every algorithm cites it).
+    reference: ClassVar[str] = ""
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self) -> dict[str, Any]:
+        return {p: getattr(self, p) for p in self.param_names()}
+
+    def set_params(self, **params: Any) -> Signal:
+        unknown = set(params) - set(self.param_names())
+        if unknown:
+            raise ValueError(f"{self.name}: unknown parameters {sorted(unknown)}")
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    def run(self, engine: Engine) -> Evidence:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,421 @@
+"""Co-action synchrony: accounts that act on the same target within seconds, again and again.
+
+Targets are what an activity points at: a canonical URL, a domain, a hashtag, the post it
+shares or answers (``parent``), its normalised text, or an attached image (``media``). Two
+accounts co-act when they act on the same target within ``window`` seconds; they are linked
+when they do so on at least ``min_repeat`` different targets. Targets other than ``parent``
+are the same across platforms, so an X account and a Facebook page that push the same link
+together are linked too.
+
+The method follows the family of SynchroTrap (Cao et al., "Uncovering Large Groups of Active
+Malicious Accounts in Online Social Networks", CCS 2014), CopyCatch (Beutel et al., WWW 2013)
+and coordinated link sharing (Giglietto et al., "It takes a village to manipulate the media",
+Information, Communication & Society 2020; CooRnet), with three guards against chance:
+
+* **Rarity weighting.** An edge's weight sums, over the targets the pair co-acted on, the
+  target's inverse document frequency ``ln(N / n_t)`` (N accounts in all, n_t on the target):
+  a link that everyone shares says little, a link that twelve accounts share says a lot.
+* **Bounded pairs.** Within a target, each action is compared with at most ``neighbours``
+  actions that follow it in time (and within the window), so that a viral target with ten
+  thousand shares in a minute yields at most ten thousand times ``neighbours`` pairs instead
+  of fifty million, while every small group keeps all its pairs.
+* **A permutation null and false-discovery control.** The same computation is repeated on
+  ``null_replicates`` copies of the data in which, within every target, the accounts are
+  shuffled among the actions (the times, the targets' bursts and each account's activity
+  are kept; who acted with whom is not). For an edge of weight w, the estimated false
+  discovery rate is (null pairs with weight >= w) / (observed pairs with weight >= w),
+  made monotone (Storey & Tibshirani 2003, PNAS); ``q_value`` is that figure and
+  ``p_value`` the share of pairs that reach that weight in the shuffled copies (with one
+  added, over the number of pairs that co-acted at all). Edges with ``q_value > fdr`` are
+  dropped. Breaking news shared by thousands of unrelated accounts co-acts once per pair,
+  as often as in the shuffled copies: it does not pass. A group that moves together on
+  twenty targets does.
+
+``window='auto'`` picks the window from the data as CooRnet's ``estimate_coord_interval``
+does: for targets acted on at least twice, the time from the first to the second action;
+the window is the median of the fastest ``auto_quantile`` share of those targets.
+
+``compat='coortweet'`` reproduces CooRTweet's ``detect_groups`` + ``generate_coordinated_network``
+exactly (Righetti & Balluff; see ``docs/signals.md``): no weighting, no neighbour cap, no
+null; every pair of actions within the window counts; ``min_participation`` pre-filters
+accounts; the weight is the number of co-acting action pairs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unmask.engine.base import Engine
+from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+
+TARGETS = ("url", "domain", "hashtag", "parent", "text", "media")
+_LABEL = {
+    "url": "link",
+    "domain": "domain",
+    "hashtag": "hashtag",
+    "parent": "post",
+    "text": "text",
+    "media": "image",
+}
+_VERB = {"parent": "shared or answered", "hashtag": "used", "text": "posted"}
+
+
+def target_sql(on: str, min_text_length: int = 20) -> str:
+    """SELECT of (platform, account_id, activity_id, time, t, target) for one target kind."""
+    # Whole seconds (the same in every engine); ``actor`` is the account's key in one column.
+    base = (
+        "platform, account_id, platform || '/' || account_id AS actor, activity_id, time, "
+        "floor(epoch(time)) AS t"
+    )
+    if on in ("url", "domain", "hashtag", "media"):
+        col = {"url": "urls", "domain": "domains", "hashtag": "hashtags", "media": "media_hashes"}[
+            on
+        ]
+        return (
+            f"SELECT DISTINCT {base}, target FROM "
+            f"(SELECT *, unnest({col}) AS target FROM activities) WHERE target IS NOT NULL AND target <> ''"
+        )
+    if on == "parent":
+        return (
+            f"SELECT {base}, platform || ':' || parent_activity_id AS target FROM activities "
+            "WHERE parent_activity_id IS NOT NULL"
+        )
+    if on == "text":
+        norm = (
+            "trim(regexp_replace(regexp_replace(lower(text), "
+            r"'https?://\S+|@[A-Za-z0-9_]+|^rt ', '', 'g'), '\s+', ' ', 'g'))"
+        )
+        return (
+            f"SELECT {base}, target FROM (SELECT *, {norm} AS target FROM activities "
+            f"WHERE text IS NOT NULL) WHERE length(target) >= {int(min_text_length)}"
+        )
+    raise ValueError(f"on={on!r}: expected one of {', '.join(TARGETS)}")
+
+
+class CoAction(Signal):
+    name = "coaction"
+    kind = "edges"
+    reference = (
+        "Cao et al. 2014 (SynchroTrap, CCS); Beutel et al. 2013 (CopyCatch, WWW); "
+        "Giglietto et al. 2020 (coordinated link sharing, ICS); Righetti & Balluff (CooRTweet); "
+        "Storey & Tibshirani 2003 (q-values, PNAS)"
+    )
+
+    def __init__(
+        self,
+        on: str = "url",
+        window: float | str = 60,
+        min_repeat: int = 2,
+        neighbours: int | None = 50,
+        null_replicates: int = 1,
+        fdr: float | None = 0.05,
+        seed: int = 0,
+        min_text_length: int = 20,
+        auto_quantile: float = 0.1,
+        max_events_per_edge: int = 100,
+        compat: str | None = None,
+        min_participation: int = 2,
+        remove_loops: bool = True,
+    ) -> None:
+        self.on = on
+        self.window = window
+        self.min_repeat = min_repeat
+        self.neighbours = neighbours
+        self.null_replicates = null_replicates
+        self.fdr = fdr
+        self.seed = seed
+        self.min_text_length = min_text_length
+        self.auto_quantile = auto_quantile
+        self.max_events_per_edge = max_events_per_edge
+        self.compat = compat
+        self.min_participation = min_participation
+        self.remove_loops = remove_loops
+
+    @property
+    def signal_name(self) -> str:
+        return f"coaction_{self.on}"
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(self, engine: Engine) -> Evidence:
+        if self.on not in TARGETS:
+            raise ValueError(f"on={self.on!r}: expected one of {', '.join(TARGETS)}")
+        if self.compat not in (None, "coortweet"):
+            raise ValueError(f"compat={self.compat!r}: expected None or 'coortweet'")
+        ev = Evidence(signal=self.signal_name, params=self.get_params())
+        engine.create_table("_ca_events", target_sql(self.on, self.min_text_length))
+        n_events = engine.count("_ca_events")
+        ev.stats["events"] = n_events
+        if n_events == 0:
+            ev.notes.append(f"nothing to compare: no activity has a target of kind '{self.on}'")
+            return ev
+        window = self._window(engine)
+        ev.stats["window_seconds"] = window
+        if self.compat == "coortweet":
+            self._run_coortweet(engine, window, ev)
+        else:
+            self._run_default(engine, window, ev)
+        engine.drop("_ca_events", "_ca_targets", "_ca_pairs", "_ca_edges", "_ca_null")
+        return ev
+
+    def _window(self, engine: Engine) -> float:
+        if self.window != "auto":
+            return float(self.window)
+        q = float(self.auto_quantile)
+        value = engine.scalar(
+            f"""WITH firsts AS (
+                    SELECT target, t, row_number() OVER (PARTITION BY target ORDER BY t) AS i
+                    FROM _ca_events),
+                gaps AS (
+                    SELECT max(t) FILTER (WHERE i = 2) - min(t) FILTER (WHERE i = 1) AS gap
+                    FROM firsts WHERE i <= 2 GROUP BY target HAVING count(*) = 2)
+                SELECT median(gap) FROM gaps
+                WHERE gap <= (SELECT quantile_cont(gap, {q}) FROM gaps)"""
+        )
+        return max(1.0, float(value)) if value is not None else 60.0
+
+    # -- unmask's definition -------------------------------------------------------------
+
+    def _pairs_sql(self, events: str, window: float) -> str:
+        """Pairs of actions on the same target within the window, oriented a < b."""
+        k = self.neighbours
+        if k:
+            # Blocks of k consecutive actions: an action meets the next k at most, found in
+            # its own block or the next one.
+            block = f"CAST(floor((rn - 1) / {int(k)}) AS BIGINT)"
+            cap = f"AND y.rn - x.rn <= {int(k)}"
+        else:
+            block = f"CAST(floor(t / {window}) AS BIGINT)"
+            cap = ""
+        return f"""
+            WITH e AS (
+                SELECT *, row_number() OVER (PARTITION BY target ORDER BY t, actor, activity_id) AS rn
+                FROM {events}),
+            b AS (SELECT *, {block} AS blk FROM e),
+            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b),
+            p AS (
+                SELECT x.target, x.platform AS px, x.account_id AS ax, x.actor AS kx,
+                       x.activity_id AS actx, x.time AS tmx, y.platform AS py,
+                       y.account_id AS ay, y.actor AS ky, y.activity_id AS acty, y.time AS tmy,
+                       y.t - x.t AS lag
+                FROM b x JOIN y2 y ON x.target = y.target AND x.blk = y.jk
+                WHERE y.rn > x.rn {cap} AND y.t - x.t <= {window} AND x.actor <> y.actor)
+            SELECT target,
+                   CASE WHEN kx < ky THEN px ELSE py END AS platform_a,
+                   CASE WHEN kx < ky THEN ax ELSE ay END AS account_a,
+                   CASE WHEN kx < ky THEN py ELSE px END AS platform_b,
+                   CASE WHEN kx < ky THEN ay ELSE ax END AS account_b,
+                   CASE WHEN kx < ky THEN actx ELSE acty END AS activity_a,
+                   CASE WHEN kx < ky THEN acty ELSE actx END AS activity_b,
+                   CASE WHEN kx < ky THEN tmx ELSE tmy END AS time_a,
+                   CASE WHEN kx < ky THEN tmy ELSE tmx END AS time_b,
+                   lag
+            FROM p"""
+
+    def _edges_sql(self, pairs: str) -> str:
+        """Per account pair: distinct targets, rarity weight, times."""
+        return f"""
+            SELECT p.platform_a, p.account_a, p.platform_b, p.account_b,
+                   count(DISTINCT p.target) AS count,
+                   count(*) AS n_pairs,
+                   min(least(p.time_a, p.time_b)) AS first_time,
+                   max(greatest(p.time_a, p.time_b)) AS last_time,
+                   max(p.lag) AS max_lag, median(p.lag) AS median_lag
+            FROM {pairs} p GROUP BY ALL"""
+
+    def _weighted(self, edges: str, pairs: str) -> str:
+        return f"""
+            SELECT e.*, w.weight FROM {edges} e JOIN (
+                SELECT platform_a, account_a, platform_b, account_b, sum(idf) AS weight
+                FROM (SELECT DISTINCT p.platform_a, p.account_a, p.platform_b, p.account_b,
+                             p.target, t.idf
+                      FROM {pairs} p JOIN _ca_targets t USING (target))
+                GROUP BY ALL) w USING (platform_a, account_a, platform_b, account_b)"""
+
+    def _run_default(self, engine: Engine, window: float, ev: Evidence) -> None:
+        engine.create_table(
+            "_ca_targets",
+            """SELECT target, count(DISTINCT actor) AS n_accounts,
+                      ln(max(n.total) / count(DISTINCT actor)) AS idf
+               FROM _ca_events
+               CROSS JOIN (SELECT count(DISTINCT actor) AS total FROM _ca_events) n
+               GROUP BY target""",
+        )
+        engine.create_table("_ca_pairs", self._pairs_sql("_ca_events", window))
+        engine.create_table(
+            "_ca_edges", self._weighted(f"({self._edges_sql('_ca_pairs')})", "_ca_pairs")
+        )
+        ev.stats["action_pairs"] = engine.count("_ca_pairs")
+        ev.stats["candidate_edges"] = engine.count("_ca_edges")
+        replicates = int(self.null_replicates or 0)
+        null_union = []
+        for r in range(replicates):
+            engine.create_table(f"_ca_null_events_{r}", self._null_events_sql(r))
+            engine.create_table(
+                f"_ca_null_pairs_{r}", self._pairs_sql(f"_ca_null_events_{r}", window)
+            )
+            engine.create_table(
+                f"_ca_null_{r}",
+                self._weighted(
+                    f"({self._edges_sql(f'_ca_null_pairs_{r}')})", f"_ca_null_pairs_{r}"
+                ),
+            )
+            engine.drop(f"_ca_null_events_{r}", f"_ca_null_pairs_{r}")
+            null_union.append(
+                f"SELECT weight FROM _ca_null_{r} WHERE count >= {int(self.min_repeat)}"
+            )
+        if replicates:
+            engine.create_table("_ca_null", " UNION ALL ".join(null_union))
+            engine.drop(*(f"_ca_null_{r}" for r in range(replicates)))
+            ev.stats["null_edges_per_replicate"] = engine.count("_ca_null") / replicates
+            # For each observed weight w: pairs at least as heavy, observed and in the
+            # shuffled copies, counted with running sums over the weights in descending order.
+            significance = f"""
+                WITH w AS (
+                    SELECT weight, 1 AS obs, 0 AS shuffled FROM _ca_edges
+                    WHERE count >= {int(self.min_repeat)}
+                    UNION ALL SELECT weight, 0 AS obs, 1 AS shuffled FROM _ca_null),
+                g AS (SELECT weight, sum(obs) AS n_obs, sum(shuffled) AS n_null FROM w GROUP BY weight),
+                c AS (
+                    SELECT weight, n_obs,
+                           sum(n_obs) OVER (ORDER BY weight DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_obs,
+                           sum(n_null) OVER (ORDER BY weight DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_null
+                    FROM g),
+                f AS (
+                    SELECT weight, ge_null,
+                           least(1.0, (ge_null / {replicates}.0) / ge_obs) AS fdr
+                    FROM c WHERE n_obs > 0)
+                SELECT weight,
+                       (ge_null + 1.0) / ({replicates} * (SELECT count(*) FROM _ca_edges) + 1.0) AS p_value,
+                       min(fdr) OVER (ORDER BY weight ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS q_value
+                FROM f"""
+        else:
+            significance = (
+                "SELECT DISTINCT weight, CAST(NULL AS DOUBLE) AS p_value, "
+                "CAST(NULL AS DOUBLE) AS q_value FROM _ca_edges"
+            )
+        keep = f"e.count >= {int(self.min_repeat)}"
+        if replicates and self.fdr is not None:
+            keep += f" AND s.q_value <= {float(self.fdr)}"
+        verb = _VERB.get(self.on, "shared")
+        label = _LABEL[self.on]
+        edges = engine.fetch(
+            f"""SELECT '{self.signal_name}' AS signal, e.platform_a, e.account_a, e.platform_b,
+                       e.account_b, e.weight, e.count, s.p_value, s.q_value, e.first_time,
+                       e.last_time,
+                       '{verb} the same {label} within ' || CAST(round(e.max_lag) AS BIGINT)
+                       || ' s of each other on ' || e.count || ' occasions (median lag '
+                       || CAST(round(e.median_lag) AS BIGINT) || ' s)' AS reason
+                FROM _ca_edges e JOIN ({significance}) s USING (weight)
+                WHERE {keep}
+                ORDER BY e.weight DESC, e.platform_a, e.account_a, e.platform_b, e.account_b"""
+        )
+        ev.edges = edges.cast(EDGE_SCHEMA)
+        engine.create_table(
+            "_ca_kept",
+            f"""SELECT platform_a, account_a, platform_b, account_b
+                FROM _ca_edges e JOIN ({significance}) s USING (weight) WHERE {keep}""",
+        )
+        ev.events = self._events(engine, "_ca_pairs")
+        engine.drop("_ca_kept")
+
+    def _null_events_sql(self, replicate: int) -> str:
+        # Within each target, the accounts are dealt anew to the same actions (times kept).
+        salt = f"{self.seed}:{replicate}"
+        return f"""
+            SELECT e.target, e.t, e.time, e.activity_id, p.platform, p.account_id, p.actor
+            FROM (SELECT target, t, time, activity_id,
+                         row_number() OVER (PARTITION BY target ORDER BY t, activity_id) AS i
+                  FROM _ca_events) e
+            JOIN (SELECT target, platform, account_id, actor,
+                         row_number() OVER (PARTITION BY target
+                                            ORDER BY md5(activity_id || '{salt}'), activity_id) AS i
+                  FROM _ca_events) p
+            USING (target, i)"""
+
+    def _events(self, engine: Engine, pairs: str) -> Any:
+        return engine.fetch(
+            f"""SELECT '{self.signal_name}' AS signal, platform_a, account_a, platform_b, account_b,
+                       target, activity_a, activity_b, time_a, time_b, lag AS lag_seconds
+                FROM (SELECT p.*, row_number() OVER (
+                          PARTITION BY p.platform_a, p.account_a, p.platform_b, p.account_b
+                          ORDER BY p.time_a, p.target, p.activity_a, p.activity_b) AS i
+                      FROM {pairs} p SEMI JOIN _ca_kept k
+                      USING (platform_a, account_a, platform_b, account_b))
+                WHERE i <= {int(self.max_events_per_edge)}
+                ORDER BY platform_a, account_a, platform_b, account_b, time_a"""
+        ).cast(EVENT_SCHEMA)
+
+    # -- CooRTweet's definition ----------------------------------------------------------
+
+    def _run_coortweet(self, engine: Engine, window: float, ev: Evidence) -> None:
+        mp = int(self.min_participation)
+        # detect_groups: accounts with at least min_participation actions take part.
+        engine.create_table(
+            "_ca_x",
+            f"""SELECT * FROM _ca_events SEMI JOIN (
+                    SELECT actor FROM _ca_events GROUP BY actor HAVING count(*) >= {mp}) k
+                USING (actor)""",
+        )
+        # Every pair of actions on the same object within the window (both orders once).
+        loops = (
+            "AND x.actor <> y.actor "
+            "AND x.activity_id <> y.activity_id "
+            "AND x.target <> x.platform || ':' || x.activity_id "
+            "AND y.target <> y.platform || ':' || y.activity_id"
+            if self.remove_loops
+            else ""
+        )
+        engine.create_table(
+            "_ca_pairs",
+            f"""WITH e AS (
+                    SELECT *, row_number() OVER (PARTITION BY target ORDER BY t, activity_id) AS rn,
+                           CAST(floor(t / {window}) AS BIGINT) AS blk
+                    FROM _ca_x),
+                y2 AS (SELECT *, blk AS jk FROM e UNION ALL SELECT *, blk - 1 AS jk FROM e
+                       UNION ALL SELECT *, blk + 1 AS jk FROM e)
+                SELECT x.target, x.platform AS px, x.account_id AS ax, x.actor AS kx,
+                       x.activity_id AS actx, x.time AS tmx, y.platform AS py,
+                       y.account_id AS ay, y.actor AS ky, y.activity_id AS acty, y.time AS tmy,
+                       abs(y.t - x.t) AS lag
+                FROM e x JOIN y2 y ON x.target = y.target AND x.blk = y.jk
+                WHERE y.rn > x.rn AND abs(y.t - x.t) <= {window} {loops}""",
+        )
+        # filter_min_participation: keep pairs where either action is by an account with
+        # at least min_participation actions among those in the result.
+        engine.create_table(
+            "_ca_keep_accounts",
+            f"""SELECT actor FROM _ca_x SEMI JOIN (
+                    SELECT actx AS activity_id FROM _ca_pairs
+                    UNION SELECT acty AS activity_id FROM _ca_pairs) c USING (activity_id)
+                GROUP BY actor HAVING count(*) >= {mp}""",
+        )
+        engine.create_table(
+            "_ca_pairs2",
+            """SELECT * FROM _ca_pairs
+               WHERE kx IN (SELECT actor FROM _ca_keep_accounts)
+                  OR ky IN (SELECT actor FROM _ca_keep_accounts)""",
+        )
+        label = _LABEL[self.on]
+        edges = engine.fetch(
+            f"""WITH o AS (
+                    SELECT CASE WHEN kx <= ky THEN px ELSE py END AS platform_a,
+                           CASE WHEN kx <= ky THEN ax ELSE ay END AS account_a,
+                           CASE WHEN kx <= ky THEN py ELSE px END AS platform_b,
+                           CASE WHEN kx <= ky THEN ay ELSE ax END AS account_b,
+                           target, lag, tmx, tmy
+                    FROM _ca_pairs2)
+                SELECT '{self.signal_name}' AS signal, platform_a, account_a, platform_b,
+                       account_b, CAST(count(*) AS DOUBLE) AS weight,
+                       count(DISTINCT target) AS count, CAST(NULL AS DOUBLE) AS p_value,
+                       CAST(NULL AS DOUBLE) AS q_value, min(least(tmx, tmy)) AS first_time,
+                       max(greatest(tmx, tmy)) AS last_time,
+                       count(*) || ' pairs of actions on the same {label} within {window:g} s '
+                       || '(CooRTweet definition; mean lag ' || CAST(round(avg(lag), 1) AS VARCHAR)
+                       || ' s)' AS reason
+                FROM o GROUP BY ALL
+                ORDER BY weight DESC, platform_a, account_a, platform_b, account_b"""
+        )
+        ev.edges = edges.cast(EDGE_SCHEMA)
+        ev.stats["action_pairs"] = engine.count("_ca_pairs2")
+        engine.drop("_ca_x", "_ca_keep_accounts", "_ca_pairs2")
