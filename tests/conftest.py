@@ -34,3 +34,17 @@ def russian_store(tmp_path_factory) -> Store:
         options={"detect_language": False},
     )
     return store
+
+
+@pytest.fixture(scope="session")
+def german_store(tmp_path_factory) -> Store:
+    """CooRTweet's German election set (Facebook and X), ingested once (read-only)."""
+    store = Store(tmp_path_factory.mktemp("german") / "store", create=True)
+    from unmask.ingest import ingest_file
+
+    ingest_file(
+        store,
+        SHARED_DATA / "coortweet" / "german_elections.csv.gz",
+        options={"detect_language": False},
+    )
+    return store

@@ -93,3 +93,21 @@ def test_missing_target_kind_is_a_note_not_a_failure(russian):
     assert ev.edges.num_rows == 0 and ev.notes == [
         "nothing to compare: no activity has a target of kind 'media'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("on", "fixture"),
+    [
+        ("url", "german_url_id_tw60_mp2.csv"),
+        ("hashtag", "german_hashtag_id_tw60_mp2.csv"),
+        ("domain", "german_domain_id_tw60_mp2.csv"),
+        ("media", "german_phash_id_tw60_mp2.csv"),
+    ],
+)
+def test_coortweet_definition_across_facebook_and_x(german_store, on, fixture):
+    """The paper's settings (60 s, at least 2) on each kind of object, both platforms mixed."""
+    with DuckDBEngine(german_store) as eng:
+        ev = CoAction(on=on, window=60, compat="coortweet", min_participation=2).run(eng)
+    assert our_edges(ev.edges) == peer_edges(fixture)
+    platforms = set(ev.edges["platform_a"].to_pylist()) | set(ev.edges["platform_b"].to_pylist())
+    assert platforms == {"facebook", "x"}

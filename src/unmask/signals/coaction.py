@@ -168,9 +168,11 @@ class CoAction(Signal):
                     FROM _ca_events),
                 gaps AS (
                     SELECT max(t) FILTER (WHERE i = 2) - min(t) FILTER (WHERE i = 1) AS gap
-                    FROM firsts WHERE i <= 2 GROUP BY target HAVING count(*) = 2)
-                SELECT median(gap) FROM gaps
-                WHERE gap <= (SELECT quantile_cont(gap, {q}) FROM gaps)"""
+                    FROM firsts WHERE i <= 2 GROUP BY target HAVING count(*) = 2),
+                ranked AS (
+                    SELECT gap, row_number() OVER (ORDER BY gap) AS i,
+                           count(*) OVER () AS n FROM gaps)
+                SELECT median(gap) FROM ranked WHERE i <= greatest(1, ceil({q} * n))"""
         )
         return max(1.0, float(value)) if value is not None else 60.0
 
