@@ -62,7 +62,9 @@ def test_sample_counts_reconcile(sample):
     assert len(rows) == 13_366
     tweets = {n: m for n, m in manifests.items() if n != "authors.csv"}
     assert sum(m.rows_read for m in tweets.values()) == len(rows)
-    assert sum(m.rows_stored + m.rows_merged + m.rows_duplicate for m in tweets.values()) == len(rows)
+    assert sum(m.rows_stored + m.rows_merged + m.rows_duplicate for m in tweets.values()) == len(
+        rows
+    )
     con = store.connect()
     # Rows that repeat a tweet (same author, minute and text) are one activity.
     distinct = {(r["author_id"], r["publish_date"], r["content"]) for r in rows}
