@@ -30,10 +30,9 @@ def rows(table, cols):
     "params",
     [
         {"on": "parent", "window": 10, "compat": "coortweet", "min_participation": 5},
-        {"on": "parent", "window": 10},
         {"on": "parent", "window": "auto"},
     ],
-    ids=["coortweet", "default", "auto-window"],
+    ids=["coortweet", "default-auto-window"],
 )
 def test_coaction_same_on_spark_and_duckdb(russian_store, spark_engine, params):
     with DuckDBEngine(russian_store) as duck:

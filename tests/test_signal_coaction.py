@@ -13,7 +13,7 @@ from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
 from unmask.signals.coaction import CoAction
 from unmask.store import Store
 
-PEER = Path(__file__).parent / "fixtures" / "coortweet_peer"
+PEER = Path(__file__).parent / "peers" / "coortweet"
 
 
 @pytest.fixture
