@@ -259,7 +259,7 @@ def test_sniffing(shared_data):
         shared_data / "coortweet" / "german_elections.csv.gz",
         shared_data / "crowdtangle" / "ct_shares.csv",
         *sorted((shared_data / "meta-threat-research").glob("*.csv"))[:3],
-        *sorted(p for p in FIXTURES.iterdir() if not p.name.startswith("ira_538")),
+        *sorted(p for p in FIXTURES.rglob("*") if p.is_file() and not p.name.startswith("ira_538")),
     ]
     for path in others:
         assert not adapter.sniff(path, read_head(path)), path

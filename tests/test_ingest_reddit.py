@@ -289,7 +289,7 @@ def test_sniffing(shared_data, tmp_path):
         if path.exists():
             assert not adapter.sniff(path, read_head(path)), path
     # Nor the other formats' fixtures.
-    for path in sorted((Path(__file__).parent / "fixtures").iterdir()):
+    for path in sorted(p for p in (Path(__file__).parent / "fixtures").rglob("*") if p.is_file()):
         if not path.name.startswith("reddit"):
             assert not adapter.sniff(path, read_head(path)), path
     # NDJSON of something else is not Reddit.

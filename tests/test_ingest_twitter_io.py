@@ -249,7 +249,9 @@ def _other_formats(shared: Path) -> list[Path]:
         shared / "ira-sample" / "authors.csv",
         shared / "ira-sample" / "tweets" / "ACAB_ZONE.csv",
         *sorted((shared / "meta-threat-research").glob("*.csv"))[:3],
-        *sorted(p for p in FIXTURES.iterdir() if not p.name.startswith("twitter_io")),
+        *sorted(
+            p for p in FIXTURES.rglob("*") if p.is_file() and not p.name.startswith("twitter_io")
+        ),
     ]
 
 
