@@ -280,7 +280,21 @@ def _write_table(con, store_con, ctx, batch, table, detect_language, any_bad) ->
         merged = f"SELECT {key_sql}, {cols} FROM {good}"
     if table == "activities":
         merged = f"SELECT *, {_SOURCE_URLS} AS _src_urls FROM ({merged})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS {merged}")
+    existing = (
+        0
+        if table == "accounts"
+        else store_con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    )
+    for kind in ("VIEW", "TABLE"):
+        if con.execute(
+            f"SELECT count(*) FROM duckdb_{kind.lower()}s() WHERE {kind.lower()}_name = '_merged'"
+        ).fetchone()[0]:
+            con.execute(f"DROP {kind} _merged")
+    if repeats or existing:
+        con.execute(f"CREATE TEMP TABLE _merged AS {merged}")
+    else:
+        # Nothing to merge or to remove: read the stage directly rather than copy it.
+        con.execute(f"CREATE TEMP VIEW _merged AS {merged}")
 
     if table == "accounts":
         # Every file adds its own observation of an account. A record that only describes
@@ -297,7 +311,6 @@ def _write_table(con, store_con, ctx, batch, table, detect_language, any_bad) ->
                 {f"ANTI JOIN ({other_rows}) o ON o._row = s._row" if others else ""}"""
         )
     else:
-        existing = store_con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         if existing:
             # Entities already in the store are not written again.
             con.execute(
@@ -363,13 +376,13 @@ def _canonical_url_lists(con: duckdb.DuckDBPyConnection) -> None:
                FROM (SELECT u, unmask_canonical_url(u) AS c
                      FROM (SELECT DISTINCT unnest(_src_urls) AS u FROM _merged));
            CREATE OR REPLACE TEMP TABLE _url_lists AS
-               SELECT e._k, list(m.c ORDER BY e.i) AS urls,
+               SELECT e.platform, e.activity_id, list(m.c ORDER BY e.i) AS urls,
                       list_sort(list_distinct(list(m.d) FILTER (WHERE m.d IS NOT NULL))) AS domains
-               FROM (SELECT rowid AS _k, unnest(_src_urls) AS u,
+               FROM (SELECT platform, activity_id, unnest(_src_urls) AS u,
                             generate_subscripts(_src_urls, 1) AS i
                      FROM _merged WHERE len(_src_urls) > 1) e
                JOIN _url_map m USING (u)
-               GROUP BY e._k;"""
+               GROUP BY e.platform, e.activity_id;"""
     )
 
 
@@ -406,7 +419,8 @@ def _final_select(table: str, sch, detect_language: bool) -> str:
         cols.append(f"CAST({expr} AS {schema.duckdb_type(f.type)}) AS {name}")
     source = (
         "_merged m LEFT JOIN _url_map u1 ON len(m._src_urls) = 1 AND u1.u = m._src_urls[1] "
-        "LEFT JOIN _url_lists l ON len(m._src_urls) > 1 AND l._k = m.rowid"
+        "LEFT JOIN _url_lists l ON len(m._src_urls) > 1 AND l.platform = m.platform "
+        "AND l.activity_id = m.activity_id"
         if activities
         else "_merged m"
     )
