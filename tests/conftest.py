@@ -48,3 +48,14 @@ def german_store(tmp_path_factory) -> Store:
         options={"detect_language": False},
     )
     return store
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory) -> Path:
+    """The small simulated scenario (seed 1): ``store/`` and ``truth/`` (read-only)."""
+    from unmask.simulate.scenario import load_scenario
+    from unmask.simulate.world import simulate
+
+    out = tmp_path_factory.mktemp("small-world")
+    simulate(out, load_scenario("small"), seed=1)
+    return out
