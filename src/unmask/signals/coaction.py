@@ -39,6 +39,12 @@ the window is the median of the fastest ``auto_quantile`` share of those targets
 exactly (Righetti & Balluff; see ``docs/signals.md``): no weighting, no neighbour cap, no
 null; every pair of actions within the window counts; ``min_participation`` pre-filters
 accounts; the weight is the number of co-acting action pairs.
+
+``compat='toolkit'`` reproduces coordination-network-toolkit's ``co_link`` (``on='url'``) and
+``co_retweet`` (``on='parent'``) (Graham et al., QUT Digital Observatory): links as written,
+reposts' links ignored, ``|dt| <= window`` both ways, directed edges weighted by the number of
+the first account's messages, ``min_repeat`` as ``min_edge_weight`` - except that an empty
+link field is no link (the toolkit makes it a link shared by all; ``docs/signals.md``).
 """
 
 from __future__ import annotations
@@ -140,8 +146,13 @@ class CoAction(Signal):
     def run(self, engine: Engine) -> Evidence:
         if self.on not in TARGETS:
             raise ValueError(f"on={self.on!r}: expected one of {', '.join(TARGETS)}")
-        if self.compat not in (None, "coortweet"):
-            raise ValueError(f"compat={self.compat!r}: expected None or 'coortweet'")
+        if self.compat not in (None, "coortweet", "toolkit"):
+            raise ValueError(f"compat={self.compat!r}: expected None, 'coortweet' or 'toolkit'")
+        if self.compat == "toolkit" and self.on not in ("url", "parent"):
+            raise ValueError(
+                f"compat='toolkit' reproduces co_link (on='url') and co_retweet (on='parent'), "
+                f"not on={self.on!r}"
+            )
         ev = Evidence(signal=self.signal_name, params=self.get_params())
         engine.create_table("_ca_events", target_sql(self.on, self.min_text_length))
         n_events = engine.count("_ca_events")
@@ -153,6 +164,8 @@ class CoAction(Signal):
         ev.stats["window_seconds"] = window
         if self.compat == "coortweet":
             self._run_coortweet(engine, window, ev)
+        elif self.compat == "toolkit":
+            self._run_toolkit(engine, window, ev)
         else:
             self._run_default(engine, window, ev)
         engine.drop("_ca_events", "_ca_targets", "_ca_pairs", "_ca_edges", "_ca_null")
@@ -421,3 +434,90 @@ class CoAction(Signal):
         ev.edges = edges.cast(EDGE_SCHEMA)
         ev.stats["action_pairs"] = engine.count("_ca_pairs2")
         engine.drop("_ca_x", "_ca_keep_accounts", "_ca_pairs2")
+
+    # -- coordination-network-toolkit's definition ---------------------------------------
+
+    def _run_toolkit(self, engine: Engine, window: float, ev: Evidence) -> None:
+        """The toolkit's ``co_link`` (on='url') and ``co_retweet`` (on='parent').
+
+        Read from ``coordination_network_toolkit/compute_networks.py`` and ``preprocess.py``
+        (see docs/signals.md): links of reposts are ignored and links are compared as written;
+        two messages co-act when they are different messages on the same link (co_link) or
+        reposts of the same message (co_retweet) at most ``window`` seconds apart, before or
+        after (inclusive), the same account included; the edge user_1 -> user_2 is *directed*
+        and weighs the number of distinct messages of user_1 that co-act with a message of
+        user_2; edges below ``min_repeat`` (the toolkit's ``min_edge_weight``) are dropped.
+        Unlike the toolkit, an empty link is no link.
+        """
+        import math
+
+        network = {"url": "co_link", "parent": "co_retweet"}[self.on]
+        if self.on == "url":
+            source = (
+                "SELECT * FROM (SELECT *, unnest(urls_original) AS target FROM activities "
+                "WHERE kind <> 'share') WHERE target IS NOT NULL AND target <> ''"
+            )
+        else:
+            source = (
+                "SELECT *, platform || ':' || parent_activity_id AS target FROM activities "
+                "WHERE kind = 'share' AND parent_activity_id IS NOT NULL"
+            )
+        # Exact times (to the microsecond, as the toolkit compares its float seconds); whole
+        # seconds only to cut time into blocks of at least the window, so that the join is an
+        # equality join on (target, block) against the block itself and its two neighbours.
+        block = max(1, math.ceil(window))
+        micros = round(window * 1_000_000)
+        engine.create_table(
+            "_ca_tk",
+            f"""SELECT DISTINCT platform, account_id, platform || '/' || account_id AS actor,
+                       activity_id, time, target,
+                       CAST(floor(floor(epoch(time)) / {block}) AS BIGINT) AS blk
+                FROM ({source})""",
+        )
+        loops = "" if not self.remove_loops else "AND x.actor <> y.actor"
+        engine.create_table(
+            "_ca_tk_pairs",
+            f"""WITH y AS (
+                    SELECT *, blk AS jk FROM _ca_tk UNION ALL SELECT *, blk - 1 AS jk FROM _ca_tk
+                    UNION ALL SELECT *, blk + 1 AS jk FROM _ca_tk)
+                SELECT x.target, x.platform AS platform_a, x.account_id AS account_a,
+                       y.platform AS platform_b, y.account_id AS account_b,
+                       x.activity_id AS activity_a, y.activity_id AS activity_b,
+                       x.time AS time_a, y.time AS time_b,
+                       CAST(date_diff('microsecond', x.time, y.time) AS DOUBLE) / 1000000 AS lag
+                FROM _ca_tk x JOIN y ON x.target = y.target AND x.blk = y.jk
+                WHERE abs(date_diff('microsecond', x.time, y.time)) <= {micros}
+                  AND (x.activity_id <> y.activity_id OR x.platform <> y.platform) {loops}""",
+        )
+        ev.stats["action_pairs"] = engine.count("_ca_tk_pairs")
+        engine.create_table(
+            "_ca_kept",
+            f"""SELECT platform_a, account_a, platform_b, account_b,
+                       count(DISTINCT activity_a) AS weight, count(DISTINCT target) AS count,
+                       min(least(time_a, time_b)) AS first_time,
+                       max(greatest(time_a, time_b)) AS last_time
+                FROM _ca_tk_pairs GROUP BY platform_a, account_a, platform_b, account_b
+                HAVING count(DISTINCT activity_a) >= {int(self.min_repeat)}""",
+        )
+        what, things = {
+            "url": ("posts shared a link that the other account posted", "links"),
+            "parent": ("reposts reposted a post that the other account reposted", "posts"),
+        }[self.on]
+        edges = engine.fetch(
+            f"""SELECT '{self.signal_name}' AS signal, platform_a, account_a, platform_b,
+                       account_b, CAST(weight AS DOUBLE) AS weight, count,
+                       CAST(NULL AS DOUBLE) AS p_value, CAST(NULL AS DOUBLE) AS q_value,
+                       first_time, last_time,
+                       CAST(weight AS VARCHAR) || ' of this account''s {what} within {window:g} s, '
+                       || 'before or after ({things}: ' || CAST(count AS VARCHAR) || '; '
+                       || 'coordination-network-toolkit {network}, directed)' AS reason
+                FROM _ca_kept
+                ORDER BY weight DESC, platform_a, account_a, platform_b, account_b"""
+        )
+        ev.edges = edges.cast(EDGE_SCHEMA)
+        ev.events = self._events(engine, "_ca_tk_pairs")
+        ev.notes.append(
+            f"coordination-network-toolkit's {network}: edges are directed, one row "
+            "per direction; the weight counts account_a's messages"
+        )
+        engine.drop("_ca_tk", "_ca_tk_pairs", "_ca_kept")
