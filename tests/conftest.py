@@ -22,32 +22,28 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "store", create=True)
 
 
+def _ingested(tmp_path_factory, name: str, path: Path) -> Store:
+    from unmask.ingest import ingest_file
+
+    store = Store(tmp_path_factory.mktemp(name) / "store", create=True)
+    ingest_file(store, path, options={"detect_language": False})
+    return store
+
+
 @pytest.fixture(scope="session")
 def russian_store(tmp_path_factory) -> Store:
     """CooRTweet's Russian retweet set, ingested once for the session (read-only)."""
-    store = Store(tmp_path_factory.mktemp("russian") / "store", create=True)
-    from unmask.ingest import ingest_file
-
-    ingest_file(
-        store,
-        SHARED_DATA / "coortweet" / "russian_coord_tweets.csv.gz",
-        options={"detect_language": False},
+    return _ingested(
+        tmp_path_factory, "russian", SHARED_DATA / "coortweet" / "russian_coord_tweets.csv.gz"
     )
-    return store
 
 
 @pytest.fixture(scope="session")
 def german_store(tmp_path_factory) -> Store:
     """CooRTweet's German election set (Facebook and X), ingested once (read-only)."""
-    store = Store(tmp_path_factory.mktemp("german") / "store", create=True)
-    from unmask.ingest import ingest_file
-
-    ingest_file(
-        store,
-        SHARED_DATA / "coortweet" / "german_elections.csv.gz",
-        options={"detect_language": False},
+    return _ingested(
+        tmp_path_factory, "german", SHARED_DATA / "coortweet" / "german_elections.csv.gz"
     )
-    return store
 
 
 @pytest.fixture(scope="session")
