@@ -106,10 +106,10 @@ def ingest_file(
         )
         with store.write_batch(file_id) as batch:
             say("writing")
-            store_con = store.connect(con)
+            # The store's tables as views on the same connection: deduplication joins them.
+            store.connect(con)
             counts = _finalise(
                 con,
-                store_con,
                 ctx,
                 batch,
                 detect_language=options.get("detect_language", True) is not False,
@@ -148,7 +148,6 @@ def _columns_sql(sch) -> str:
 
 def _finalise(
     con: duckdb.DuckDBPyConnection,
-    store_con: duckdb.DuckDBPyConnection,
     ctx: StageContext,
     batch,
     *,
@@ -212,7 +211,7 @@ def _finalise(
     for table in schema.TABLES:
         n_stage = con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0]
         counts[table] = (
-            _write_table(con, store_con, ctx, batch, table, detect_language, bool(quarantined))
+            _write_table(con, ctx, batch, table, detect_language, bool(quarantined))
             if n_stage
             else 0
         )
@@ -242,7 +241,7 @@ def _finalise(
 _NOT_BAD = "WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL)"
 
 
-def _write_table(con, store_con, ctx, batch, table, detect_language, any_bad) -> int:
+def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
     keys = schema.KEYS[table]
     key_sql = ", ".join(keys)
     sch = schema.TABLES[table]
@@ -281,20 +280,20 @@ def _write_table(con, store_con, ctx, batch, table, detect_language, any_bad) ->
     if table == "activities":
         merged = f"SELECT *, {_SOURCE_URLS} AS _src_urls FROM ({merged})"
     existing = (
-        0
-        if table == "accounts"
-        else store_con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        0 if table == "accounts" else con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     )
-    for kind in ("VIEW", "TABLE"):
-        if con.execute(
-            f"SELECT count(*) FROM duckdb_{kind.lower()}s() WHERE {kind.lower()}_name = '_merged'"
-        ).fetchone()[0]:
-            con.execute(f"DROP {kind} _merged")
-    if repeats or existing:
-        con.execute(f"CREATE TEMP TABLE _merged AS {merged}")
-    else:
-        # Nothing to merge or to remove: read the stage directly rather than copy it.
-        con.execute(f"CREATE TEMP VIEW _merged AS {merged}")
+    # Nothing to merge or to remove: read the stage through a view rather than copy it.
+    merged_kind = "TABLE" if repeats or existing else "VIEW"
+    con.execute(f"CREATE TEMP {merged_kind} _merged AS {merged}")
+    try:
+        return _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_language)
+    finally:
+        con.execute(f"DROP {merged_kind} _merged")
+
+
+def _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_language) -> int:
+    """Count the records of ``_merged``, drop what the store has, and write the part."""
+    sch = schema.TABLES[table]
 
     if table == "accounts":
         # Every file adds its own observation of an account. A record that only describes
