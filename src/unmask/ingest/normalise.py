@@ -43,6 +43,9 @@ _TRACKING_PARAM = "&(?:" + "|".join(TRACKING_PARAMS) + ")(?:=[^&]*)?&"
 _URL_RE = r"^([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?"
 _HTTP_RE = r"^[Hh][Tt][Tt][Pp][Ss]?://"
 
+# What is trimmed around a link, the same in SQL and Python (their own trims differ on
+# Unicode spaces).
+_URL_SPACE = " \t\r\n"
 _url_re = re.compile(_URL_RE)
 _http_re = re.compile(_HTTP_RE)
 _tracking_re = re.compile(_TRACKING_RE)
@@ -57,7 +60,7 @@ def canonical_url(url: str | None) -> str | None:
     """
     if url is None:
         return None
-    u = url.strip(" ")  # as SQL trim(): spaces only
+    u = url.strip(_URL_SPACE)
     if not _http_re.match(u):
         return u
     m = _url_re.match(u)
@@ -142,10 +145,11 @@ CREATE OR REPLACE MACRO unmask__canon(t) AS unmask__assemble(
     lower(regexp_extract(t, '^[^:]*://([^/?#]*)', 1)),
     regexp_extract(t, '^[^:]*://[^/?#]*([^?#]*)', 1),
     regexp_extract(t, '^[^?#]*\?([^#]*)', 1));
+CREATE OR REPLACE MACRO unmask__trim(u) AS trim(u, ' ' || chr(9) || chr(13) || chr(10));
 CREATE OR REPLACE MACRO unmask_canonical_url(u) AS (
     CASE WHEN u IS NULL THEN NULL
-         WHEN NOT regexp_matches(trim(u), '{_HTTP_RE}') THEN trim(u)
-         ELSE unmask__canon(trim(u))
+         WHEN NOT regexp_matches(unmask__trim(u), '{_HTTP_RE}') THEN unmask__trim(u)
+         ELSE unmask__canon(unmask__trim(u))
     END
 );
 CREATE OR REPLACE MACRO unmask_url_domain(u) AS (
