@@ -335,6 +335,11 @@ def _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_langua
     return n
 
 
+_MARKS = {
+    "hashtags": "contains(m.text, '#') OR contains(m.text, '＃')",
+    "mentions": "contains(m.text, '@')",
+}
+
 # The links of a post as the export gave them, or as found in its text.
 _SOURCE_URLS = (
     "coalesce(urls_original, urls, CASE WHEN text IS NOT NULL AND contains(text, '://') "
@@ -404,7 +409,9 @@ def _final_select(table: str, sch, detect_language: bool) -> str:
         elif activities and name in ("hashtags", "mentions"):
             expr = (
                 f"coalesce(unmask_clean_tags(m.{name}), "
-                f"CASE WHEN m.text IS NOT NULL THEN unmask_text_{name}(m.text) END)"
+                # The regular expressions run only on texts that can hold a tag or handle.
+                f"CASE WHEN m.text IS NULL THEN NULL WHEN {_MARKS[name]} "
+                f"THEN unmask_text_{name}(m.text) ELSE [] END)"
             )
         elif activities and name == "language" and detect_language:
             expr = (
