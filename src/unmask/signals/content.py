@@ -1,0 +1,725 @@
+"""Copied content: accounts that post near-copies of the same texts, across platforms and
+languages.
+
+Operations copy one text to many accounts and platforms, often with small edits: a typo, a
+word put in, an odd headline in front (``【重磅】``, ``BREAKING!!``). This signal groups
+texts into **content families** (connected groups of near-duplicates) and links two
+accounts when they posted members of the same families, again and again.
+
+How, all in SQL on the engine (no Python loop over rows):
+
+1. **Normalise** each text: lower case; links, @mentions, a leading ``rt @user:`` and
+   characters outside the Basic Multilingual Plane (emoji) removed; whitespace collapsed.
+   Texts shorter than ``min_chars`` are left out ("great post!" is not evidence of
+   anything). Identical normalised texts are one *document* (an md5 of the text), so a text
+   copied 5,000 times is processed once: exact matching comes first and for free.
+2. **Shingle** each document into its set of character ``k``-grams. Characters, not words,
+   so that Chinese and Japanese (no spaces) work like English; ``k = 4`` because a typo
+   then destroys at most 4 shingles, short CJK sentences keep enough of them, and 4-grams
+   of English rarely collide by chance (on the small simulated world the best match of an
+   ordinary post with another has median Jaccard 0.15, of a Spamouflage copy 0.81; 88 %
+   of the copies have a match at 0.6 or more). A shingle is an integer: its code points
+   in a polynomial modulo the Mersenne prime ``2^31 - 1`` (the same integers on every
+   engine, unlike each engine's own ``hash``).
+3. **MinHash** (Broder 1997): ``bands * rows`` hash functions (multiply-add-shift,
+   Dietzfelbinger 1996); each document's signature is the minimum of each function over
+   its shingles, leaving out *stop shingles* (those in more than ``max_shingle_share`` of
+   the texts and in 1,000 texts at least: "the ", "ing "), which say nothing about copying
+   and would put unrelated texts in one bucket. Two documents agree on one function with
+   probability equal to their Jaccard similarity.
+4. **LSH banding** (Indyk & Motwani 1998; Leskovec, Rajaraman & Ullman, *Mining of Massive
+   Datasets*, ch. 3): the signature is cut into ``bands`` bands of ``rows`` values; two
+   documents whose values agree on a whole band fall in the same bucket and become a
+   candidate pair, with probability ``1 - (1 - s^rows)^bands`` at similarity ``s``
+   (12 bands of 3: 0.95 at 0.6, 0.99 at 0.7, 0.04 at 0.15). Within a bucket each document
+   is paired with the next ``bucket_neighbours`` documents only, so a bucket of common
+   text cannot explode quadratically; candidates whose signatures agree on fewer values
+   than the threshold allows (less two standard deviations) are dropped.
+5. **Verify** each candidate pair by the exact Jaccard similarity of the two (whole)
+   shingle sets (pairs whose sizes alone rule it out are skipped); pairs at or above
+   ``threshold`` are near-duplicates.
+6. **Families** are the connected components of the near-duplicate pairs (min-label
+   propagation with pointer jumping, a handful of SQL rounds), plus texts posted
+   verbatim by two accounts or more. Families of two accounts or more are kept
+   (``Evidence.tables["families"]``).
+7. **Edges.** Within a family, an account's first post of it stands for all (with
+   ``max_gap``: every post); they are ordered in time and each is paired with the next
+   ``neighbours`` of other accounts (and within ``max_gap`` seconds when it is set), so a
+   text posted by 10,000 accounts yields at most 10,000 times ``neighbours`` pairs. Two
+   accounts are linked when they share at least ``min_repeat`` families; the weight sums
+   each shared family's rarity ``ln(N / n_f)`` (N accounts that posted a text long enough,
+   n_f in the family), as co-action weighs targets.
+8. **Significance.** A permutation null: in ``null_replicates`` copies of the data, the
+   (account, family) memberships are dealt anew among the accounts (each account keeps its
+   number of families, each family its number of accounts, its posts and their times: the
+   configuration model of the account-family graph); the edges are computed again. Edges
+   are compared with shuffled edges between accounts that are in as many families (the
+   binary order of magnitude of each one's number of families: a stratified FDR): for an
+   edge of weight w in its stratum, the estimated false discovery rate is (shuffled pairs
+   with weight >= w) / (observed pairs with weight >= w), made monotone (Storey &
+   Tibshirani 2003); edges with ``q_value > fdr`` are dropped.
+
+   Why not co-action's null (shuffle the accounts *within* each target)? Without a time
+   window, who is in a family is all that counts, and that shuffle keeps it: the shuffled
+   copy would equal the data. Why strata? Accounts that copy a lot (news feeds posting every
+   headline, an operation's posters) share families with each other by chance far more
+   often than accounts that copy little; one FDR over all pairs lets the former drown the
+   latter. ``docs/signals.md`` gives the figures on the simulated worlds.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+
+from unmask.engine.base import Engine
+from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+
+# The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (no overflow in
+# BIGINT on either engine).
+P = 2147483647
+_BASE = 1000003  # the shingle polynomial's base
+_SPACE = r"[ \t\n\r\f]"
+# One pass, whose matches are rare (so it is cheap): a leading retweet marker; runs of
+# links, mentions and characters outside the BMP (emoji; this also keeps the per-character
+# split identical on engines that count UTF-16 units) with the blanks around them;
+# runs of two blanks or more; single tabs and newlines.
+NORMALISE_RE = (
+    rf"^rt @[a-z0-9_]+:?{_SPACE}*"
+    rf"|({_SPACE}*(https?://[^ \t\n\r\f]+|www\.[^ \t\n\r\f]+|@[a-z0-9_]+|[\x{{10000}}-\x{{10FFFF}}]))+{_SPACE}*"
+    rf"|{_SPACE}{_SPACE}+|[\t\n\r\f]"
+)
+
+FAMILY_SCHEMA = pa.schema(
+    [
+        pa.field("family_id", pa.string(), nullable=False),
+        pa.field("representative", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("n_texts", pa.int64()),
+        pa.field("n_posts", pa.int64()),
+        pa.field("n_accounts", pa.int64()),
+        pa.field("rarity", pa.float64()),
+        pa.field("first_time", pa.timestamp("us", tz="UTC")),
+        pa.field("last_time", pa.timestamp("us", tz="UTC")),
+        pa.field("platforms", pa.list_(pa.string())),
+        pa.field("languages", pa.list_(pa.string())),
+        pa.field("accounts", pa.list_(pa.string())),
+        pa.field("text_hashes", pa.list_(pa.string())),
+    ]
+)
+
+
+def normalise_sql(col: str = "text") -> str:
+    """The normalised text (DuckDB SQL; portable to Spark through sqlglot)."""
+    return f"trim(regexp_replace(lower({col}), '{NORMALISE_RE}', ' ', 'g'))"
+
+
+def _lag_words(col: str) -> str:
+    """A lag in seconds as words: 40 s, 12 min, 5 h, 3 days."""
+    return (
+        f"CASE WHEN {col} < 120 THEN CAST(round({col}) AS BIGINT) || ' s' "
+        f"WHEN {col} < 7200 THEN CAST(round({col} / 60) AS BIGINT) || ' min' "
+        f"WHEN {col} < 172800 THEN CAST(round({col} / 3600) AS BIGINT) || ' h' "
+        f"ELSE CAST(round({col} / 86400) AS BIGINT) || ' days' END"
+    )
+
+
+class _Session(Engine):
+    """The engine as one run of the signal uses it: the tables it makes are dropped at the
+    end; on engines whose tables keep the lineage of the query that made them (Spark), each
+    is written to Parquet and read back, so that a chain of thirty steps (some in a loop)
+    does not make later queries' plans grow without bound."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.tables: list[str] = []
+        self.spill: Path | None = None
+        if engine.name != "duckdb":
+            store = getattr(engine, "store", None)
+            base = store.temp_dir if store is not None else Path(tempfile.gettempdir())
+            base.mkdir(parents=True, exist_ok=True)
+            self.spill = Path(tempfile.mkdtemp(prefix="content-", dir=base))
+        self._n = 0
+
+    def create_table(self, name: str, query: str) -> None:
+        if name not in self.tables:
+            self.tables.append(name)
+        if self.spill is None:
+            self.engine.create_table(name, query)
+            return
+        self._n += 1
+        path = self.spill / f"t{self._n:03d}{name}.parquet"  # no leading "_": Spark skips those
+        self.engine.write_parquet(query, path)
+        self.engine.create_table(name, f"SELECT * FROM read_parquet('{path}')")
+
+    def drop(self, *names: str) -> None:
+        self.engine.drop(*names)
+
+    def fetch(self, query: str) -> pa.Table:
+        return self.engine.fetch(query)
+
+    def write_parquet(self, query: str, path: Path) -> None:
+        self.engine.write_parquet(query, path)
+
+    def close(self) -> None:
+        self.engine.drop(*self.tables)
+        if self.spill is not None:
+            shutil.rmtree(self.spill, ignore_errors=True)
+
+
+class CopiedContent(Signal):
+    """Near-duplicate texts posted by different accounts (MinHash LSH over character
+    shingles, verified by exact Jaccard similarity); see the module's docstring."""
+
+    name = "content"
+    kind = "edges"
+    reference = (
+        "Broder 1997 (MinHash: 'On the resemblance and containment of documents', SEQUENCES); "
+        "Indyk & Motwani 1998 (locality-sensitive hashing, STOC); Leskovec, Rajaraman & "
+        "Ullman, Mining of Massive Datasets, ch. 3 (banding); Storey & Tibshirani 2003 "
+        "(q-values, PNAS)"
+    )
+
+    def __init__(
+        self,
+        k: int = 4,
+        threshold: float = 0.6,
+        bands: int = 12,
+        rows: int = 3,
+        min_chars: int = 20,
+        max_chars: int = 1000,
+        bucket_neighbours: int = 5,
+        max_shingle_share: float = 0.01,
+        neighbours: int | None = 50,
+        max_gap: float | None = None,
+        min_repeat: int = 2,
+        null_replicates: int = 1,
+        fdr: float | None = 0.05,
+        seed: int = 0,
+        max_events_per_edge: int = 100,
+    ) -> None:
+        self.k = k
+        self.threshold = threshold
+        self.bands = bands
+        self.rows = rows
+        self.min_chars = min_chars
+        self.max_chars = max_chars
+        self.bucket_neighbours = bucket_neighbours
+        self.max_shingle_share = max_shingle_share
+        self.neighbours = neighbours
+        self.max_gap = max_gap
+        self.min_repeat = min_repeat
+        self.null_replicates = null_replicates
+        self.fdr = fdr
+        self.seed = seed
+        self.max_events_per_edge = max_events_per_edge
+
+    # -- the run -------------------------------------------------------------------------
+
+    def _check(self) -> None:
+        if int(self.k) < 1:
+            raise ValueError(f"k={self.k}: must be at least 1")
+        if int(self.min_chars) < int(self.k):
+            raise ValueError(f"min_chars={self.min_chars}: must be at least k={self.k}")
+        if int(self.max_chars) < int(self.min_chars):
+            raise ValueError(f"max_chars={self.max_chars}: must be at least min_chars")
+        if not 0 < float(self.threshold) <= 1:
+            raise ValueError(f"threshold={self.threshold}: must be in (0, 1]")
+        if int(self.bands) < 1 or int(self.rows) < 1:
+            raise ValueError("bands and rows must be at least 1")
+        if int(self.bucket_neighbours) < 1:
+            raise ValueError("bucket_neighbours must be at least 1")
+        if self.neighbours is not None and int(self.neighbours) < 1:
+            raise ValueError("neighbours must be at least 1 (or None: every pair)")
+
+    def run(self, engine: Engine) -> Evidence:
+        self._check()
+        ev = Evidence(signal=self.name, params=self.get_params())
+        session = _Session(engine)
+        try:
+            self._run(session, ev)
+        finally:
+            session.close()
+        return ev
+
+    def _run(self, engine: Engine, ev: Evidence) -> None:
+        engine.create_table(
+            "_cc_posts",
+            f"""SELECT platform, account_id, platform || '/' || account_id AS actor,
+                       activity_id, time, floor(epoch(time)) AS t,
+                       coalesce(language, 'und') AS lang, text, norm, md5(norm) AS h
+                FROM (SELECT platform, account_id, activity_id, time, language, text,
+                             {normalise_sql("text")} AS norm
+                      FROM activities WHERE text IS NOT NULL)
+                WHERE length(norm) >= {int(self.min_chars)}""",
+        )
+        n_posts = engine.count("_cc_posts")
+        ev.stats["posts"] = n_posts
+        if n_posts == 0:
+            ev.notes.append(
+                f"nothing to compare: no activity has a text of {int(self.min_chars)} "
+                "characters or more"
+            )
+            ev.tables["families"] = FAMILY_SCHEMA.empty_table()
+            return
+        # One document per distinct normalised text.
+        engine.create_table(
+            "_cc_texts",
+            """SELECT h, norm, n_posts, n_accounts, row_number() OVER (ORDER BY h) AS d
+               FROM (SELECT h, min(norm) AS norm, count(*) AS n_posts,
+                            count(DISTINCT actor) AS n_accounts
+                     FROM _cc_posts GROUP BY h)""",
+        )
+        ev.stats["texts"] = engine.count("_cc_texts")
+        self._near_duplicates(engine, ev)
+        self._families(engine, ev)
+        if not ev.stats.get("families"):
+            ev.notes.append("no text was posted (nearly) the same by two accounts or more")
+            return
+        self._edges(engine, ev)
+
+    # -- MinHash LSH ---------------------------------------------------------------------
+
+    def _shingles_sql(self, texts: str) -> str:
+        """(d, x): the k-gram shingles of each document as integers (repeats included)."""
+        k = int(self.k)
+        # x = sum_j codepoint(c[i + j]) * BASE^(k-1-j) mod P; each term < 2^21 * 2^31.
+        # The index is an explicit BIGINT so that sqlglot shifts it to Spark's 0-based arrays.
+        terms = " + ".join(
+            f"CAST(unicode(c[CAST(i + {j} AS BIGINT)]) AS BIGINT) * {pow(_BASE, k - 1 - j, P)}"
+            for j in range(k)
+        )
+        return f"""
+            SELECT d, ({terms}) % {P} AS x
+            FROM (SELECT d, c, unnest(range(1, n - {k} + 2)) AS i
+                  FROM (SELECT d, string_split(s, '') AS c, length(s) AS n
+                        FROM (SELECT d, substring(norm, 1, {int(self.max_chars)}) AS s
+                              FROM {texts})))"""
+
+    def _hash_coefficients(self) -> tuple[list[tuple[int, int]], list[tuple[int, ...]]]:
+        rng = random.Random(f"content-minhash:{self.seed}")
+        n = int(self.bands) * int(self.rows)
+        # Multiply-add-shift (Dietzfelbinger 1996): h(x) = ((a x + b) mod 2^47) div 2^16,
+        # a odd; x < 2^31 and a < 2^31, so a x + b < 2^63 never overflows a BIGINT.
+        perms = [(rng.randrange(1, 1 << 31) | 1, rng.randrange(0, 1 << 47)) for _ in range(n)]
+        combine = [
+            tuple(rng.randrange(1, P) for _ in range(2 * int(self.rows)))
+            for _ in range(int(self.bands))
+        ]
+        return perms, combine
+
+    def min_agreements(self) -> int:
+        """Signature values two candidates must share to be verified: the threshold less two
+        standard deviations of the MinHash estimate. A pair exactly at the threshold is
+        dropped with probability about 2 %, one 0.1 above it almost never; on the medium
+        simulated world this halves the pairs to verify and loses 0.2 % of the true ones
+        (families, being connected components, lose none)."""
+        n = int(self.bands) * int(self.rows)
+        t = float(self.threshold)
+        return max(1, math.ceil(n * (t - 2 * math.sqrt(t * (1 - t) / n))))
+
+    def _near_duplicates(self, engine: Engine, ev: Evidence) -> None:
+        perms, combine = self._hash_coefficients()
+        r = int(self.rows)
+        mins = ", ".join(
+            f"min((({a} * x + {b}) >> 16) & {P}) AS m{i}" for i, (a, b) in enumerate(perms)
+        )
+        # Stop shingles: those found in more than max_shingle_share of the texts, and in
+        # 1,000 texts at least (so that no family of near-copies, however large, loses its
+        # own), say nothing about copying ("the ", "ing ") and would put unrelated texts in
+        # one bucket: the MinHash leaves them out. Counted on a sample of ~100,000 texts.
+        n_texts = int(ev.stats["texts"])
+        step = max(1, n_texts // 100_000)
+        n_sample = int(engine.scalar(f"SELECT count(*) FROM _cc_texts WHERE d % {step} = 0"))
+        cut = max(float(self.max_shingle_share) * n_texts, 1000.0) * n_sample / n_texts
+        sample = f"(SELECT * FROM _cc_texts WHERE d % {step} = 0)"
+        engine.create_table(
+            "_cc_stop",
+            f"""SELECT x FROM ({self._shingles_sql(sample)})
+                GROUP BY x HAVING count(DISTINCT d) > {cut}""",
+        )
+        ev.stats["stop_shingles"] = engine.count("_cc_stop")
+        engine.create_table(
+            "_cc_sig",
+            f"""SELECT d, {mins} FROM ({self._shingles_sql("_cc_texts")}) s
+                ANTI JOIN _cc_stop USING (x) GROUP BY d""",
+        )
+        # One bucket key per band: the band's values, combined into one BIGINT (exactly for
+        # one or two rows; two independent 31-bit combinations for more).
+        selects = []
+        for band in range(int(self.bands)):
+            cols = [f"m{band * r + j}" for j in range(r)]
+            if r == 1:
+                key = cols[0]
+            elif r == 2:
+                key = f"{cols[0]} * 2147483648 + {cols[1]}"
+            else:
+                c = combine[band]
+                one = " + ".join(f"({col} * {c[j]}) % {P}" for j, col in enumerate(cols))
+                two = " + ".join(f"({col} * {c[r + j]}) % {P}" for j, col in enumerate(cols))
+                key = f"(({one}) % {P}) * 2147483648 + ({two}) % {P}"
+            selects.append(f"SELECT d, {band} AS band, {key} AS bkey FROM _cc_sig")
+        engine.create_table("_cc_bands", " UNION ALL ".join(selects))
+        # Candidate pairs: documents in the same bucket of a band, each with the next
+        # bucket_neighbours documents of the bucket (blocks: an equality join, never
+        # quadratic); kept when their signatures agree often enough to be near the threshold.
+        w = int(self.bucket_neighbours)
+        agree = " + ".join(
+            f"CASE WHEN s1.m{i} = s2.m{i} THEN 1 ELSE 0 END" for i in range(len(perms))
+        )
+        engine.create_table(
+            "_cc_cand",
+            f"""WITH m AS (
+                    SELECT band, bkey, d FROM _cc_bands SEMI JOIN (
+                        SELECT band, bkey FROM _cc_bands GROUP BY band, bkey HAVING count(*) > 1
+                    ) s USING (band, bkey)),
+                e AS (SELECT *, row_number() OVER (PARTITION BY band, bkey ORDER BY d) AS rn FROM m),
+                b AS (SELECT *, CAST(floor((rn - 1) / {w}) AS BIGINT) AS blk FROM e),
+                y2 AS (SELECT band, bkey, d, rn, blk AS jk FROM b
+                       UNION ALL SELECT band, bkey, d, rn, blk - 1 AS jk FROM b),
+                pairs AS (
+                    SELECT DISTINCT x.d AS d1, y.d AS d2
+                    FROM b x JOIN y2 y ON x.band = y.band AND x.bkey = y.bkey AND x.blk = y.jk
+                    WHERE y.rn > x.rn AND y.rn - x.rn <= {w})
+                SELECT d1, d2 FROM (
+                    SELECT p.d1, p.d2, {agree} AS agree
+                    FROM pairs p JOIN _cc_sig s1 ON s1.d = p.d1 JOIN _cc_sig s2 ON s2.d = p.d2)
+                WHERE agree >= {self.min_agreements()}""",
+        )
+        engine.drop("_cc_bands", "_cc_sig", "_cc_stop")
+        ev.stats["candidate_pairs"] = engine.count("_cc_cand")
+        # Exact Jaccard similarity of the shingle sets of the candidates.
+        engine.create_table(
+            "_cc_sh",
+            f"""SELECT DISTINCT d, x FROM ({
+                self._shingles_sql(
+                    "(SELECT * FROM _cc_texts t SEMI JOIN (SELECT d1 AS d FROM _cc_cand "
+                    "UNION SELECT d2 AS d FROM _cc_cand) c USING (d))"
+                )
+            })""",
+        )
+        t = float(self.threshold)
+        engine.create_table(
+            "_cc_near",
+            f"""WITH sizes AS (SELECT d, count(*) AS n FROM _cc_sh GROUP BY d),
+                c AS (
+                    SELECT p.d1, p.d2, s1.n AS n1, s2.n AS n2 FROM _cc_cand p
+                    JOIN sizes s1 ON s1.d = p.d1 JOIN sizes s2 ON s2.d = p.d2
+                    WHERE least(s1.n, s2.n) >= {t} * greatest(s1.n, s2.n)),
+                i AS (
+                    SELECT d1, d2, count(*) AS inter
+                    FROM (SELECT c.d1, c.d2, a.x FROM c JOIN _cc_sh a ON a.d = c.d1) ca
+                    SEMI JOIN (SELECT d AS d2, x FROM _cc_sh) b USING (d2, x)
+                    GROUP BY d1, d2)
+                SELECT c.d1, c.d2, i.inter / (c.n1 + c.n2 - i.inter) AS jaccard
+                FROM i JOIN c ON c.d1 = i.d1 AND c.d2 = i.d2
+                WHERE i.inter >= {t} * (c.n1 + c.n2 - i.inter)""",
+        )
+        engine.drop("_cc_cand", "_cc_sh")
+        ev.stats["near_duplicate_pairs"] = engine.count("_cc_near")
+
+    # -- families ------------------------------------------------------------------------
+
+    def _components(self, engine: Engine, ev: Evidence) -> None:
+        """_cc_lab(d, lab): the smallest document of each document's connected component."""
+        both = (
+            "SELECT d1 AS d, d2 AS o FROM _cc_near UNION ALL SELECT d2 AS d, d1 AS o FROM _cc_near"
+        )
+        engine.create_table(
+            "_cc_lab", f"SELECT d, least(d, min(o)) AS lab FROM ({both}) GROUP BY d"
+        )
+        rounds = 0
+        while True:
+            rounds += 1
+            # Each document takes the smallest label among its neighbours', then jumps to
+            # its label's label (pointer jumping halves the remaining distance).
+            engine.create_table(
+                "_cc_lab1",
+                f"""SELECT e.d, least(min(l.lab), min(s.lab)) AS lab
+                    FROM ({both}) e JOIN _cc_lab l ON l.d = e.o JOIN _cc_lab s ON s.d = e.d
+                    GROUP BY e.d""",
+            )
+            engine.create_table(
+                "_cc_lab2",
+                """SELECT a.d, least(a.lab, b.lab) AS lab
+                   FROM _cc_lab1 a JOIN _cc_lab1 b ON b.d = a.lab""",
+            )
+            changed = engine.scalar(
+                """SELECT count(*) FROM _cc_lab2 n JOIN _cc_lab o USING (d)
+                   WHERE n.lab <> o.lab"""
+            )
+            engine.create_table("_cc_lab", "SELECT * FROM _cc_lab2")
+            engine.drop("_cc_lab1", "_cc_lab2")
+            if not changed or rounds >= 64:
+                break
+        ev.stats["component_rounds"] = rounds
+
+    def _families(self, engine: Engine, ev: Evidence) -> None:
+        self._components(engine, ev)
+        # Texts that belong to a family: near-duplicates of another, or posted verbatim by
+        # two accounts or more. A family is known by its smallest document.
+        engine.create_table(
+            "_cc_tf",
+            """SELECT t.h, coalesce(l.lab, t.d) AS fam
+               FROM _cc_texts t LEFT JOIN _cc_lab l USING (d)
+               WHERE l.lab IS NOT NULL OR t.n_accounts >= 2""",
+        )
+        engine.create_table(
+            "_cc_m0",
+            """SELECT f.fam, p.h, p.platform, p.account_id, p.actor, p.activity_id, p.time, p.t,
+                      p.lang, p.text
+               FROM _cc_posts p JOIN _cc_tf f USING (h)""",
+        )
+        engine.create_table(
+            "_cc_fam",
+            """WITH f AS (
+                    SELECT fam, 'f' || substring(min(h), 1, 16) AS family_id,
+                           count(DISTINCT h) AS n_texts, count(*) AS n_posts,
+                           count(DISTINCT actor) AS n_accounts,
+                           min(time) AS first_time, max(time) AS last_time
+                    FROM _cc_m0 GROUP BY fam HAVING count(DISTINCT actor) >= 2),
+                lc AS (SELECT fam, lang, count(*) AS n FROM _cc_m0 GROUP BY fam, lang),
+                lm AS (SELECT fam, lang FROM (
+                           SELECT fam, lang, row_number() OVER (
+                               PARTITION BY fam ORDER BY n DESC, lang) AS i FROM lc)
+                       WHERE i = 1),
+                total AS (SELECT count(DISTINCT actor) AS n FROM _cc_posts)
+               SELECT f.*, lm.lang AS language, ln(total.n / f.n_accounts) AS rarity
+               FROM f JOIN lm USING (fam) CROSS JOIN total""",
+        )
+        engine.create_table(
+            "_cc_m",
+            """SELECT m.*, f.family_id, f.language AS flang, f.rarity
+               FROM _cc_m0 m JOIN _cc_fam f USING (fam)""",
+        )
+        engine.drop("_cc_m0")
+        n_fam = engine.count("_cc_fam")
+        ev.stats["families"] = n_fam
+        if not n_fam:
+            ev.tables["families"] = FAMILY_SCHEMA.empty_table()
+            return
+        # The representative: the family's most posted text (the first posted among equals),
+        # as its earliest post wrote it.
+        families = engine.fetch(
+            """WITH hn AS (SELECT fam, h, count(*) AS n, min(t) AS t0 FROM _cc_m GROUP BY fam, h),
+                    top AS (SELECT fam, h FROM (
+                                SELECT fam, h, row_number() OVER (
+                                    PARTITION BY fam ORDER BY n DESC, t0, h) AS i FROM hn)
+                            WHERE i = 1),
+                    rep AS (SELECT fam, text FROM (
+                                SELECT m.fam, m.text, row_number() OVER (
+                                    PARTITION BY m.fam ORDER BY m.time, m.platform, m.activity_id) AS i
+                                FROM _cc_m m JOIN top USING (fam, h))
+                            WHERE i = 1),
+                    lists AS (
+                        SELECT fam, list_sort(list(DISTINCT platform)) AS platforms,
+                               list_sort(list(DISTINCT lang)) AS languages,
+                               list_sort(list(DISTINCT actor)) AS accounts,
+                               list_sort(list(DISTINCT h)) AS text_hashes
+                        FROM _cc_m GROUP BY fam)
+               SELECT f.family_id, rep.text AS representative, f.language, f.n_texts,
+                      f.n_posts, f.n_accounts, f.rarity, f.first_time, f.last_time,
+                      lists.platforms, lists.languages, lists.accounts, lists.text_hashes
+               FROM _cc_fam f JOIN rep USING (fam) JOIN lists USING (fam)
+               ORDER BY f.n_accounts DESC, f.n_posts DESC, f.family_id"""
+        )
+        ev.tables["families"] = families.cast(FAMILY_SCHEMA)
+
+    # -- edges ---------------------------------------------------------------------------
+
+    def _pairs_sql(self, members: str, dedup: bool = True) -> str:
+        """Per account pair and family: the closest pair of their posts (oriented a < b).
+        ``dedup=False`` when each account is at most once in each family of ``members``."""
+        k = self.neighbours
+        gap = self.max_gap
+        if k:
+            block = f"CAST(floor((rn - 1) / {int(k)}) AS BIGINT)"
+            cond = f"AND y.rn - x.rn <= {int(k)}"
+        elif gap is not None:
+            block = f"CAST(floor(t / {float(gap)}) AS BIGINT)"
+            cond = ""
+        else:
+            block = "CAST(0 AS BIGINT)"
+            cond = ""
+        if gap is not None:
+            cond += f" AND y.t - x.t <= {float(gap)}"
+        return f"""
+            WITH e AS (
+                SELECT *, row_number() OVER (PARTITION BY fam ORDER BY t, actor, activity_id) AS rn
+                FROM {members}),
+            b AS (SELECT *, {block} AS blk FROM e),
+            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b),
+            p AS (
+                SELECT x.fam, x.family_id AS target, x.rarity, x.platform AS px,
+                       x.account_id AS ax, x.actor AS kx, x.activity_id AS actx, x.time AS tmx,
+                       y.platform AS py, y.account_id AS ay, y.actor AS ky,
+                       y.activity_id AS acty, y.time AS tmy, y.t - x.t AS lag
+                FROM b x JOIN y2 y ON x.fam = y.fam AND x.blk = y.jk
+                WHERE y.rn > x.rn {cond} AND x.actor <> y.actor),
+            o AS (
+                SELECT target, rarity, lag,
+                       CASE WHEN kx < ky THEN px ELSE py END AS platform_a,
+                       CASE WHEN kx < ky THEN ax ELSE ay END AS account_a,
+                       CASE WHEN kx < ky THEN py ELSE px END AS platform_b,
+                       CASE WHEN kx < ky THEN ay ELSE ax END AS account_b,
+                       CASE WHEN kx < ky THEN actx ELSE acty END AS activity_a,
+                       CASE WHEN kx < ky THEN acty ELSE actx END AS activity_b,
+                       CASE WHEN kx < ky THEN tmx ELSE tmy END AS time_a,
+                       CASE WHEN kx < ky THEN tmy ELSE tmx END AS time_b
+                FROM p)
+            """ + (
+            """SELECT * FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY platform_a, account_a, platform_b, account_b, target
+                    ORDER BY lag, time_a, activity_a, activity_b) AS i
+                FROM o)
+            WHERE i = 1"""
+            if dedup
+            else "SELECT * FROM o"
+        )
+
+    @staticmethod
+    def _edges_sql(pf: str) -> str:
+        return f"""
+            SELECT platform_a, account_a, platform_b, account_b,
+                   count(*) AS count, sum(rarity) AS weight,
+                   count(*) FILTER (WHERE lag <= 3600) AS n_hour,
+                   median(lag) AS median_lag,
+                   min(least(time_a, time_b)) AS first_time,
+                   max(greatest(time_a, time_b)) AS last_time
+            FROM {pf} GROUP BY platform_a, account_a, platform_b, account_b"""
+
+    def _null_members_sql(self, replicate: int) -> str:
+        # The (account, family) memberships are dealt anew among the accounts: each account
+        # keeps its number of families, each family its number of accounts and its posts,
+        # their times and languages; which accounts share a family is left to chance.
+        salt = f"{self.seed}:{replicate}"
+        return f"""
+            WITH inc AS (SELECT DISTINCT fam, actor, platform, account_id FROM _cc_m),
+            slots AS (SELECT fam, actor, row_number() OVER (ORDER BY fam, actor) AS i FROM inc),
+            dealt AS (
+                SELECT platform AS np, account_id AS na, actor AS nk,
+                       row_number() OVER (
+                           ORDER BY md5(CAST(fam AS VARCHAR) || '|' || actor || '|{salt}'),
+                                    fam, actor) AS i
+                FROM inc),
+            deal AS (SELECT s.fam, s.actor, d.np, d.na, d.nk FROM slots s JOIN dealt d USING (i))
+            SELECT m.fam, m.family_id, m.rarity, d.np AS platform, d.na AS account_id,
+                   d.nk AS actor, m.activity_id, m.time, m.t
+            FROM {self._unit()} m JOIN deal d USING (fam, actor)"""
+
+    def _unit(self) -> str:
+        # Without a time limit, an account's first post of a family stands for all its posts
+        # of it (a fan who chants one slogan 40 times is one member); with max_gap, every
+        # post counts, so that the two closest in time are found.
+        return "_cc_m" if self.max_gap is not None else "_cc_inc"
+
+    def _edges(self, engine: Engine, ev: Evidence) -> None:
+        engine.create_table(
+            "_cc_inc",
+            """SELECT fam, family_id, rarity, platform, account_id, actor, activity_id, time, t
+               FROM (SELECT *, row_number() OVER (
+                         PARTITION BY fam, actor ORDER BY t, activity_id) AS i FROM _cc_m)
+               WHERE i = 1""",
+        )
+        engine.create_table("_cc_pf", self._pairs_sql(self._unit(), dedup=self.max_gap is not None))
+        mr = int(self.min_repeat)
+        replicates = int(self.null_replicates or 0)
+        # Edges are judged against shuffled edges between accounts that are in as many
+        # families (a stratified FDR): the class of a pair is the binary order of magnitude
+        # of each account's number of families, the same in the data and in the shuffles.
+        engine.create_table(
+            "_cc_deg",
+            """SELECT platform, account_id, CAST(floor(log2(count(DISTINCT fam))) AS BIGINT) AS cls
+               FROM _cc_m GROUP BY platform, account_id""",
+        )
+        with_cls = """SELECT e.*, CASE WHEN da.cls <= db.cls THEN da.cls || ':' || db.cls
+                                  ELSE db.cls || ':' || da.cls END AS cls
+                      FROM ({q}) e
+                      JOIN _cc_deg da ON da.platform = e.platform_a AND da.account_id = e.account_a
+                      JOIN _cc_deg db ON db.platform = e.platform_b AND db.account_id = e.account_b"""
+        engine.create_table("_cc_edges", with_cls.format(q=self._edges_sql("_cc_pf")))
+        ev.stats["account_family_pairs"] = engine.count("_cc_pf")
+        ev.stats["candidate_edges"] = engine.count("_cc_edges")
+        null_union = []
+        for r in range(replicates):
+            engine.create_table(f"_cc_null_m_{r}", self._null_members_sql(r))
+            engine.create_table(f"_cc_null_pf_{r}", self._pairs_sql(f"_cc_null_m_{r}"))
+            engine.create_table(
+                f"_cc_null_{r}", with_cls.format(q=self._edges_sql(f"_cc_null_pf_{r}"))
+            )
+            engine.drop(f"_cc_null_m_{r}", f"_cc_null_pf_{r}")
+            null_union.append(f"SELECT cls, weight FROM _cc_null_{r} WHERE count >= {mr}")
+        if replicates:
+            engine.create_table("_cc_null", " UNION ALL ".join(null_union))
+            engine.drop(*(f"_cc_null_{r}" for r in range(replicates)))
+            ev.stats["null_edges_per_replicate"] = engine.count("_cc_null") / replicates
+            significance = f"""
+                WITH w AS (
+                    SELECT cls, weight, 1 AS obs, 0 AS shuffled FROM _cc_edges
+                    WHERE count >= {mr}
+                    UNION ALL SELECT cls, weight, 0 AS obs, 1 AS shuffled FROM _cc_null),
+                g AS (SELECT cls, weight, sum(obs) AS n_obs, sum(shuffled) AS n_null
+                      FROM w GROUP BY cls, weight),
+                c AS (
+                    SELECT cls, weight, n_obs,
+                           sum(n_obs) OVER (PARTITION BY cls ORDER BY weight DESC
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_obs,
+                           sum(n_null) OVER (PARTITION BY cls ORDER BY weight DESC
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_null,
+                           sum(n_obs) OVER (PARTITION BY cls) AS cls_obs
+                    FROM g),
+                f AS (
+                    SELECT cls, weight, ge_null, cls_obs,
+                           least(1.0, (ge_null / {replicates}.0) / ge_obs) AS fdr
+                    FROM c WHERE n_obs > 0)
+                SELECT cls, weight,
+                       (ge_null + 1.0) / ({replicates} * cls_obs + 1.0) AS p_value,
+                       min(fdr) OVER (PARTITION BY cls ORDER BY weight
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS q_value
+                FROM f"""
+        else:
+            significance = (
+                "SELECT DISTINCT cls, weight, CAST(NULL AS DOUBLE) AS p_value, "
+                "CAST(NULL AS DOUBLE) AS q_value FROM _cc_edges"
+            )
+        keep = f"e.count >= {mr}"
+        if replicates and self.fdr is not None:
+            keep += f" AND s.q_value <= {float(self.fdr)}"
+        engine.create_table(
+            "_cc_kept",
+            f"""SELECT e.*, s.p_value, s.q_value
+                FROM _cc_edges e JOIN ({significance}) s USING (cls, weight) WHERE {keep}""",
+        )
+        edges = engine.fetch(
+            f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
+                       weight, count, p_value, q_value, first_time, last_time,
+                       CASE WHEN count = 1
+                            THEN 'posted a near-copy of the same text once ('
+                                 || CASE WHEN n_hour = 1 THEN 'within an hour'
+                                         ELSE 'more than an hour apart' END
+                                 || ', lag ' || {_lag_words("median_lag")} || ')'
+                            ELSE 'posted near-copies of the same text ' || count || ' times, '
+                                 || n_hour || ' of them within an hour of each other (median lag '
+                                 || {_lag_words("median_lag")} || ')' END AS reason
+                FROM _cc_kept
+                ORDER BY weight DESC, platform_a, account_a, platform_b, account_b"""
+        )
+        ev.edges = edges.cast(EDGE_SCHEMA)
+        ev.events = engine.fetch(
+            f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
+                       target, activity_a, activity_b, time_a, time_b, lag AS lag_seconds
+                FROM (SELECT p.*, row_number() OVER (
+                          PARTITION BY p.platform_a, p.account_a, p.platform_b, p.account_b
+                          ORDER BY p.time_a, p.target, p.activity_a, p.activity_b) AS j
+                      FROM _cc_pf p SEMI JOIN _cc_kept k
+                      USING (platform_a, account_a, platform_b, account_b))
+                WHERE j <= {int(self.max_events_per_edge)}
+                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target"""
+        ).cast(EVENT_SCHEMA)
