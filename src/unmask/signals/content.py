@@ -197,6 +197,7 @@ class CopiedContent(Signal):
         max_chars: int = 1000,
         bucket_neighbours: int = 5,
         max_shingle_share: float = 0.01,
+        min_shingles: int = 10,
         neighbours: int | None = 50,
         max_gap: float | None = None,
         min_repeat: int = 2,
@@ -213,6 +214,7 @@ class CopiedContent(Signal):
         self.max_chars = max_chars
         self.bucket_neighbours = bucket_neighbours
         self.max_shingle_share = max_shingle_share
+        self.min_shingles = min_shingles
         self.neighbours = neighbours
         self.max_gap = max_gap
         self.min_repeat = min_repeat
@@ -320,7 +322,8 @@ class CopiedContent(Signal):
         standard deviations of the MinHash estimate. A pair exactly at the threshold is
         dropped with probability about 2 %, one 0.1 above it almost never; on the medium
         simulated world this halves the pairs to verify and loses 0.2 % of the true ones
-        (families, being connected components, barely change: 3,523 then, 3,509 now)."""
+        (families, being connected components, barely change: 3,523 with three standard
+        deviations, 3,509 with two)."""
         n = int(self.bands) * int(self.rows)
         t = float(self.threshold)
         return max(1, math.ceil(n * (t - 2 * math.sqrt(t * (1 - t) / n))))
@@ -335,6 +338,9 @@ class CopiedContent(Signal):
         # 1,000 texts at least (so that no family of near-copies, however large, loses its
         # own), say nothing about copying ("the ", "ing ") and would put unrelated texts in
         # one bucket: the MinHash leaves them out. Counted on a sample of ~100,000 texts.
+        # A text with fewer than min_shingles others is made of common fragments; its
+        # signature would be noise (on the medium world such texts made 40 % of the
+        # candidate pairs and 0.1 % of the near-duplicates): it is matched exactly only.
         n_texts = int(ev.stats["texts"])
         step = max(1, n_texts // 100_000)
         n_sample = int(engine.scalar(f"SELECT count(*) FROM _cc_texts WHERE d % {step} = 0"))
@@ -349,7 +355,8 @@ class CopiedContent(Signal):
         engine.create_table(
             "_cc_sig",
             f"""SELECT d, {mins} FROM ({self._shingles_sql("_cc_texts")}) s
-                ANTI JOIN _cc_stop USING (x) GROUP BY d""",
+                ANTI JOIN _cc_stop USING (x) GROUP BY d
+                HAVING count(*) >= {int(self.min_shingles)}""",
         )
         # One bucket key per band: the band's values, combined into one BIGINT (exactly for
         # one or two rows; two independent 31-bit combinations for more).
