@@ -6,6 +6,7 @@ Spark starts a JVM (about half a minute here), so the session shares one engine.
 from __future__ import annotations
 
 import pytest
+from worldscore import same_rows
 
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.coaction import CoAction
@@ -20,10 +21,6 @@ def spark_engine(russian_store):
     eng = SparkEngine(russian_store)
     yield eng
     eng.close()
-
-
-def rows(table, cols):
-    return sorted(tuple(r[c] for c in cols) for r in table.to_pylist())
 
 
 @pytest.mark.parametrize(
@@ -48,7 +45,7 @@ def test_coaction_same_on_spark_and_duckdb(russian_store, spark_engine, params):
         "first_time",
         "last_time",
     ]
-    assert rows(got.edges, cols) == rows(expected.edges, cols)
+    assert same_rows(got.edges, cols) == same_rows(expected.edges, cols)
     for a, b in zip(
         sorted(got.edges.to_pylist(), key=lambda r: (r["account_a"], r["account_b"])),
         sorted(expected.edges.to_pylist(), key=lambda r: (r["account_a"], r["account_b"])),
@@ -57,4 +54,4 @@ def test_coaction_same_on_spark_and_duckdb(russian_store, spark_engine, params):
         assert a["weight"] == pytest.approx(b["weight"])
         assert a["q_value"] == pytest.approx(b["q_value"])
     ecols = ["account_a", "account_b", "target", "activity_a", "activity_b", "lag_seconds"]
-    assert rows(got.events, ecols) == rows(expected.events, ecols)
+    assert same_rows(got.events, ecols) == same_rows(expected.events, ecols)

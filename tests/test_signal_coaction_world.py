@@ -4,12 +4,10 @@ small scenario (seed 1), with some slack; see the issue notes for the full table
 
 from __future__ import annotations
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pytest
+from worldscore import accounts_of, group_rate, role_recall, score_accounts
 
 from unmask.engine.duckdb import DuckDBEngine
-from unmask.evaluate import evaluate
 from unmask.signals.coaction import CoAction
 from unmask.store import Store
 
@@ -17,27 +15,7 @@ from unmask.store import Store
 def linked(world, tmp_path, **params) -> dict:
     with DuckDBEngine(Store(world / "store")) as eng:
         ev = CoAction(**params).run(eng)
-    acc = set()
-    for r in ev.edges.to_pylist():
-        acc.add((r["platform_a"], r["account_a"]))
-        acc.add((r["platform_b"], r["account_b"]))
-    run = tmp_path / "run"
-    run.mkdir(exist_ok=True)
-    pacsv.write_csv(
-        pa.table({"platform": [p for p, _ in acc], "account_id": [a for _, a in acc]}),
-        run / "flagged.csv",
-    )
-    return evaluate(world / "truth", run).to_dict()
-
-
-def role_recall(result, op, role) -> float:
-    o = next(o for o in result["operations"] if o["id"] == op)
-    r = next(r for r in o["roles"] if r["role"] == role)
-    return r["flagged"] / r["accounts"]
-
-
-def group_rate(result, group) -> float:
-    return next(g for g in result["groups"] if g["group"] == group)["rate"]
+    return score_accounts(world, tmp_path / "run", accounts_of(ev), "coaction")
 
 
 def test_defaults_leave_breaking_news_fandom_and_activists_alone(small_world, tmp_path):

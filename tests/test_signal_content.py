@@ -7,12 +7,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pytest
+from worldscore import accounts_of, group_rate, role_recall, same_rows, score_accounts
 
 from unmask.engine.duckdb import DuckDBEngine
-from unmask.evaluate import evaluate
 from unmask.ingest import ingest_file
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
 from unmask.signals.content import FAMILY_SCHEMA, CopiedContent, normalise_sql
@@ -313,35 +311,9 @@ def test_bad_parameters_are_refused():
 def linked(world: Path, tmp_path: Path, **params) -> dict:
     with DuckDBEngine(Store(world / "store")) as eng:
         ev = CopiedContent(**params).run(eng)
-    acc = set()
-    for r in ev.edges.to_pylist():
-        acc.add((r["platform_a"], r["account_a"]))
-        acc.add((r["platform_b"], r["account_b"]))
-    run_dir = tmp_path / "run"
-    run_dir.mkdir(exist_ok=True)
-    pacsv.write_csv(
-        pa.table(
-            {
-                "platform": [p for p, _ in acc],
-                "account_id": [a for _, a in acc],
-                "signals": ["content"] * len(acc),
-            }
-        ),
-        run_dir / "flagged.csv",
-    )
-    result = evaluate(world / "truth", run_dir).to_dict()
+    result = score_accounts(world, tmp_path / "run", accounts_of(ev), "content")
     result["evidence"] = ev
     return result
-
-
-def role_recall(result, op, roles) -> float:
-    o = next(o for o in result["operations"] if o["id"] == op)
-    rs = [r for r in o["roles"] if r["role"] in roles]
-    return sum(r["flagged"] for r in rs) / sum(r["accounts"] for r in rs)
-
-
-def group_rate(result, group) -> float:
-    return next(g for g in result["groups"] if g["group"] == group)["rate"]
 
 
 POSTING = ("poster", "page", "group", "channel", "blog")
@@ -410,9 +382,6 @@ def test_same_evidence_on_spark(tmp_path):
     finally:
         spark.close()
 
-    def rows(table, cols):
-        return sorted(tuple(r[c] for c in cols) for r in table.to_pylist())
-
     cols = [
         "platform_a",
         "account_a",
@@ -423,7 +392,7 @@ def test_same_evidence_on_spark(tmp_path):
         "last_time",
         "reason",
     ]
-    assert rows(got.edges, cols) == rows(expected.edges, cols)
+    assert same_rows(got.edges, cols) == same_rows(expected.edges, cols)
     for a, b in zip(
         sorted(got.edges.to_pylist(), key=lambda r: (r["account_a"], r["account_b"])),
         sorted(expected.edges.to_pylist(), key=lambda r: (r["account_a"], r["account_b"])),
@@ -432,7 +401,7 @@ def test_same_evidence_on_spark(tmp_path):
         assert a["weight"] == pytest.approx(b["weight"])
         assert a["q_value"] == pytest.approx(b["q_value"])
     ecols = ["account_a", "account_b", "target", "activity_a", "activity_b", "lag_seconds"]
-    assert rows(got.events, ecols) == rows(expected.events, ecols)
+    assert same_rows(got.events, ecols) == same_rows(expected.events, ecols)
     fcols = [
         "family_id",
         "representative",
@@ -442,5 +411,5 @@ def test_same_evidence_on_spark(tmp_path):
         "accounts",
         "text_hashes",
     ]
-    assert rows(got.tables["families"], fcols) == rows(expected.tables["families"], fcols)
+    assert same_rows(got.tables["families"], fcols) == same_rows(expected.tables["families"], fcols)
     assert got.stats == expected.stats
