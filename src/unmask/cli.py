@@ -374,6 +374,75 @@ def simulate(
     )
 
 
+@app.command("signals")
+def list_signals() -> None:
+    """The signals `detect` runs, their families and their parameters with defaults."""
+    from unmask.detect import default_signals
+
+    for sig in default_signals():
+        out.print(
+            f"[bold]{sig.signal_name}[/] ({sig.family}): {sig!r}\n  {sig.reference}",
+            highlight=False,
+        )
+
+
+@app.command()
+def detect(
+    store: StoreOpt,
+    run: Annotated[Path, typer.Option("--out", help="The run directory to write.")],
+    signals: Annotated[
+        str | None,
+        typer.Option("--signals", help="Comma-separated signal names (default: all)."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A TOML file of settings (docs/detect.md).")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+) -> None:
+    """Find operations: run every signal, fuse their evidence, cluster, and judge."""
+    from rich.progress import Progress
+
+    from unmask.detect import DetectConfig
+    from unmask.detect import detect as run_detect
+
+    try:
+        st = Store(store)
+        cfg = DetectConfig.load(config) if config else DetectConfig()
+        if signals:
+            cfg.signals = [s.strip() for s in signals.split(",") if s.strip()]
+        cfg.build_signals()
+    except (StoreError, ValueError) as exc:
+        _fail(str(exc))
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("detect", total=None)
+
+        def tell(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        result = run_detect(st, run, cfg, engine=engine, progress=tell)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    table = Table(
+        title=f"operations ({result.operations.num_rows} of {result.clusters.num_rows} clusters)"
+    )
+    for col in ("cluster", "accounts", "platforms", "score", "why"):
+        table.add_column(col)
+    for row in result.operations.to_pylist():
+        table.add_row(
+            row["cluster_id"],
+            f"{row['accounts']:,}",
+            ", ".join(row["platforms"]),
+            f"{row['score']:.2f}",
+            row["reason"],
+        )
+    out.print(table)
+    out.print(
+        f"{result.flagged.num_rows:,} accounts flagged in {sum(result.seconds.values()):.1f} s "
+        f"-> {run}/flagged.csv",
+        highlight=False,
+    )
+
+
 @app.command()
 def evaluate(
     truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder of `unmask simulate`.")],

@@ -103,6 +103,19 @@ class Signal:
     kind: ClassVar[str] = "edges"
     # The paper or method the signal follows (networkx-style: every algorithm cites it).
     reference: ClassVar[str] = ""
+    # Signals of one family see the same acts (a co-share and a copied text are one act
+    # seen twice); fusion lets a family speak once, so that independent families agreeing
+    # weigh more than one family shouting (``unmask.network``). Families: "coordination"
+    # (acting together), "schedule", "audience", "identity", "infrastructure".
+    family: ClassVar[str] = "coordination"
+    # Per-account scores are in [0, 1]; an account at or above this is one the signal flags.
+    score_threshold: ClassVar[float] = 0.5
+
+    @property
+    def signal_name(self) -> str:
+        """The name of this configured signal's evidence (a signal run several ways, such
+        as co-action on URLs and on hashtags, gives one name per way)."""
+        return self.name
 
     @classmethod
     def param_names(cls) -> list[str]:

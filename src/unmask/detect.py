@@ -1,0 +1,228 @@
+"""``unmask detect``: every signal, fusion, clustering and judgement, into a run directory.
+
+``RUN/`` holds:
+
+``run.json``              what ran: parameters, per-signal statistics, notes and seconds
+``evidence/<signal>/``    each signal's evidence (edges, events, scores, its own tables)
+``fused.parquet``         the fused graph (``unmask.network.FUSED_SCHEMA``)
+``nodes.parquet``         every linked account with its cluster
+``clusters.parquet``      every cluster, the families that support it, and the verdict
+``flagged.csv``           the accounts of the clusters judged operations, in the format
+                          ``unmask evaluate`` scores (platform, account_id, cluster_id,
+                          score, signals)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from unmask import assess, network
+from unmask.engine import open_engine
+from unmask.signals.base import Signal
+from unmask.store import Store
+
+Progress = Callable[[str, int, int], None]
+
+
+def default_signals() -> list[Signal]:
+    """The signals ``detect`` runs unless told otherwise, each with its defaults."""
+    from unmask.signals.coaction import CoAction
+    from unmask.signals.content import CopiedContent
+
+    return [
+        *(CoAction(on=on) for on in ("url", "domain", "hashtag", "parent", "text", "media")),
+        CopiedContent(),
+    ]
+
+
+@dataclass
+class DetectConfig:
+    """Everything ``detect`` can be told; a TOML file with the same keys sets it.
+
+    ``[fusion]`` cap, resolution, workers · ``[judge]`` min_size, min_support,
+    min_families · ``[signals]`` run = [names] · ``[signals.<name>]`` parameters of that
+    signal (``unmask signals`` lists names and parameters).
+    """
+
+    signals: list[str] | None = None
+    signal_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cap: float = 3.0
+    resolution: float = 0.1
+    workers: int = 1
+    seed: int = 0
+    min_size: int = 3
+    min_support: float = 0.2
+    min_families: int = 2
+
+    @classmethod
+    def load(cls, path: Path) -> DetectConfig:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read the configuration: {exc}") from exc
+        cfg = cls()
+        known = {
+            "fusion": ("cap", "resolution", "workers", "seed"),
+            "judge": ("min_size", "min_support", "min_families"),
+        }
+        for section, keys in known.items():
+            for key, value in raw.get(section, {}).items():
+                if key not in keys:
+                    raise ValueError(
+                        f"{path}: [{section}] has no setting {key!r} (known: {', '.join(keys)})"
+                    )
+                setattr(cfg, key, value)
+        sig = dict(raw.get("signals", {}))
+        run = sig.pop("run", None)
+        cfg.signals = list(run) if run is not None else None
+        cfg.signal_params = {k: dict(v) for k, v in sig.items()}
+        unknown = set(raw) - {"fusion", "judge", "signals"}
+        if unknown:
+            raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}")
+        return cfg
+
+    def build_signals(self) -> list[Signal]:
+        available = {s.signal_name: s for s in default_signals()}
+        names = self.signals if self.signals is not None else list(available)
+        unknown = [n for n in [*names, *self.signal_params] if n not in available]
+        if unknown:
+            raise ValueError(
+                f"unknown signal(s) {', '.join(sorted(set(unknown)))}; known: {', '.join(available)}"
+            )
+        chosen = []
+        for name in names:
+            sig = available[name]
+            sig.set_params(**self.signal_params.get(name, {}))
+            chosen.append(sig)
+        return chosen
+
+
+@dataclass
+class DetectResult:
+    run_dir: Path
+    clusters: pa.Table
+    flagged: pa.Table
+    seconds: dict[str, float]
+    notes: list[str]
+
+    @property
+    def operations(self) -> pa.Table:
+        return self.clusters.filter(self.clusters["operation"])
+
+
+def detect(
+    store: Store,
+    run_dir: Path,
+    config: DetectConfig | None = None,
+    *,
+    engine: str = "duckdb",
+    progress: Progress | None = None,
+) -> DetectResult:
+    """Run the whole detection on ``store`` and write ``run_dir`` (see the module doc)."""
+    cfg = config or DetectConfig()
+    signals = cfg.build_signals()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tell = progress or (lambda stage, done, total: None)
+    seconds: dict[str, float] = {}
+    notes: list[str] = []
+    judged: list[assess.Judged] = []
+    stats: dict[str, Any] = {}
+    with open_engine(engine, store) as eng:
+        for i, sig in enumerate(signals):
+            tell(f"signal {sig.signal_name}", i, len(signals))
+            t0 = time.perf_counter()
+            ev = sig.run(eng)
+            seconds[sig.signal_name] = round(time.perf_counter() - t0, 3)
+            ev.write(run_dir / "evidence")
+            notes += [f"{ev.signal}: {n}" for n in ev.notes]
+            stats[ev.signal] = {
+                "params": _jsonable(ev.params),
+                "stats": _jsonable(ev.stats),
+                "edges": ev.edges.num_rows,
+                "scores": ev.scores.num_rows,
+                "family": sig.family,
+            }
+            judged.append(assess.Judged(ev, sig.family, sig.score_threshold))
+        tell("fusing and clustering", len(signals), len(signals))
+    t0 = time.perf_counter()
+    fused = network.fuse(
+        [network.Layer(j.evidence.signal, j.family, j.evidence.edges) for j in judged], cap=cfg.cap
+    )
+    nodes = network.cluster(fused, resolution=cfg.resolution, seed=cfg.seed, workers=cfg.workers)
+    seconds["fuse_and_cluster"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    vouched = assess.member_support(nodes, judged)
+    clusters = assess.judge(
+        nodes,
+        vouched,
+        min_size=cfg.min_size,
+        min_support=cfg.min_support,
+        min_families=cfg.min_families,
+    )
+    flagged = _flagged(nodes, vouched, clusters)
+    seconds["judge"] = round(time.perf_counter() - t0, 3)
+
+    pq.write_table(fused, run_dir / "fused.parquet")
+    pq.write_table(nodes, run_dir / "nodes.parquet")
+    pq.write_table(clusters, run_dir / "clusters.parquet")
+    pacsv.write_csv(flagged, run_dir / "flagged.csv")
+    (run_dir / "run.json").write_text(
+        json.dumps(
+            {
+                "store": str(store.path),
+                "engine": engine,
+                "config": _jsonable(cfg.__dict__),
+                "signals": stats,
+                "seconds": seconds,
+                "notes": notes,
+                "counts": {
+                    "fused_edges": fused.num_rows,
+                    "linked_accounts": nodes.num_rows,
+                    "clusters": clusters.num_rows,
+                    "operations": int(sum(clusters["operation"].to_pylist())),
+                    "flagged_accounts": flagged.num_rows,
+                },
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return DetectResult(run_dir, clusters, flagged, seconds, notes)
+
+
+def _flagged(nodes: pa.Table, vouched: pa.Table, clusters: pa.Table) -> pa.Table:
+    con = duckdb.connect()
+    con.register("nodes", nodes)
+    con.register("vouched", vouched)
+    con.register("clusters", clusters)
+    return con.sql(
+        """SELECT n.platform, n.account_id, n.cluster_id, c.score,
+                  coalesce(string_agg(DISTINCT v.signal, ';' ORDER BY v.signal), '') AS signals
+           FROM nodes n JOIN clusters c USING (cluster_id)
+           LEFT JOIN vouched v USING (platform, account_id, cluster_id)
+           WHERE c.operation
+           GROUP BY ALL
+           ORDER BY c.score DESC, n.cluster_id, n.platform, n.account_id"""
+    ).to_arrow_table()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
