@@ -2,7 +2,7 @@
 
 A cluster of the fused graph is a group of accounts that the signals tie together. It is
 reported as an *operation* only when several independent families of signals support it:
-coordination alone is what news bots, fandoms and activists show too (``docs/network.md``).
+coordination alone is what news bots, fandoms and activists show too (``docs/detect.md``).
 
 A family *supports* a cluster by the share of its accounts it vouches for: accounts with an
 edge of that family to another account of the same cluster, or with a score of that family

@@ -2,7 +2,7 @@
 
 Every signal that links accounts gives a *layer*: its edges, each with a q-value (the
 estimated false-discovery rate at that edge's strength) where the signal has a null model.
-The layers become one weighted graph by this rule (``docs/network.md`` says why):
+The layers become one weighted graph by this rule (``docs/detect.md`` says why):
 
 1. an edge's *evidence* in its layer is ``min(cap, -log10 q)`` (q floored at 1e-12), or
    ``cap`` when the signal has no null model and vouches for its edges by its own
