@@ -55,3 +55,28 @@ def test_coaction_same_on_spark_and_duckdb(russian_store, spark_engine, params):
         assert a["q_value"] == pytest.approx(b["q_value"])
     ecols = ["account_a", "account_b", "target", "activity_a", "activity_b", "lag_seconds"]
     assert same_rows(got.events, ecols) == same_rows(expected.events, ecols)
+
+
+def test_a_registered_arrow_table_joins_the_store_on_both_engines(russian_store, spark_engine):
+    import pyarrow as pa
+
+    some = pa.table({"platform": ["x", "x"], "account_id": ["nope", "also-nope"]})
+    with DuckDBEngine(russian_store) as duck:
+        first = duck.fetch("SELECT account_id FROM accounts ORDER BY account_id LIMIT 3")
+        picked = pa.concat_tables(
+            [
+                some,
+                first.append_column("platform", pa.array(["x"] * 3)).select(
+                    ["platform", "account_id"]
+                ),
+            ]
+        )
+        query = """SELECT count(*) AS n FROM picked p
+                   JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id"""
+        duck.register("picked", picked)
+        expected = duck.fetch(query)
+        duck.drop("picked")
+    spark_engine.register("picked", picked)
+    got = spark_engine.fetch(query)
+    spark_engine.drop("picked")
+    assert expected["n"][0].as_py() == got["n"][0].as_py() == 3

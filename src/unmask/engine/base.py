@@ -29,6 +29,10 @@ class Engine(ABC):
     def drop(self, *names: str) -> None:
         """Forget tables made with :meth:`create_table`."""
 
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make a small Arrow table (a cluster's accounts, say) queryable as ``name``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot register Arrow tables")
+
     @abstractmethod
     def fetch(self, query: str) -> pa.Table:
         """Run ``query`` and return its (small) result as Arrow."""

@@ -57,6 +57,15 @@ class DuckDBEngine(Engine):
         for n in names:
             self.con.execute(f"DROP TABLE IF EXISTS {n}")
 
+    def register(self, name: str, table: pa.Table) -> None:
+        # A copy, not a view over the Arrow object: it lives as long as the engine and
+        # drop() forgets it like any other table.
+        self.con.register("_unmask_arrow", table)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _unmask_arrow")
+        finally:
+            self.con.unregister("_unmask_arrow")
+
     def fetch(self, query: str) -> pa.Table:
         return self.con.sql(query).to_arrow_table()
 

@@ -43,6 +43,7 @@ class SparkEngine(Engine):
             .getOrCreate()
         )
         self._cached: dict[str, object] = {}
+        self._registered: list[Path] = []
         for table in (*schema.TABLES, "quarantine"):
             name = "account_observations" if table == "accounts" else table
             files = store.files(table)
@@ -70,6 +71,22 @@ class SparkEngine(Engine):
                 df.unpersist()
             self.spark.catalog.dropTempView(n)
 
+    def register(self, name: str, table: pa.Table) -> None:
+        # Through Parquet: no pandas needed, and Spark reads the types as written.
+        import pyarrow.parquet as pq
+
+        # The file stays until close(): a cached frame that is evicted is read again.
+        tmp = Path(tempfile.mkdtemp(prefix="unmask-spark-"))
+        self._registered.append(tmp)
+        pq.write_table(table, tmp / "t.parquet")
+        df = self.spark.read.parquet(str(tmp / "t.parquet")).cache()
+        df.count()
+        old = self._cached.pop(name, None)
+        if old is not None:
+            old.unpersist()
+        self._cached[name] = df
+        df.createOrReplaceTempView(name)
+
     def fetch(self, query: str) -> pa.Table:
         return self.spark.sql(transpile(query)).toArrow()
 
@@ -89,6 +106,9 @@ class SparkEngine(Engine):
         for df in self._cached.values():
             df.unpersist()
         self._cached.clear()
+        for tmp in self._registered:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self._registered.clear()
 
 
 def _spark_schema(sch: pa.Schema):
