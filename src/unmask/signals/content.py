@@ -79,6 +79,7 @@ import pyarrow as pa
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.signals.significance import significance_sql
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (no overflow in
 # BIGINT on either engine).
@@ -685,35 +686,12 @@ class CopiedContent(Signal):
             engine.create_table("_cc_null", " UNION ALL ".join(null_union))
             engine.drop(*(f"_cc_null_{r}" for r in range(replicates)))
             ev.stats["null_edges_per_replicate"] = engine.count("_cc_null") / replicates
-            significance = f"""
-                WITH w AS (
-                    SELECT cls, weight, 1 AS obs, 0 AS shuffled FROM _cc_edges
-                    WHERE count >= {mr}
-                    UNION ALL SELECT cls, weight, 0 AS obs, 1 AS shuffled FROM _cc_null),
-                g AS (SELECT cls, weight, sum(obs) AS n_obs, sum(shuffled) AS n_null
-                      FROM w GROUP BY cls, weight),
-                c AS (
-                    SELECT cls, weight, n_obs,
-                           sum(n_obs) OVER (PARTITION BY cls ORDER BY weight DESC
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_obs,
-                           sum(n_null) OVER (PARTITION BY cls ORDER BY weight DESC
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_null,
-                           sum(n_obs) OVER (PARTITION BY cls) AS cls_obs
-                    FROM g),
-                f AS (
-                    SELECT cls, weight, ge_null, cls_obs,
-                           least(1.0, (ge_null / {replicates}.0) / ge_obs) AS fdr
-                    FROM c WHERE n_obs > 0)
-                SELECT cls, weight,
-                       (ge_null + 1.0) / ({replicates} * cls_obs + 1.0) AS p_value,
-                       min(fdr) OVER (PARTITION BY cls ORDER BY weight
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS q_value
-                FROM f"""
-        else:
-            significance = (
-                "SELECT DISTINCT cls, weight, CAST(NULL AS DOUBLE) AS p_value, "
-                "CAST(NULL AS DOUBLE) AS q_value FROM _cc_edges"
-            )
+        significance = significance_sql(
+            f"(SELECT cls, weight FROM _cc_edges WHERE count >= {mr})",
+            "_cc_null" if replicates else None,
+            replicates,
+            stratum="cls",
+        )
         keep = f"e.count >= {mr}"
         if replicates and self.fdr is not None:
             keep += f" AND s.q_value <= {float(self.fdr)}"

@@ -1,0 +1,136 @@
+"""Permutation p-values and FDR q-values (unmask.signals.significance): a hand-worked case,
+a plain-Python reading of the definition on random inputs, and the invariants any FDR
+estimate must keep (q in [0, 1], never rising with the weight, never lowered by more null
+mass; strata judged apart)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unmask.engine.duckdb import DuckDBEngine
+from unmask.signals.significance import significance_sql
+from unmask.store import Store
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    with DuckDBEngine(Store(tmp_path_factory.mktemp("sig") / "store", create=True)) as eng:
+        yield eng
+
+
+def _table(engine, name: str, rows: list[tuple[str, float]]) -> None:
+    if rows:
+        values = ", ".join(f"('{s}', CAST({w!r} AS DOUBLE))" for s, w in rows)
+        engine.create_table(name, f"SELECT * FROM (VALUES {values}) v(stratum, weight)")
+    else:
+        engine.create_table(
+            name, "SELECT CAST(NULL AS VARCHAR) AS stratum, CAST(NULL AS DOUBLE) AS weight LIMIT 0"
+        )
+
+
+def run(engine, observed, null, replicates=1, stratified=False) -> dict:
+    """{(stratum, weight): (p, q)} for rows given as weights or (stratum, weight) pairs."""
+
+    def rows(xs):
+        return [x if isinstance(x, tuple) else ("s", float(x)) for x in xs]
+
+    _table(engine, "_t_obs", rows(observed))
+    _table(engine, "_t_null", rows(null))
+    sql = significance_sql(
+        "_t_obs", "_t_null", replicates, stratum="stratum" if stratified else None
+    )
+    out = engine.fetch(sql).to_pylist()
+    return {(r.get("stratum", "s"), r["weight"]): (r["p_value"], r["q_value"]) for r in out}
+
+
+def reference(observed: list[float], null: list[float], b: int) -> dict[float, tuple]:
+    """The definition, read literally: FDR(w) = (null >= w / b) / (observed >= w), capped
+    at 1, q(w) = the least FDR(v) over observed v <= w; p(w) = (null >= w + 1) / (draws + 1)
+    with draws = max(b m, len(null))."""
+    draws = max(b * len(observed), len(null))
+    fdr = {
+        w: min(1.0, sum(x >= w for x in null) / b / sum(x >= w for x in observed))
+        for w in set(observed)
+    }
+    return {
+        w: ((sum(x >= w for x in null) + 1) / (draws + 1), min(fdr[v] for v in fdr if v <= w))
+        for w in fdr
+    }
+
+
+def test_a_hand_worked_case(engine):
+    got = run(engine, [5, 4, 3, 3, 1], [3, 1, 1, 0.5], replicates=2)
+    # weight 5: no null edge reaches it -> FDR 0; weight 3: 1 null edge / 2 replicates over
+    # 4 observed -> 0.125; weight 1: 3 / 2 over 5 -> 0.3.
+    assert got[("s", 5.0)] == pytest.approx((1 / 11, 0.0))
+    assert got[("s", 4.0)] == pytest.approx((1 / 11, 0.0))
+    assert got[("s", 3.0)] == pytest.approx((2 / 11, 0.125))
+    assert got[("s", 1.0)] == pytest.approx((4 / 11, 0.3))
+
+
+def test_more_null_edges_than_observed_caps_at_one(engine):
+    got = run(engine, [1, 1], [2, 2, 2, 2, 2], replicates=1)
+    assert got[("s", 1.0)][1] == 1.0
+
+
+def test_without_a_null_the_values_are_null(engine):
+    _table(engine, "_t_obs", [("s", 1.0), ("s", 2.0), ("s", 2.0)])
+    out = engine.fetch(significance_sql("_t_obs", None, 0)).to_pylist()
+    assert sorted(r["weight"] for r in out) == [1.0, 2.0]
+    assert all(r["p_value"] is None and r["q_value"] is None for r in out)
+
+
+def test_replicates_must_be_counted(engine):
+    with pytest.raises(ValueError):
+        significance_sql("_t_obs", "_t_null", -1)
+
+
+weights = st.lists(
+    st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 7.0, 10.0]), min_size=1, max_size=30
+)
+null_weights = st.lists(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 7.0, 10.0]), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(observed=weights, null=null_weights, b=st.integers(1, 4))
+def test_matches_the_definition(engine, observed, null, b):
+    got = run(engine, observed, null, replicates=b)
+    want = reference(observed, null, b)
+    assert set(got) == {("s", w) for w in want}
+    for w, (p, q) in want.items():
+        assert got[("s", w)] == pytest.approx((p, q))
+
+
+@settings(max_examples=60, deadline=None)
+@given(observed=weights, null=null_weights, extra=null_weights, b=st.integers(1, 4))
+def test_invariants(engine, observed, null, extra, b):
+    got = run(engine, observed, null, replicates=b)
+    by_weight = sorted((w, pq) for (_, w), pq in got.items())
+    for _, (p, q) in by_weight:
+        assert 0 < p <= 1
+        assert 0 <= q <= 1
+    for i in (0, 1):
+        v = [pq[i] for _, pq in by_weight]
+        assert all(a >= c for a, c in pairwise(v)), "must not rise with weight"
+    more = run(engine, observed, null + extra, replicates=b)
+    for key, (_, q) in got.items():
+        # (p may fall: light null edges add draws that the edge beats.)
+        assert more[key][1] >= q - 1e-12, "more null mass must never lower q"
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=weights, a_null=null_weights, b=weights, b_null=null_weights)
+def test_strata_are_judged_apart(engine, a, a_null, b, b_null):
+    both = run(
+        engine,
+        [("a", w) for w in a] + [("b", w) for w in b],
+        [("a", w) for w in a_null] + [("b", w) for w in b_null],
+        stratified=True,
+    )
+    alone = run(engine, a, a_null)
+    for (_, w), pq in alone.items():
+        assert both[("a", w)] == pytest.approx(pq)
