@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from worldscore import COORDINATION
 
 from unmask.store import Store
 
@@ -55,3 +56,19 @@ def small_world(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("small-world")
     simulate(out, load_scenario("small"), seed=1)
     return out
+
+
+@pytest.fixture(scope="session")
+def coordination_run(small_world, tmp_path_factory):
+    """``detect`` on the small world with the coordination signals alone, judged with one
+    family enough (to see the machinery; the default needs two): the result and the
+    progress stages it reported (read-only)."""
+    from unmask.detect import DetectConfig, detect
+
+    run = tmp_path_factory.mktemp("detect") / "run"
+    cfg = DetectConfig(signals=COORDINATION, min_families=1)
+    stages: list[str] = []
+    result = detect(
+        Store(small_world / "store"), run, cfg, progress=lambda s, i, n: stages.append(s)
+    )
+    return result, stages

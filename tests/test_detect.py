@@ -10,25 +10,11 @@ import sys
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from worldscore import group_rate
+from worldscore import COORDINATION, group_rate
 
 from unmask.detect import DetectConfig, detect
 from unmask.evaluate import evaluate
 from unmask.store import Store
-
-COORDINATION = ["coaction_url", "coaction_parent", "coaction_text", "content"]
-
-
-@pytest.fixture(scope="module")
-def coordination_run(small_world, tmp_path_factory):
-    """Coordination signals alone, judged with one family enough (to see the machinery)."""
-    run = tmp_path_factory.mktemp("detect") / "run"
-    cfg = DetectConfig(signals=COORDINATION, min_families=1)
-    stages = []
-    result = detect(
-        Store(small_world / "store"), run, cfg, progress=lambda s, i, n: stages.append(s)
-    )
-    return result, stages
 
 
 def test_the_run_directory_holds_every_part(coordination_run):

@@ -15,6 +15,9 @@ import pyarrow.csv as pacsv
 from unmask.evaluate import evaluate
 from unmask.signals.base import Evidence
 
+# The coordination signals, for detect runs that look at the machinery alone.
+COORDINATION = ["coaction_url", "coaction_parent", "coaction_text", "content"]
+
 
 def accounts_of(ev: Evidence, *, min_score: float | None = None) -> set[tuple[str, str]]:
     """The accounts an evidence names: both ends of every edge, and the scored accounts

@@ -7,9 +7,11 @@
 ``fused.parquet``         the fused graph (``unmask.network.FUSED_SCHEMA``)
 ``nodes.parquet``         every linked account with its cluster
 ``clusters.parquet``      every cluster, the families that support it, and the verdict
-``flagged.csv``           the accounts of the clusters judged operations, in the format
-                          ``unmask evaluate`` scores (platform, account_id, cluster_id,
-                          score, signals)
+``operations.json``       each operation's figures (``unmask.operations.describe``)
+``takedown.csv``          the assets to act on: operation, platform, account, kind, handle,
+                          URL, and the signals that vouch for each
+``flagged.csv``           the same accounts in the format ``unmask evaluate`` scores
+                          (platform, account_id, cluster_id, score, signals)
 """
 
 from __future__ import annotations
@@ -22,12 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from unmask import assess, network
+from unmask import assess, network, operations
 from unmask.engine import open_engine
 from unmask.signals.base import Signal
 from unmask.store import Store
@@ -155,28 +156,42 @@ def detect(
             }
             judged.append(assess.Judged(ev, sig.family, sig.score_threshold))
         tell("fusing and clustering", len(signals), len(signals))
-    t0 = time.perf_counter()
-    fused = network.fuse(
-        [network.Layer(j.evidence.signal, j.family, j.evidence.edges) for j in judged], cap=cfg.cap
-    )
-    nodes = network.cluster(fused, resolution=cfg.resolution, seed=cfg.seed, workers=cfg.workers)
-    seconds["fuse_and_cluster"] = round(time.perf_counter() - t0, 3)
-    t0 = time.perf_counter()
-    vouched = assess.member_support(nodes, judged)
-    clusters = assess.judge(
-        nodes,
-        vouched,
-        min_size=cfg.min_size,
-        min_support=cfg.min_support,
-        min_families=cfg.min_families,
-    )
-    flagged = _flagged(nodes, vouched, clusters)
-    seconds["judge"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        fused = network.fuse(
+            [network.Layer(j.evidence.signal, j.family, j.evidence.edges) for j in judged],
+            cap=cfg.cap,
+        )
+        nodes = network.cluster(
+            fused, resolution=cfg.resolution, seed=cfg.seed, workers=cfg.workers
+        )
+        seconds["fuse_and_cluster"] = round(time.perf_counter() - t0, 3)
+        tell("judging clusters", len(signals), len(signals))
+        t0 = time.perf_counter()
+        vouched = assess.member_support(nodes, judged)
+        clusters = assess.judge(
+            nodes,
+            vouched,
+            min_size=cfg.min_size,
+            min_support=cfg.min_support,
+            min_families=cfg.min_families,
+        )
+        seconds["judge"] = round(time.perf_counter() - t0, 3)
+        tell("describing operations", len(signals), len(signals))
+        t0 = time.perf_counter()
+        described = operations.describe(eng, nodes, clusters, [j.evidence for j in judged], vouched)
+        assets = operations.takedown(eng, nodes, clusters, vouched)
+        seconds["describe"] = round(time.perf_counter() - t0, 3)
+    flagged = assets.select(["platform", "account_id", "operation", "operation_score", "signals"])
+    flagged = flagged.rename_columns(["platform", "account_id", "cluster_id", "score", "signals"])
 
     pq.write_table(fused, run_dir / "fused.parquet")
     pq.write_table(nodes, run_dir / "nodes.parquet")
     pq.write_table(clusters, run_dir / "clusters.parquet")
     pacsv.write_csv(flagged, run_dir / "flagged.csv")
+    pacsv.write_csv(assets, run_dir / "takedown.csv")
+    (run_dir / "operations.json").write_text(
+        json.dumps(described, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     (run_dir / "run.json").write_text(
         json.dumps(
             {
@@ -200,22 +215,6 @@ def detect(
         encoding="utf-8",
     )
     return DetectResult(run_dir, clusters, flagged, seconds, notes)
-
-
-def _flagged(nodes: pa.Table, vouched: pa.Table, clusters: pa.Table) -> pa.Table:
-    con = duckdb.connect()
-    con.register("nodes", nodes)
-    con.register("vouched", vouched)
-    con.register("clusters", clusters)
-    return con.sql(
-        """SELECT n.platform, n.account_id, n.cluster_id, c.score,
-                  coalesce(string_agg(DISTINCT v.signal, ';' ORDER BY v.signal), '') AS signals
-           FROM nodes n JOIN clusters c USING (cluster_id)
-           LEFT JOIN vouched v USING (platform, account_id, cluster_id)
-           WHERE c.operation
-           GROUP BY ALL
-           ORDER BY c.score DESC, n.cluster_id, n.platform, n.account_id"""
-    ).to_arrow_table()
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,478 @@
+"""The figures of each operation, computed from the store: what a takedown report gives.
+
+For every cluster judged an operation (``unmask.assess``), :func:`describe` returns a
+JSON-able dict:
+
+* ``assets``: accounts by platform and kind, followers in total, and how many accounts each
+  signal vouches for;
+* ``activity``: actions by kind, active period, and the daily timeline per platform;
+* ``pushed``: the domains, URLs and hashtags the operation pushes (by how many of its
+  accounts, and how much of everyone's use of them is the operation's: a domain that only
+  the operation links is likely its own);
+* ``audience``: languages and communities it posts in and into;
+* ``narratives``: the copied-content families its accounts post (representative text,
+  variants, platforms, languages), when the content signal ran;
+* ``reach``: engagement its posts received from outside the operation, how many outside
+  accounts engaged, and the most-followed of them; with it, the **Breakout Scale**
+  category (Nimmo 2020, "The Breakout Scale: measuring the impact of influence
+  operations", Brookings) estimated from the data and what it was based on;
+* ``killchain``: the Online Operations Kill Chain procedures (Meta) observed, each with
+  the evidence behind it;
+* ``confidence``: the cluster's score and the reason in words.
+
+:func:`takedown` lists the assets to act on, per platform, with the signals and evidence
+counts behind each.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pyarrow as pa
+
+from unmask.engine.base import Engine
+from unmask.signals.base import Evidence
+
+MEMBERS = "_op_members"
+# Followers from which an outside account that shares an operation's post counts as an
+# influencer for the Breakout Scale's category 5 (a documented default, not a fact).
+INFLUENCER_FOLLOWERS = 100_000
+MIN_COMMUNITY_SHARE = 0.1
+DIRECTED_SHARE = 0.2
+
+# Kill-chain procedure ids (Meta's Online Operations Kill Chain) for the platforms on
+# which assets were acquired and on which likely fake accounts amplified.
+_ACQUIRING = {
+    "facebook": "0.9.1 Acquiring Facebook assets",
+    "instagram": "0.9.2 Acquiring Instagram accounts",
+    "threads": "0.9.3 Acquiring Threads accounts",
+    "x": "0.9.4 Acquiring X / Twitter accounts",
+    "youtube": "0.9.5 Acquiring YouTube channels",
+    "tiktok": "0.9.6 Acquiring TikTok accounts",
+    "telegram": "0.9.7 Acquiring Telegram channels",
+    "reddit": "0.9.8 Acquiring accounts on online forums",
+}
+_AMPLIFYING = {
+    "facebook": "6.2.1 Amplifying with likely fake accounts on Facebook",
+    "instagram": "6.2.2 Amplifying with likely fake accounts on Instagram",
+    "threads": "6.2.3 Amplifying with likely fake accounts on Threads",
+    "x": "6.2.4 Amplifying with likely fake accounts on X/Twitter",
+    "youtube": "6.2.5 Amplifying with likely fake accounts on YouTube",
+    "tiktok": "6.2.6 Amplifying with likely fake accounts on TikTok",
+    "telegram": "6.2.7 Amplifying with likely fake accounts on Telegram",
+    "reddit": "6.2.8 Amplifying with likely fake accounts on online forums",
+}
+_FOLLOWERS = {
+    "facebook": "7.2.2 Acquiring Page followers",
+    "instagram": "7.2.4 Acquiring Instagram followers",
+    "x": "7.2.5 Acquiring Twitter followers",
+}
+SHIFT = "3.1.1 Working to a regular shift pattern"
+CENTRAL_ACCESS = "3.3.1 Centralizing internet access"
+COPIED_PICTURES = "1.1.1 Copying profile pictures"
+EDITED_COPIES = "5.2.2 Editing copied content"
+DISPERSING = "9.2.3 Dispersing content across many platforms"
+DIRECTING = "7.5.2 Directing audience to website"
+OWN_DOMAINS = "0.6.2 Acquiring domains to support influence operations"
+ACQUIRING_OTHER = "0.9.12 Acquiring other social media assets"
+
+
+def describe(
+    engine: Engine,
+    nodes: pa.Table,
+    clusters: pa.Table,
+    evidence: list[Evidence],
+    vouched: pa.Table,
+    *,
+    top: int = 10,
+) -> list[dict[str, Any]]:
+    """The figures of every operation in ``clusters`` (see the module docstring)."""
+    ops = clusters.filter(clusters["operation"])
+    if ops.num_rows == 0:
+        return []
+    op_ids = set(ops["cluster_id"].to_pylist())
+    members = nodes.filter(pa.compute.is_in(nodes["cluster_id"], pa.array(sorted(op_ids))))
+    engine.register(MEMBERS, members.select(["platform", "account_id", "cluster_id"]))
+    try:
+        out = {c["cluster_id"]: _skeleton(c) for c in ops.to_pylist()}
+        _assets(engine, out, vouched)
+        _activity(engine, out)
+        _pushed(engine, out, top)
+        _audience(engine, out, top)
+        _reach(engine, out, top)
+        by_signal = {ev.signal: ev for ev in evidence}
+        _narratives(by_signal.get("content"), members, out, top)
+        for op in out.values():
+            op["breakout"] = breakout(op)
+            op["killchain"] = killchain(op)
+    finally:
+        engine.drop(MEMBERS)
+    return sorted(out.values(), key=lambda o: (-o["confidence"]["score"], o["cluster_id"]))
+
+
+def _skeleton(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cluster_id": c["cluster_id"],
+        "confidence": {
+            "score": c["score"],
+            "families": c["families"],
+            "support": c["support"],
+            "reason": c["reason"],
+        },
+    }
+
+
+def _rows(engine: Engine, query: str) -> list[dict[str, Any]]:
+    return engine.fetch(query).to_pylist()
+
+
+def _assets(engine: Engine, out: dict, vouched: pa.Table) -> None:
+    for op in out.values():
+        op["assets"] = {
+            "accounts": 0,
+            "by_platform": {},
+            "followers": 0,
+            "by_signal": {},
+            "by_signal_platform": {},
+        }
+    for r in _rows(
+        engine,
+        f"""SELECT m.cluster_id, m.platform, coalesce(a.kind, 'account') AS kind,
+                   count(*) AS n, CAST(coalesce(sum(a.followers), 0) AS BIGINT) AS followers
+            FROM {MEMBERS} m LEFT JOIN accounts a
+              ON a.platform = m.platform AND a.account_id = m.account_id
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+    ):
+        a = out[r["cluster_id"]]["assets"]
+        a["accounts"] += r["n"]
+        a["followers"] += r["followers"]
+        a["by_platform"].setdefault(r["platform"], {})[r["kind"]] = r["n"]
+    counts: dict[tuple[str, str], set] = defaultdict(set)
+    for r in vouched.to_pylist():
+        if r["cluster_id"] in out:
+            counts[(r["cluster_id"], r["signal"])].add((r["platform"], r["account_id"]))
+    for (cid, signal), accs in sorted(counts.items()):
+        a = out[cid]["assets"]
+        a["by_signal"][signal] = len(accs)
+        per_platform: dict[str, int] = defaultdict(int)
+        for platform, _ in accs:
+            per_platform[platform] += 1
+        a["by_signal_platform"][signal] = dict(sorted(per_platform.items()))
+
+
+def _activity(engine: Engine, out: dict) -> None:
+    for op in out.values():
+        op["activity"] = {"actions": 0, "by_kind": {}, "first": None, "last": None, "timeline": []}
+    for r in _rows(
+        engine,
+        f"""SELECT m.cluster_id, t.kind, count(*) AS n, min(t.time) AS first, max(t.time) AS last
+            FROM {MEMBERS} m JOIN activities t
+              ON t.platform = m.platform AND t.account_id = m.account_id
+            GROUP BY 1, 2 ORDER BY 1, 2""",
+    ):
+        a = out[r["cluster_id"]]["activity"]
+        a["actions"] += r["n"]
+        a["by_kind"][r["kind"]] = r["n"]
+        first, last = r["first"].isoformat(), r["last"].isoformat()
+        a["first"] = first if a["first"] is None else min(a["first"], first)
+        a["last"] = last if a["last"] is None else max(a["last"], last)
+    for r in _rows(
+        engine,
+        f"""SELECT m.cluster_id, CAST(date_trunc('day', t.time) AS DATE) AS day, t.platform,
+                   count(*) AS n
+            FROM {MEMBERS} m JOIN activities t
+              ON t.platform = m.platform AND t.account_id = m.account_id
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+    ):
+        out[r["cluster_id"]]["activity"]["timeline"].append(
+            {"day": r["day"].isoformat(), "platform": r["platform"], "actions": r["n"]}
+        )
+
+
+def _pushed(engine: Engine, out: dict, top: int) -> None:
+    """Domains, URLs and hashtags by how many of the operation's accounts push them, and the
+    operation's share of everyone's posts with them (1.0: only the operation uses it)."""
+    for op in out.values():
+        op["pushed"] = {}
+    for field, column in (("domains", "domains"), ("urls", "urls"), ("hashtags", "hashtags")):
+        rows = _rows(
+            engine,
+            f"""WITH items AS (
+                  SELECT t.platform, t.account_id, lower(x.item) AS item
+                  FROM activities t, unnest(t.{column}) AS x(item)
+                  WHERE t.{column} IS NOT NULL AND len(t.{column}) > 0),
+                everyone AS (
+                  SELECT item, count(*) AS uses FROM items GROUP BY item),
+                ours AS (
+                  SELECT m.cluster_id, i.item, count(*) AS uses,
+                         count(DISTINCT (i.platform, i.account_id)) AS accounts
+                  FROM items i JOIN {MEMBERS} m
+                    ON m.platform = i.platform AND m.account_id = i.account_id
+                  GROUP BY 1, 2),
+                ranked AS (
+                  SELECT o.*, e.uses AS all_uses,
+                         row_number() OVER (PARTITION BY o.cluster_id
+                                            ORDER BY o.accounts DESC, o.uses DESC, o.item) AS k
+                  FROM ours o JOIN everyone e USING (item))
+               SELECT cluster_id, item, accounts, uses, all_uses FROM ranked
+               WHERE k <= {int(top)} ORDER BY cluster_id, k""",
+        )
+        for r in rows:
+            out[r["cluster_id"]]["pushed"].setdefault(field, []).append(
+                {
+                    "value": r["item"],
+                    "accounts": r["accounts"],
+                    "uses": r["uses"],
+                    "share_of_all_uses": round(r["uses"] / r["all_uses"], 4),
+                }
+            )
+
+
+def _audience(engine: Engine, out: dict, top: int) -> None:
+    for op in out.values():
+        op["audience"] = {"languages": {}, "communities": {}}
+    for field, column in (
+        ("languages", "coalesce(t.language, 'und')"),
+        ("communities", "t.community"),
+    ):
+        for r in _rows(
+            engine,
+            f"""SELECT cluster_id, v, n FROM (
+                  SELECT m.cluster_id, {column} AS v, count(*) AS n,
+                         row_number() OVER (PARTITION BY m.cluster_id ORDER BY count(*) DESC,
+                                            {column}) AS k
+                  FROM {MEMBERS} m JOIN activities t
+                    ON t.platform = m.platform AND t.account_id = m.account_id
+                  WHERE {column} IS NOT NULL
+                  GROUP BY 1, 2)
+                WHERE k <= {int(top)} ORDER BY cluster_id, k""",
+        ):
+            out[r["cluster_id"]]["audience"][field][r["v"]] = r["n"]
+
+
+def _reach(engine: Engine, out: dict, top: int) -> None:
+    """Engagement with the operation's posts (replies, comments, quotes, shares, reactions)
+    from inside and from outside it, and the most-followed outside accounts that engaged."""
+    for op in out.values():
+        op["reach"] = {
+            "engagement_inside": 0,
+            "engagement_outside": 0,
+            "outside_accounts": 0,
+            "top_outside": [],
+        }
+    query = f"""
+        WITH engaged AS (
+          SELECT mp.cluster_id, t.platform, t.account_id,
+                 (mi.account_id IS NOT NULL) AS inside
+          FROM activities t
+          JOIN {MEMBERS} mp
+            ON mp.platform = t.platform AND mp.account_id = t.parent_account_id
+          LEFT JOIN {MEMBERS} mi
+            ON mi.platform = t.platform AND mi.account_id = t.account_id
+           AND mi.cluster_id = mp.cluster_id
+          WHERE t.parent_account_id IS NOT NULL AND t.account_id <> t.parent_account_id)"""
+    for r in _rows(
+        engine,
+        query
+        + """SELECT cluster_id, sum(CASE WHEN inside THEN 1 ELSE 0 END) AS inside_n,
+                    sum(CASE WHEN inside THEN 0 ELSE 1 END) AS outside_n,
+                    count(DISTINCT CASE WHEN inside THEN NULL
+                                        ELSE platform || '/' || account_id END) AS outside_accounts
+             FROM engaged GROUP BY cluster_id""",
+    ):
+        reach = out[r["cluster_id"]]["reach"]
+        reach["engagement_inside"] = int(r["inside_n"])
+        reach["engagement_outside"] = int(r["outside_n"])
+        reach["outside_accounts"] = int(r["outside_accounts"])
+    for r in _rows(
+        engine,
+        query
+        + f""", outside AS (
+               SELECT e.cluster_id, e.platform, e.account_id, count(*) AS n,
+                      max(coalesce(a.followers, 0)) AS followers, any_value(a.handle) AS handle,
+                      bool_or(coalesce(a.verified, false)) AS verified
+               FROM engaged e LEFT JOIN accounts a
+                 ON a.platform = e.platform AND a.account_id = e.account_id
+               WHERE NOT e.inside GROUP BY 1, 2, 3),
+             ranked AS (
+               SELECT *, row_number() OVER (PARTITION BY cluster_id
+                                            ORDER BY followers DESC, n DESC, account_id) AS k
+               FROM outside)
+           SELECT * FROM ranked WHERE k <= {int(top)} ORDER BY cluster_id, k""",
+    ):
+        out[r["cluster_id"]]["reach"]["top_outside"].append(
+            {
+                "platform": r["platform"],
+                "account_id": r["account_id"],
+                "handle": r["handle"],
+                "followers": int(r["followers"]),
+                "verified": bool(r["verified"]),
+                "engagements": int(r["n"]),
+            }
+        )
+
+
+def _narratives(content: Evidence | None, members: pa.Table, out: dict, top: int) -> None:
+    for op in out.values():
+        op["narratives"] = []
+    if content is None or "families" not in content.tables:
+        return
+    cluster_of = {
+        f"{p}/{a}": c
+        for p, a, c in zip(
+            members["platform"].to_pylist(),
+            members["account_id"].to_pylist(),
+            members["cluster_id"].to_pylist(),
+            strict=True,
+        )
+    }
+    per_op: dict[str, list] = defaultdict(list)
+    for fam in content.tables["families"].to_pylist():
+        inside: dict[str, int] = defaultdict(int)
+        for actor in fam["accounts"] or []:
+            if actor in cluster_of:
+                inside[cluster_of[actor]] += 1
+        for cid, n in inside.items():
+            per_op[cid].append((n, fam))
+    for cid, fams in per_op.items():
+        fams.sort(key=lambda x: (-x[0], -(x[1]["n_posts"] or 0), x[1]["family_id"]))
+        out[cid]["narratives"] = [
+            {
+                "family_id": f["family_id"],
+                "representative": f["representative"],
+                "variants": f["n_texts"],
+                "posts": f["n_posts"],
+                "accounts_inside": n,
+                "accounts_all": f["n_accounts"],
+                "platforms": f["platforms"],
+                "languages": f["languages"],
+                "first": f["first_time"].isoformat() if f["first_time"] else None,
+                "last": f["last_time"].isoformat() if f["last_time"] else None,
+            }
+            for n, f in fams[:top]
+        ]
+        out[cid]["narrative_families"] = len(fams)
+
+
+def breakout(op: dict[str, Any]) -> dict[str, Any]:
+    """The Breakout Scale category (Nimmo 2020) as far as the data shows it.
+
+    1: one platform, one community; 2: several platforms *or* several communities; 3:
+    several platforms *and* communities; 5: amplified by an outside account with at least
+    ``INFLUENCER_FOLLOWERS`` followers. Category 4 (breakout into mainstream
+    media) and 6 (a policy response) are not visible in social-media data and are never
+    claimed; the basis says so.
+    """
+    platforms = sorted(op["assets"]["by_platform"])
+    # A community counts when it holds a real part of the operation's activity; without
+    # community labels in the data, languages stand in for them (and the basis says so).
+    basis_communities = "communities" if op["audience"]["communities"] else "languages"
+    counts = {k: v for k, v in op["audience"][basis_communities].items() if k not in ("und", None)}
+    total = sum(counts.values())
+    communities = sorted(k for k, v in counts.items() if v >= MIN_COMMUNITY_SHARE * total)
+    several_p, several_c = len(platforms) > 1, len(communities) > 1
+    category = 3 if several_p and several_c else 2 if several_p or several_c else 1
+    basis = [
+        f"{len(platforms)} platform(s): {', '.join(platforms)}",
+        f"{len(communities)} {basis_communities} with at least "
+        f"{100 * MIN_COMMUNITY_SHARE:.0f}% of its activity: {', '.join(communities[:8])}",
+    ]
+    # Followers, not the verified mark: platforms have sold the mark to anyone.
+    influencers = [o for o in op["reach"]["top_outside"] if o["followers"] >= INFLUENCER_FOLLOWERS]
+    if influencers:
+        category = 5
+        who = ", ".join(
+            f"{o['platform']}/{o['handle'] or o['account_id']} ({o['followers']:,})"
+            for o in influencers[:3]
+        )
+        basis.append(
+            f"engaged by {len(influencers)} outside account(s) with large followings: {who}"
+        )
+    basis.append(
+        "categories 4 (mainstream media) and 6 (policy response) cannot be seen in this data"
+    )
+    return {"category": category, "basis": basis}
+
+
+def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
+    """The kill-chain procedures the evidence shows, each with that evidence in words."""
+    found: dict[str, list[str]] = {}
+    signals = op["assets"]["by_signal"]
+    per_platform = op["assets"]["by_signal_platform"]
+
+    def add(procedure: str, evidence: str) -> None:
+        found.setdefault(procedure, []).append(evidence)
+
+    for platform, kinds in sorted(op["assets"]["by_platform"].items()):
+        n = sum(kinds.values())
+        add(_ACQUIRING.get(platform, ACQUIRING_OTHER), f"{n} {platform} asset(s) in the operation")
+    for platform, n in per_platform.get("coaction_parent", {}).items():
+        if platform in _AMPLIFYING:
+            add(
+                _AMPLIFYING[platform],
+                f"{n} {platform} account(s) co-share or co-reply the same posts in sync",
+            )
+    edited = [n for n in op["narratives"] if (n["variants"] or 0) > 1]
+    if edited:
+        add(
+            EDITED_COPIES,
+            f"{len(edited)} content famil(ies) posted in several edited variants, "
+            f"e.g. {edited[0]['family_id']}",
+        )
+    wide = [n for n in op["narratives"] if len(n["platforms"] or []) >= 3]
+    if wide:
+        add(
+            DISPERSING,
+            f"{len(wide)} content famil(ies) on 3+ platforms, e.g. {wide[0]['family_id']} "
+            f"on {', '.join(wide[0]['platforms'])}",
+        )
+    domains = op["pushed"].get("domains", [])
+    own = [d for d in domains if d["share_of_all_uses"] >= 0.8 and d["accounts"] >= 2]
+    if own:
+        add(
+            OWN_DOMAINS,
+            f"{len(own)} domain(s) linked almost only by the operation: "
+            + ", ".join(d["value"] for d in own[:5]),
+        )
+    if domains:
+        d = domains[0]
+        add(
+            DIRECTING, f"links to {d['value']} from {d['accounts']} account(s), {d['uses']} time(s)"
+        )
+    for signal, procedure, what in (
+        ("schedule", SHIFT, "work the same shifts"),
+        ("infra", CENTRAL_ACCESS, "share IP addresses or devices"),
+        ("identity", COPIED_PICTURES, "share profile pictures, bios or creation batches"),
+    ):
+        if signals.get(signal):
+            add(procedure, f"{signals[signal]} account(s) {what} ({signal} signal)")
+    for platform, n in per_platform.get("followers", {}).items():
+        if platform in _FOLLOWERS:
+            add(_FOLLOWERS[platform], f"{n} {platform} account(s) with bought-looking followers")
+    return [{"procedure": p, "evidence": "; ".join(e)} for p, e in found.items()]
+
+
+def takedown(engine: Engine, nodes: pa.Table, clusters: pa.Table, vouched: pa.Table) -> pa.Table:
+    """The assets to act on: every account of every operation, with its kind, handle, URL,
+    and the signals that vouch for it."""
+    ops = clusters.filter(clusters["operation"]).select(["cluster_id", "score"])
+    engine.register("_td_ops", ops)
+    engine.register("_td_nodes", nodes.select(["platform", "account_id", "cluster_id", "degree"]))
+    engine.register("_td_vouched", vouched)
+    try:
+        return engine.fetch(
+            """SELECT n.cluster_id AS operation, n.platform, n.account_id,
+                      coalesce(a.kind, 'account') AS kind, a.handle, a.url,
+                      o.score AS operation_score, n.degree AS linked_accounts,
+                      coalesce(string_agg(DISTINCT v.signal, ';' ORDER BY v.signal), '') AS signals
+               FROM _td_nodes n JOIN _td_ops o USING (cluster_id)
+               LEFT JOIN accounts a ON a.platform = n.platform AND a.account_id = n.account_id
+               LEFT JOIN _td_vouched v
+                 ON v.platform = n.platform AND v.account_id = n.account_id
+                AND v.cluster_id = n.cluster_id
+               GROUP BY ALL
+               ORDER BY o.score DESC, n.cluster_id, n.platform, kind, n.account_id"""
+        )
+    finally:
+        engine.drop("_td_ops", "_td_nodes", "_td_vouched")

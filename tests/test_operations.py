@@ -1,0 +1,156 @@
+"""The figures of each operation (unmask.operations), checked against the rows: every
+figure is recomputed here by a plain query over the store, or by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+import duckdb
+import pytest
+
+from unmask import operations
+from unmask.store import Store
+
+
+@pytest.fixture(scope="module")
+def run(coordination_run, small_world):
+    result, _ = coordination_run
+    ops = json.loads((result.run_dir / "operations.json").read_text())
+    con = Store(small_world / "store").connect()
+    con.execute(f"CREATE TEMP TABLE members AS SELECT * FROM '{result.run_dir / 'nodes.parquet'}'")
+    return result, ops, con
+
+
+def test_every_operation_is_described_and_listed_for_takedown(run):
+    result, ops, _ = run
+    assert {o["cluster_id"] for o in ops} == set(result.operations["cluster_id"].to_pylist())
+    with open(result.run_dir / "takedown.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    per_op = Counter(r["operation"] for r in rows)
+    for o in ops:
+        assert per_op[o["cluster_id"]] == o["assets"]["accounts"]
+        by_platform = Counter(r["platform"] for r in rows if r["operation"] == o["cluster_id"])
+        assert {p: sum(k.values()) for p, k in o["assets"]["by_platform"].items()} == by_platform
+    assert all(r["signals"] for r in rows)
+
+
+def test_activity_and_period_equal_a_plain_count(run):
+    _, ops, con = run
+    for o in ops[:3]:
+        n, first, last = con.execute(
+            """SELECT count(*), min(t.time), max(t.time) FROM activities t
+               JOIN members m USING (platform, account_id) WHERE m.cluster_id = ?""",
+            [o["cluster_id"]],
+        ).fetchone()
+        assert o["activity"]["actions"] == n
+        assert o["activity"]["first"] == first.isoformat()
+        assert o["activity"]["last"] == last.isoformat()
+        assert sum(d["actions"] for d in o["activity"]["timeline"]) == n
+
+
+def test_pushed_domains_and_their_share_equal_a_plain_count(run):
+    _, ops, con = run
+    o = next(o for o in ops if o["pushed"].get("domains"))
+    top = o["pushed"]["domains"][0]
+    ours, accounts = con.execute(
+        """SELECT count(*), count(DISTINCT (t.platform, t.account_id))
+           FROM activities t JOIN members m USING (platform, account_id),
+                unnest(t.domains) AS d(domain)
+           WHERE m.cluster_id = ? AND lower(d.domain) = ?""",
+        [o["cluster_id"], top["value"]],
+    ).fetchone()
+    everyone = con.execute(
+        "SELECT count(*) FROM activities t, unnest(t.domains) AS d(domain) WHERE lower(d.domain) = ?",
+        [top["value"]],
+    ).fetchone()[0]
+    assert (top["uses"], top["accounts"]) == (ours, accounts)
+    assert top["share_of_all_uses"] == pytest.approx(ours / everyone, abs=1e-4)
+
+
+def test_engagement_inside_and_outside_add_up_to_all_engagement(run):
+    _, ops, con = run
+    for o in ops[:3]:
+        total, inside = con.execute(
+            """SELECT count(*), count(*) FILTER (WHERE e.account_id IS NOT NULL)
+               FROM activities t
+               JOIN members p ON p.platform = t.platform AND p.account_id = t.parent_account_id
+               LEFT JOIN members e ON e.platform = t.platform AND e.account_id = t.account_id
+                                  AND e.cluster_id = p.cluster_id
+               WHERE p.cluster_id = ? AND t.account_id <> t.parent_account_id""",
+            [o["cluster_id"]],
+        ).fetchone()
+        r = o["reach"]
+        assert (r["engagement_inside"], r["engagement_inside"] + r["engagement_outside"]) == (
+            inside,
+            total,
+        )
+
+
+def test_narratives_are_the_content_families_of_the_operations_accounts(run):
+    result, ops, _ = run
+    fams = duckdb.sql(
+        f"SELECT family_id, accounts FROM '{result.run_dir / 'evidence/content/families.parquet'}'"
+    ).fetchall()
+    accounts = dict(fams)
+    members = duckdb.sql(
+        f"SELECT cluster_id, platform || '/' || account_id FROM '{result.run_dir / 'nodes.parquet'}'"
+    ).fetchall()
+    for o in ops:
+        mine = {a for c, a in members if c == o["cluster_id"]}
+        for n in o["narratives"]:
+            assert n["accounts_inside"] == len(mine & set(accounts[n["family_id"]]))
+
+
+def test_every_killchain_procedure_is_one_of_metas(shared_data):
+    with open(shared_data / "meta-threat-research" / "Online_Operations_Killchain-TTPs.csv") as f:
+        procedures = {" ".join(r["Procedure"].split()) for r in csv.DictReader(f)}
+    ours = [
+        *operations._ACQUIRING.values(),
+        *operations._AMPLIFYING.values(),
+        *operations._FOLLOWERS.values(),
+        operations.SHIFT,
+        operations.CENTRAL_ACCESS,
+        operations.COPIED_PICTURES,
+        operations.EDITED_COPIES,
+        operations.DISPERSING,
+        operations.DIRECTING,
+        operations.OWN_DOMAINS,
+        operations.ACQUIRING_OTHER,
+    ]
+    assert [p for p in ours if p not in procedures] == []
+
+
+def op(platforms, languages, communities=None, outside=()):
+    return {
+        "assets": {"by_platform": {p: {"account": 1} for p in platforms}},
+        "audience": {"languages": languages, "communities": communities or {}},
+        "reach": {"top_outside": list(outside)},
+    }
+
+
+@pytest.mark.parametrize(
+    ("case", "category"),
+    [
+        (op(["x"], {"en": 100, "zh": 5}), 1),  # 5% is not a community
+        (op(["x"], {"en": 60, "zh": 40}), 2),
+        (op(["x", "facebook"], {"en": 100, "und": 900}), 2),  # 'und' is no community
+        (op(["x", "facebook"], {"en": 50, "zh": 50}), 3),
+        (op(["x"], {"en": 1}, {"r/politics": 10, "r/news": 10}), 2),
+        (
+            op(
+                ["x"],
+                {"en": 1},
+                outside=[
+                    {"platform": "x", "account_id": "1", "handle": "big", "followers": 2_000_000}
+                ],
+            ),
+            5,
+        ),
+    ],
+)
+def test_breakout_category_from_the_data(case, category):
+    b = operations.breakout(case)
+    assert b["category"] == category
+    assert any("cannot be seen" in line for line in b["basis"])
