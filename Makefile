@@ -19,9 +19,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/unmask ingest $(DATA)/coortweet $(DATA)/crowdtangle $(DATA)/ira-sample --store $(DEMO)/store
 	$(BIN)/unmask info --store $(DEMO)/store
-	rm -rf $(DEMO)/world
+	rm -rf $(DEMO)/world $(DEMO)/run
 	$(BIN)/unmask simulate --out $(DEMO)/world --scenario small --seed 1
-	$(BIN)/unmask info --store $(DEMO)/world/store
+	$(BIN)/unmask detect --store $(DEMO)/world/store --out $(DEMO)/run
+	$(BIN)/unmask evaluate --truth $(DEMO)/world/truth --run $(DEMO)/run
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
