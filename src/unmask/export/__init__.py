@@ -1,0 +1,1 @@
+"""What leaves unmask: reports, indicators, graphs and tables."""
