@@ -154,3 +154,17 @@ def test_breakout_category_from_the_data(case, category):
     b = operations.breakout(case)
     assert b["category"] == category
     assert any("cannot be seen" in line for line in b["basis"])
+
+
+def test_hour_of_week_adds_up_to_the_actions(run):
+    _, ops, con = run
+    o = ops[0]
+    grid = o["activity"]["hour_of_week"]
+    assert len(grid) == 7 and all(len(day) == 24 for day in grid)
+    assert sum(map(sum, grid)) == o["activity"]["actions"]
+    monday_nine = con.execute(
+        """SELECT count(*) FROM activities t JOIN members m USING (platform, account_id)
+           WHERE m.cluster_id = ? AND dayofweek(t.time) = 1 AND hour(t.time) = 9""",
+        [o["cluster_id"]],
+    ).fetchone()[0]
+    assert grid[0][9] == monday_nine

@@ -163,7 +163,16 @@ def _assets(engine: Engine, out: dict, vouched: pa.Table) -> None:
 
 def _activity(engine: Engine, out: dict) -> None:
     for op in out.values():
-        op["activity"] = {"actions": 0, "by_kind": {}, "first": None, "last": None, "timeline": []}
+        op["activity"] = {
+            "actions": 0,
+            "by_kind": {},
+            "first": None,
+            "last": None,
+            "timeline": [],
+            # actions by UTC day of week (Monday first) and hour: the rhythm behind a
+            # schedule, drawn as a heatmap in the report
+            "hour_of_week": [[0] * 24 for _ in range(7)],
+        }
     for r in _rows(
         engine,
         f"""SELECT m.cluster_id, t.kind, count(*) AS n, min(t.time) AS first, max(t.time) AS last
@@ -188,6 +197,14 @@ def _activity(engine: Engine, out: dict) -> None:
         out[r["cluster_id"]]["activity"]["timeline"].append(
             {"day": r["day"].isoformat(), "platform": r["platform"], "actions": r["n"]}
         )
+    for r in _rows(
+        engine,
+        f"""SELECT m.cluster_id, isodow(t.time) - 1 AS dow, hour(t.time) AS hour, count(*) AS n
+            FROM {MEMBERS} m JOIN activities t
+              ON t.platform = m.platform AND t.account_id = m.account_id
+            GROUP BY 1, 2, 3""",
+    ):
+        out[r["cluster_id"]]["activity"]["hour_of_week"][r["dow"]][r["hour"]] = r["n"]
 
 
 def _pushed(engine: Engine, out: dict, top: int) -> None:
