@@ -205,6 +205,11 @@ class OpBase:
             )
         ]
 
+    def predecessor(self) -> OpBase:
+        """The earlier operation this one is the comeback of (``lineage.of``)."""
+        of = self.cfg.lineage.of
+        return next(op for op in self.world.operations if op.cfg.id == of)
+
     def truth(self) -> dict[str, Any]:
         reg = self.reg
         counts: dict[str, dict[str, int]] = {}
@@ -213,14 +218,26 @@ class OpBase:
             plat = PLATFORMS[reg.platform[a]]
             counts.setdefault(role, {}).setdefault(plat, 0)
             counts[role][plat] += 1
-        return {
+        params = to_dict(self.cfg)
+        if self.cfg.lineage is None:
+            # Scenarios without comebacks keep the truth files they always had.
+            params.pop("lineage")
+        out = {
             "id": self.cfg.id,
             "type": self.cfg.type,
-            "parameters": to_dict(self.cfg),
+            "parameters": params,
             "accounts": len(self.assets),
             "assets": counts,
             **self.extra,
         }
+        if self.cfg.lineage is not None:
+            out["lineage_of"] = self.cfg.lineage.of
+            out["reused"] = self.reused_truth()
+        return out
+
+    def reused_truth(self) -> dict[str, Any]:
+        """What a comeback took over from its earlier self."""
+        return {}
 
 
 # -- Spamouflage ------------------------------------------------------------------------
@@ -295,6 +312,9 @@ class SpamouflageOp(OpBase):
             bio=BIO_NONE,
         )
         self.core = self.assets[~np.isin(self.assets, self.fakes)]
+        # Every task posted (message, hashtags, link), for a comeback to reuse.
+        self.tasks_posted: list[tuple[content.Message, list[str], str | None]] = []
+        self.reposted = 0
         r = reg.role[self.core]
         self.amplifiers = self.core[r == ROLES.index("amplifier")]
         self.posters = self.core[r != ROLES.index("amplifier")]
@@ -307,6 +327,21 @@ class SpamouflageOp(OpBase):
             ).to_pylist(),
             "schedule": to_dict(cfg.schedule),
         }
+
+    def reused_task(self, rng) -> tuple[content.Message, list[str], str | None] | None:
+        """For a comeback, with probability ``lineage.reuse_content``: one of the tasks its
+        earlier self posted; otherwise (and for every other operation) None."""
+        lin = self.cfg.lineage
+        if lin is None:
+            return None
+        earlier = self.predecessor().tasks_posted
+        if not earlier or rng.random() >= lin.reuse_content:
+            return None
+        self.reposted += 1
+        return earlier[int(rng.integers(len(earlier)))]
+
+    def reused_truth(self) -> dict[str, Any]:
+        return {"tasks_reposted": self.reposted}
 
     def batch_created(self, rng, n: int, days_before: int) -> np.ndarray:
         """Accounts made in batches: ``batch_size`` at a time, within ``batch_minutes``,
@@ -389,29 +424,40 @@ class SpamouflageOp(OpBase):
         )
         youtube = self.posters[reg.platform[self.posters] == P["youtube"]]
         for ti in range(len(T)):
-            nar = narr[int(rng.choice(len(narr), p=nw / nw.sum()))]
-            lang = LANGUAGES[int(_lang_codes(rng, cfg.languages, 1)[0])]
-            msg = content.new_message(rng, nar, lang)
+            # A comeback reposts some of its earlier self's tasks (message, hashtags, link).
+            old = self.reused_task(rng)
+            if old is None:
+                nar = narr[int(rng.choice(len(narr), p=nw / nw.sum()))]
+                lang = LANGUAGES[int(_lang_codes(rng, cfg.languages, 1)[0])]
+                msg = content.new_message(rng, nar, lang)
+            else:
+                msg = old[0]
+                nar = msg.narrative
             k = min(int(rng.integers(cfg.copies[0], cfg.copies[1] + 1)), len(self.posters))
             who = rng.choice(self.posters, k, replace=False)
             t = self.later(
                 rng, np.full(k, T[ti]), np.full(k, spread[ti]), cfg.evasion.timing_jitter_s
             )
-            tag_pool = content.NARRATIVE_TAGS[nar]
-            task_tags = (
-                list(rng.choice(tag_pool, int(rng.integers(1, 3)), replace=False))
-                if rng.random() < cfg.hashtag_rate
-                else []
-            )
             link = None
-            if rng.random() < cfg.link_rate:
-                vid = identity.hex64(
-                    rng.integers(0, 2**63 - 1, 1, dtype=np.int64).astype(np.uint64)
-                ).to_pylist()[0][:11]
-                link = f"https://www.youtube.com/watch?v={vid}"
-                if len(youtube):
-                    who[0] = youtube[int(rng.integers(len(youtube)))]
-                    t[0] = T[ti]
+            if old is None:
+                tag_pool = content.NARRATIVE_TAGS[nar]
+                task_tags = (
+                    list(rng.choice(tag_pool, int(rng.integers(1, 3)), replace=False))
+                    if rng.random() < cfg.hashtag_rate
+                    else []
+                )
+                if rng.random() < cfg.link_rate:
+                    vid = identity.hex64(
+                        rng.integers(0, 2**63 - 1, 1, dtype=np.int64).astype(np.uint64)
+                    ).to_pylist()[0][:11]
+                    link = f"https://www.youtube.com/watch?v={vid}"
+            else:
+                task_tags, link = list(old[1]), old[2]
+            if link and len(youtube):
+                # One of its YouTube channels posts the video first.
+                who[0] = youtube[int(rng.integers(len(youtube)))]
+                t[0] = T[ti]
+            self.tasks_posted.append((msg, task_tags, link))
             image = None
             if rng.random() < cfg.image_rate:
                 image = identity.hex64(
@@ -535,6 +581,11 @@ class DoppelgangerOp(OpBase):
         rng = self.rng("setup")
         known = dict(w.outlets)
         self.squats: dict[str, str] = {}
+        if cfg.lineage is not None:
+            # A comeback keeps part of its earlier self's look-alike domains.
+            old = sorted(self.predecessor().squats.items())
+            keep = rng.random(len(old)) < cfg.lineage.reuse_domains
+            self.squats.update(o for o, k in zip(old, keep, strict=True) if k)
         for outlet in cfg.outlets:
             for sq in content.typosquats(rng, outlet, cfg.squats_per_outlet):
                 self.squats[sq] = outlet
@@ -616,6 +667,11 @@ class DoppelgangerOp(OpBase):
                 for wv in self.waves
             ],
         }
+
+    def reused_truth(self) -> dict[str, Any]:
+        # Its new look-alikes can fall on old ones too: what it shares with its earlier self.
+        old = self.predecessor().squats
+        return {"domains": sorted(d for d in self.squats if d in old)}
 
     def follows(self) -> list[Follows]:
         rng = self.rng("follows")

@@ -286,6 +286,23 @@ class FakeFollowers:
 
 
 @dataclass
+class Lineage:
+    """An operation that comes back after its takedown: fresh accounts, old material."""
+
+    of: str  # the id of the earlier operation (listed before this one, of the same type)
+    reuse_content: float = 0.5  # share of messages that are the earlier self's, reposted
+    reuse_domains: float = 1.0  # share of the earlier self's own domains used again
+
+    def check(self, where: str) -> None:
+        _share(self.reuse_content, f"{where}.reuse_content")
+        _share(self.reuse_domains, f"{where}.reuse_domains")
+
+
+# Operation types that can come back (``lineage``): they have messages or domains to reuse.
+LINEAGE_TYPES = ("spamouflage", "doppelganger")
+
+
+@dataclass
 class Operation:
     id: str
     type: str
@@ -296,11 +313,14 @@ class Operation:
     languages: dict[str, float] = field(default_factory=lambda: {"en": 1.0})
     real_engagement: float = 0.05  # organic responses per post of the operation
     real_followers: float = 2.0  # organic followers per asset
+    lineage: Lineage | None = None  # this is an earlier operation back after its takedown
 
     def check(self, where: str) -> None:
         self.schedule.check(f"{where}.schedule")
         self.evasion.check(f"{where}.evasion")
         _weights(self.languages, f"{where}.languages", LANGUAGES)
+        if self.lineage is not None:
+            self.lineage.check(f"{where}.lineage")
 
 
 @dataclass
@@ -495,8 +515,10 @@ class Scenario:
         for i, op in enumerate(self.operations):
             if op.id in seen:
                 raise ScenarioError(f"operations[{i}].id: {op.id!r} is used twice")
-            seen.add(op.id)
             op.check(f"operations[{i}]")
+            if op.lineage is not None:
+                _check_lineage(op, [o for o in self.operations[:i]], f"operations[{i}].lineage")
+            seen.add(op.id)
 
     def scaled(self, scale: float) -> Scenario:
         """A copy whose counts (population, negatives, operation assets) are multiplied."""
@@ -506,6 +528,32 @@ class Scenario:
         if scale != 1.0:
             _scale_in_place(out, scale)
         return out
+
+
+def _check_lineage(op: Operation, earlier: list[Operation], where: str) -> None:
+    """A comeback names an earlier operation of its type that was taken down (``end_day``)
+    before the comeback starts."""
+    lin = op.lineage
+    assert lin is not None
+    if op.type not in LINEAGE_TYPES:
+        raise ScenarioError(
+            f"{where}: operations of type {op.type!r} cannot come back "
+            f"(types that can: {', '.join(LINEAGE_TYPES)})"
+        )
+    before = {o.id: o for o in earlier}
+    if lin.of not in before:
+        raise ScenarioError(
+            f"{where}.of: {lin.of!r} is not an operation listed before {op.id!r}"
+            f" (listed before: {', '.join(before) or 'none'})"
+        )
+    prev = before[lin.of]
+    if prev.type != op.type:
+        raise ScenarioError(f"{where}.of: {lin.of!r} is a {prev.type}, {op.id!r} a {op.type}")
+    if prev.end_day is None or prev.end_day > op.start_day:
+        raise ScenarioError(
+            f"{where}.of: {lin.of!r} must be taken down (end_day) by {op.id!r}'s start_day "
+            f"({op.start_day}); its end_day is {prev.end_day}"
+        )
 
 
 # -- loading -----------------------------------------------------------------------------

@@ -73,9 +73,10 @@ class World:
         self._articles: dict[int, content.Articles] = {}
         self.layout = population.build_population(self)
         self.negatives = negatives.setup(self)
-        self.operations = [
-            operations.build(self, i, op) for i, op in enumerate(scenario.operations)
-        ]
+        # One by one: an operation that comes back (``lineage``) reads its earlier self.
+        self.operations: list[operations.OpBase] = []
+        for i, op in enumerate(scenario.operations):
+            self.operations.append(operations.build(self, i, op))
         specials = []
         neg = scenario.negatives
         if neg.activist_campaign:
