@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed-stamp
 DATA ?= ../shared/data
 DEMO ?= demo-out
 
-.PHONY: demo test lint bench clean
+# Debian packages the tests use for real: a browser for the report tests.
+SYSTEM_PACKAGES ?= chromium
+
+.PHONY: demo test lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +27,17 @@ demo: $(STAMP)
 	$(BIN)/unmask detect --store $(DEMO)/world/store --out $(DEMO)/run
 	$(BIN)/unmask evaluate --truth $(DEMO)/world/truth --run $(DEMO)/run
 
-test: $(STAMP)
+# Installs what is missing when run as root (CI, a fresh machine); otherwise says what is
+# missing, and the tests that need it skip (CI sets UNMASK_REQUIRE_* so that they fail).
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing fonts-noto-cjk; \
+	  else echo "note: missing system packages:$$missing (install them with apt as root)"; fi; \
+	fi
+
+test: $(STAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
 

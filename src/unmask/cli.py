@@ -444,6 +444,22 @@ def detect(
 
 
 @app.command()
+def report(
+    run: Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report.")],
+) -> None:
+    """The run's threat report: self-contained HTML, Markdown and JSON."""
+    from unmask.export.report import write
+
+    if not (run / "operations.json").exists():
+        _fail(f"{run}: not a detect run directory (no operations.json)")
+    with console.status("writing the report"):
+        paths = write(run, out_dir)
+    for kind, path in paths.items():
+        out.print(f"{kind}: {path}", highlight=False)
+
+
+@app.command()
 def evaluate(
     truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder of `unmask simulate`.")],
     run: Annotated[

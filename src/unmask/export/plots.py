@@ -1,0 +1,173 @@
+"""The report's pictures, drawn with Matplotlib as inline SVG (no script, no network: the
+report opens offline and prints as it shows).
+
+Each function takes one operation's figures (``operations.json``) and returns an SVG
+string, or ``None`` when there is nothing to draw.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+
+# Text stays text in the SVG: searchable, small, and drawn in the reader's fonts (which is
+# what makes Chinese and Japanese labels legible without embedding a CJK font).
+plt.rcParams.update(
+    {
+        "svg.fonttype": "none",
+        "font.family": ["DejaVu Sans", "Noto Sans CJK JP", "sans-serif"],
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
+PLATFORM_COLOURS = {
+    "facebook": "#1877f2",
+    "instagram": "#c13584",
+    "x": "#111111",
+    "youtube": "#ff0000",
+    "tiktok": "#25f4ee",
+    "reddit": "#ff4500",
+    "medium": "#00ab6c",
+    "blog": "#8d6e63",
+    "telegram": "#229ed9",
+    "threads": "#555555",
+}
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MAX_NETWORK_NODES = 300
+MAX_NETWORK_EDGES = 3000
+
+
+def colour(platform: str) -> str:
+    return PLATFORM_COLOURS.get(platform, "#999999")
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    with warnings.catch_warnings():
+        # Text is left to the browser's fonts, so glyphs Matplotlib lacks (emoji) do not matter.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def timeline(op: dict) -> str | None:
+    """Actions per day, one line per platform."""
+    rows = op["activity"]["timeline"]
+    if not rows:
+        return None
+    days = sorted({date.fromisoformat(r["day"]) for r in rows})
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    for platform in sorted({r["platform"] for r in rows}):
+        per_day = {
+            date.fromisoformat(r["day"]): r["actions"] for r in rows if r["platform"] == platform
+        }
+        ax.plot(
+            days, [per_day.get(d, 0) for d in days], label=platform, color=colour(platform), lw=1.4
+        )
+    ax.set_ylabel("actions per day")
+    ax.legend(ncol=5, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, 1.22))
+    fig.autofmt_xdate()
+    return _svg(fig)
+
+
+def heatmap(op: dict) -> str | None:
+    """Actions by UTC hour of week; the inferred working hours and breaks outlined, when
+    the schedule signal inferred them."""
+    grid = np.array(op["activity"]["hour_of_week"], dtype=float)
+    if grid.sum() == 0:
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 2.4))
+    im = ax.imshow(grid, aspect="auto", cmap="Greys", interpolation="nearest")
+    ax.set_yticks(range(7), DAYS)
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set_xlabel("hour (UTC)")
+    fig.colorbar(im, ax=ax, label="actions", fraction=0.03)
+    schedule = op.get("schedule") or {}
+    for start, end in schedule.get("shifts_utc", []):
+        for d in schedule.get("days_index", range(5)):
+            ax.add_patch(
+                plt.Rectangle(
+                    (start - 0.5, d - 0.5), end - start, 1, fill=False, ec="#d62728", lw=1.2
+                )
+            )
+    return _svg(fig)
+
+
+def breakdown(op: dict) -> str | None:
+    """Engagement received from inside vs outside the operation, and followers that look
+    bought vs the rest (when the audience signal measured them)."""
+    reach = op["reach"]
+    bars = [
+        ("engagement", reach["engagement_inside"], reach["engagement_outside"], "inside", "outside")
+    ]
+    bought = (op.get("audience_followers") or {}).get("bought")
+    if bought is not None:
+        total = op["audience_followers"]["followers"]
+        bars.append(("followers", bought, max(total - bought, 0), "look bought", "other"))
+    if not any(a + b for _, a, b, _, _ in bars):
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.5 * len(bars)))
+    for i, (name, a, b, la, lb) in enumerate(bars):
+        ax.barh(i, a, color="#d62728", label=la if i == 0 else f"{name}: {la}")
+        ax.barh(i, b, left=a, color="#7f7f7f", label=lb if i == 0 else f"{name}: {lb}")
+        ax.text(a + b, i, f"  {a:,} / {a + b:,}", va="center", fontsize=8)
+    ax.set_yticks(range(len(bars)), [b[0] for b in bars])
+    ax.legend(ncol=4, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, 1.5))
+    return _svg(fig)
+
+
+def network(op: dict, edges: list[tuple[str, str, float]], platforms: dict[str, str]) -> str | None:
+    """The operation's accounts and the fused links between them, coloured by platform
+    (the strongest-linked ``MAX_NETWORK_NODES`` accounts when there are more)."""
+    if not edges:
+        return None
+    g = nx.Graph()
+    g.add_weighted_edges_from(edges)
+    if g.number_of_nodes() > MAX_NETWORK_NODES:
+        keep = sorted(g.degree(weight="weight"), key=lambda x: (-x[1], x[0]))[:MAX_NETWORK_NODES]
+        g = g.subgraph([n for n, _ in keep]).copy()
+    # The layout uses every link; the picture draws the strongest (a hairball of 20,000
+    # lines shows nothing more and weighs megabytes).
+    drawn = sorted(g.edges(data="weight"), key=lambda e: (-e[2], e[0], e[1]))[:MAX_NETWORK_EDGES]
+    pos = nx.spring_layout(g, seed=1, weight="weight", k=1.5 / max(1, g.number_of_nodes()) ** 0.5)
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    nx.draw_networkx_edges(
+        g, pos, edgelist=[(a, b) for a, b, _ in drawn], ax=ax, alpha=0.15, width=0.5
+    )
+    for platform in sorted({platforms.get(n, "?") for n in g}):
+        nodes = [n for n in g if platforms.get(n, "?") == platform]
+        nx.draw_networkx_nodes(
+            g, pos, nodelist=nodes, node_size=18, node_color=colour(platform), label=platform, ax=ax
+        )
+    ax.legend(ncol=5, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, 1.08))
+    ax.set_axis_off()
+    return _svg(fig)
+
+
+def narratives(op: dict, top: int = 8) -> str | None:
+    """Posts per content family, labelled with the start of its representative text."""
+    fams = op.get("narratives") or []
+    if not fams:
+        return None
+    fams = fams[:top][::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.4 + 0.35 * len(fams)))
+    ax.barh(range(len(fams)), [f["posts"] for f in fams], color="#1f77b4")
+    labels = [
+        (f["representative"] or "")[:60] + ("…" if len(f["representative"] or "") > 60 else "")
+        for f in fams
+    ]
+    ax.set_yticks(range(len(fams)), labels, fontsize=7)
+    ax.set_xlabel("posts")
+    return _svg(fig)

@@ -1,0 +1,298 @@
+"""``unmask report``: one run's threat report as self-contained HTML, Markdown and JSON.
+
+The JSON (``report.json``) is the model; the HTML and Markdown say the same in words and
+pictures. Every figure on the HTML page carries ``data-figure="<operation>:<path>"`` so
+that a test (and a sceptical reader's script) can check the page against the JSON.
+
+Per operation: a summary in words, the pictures (activity timeline per platform,
+hour-of-week heatmap, engagement and follower breakdown, the network coloured by platform,
+the narratives), the evidence (synchronised actions and copied-content families with
+their variants, each with the activity ids behind it), and what was not concluded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from unmask.export import plots
+from unmask.store import Store, StoreError
+
+NOT_CONCLUDED = (
+    "These findings show coordination and inauthentic behaviour in the data; they do not "
+    "say who is behind it. Attribution is left to a human investigator, with evidence from "
+    "outside this data."
+)
+FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
+
+
+def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, Any]:
+    """The report's model: the run, and each operation with its summary and evidence."""
+    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    ops = json.loads((run_dir / "operations.json").read_text(encoding="utf-8"))
+    store = _store(run.get("store"))
+    nodes = pq.read_table(run_dir / "nodes.parquet").to_pylist()
+    cluster_of = {(n["platform"], n["account_id"]): n["cluster_id"] for n in nodes}
+    copied = _copied(run_dir, store, ops, examples, variants)
+    for op in ops:
+        op["summary"] = summary(op)
+        op["evidence"] = {
+            "synchronised": _synchronised(run_dir, op["cluster_id"], cluster_of, examples),
+            "copied": copied.get(op["cluster_id"], []),
+        }
+    signals = run.get("signals", {})
+    ran_families = {s.get("family") for s in signals.values()}
+    missing = [f"no {f} signal ran" for f in FAMILIES if f not in ran_families]
+    missing += run.get("notes", [])
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run": {
+            "directory": str(run_dir),
+            "store": run.get("store"),
+            "engine": run.get("engine"),
+            "counts": run.get("counts", {}),
+            "signals": {k: v.get("family") for k, v in signals.items()},
+        },
+        "not_concluded": NOT_CONCLUDED,
+        "missing": missing,
+        "operations": ops,
+    }
+
+
+def _store(path: str | None) -> Store | None:
+    try:
+        return Store(path) if path else None
+    except StoreError:
+        return None
+
+
+def summary(op: dict[str, Any]) -> str:
+    """The operation in a few sentences, from its figures alone."""
+    a, act, reach = op["assets"], op["activity"], op["reach"]
+    per_platform = "; ".join(
+        f"{p}: " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
+        for p, kinds in sorted(a["by_platform"].items())
+    )
+    langs = ", ".join(list(op["audience"]["languages"])[:4])
+    text = [
+        f"{a['accounts']:,} assets on {len(a['by_platform'])} platform(s) ({per_platform}) are "
+        f"proposed for removal.",
+        f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
+        f"{act['actions']:,} times, mostly in {langs or 'no detected language'}.",
+    ]
+    domains = [d["value"] for d in op["pushed"].get("domains", [])[:3]]
+    if domains:
+        text.append(f"They pushed links to {', '.join(domains)}.")
+    if op["narratives"]:
+        text.append(
+            f"They posted {op.get('narrative_families', len(op['narratives']))} copied-content "
+            f"famil(ies), e.g. “{(op['narratives'][0]['representative'] or '')[:120]}”."
+        )
+    text.append(
+        f"Their posts drew {reach['engagement_outside']:,} engagements from "
+        f"{reach['outside_accounts']:,} accounts outside the operation and "
+        f"{reach['engagement_inside']:,} from inside it."
+    )
+    b = op["breakout"]
+    text.append(f"Breakout Scale: category {b['category']} ({b['basis'][0]}; {b['basis'][1]}).")
+    for link in op.get("lineage", []) or []:
+        text.append(
+            f"Likely the same actor as {link.get('known_operation')} ({link.get('reason', '')})."
+        )
+    return " ".join(text)
+
+
+def _synchronised(run_dir: Path, cluster: str, cluster_of: dict, n: int) -> list[dict]:
+    """The operation's strongest co-action edges, each with its synchronised actions."""
+    out = []
+    for events_file in sorted((run_dir / "evidence").glob("coaction_*/events.parquet")):
+        signal = events_file.parent.name
+        edges = pq.read_table(events_file.parent / "edges.parquet").to_pylist()
+        inside = [
+            e
+            for e in edges
+            if cluster_of.get((e["platform_a"], e["account_a"])) == cluster
+            and cluster_of.get((e["platform_b"], e["account_b"])) == cluster
+        ]
+        inside.sort(key=lambda e: (-e["count"], e["account_a"], e["account_b"]))
+        if not inside:
+            continue
+        con = duckdb.connect()
+        for e in inside[:n]:
+            rows = con.execute(
+                f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
+                    FROM '{events_file}'
+                    WHERE platform_a = ? AND account_a = ? AND platform_b = ? AND account_b = ?
+                    ORDER BY time_a LIMIT 10""",
+                [e["platform_a"], e["account_a"], e["platform_b"], e["account_b"]],
+            ).fetchall()
+            out.append(
+                {
+                    "signal": signal,
+                    "accounts": [
+                        f"{e['platform_a']}/{e['account_a']}",
+                        f"{e['platform_b']}/{e['account_b']}",
+                    ],
+                    "reason": e["reason"],
+                    "count": e["count"],
+                    "q_value": e["q_value"],
+                    "events": [
+                        {
+                            "target": t,
+                            "activity_a": aa,
+                            "activity_b": ab,
+                            "time_a": ta.isoformat(),
+                            "time_b": tb.isoformat(),
+                            "lag_seconds": lag,
+                        }
+                        for t, aa, ab, ta, tb, lag in rows
+                    ],
+                }
+            )
+        con.close()
+    return out
+
+
+def _copied(run_dir: Path, store: Store | None, ops: list[dict], n: int, k: int) -> dict[str, list]:
+    """Per operation, its largest content families with some variants as posted (the words
+    that differ from the representative marked), each with an example activity id. One
+    pass over the store's texts serves every operation."""
+    families_file = run_dir / "evidence" / "content" / "families.parquet"
+    wanted = {f["family_id"]: f for op in ops for f in op["narratives"][:n]}
+    if store is None or not wanted or not families_file.exists():
+        return {}
+    from unmask.signals.content import normalise_sql
+
+    con = store.connect()
+    con.register("_wanted", pa.table({"family_id": sorted(wanted)}))
+    rows = con.execute(
+        f"""WITH hashes AS (
+              SELECT f.family_id, unnest(f.text_hashes) AS h
+              FROM '{families_file}' f SEMI JOIN _wanted USING (family_id)),
+            t AS (
+              SELECT platform, activity_id, time, text, md5({normalise_sql("text")}) AS h
+              FROM activities WHERE text IS NOT NULL),
+            variants AS (
+              SELECT hashes.family_id, t.text, count(*) AS posts,
+                     min(t.platform || '/' || t.activity_id) AS example, min(t.time) AS first
+              FROM t JOIN hashes USING (h) GROUP BY 1, 2)
+           SELECT * FROM (
+             SELECT *, row_number() OVER (PARTITION BY family_id ORDER BY posts DESC, text) AS r
+             FROM variants) WHERE r <= {int(k)} ORDER BY family_id, r"""
+    ).fetchall()
+    con.close()
+    by_family: dict[str, list] = defaultdict(list)
+    for family_id, text, posts, example, first, _ in rows:
+        reference = wanted[family_id]["representative"] or ""
+        by_family[family_id].append(
+            {
+                "text": text,
+                "marked": mark_differences(reference, text),
+                "posts": posts,
+                "example": example,
+                "first": first.isoformat(),
+            }
+        )
+    return {
+        op["cluster_id"]: [
+            {
+                "family_id": f["family_id"],
+                "representative": f["representative"],
+                "variants": by_family.get(f["family_id"], []),
+            }
+            for f in op["narratives"][:n]
+        ]
+        for op in ops
+    }
+
+
+def mark_differences(reference: str, text: str) -> str:
+    """``text`` as HTML with the words that are not in ``reference`` marked (typos,
+    inserted words, changed headlines stand out)."""
+    a, b = reference.split(), text.split()
+    out = []
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        words = html.escape(" ".join(b[j1:j2]))
+        if not words:
+            continue
+        out.append(words if tag == "equal" else f"<mark>{words}</mark>")
+    return " ".join(out)
+
+
+def _network_edges(run_dir: Path, cluster: str) -> tuple[list, dict]:
+    con = duckdb.connect()
+    nodes = f"'{run_dir / 'nodes.parquet'}'"
+    edges = con.execute(
+        f"""SELECT f.platform_a || '/' || f.account_a, f.platform_b || '/' || f.account_b, f.weight
+            FROM '{run_dir / "fused.parquet"}' f
+            JOIN {nodes} a ON a.platform = f.platform_a AND a.account_id = f.account_a
+            JOIN {nodes} b ON b.platform = f.platform_b AND b.account_id = f.account_b
+            WHERE a.cluster_id = ? AND b.cluster_id = ?""",
+        [cluster, cluster],
+    ).fetchall()
+    con.close()
+    platforms = {}
+    for a, b, _ in edges:
+        platforms[a] = a.split("/", 1)[0]
+        platforms[b] = b.split("/", 1)[0]
+    return edges, platforms
+
+
+def pictures(run_dir: Path, op: dict) -> dict[str, str | None]:
+    edges, platforms = _network_edges(run_dir, op["cluster_id"])
+    return {
+        "timeline": plots.timeline(op),
+        "heatmap": plots.heatmap(op),
+        "breakdown": plots.breakdown(op),
+        "network": plots.network(op, edges, platforms),
+        "narratives": plots.narratives(op),
+    }
+
+
+def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Write ``report.html``, ``report.md`` (with its pictures as SVG files beside it) and
+    ``report.json`` into ``out_dir``."""
+    model = build(run_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pics = {op["cluster_id"]: pictures(run_dir, op) for op in model["operations"]}
+    env = Environment(
+        loader=PackageLoader("unmask.export", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda x: f"{x:,}" if isinstance(x, int) else x
+    paths = {
+        "json": out_dir / "report.json",
+        "html": out_dir / "report.html",
+        "md": out_dir / "report.md",
+    }
+    paths["json"].write_text(
+        json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    paths["html"].write_text(
+        env.get_template("report.html.j2").render(r=model, pictures=pics), encoding="utf-8"
+    )
+    files = out_dir / "report_files"
+    names: dict[str, dict[str, str]] = defaultdict(dict)
+    for cid, kinds in pics.items():
+        for kind, svg in kinds.items():
+            if svg:
+                files.mkdir(exist_ok=True)
+                name = f"{cid}-{kind}.svg"
+                (files / name).write_text(svg, encoding="utf-8")
+                names[cid][kind] = f"report_files/{name}"
+    paths["md"].write_text(
+        env.get_template("report.md.j2").render(r=model, pictures=names), encoding="utf-8"
+    )
+    return paths
