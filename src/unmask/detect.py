@@ -12,6 +12,9 @@
                           URL, and the signals that vouch for each
 ``flagged.csv``           the same accounts in the format ``unmask evaluate`` scores
                           (platform, account_id, cluster_id, score, signals)
+``lineage.parquet``       with a catalogue (``DetectConfig.catalogue``): each cluster's links
+                          to known operations (``unmask.lineage``); ``lineage.json`` the
+                          linked ones, readable
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from unmask import assess, network, operations
+from unmask import assess, lineage, network, operations
+from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
 from unmask.signals.base import Signal
 from unmask.store import Store
@@ -65,6 +69,8 @@ class DetectConfig:
     min_size: int = 3
     min_support: float = 0.2
     min_families: int = 2
+    # A catalogue of known operations (``unmask.catalogue``): clusters are linked to them.
+    catalogue: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> DetectConfig:
@@ -84,11 +90,16 @@ class DetectConfig:
                         f"{path}: [{section}] has no setting {key!r} (known: {', '.join(keys)})"
                     )
                 setattr(cfg, key, value)
+        if "lineage" in raw:
+            for key, value in raw["lineage"].items():
+                if key != "catalogue":
+                    raise ValueError(f"{path}: [lineage] has no setting {key!r} (known: catalogue)")
+                cfg.catalogue = str(value)
         sig = dict(raw.get("signals", {}))
         run = sig.pop("run", None)
         cfg.signals = list(run) if run is not None else None
         cfg.signal_params = {k: dict(v) for k, v in sig.items()}
-        unknown = set(raw) - {"fusion", "judge", "signals"}
+        unknown = set(raw) - {"fusion", "judge", "signals", "lineage"}
         if unknown:
             raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}")
         return cfg
@@ -133,6 +144,8 @@ def detect(
     """Run the whole detection on ``store`` and write ``run_dir`` (see the module doc)."""
     cfg = config or DetectConfig()
     signals = cfg.build_signals()
+    # Opened first: a wrong catalogue path fails before the signals run, not after.
+    known = Catalogue(cfg.catalogue) if cfg.catalogue else None
     run_dir.mkdir(parents=True, exist_ok=True)
     tell = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
@@ -181,6 +194,13 @@ def detect(
         described = operations.describe(eng, nodes, clusters, [j.evidence for j in judged], vouched)
         assets = operations.takedown(eng, nodes, clusters, vouched)
         seconds["describe"] = round(time.perf_counter() - t0, 3)
+        if known is not None:
+            tell("linking to known operations", len(signals), len(signals))
+            t0 = time.perf_counter()
+            links = lineage.link_operations(eng, nodes, known)
+            lineage.write_links(links, run_dir)
+            _add_lineage(described, links)
+            seconds["lineage"] = round(time.perf_counter() - t0, 3)
     flagged = assets.select(["platform", "account_id", "operation", "operation_score", "signals"])
     flagged = flagged.rename_columns(["platform", "account_id", "cluster_id", "score", "signals"])
 
@@ -215,6 +235,17 @@ def detect(
         encoding="utf-8",
     )
     return DetectResult(run_dir, clusters, flagged, seconds, notes)
+
+
+def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:
+    """Each operation's links to known operations, in ``operations.json``."""
+    by_cluster: dict[str, list[dict[str, Any]]] = {}
+    for link in links.filter(links["linked"]).to_pylist():
+        by_cluster.setdefault(link["cluster_id"], []).append(
+            {k: link[k] for k in ("known_operation", "origin", "score", "reason")}
+        )
+    for op in described:
+        op["lineage"] = by_cluster.get(op["cluster_id"], [])
 
 
 def _jsonable(value: Any) -> Any:
