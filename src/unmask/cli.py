@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from unmask.cli_catalogue import catalogue_app
 from unmask.ingest.base import FormatMismatch
 from unmask.ingest.registry import UnknownFormat, adapters
 from unmask.store import Store, StoreError, summarise
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 out = Console()
+app.add_typer(catalogue_app, name="catalogue")
 
 StoreOpt = Annotated[Path, typer.Option("--store", help="The activity store directory.")]
 
@@ -398,6 +400,10 @@ def detect(
         Path | None, typer.Option("--config", help="A TOML file of settings (docs/detect.md).")
     ] = None,
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    catalogue: Annotated[
+        Path | None,
+        typer.Option("--catalogue", help="Link clusters to known operations (docs/lineage.md)."),
+    ] = None,
 ) -> None:
     """Find operations: run every signal, fuse their evidence, cluster, and judge."""
     from rich.progress import Progress
@@ -410,6 +416,8 @@ def detect(
         cfg = DetectConfig.load(config) if config else DetectConfig()
         if signals:
             cfg.signals = [s.strip() for s in signals.split(",") if s.strip()]
+        if catalogue is not None:
+            cfg.catalogue = str(catalogue)
         cfg.build_signals()
     except (StoreError, ValueError) as exc:
         _fail(str(exc))

@@ -1,0 +1,161 @@
+"""``unmask catalogue ...``: the catalogue of known operations (``docs/lineage.md``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from unmask.catalogue import Catalogue, CatalogueError
+
+catalogue_app = typer.Typer(
+    help="Known operations: import published indicators, add past findings, link runs.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+out = Console()
+
+CatalogueOpt = Annotated[
+    Path, typer.Option("--catalogue", help="The catalogue directory (made when missing).")
+]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _open(path: Path, create: bool = False) -> Catalogue:
+    try:
+        return Catalogue(path, create=create and not (path / "catalogue.json").exists())
+    except CatalogueError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+def _run_store(run: Path, store: Path | None):
+    from unmask.store import Store, StoreError
+
+    if store is None:
+        try:
+            store = Path(json.loads((run / "run.json").read_text())["store"])
+        except (OSError, KeyError, ValueError) as exc:
+            _fail(f"{run}: cannot tell which store the run was made from ({exc}); give --store")
+    try:
+        return Store(store)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+@catalogue_app.command("import")
+def import_files(
+    files: Annotated[list[Path], typer.Argument(help="Meta indicator CSV files or folders.")],
+    catalogue: CatalogueOpt,
+) -> None:
+    """Import published indicator files (Meta's threat-research CSVs): one known
+    operation per file."""
+    from unmask.catalogue import import_meta
+
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        _fail(f"no such file(s): {', '.join(missing)}")
+    cat = _open(catalogue, create=True)
+    names, problems = import_meta(cat, files)
+    for p in problems:
+        console.print(f"[yellow]not read:[/] {p}", highlight=False)
+    out.print(f"{len(names)} known operation(s) imported into {catalogue}", highlight=False)
+
+
+@catalogue_app.command("add-run")
+def add_run(
+    run: Annotated[Path, typer.Argument(help="A run directory of `unmask detect`.")],
+    name: Annotated[str, typer.Option("--name", help="Name of the finding (NAME/<cluster>).")],
+    catalogue: CatalogueOpt,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="The store of the run (default: run.json's).")
+    ] = None,
+    cluster: Annotated[
+        list[str] | None, typer.Option("--cluster", help="Only this cluster (repeatable).")
+    ] = None,
+    all_clusters: Annotated[
+        bool, typer.Option("--all-clusters", help="Every cluster, not only operations.")
+    ] = False,
+) -> None:
+    """Add a run's operations (their accounts, pushed domains, links and hashtags, content
+    families and schedule) to the catalogue."""
+    from unmask.engine.duckdb import DuckDBEngine
+    from unmask.lineage import operations_from_run
+
+    if not (run / "clusters.parquet").exists():
+        _fail(f"{run}: not a detect run directory (no clusters.parquet)")
+    st = _run_store(run, store)
+    cat = _open(catalogue, create=True)
+    try:
+        with DuckDBEngine(st) as eng:
+            ops = operations_from_run(
+                eng, run, name, clusters=cluster or None, all_clusters=all_clusters
+            )
+    except ValueError as exc:
+        _fail(str(exc))
+    if not ops:
+        console.print("[yellow]note:[/] the run has no operation to add (try --all-clusters)")
+        return
+    cat.add(ops)
+    for op in ops:
+        out.print(f"{op.name}: {len(op.assets):,} assets", highlight=False)
+
+
+@catalogue_app.command("list")
+def list_operations(
+    catalogue: CatalogueOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The known operations, with their assets by kind and accounts by platform."""
+    rows = _open(catalogue).summary()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(rows)} known operation(s)")
+    for col in ("name", "origin", "assets", "accounts by platform"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["origin"],
+            ", ".join(f"{k} {v:,}" for k, v in sorted(r["assets"].items())),
+            ", ".join(f"{k} {v:,}" for k, v in sorted(r["accounts_by_platform"].items())),
+        )
+    out.print(table)
+
+
+@catalogue_app.command("link")
+def link(
+    run: Annotated[Path, typer.Argument(help="A run directory of `unmask detect`.")],
+    catalogue: CatalogueOpt,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="The store of the run (default: run.json's).")
+    ] = None,
+    min_score: Annotated[float, typer.Option(help="Score from which a pair is linked.")] = 1.0,
+) -> None:
+    """Link a run's clusters to the known operations: RUN/lineage.parquet and lineage.json."""
+    import pyarrow.parquet as pq
+
+    from unmask.engine.duckdb import DuckDBEngine
+    from unmask.lineage import link_operations, write_links
+
+    if not (run / "nodes.parquet").exists():
+        _fail(f"{run}: not a detect run directory (no nodes.parquet)")
+    st = _run_store(run, store)
+    cat = _open(catalogue)
+    with DuckDBEngine(st) as eng:
+        links = link_operations(eng, pq.read_table(run / "nodes.parquet"), cat, min_score=min_score)
+    path = write_links(links, run)
+    linked = links.filter(links["linked"]).to_pylist()
+    for r in linked:
+        out.print(f"{r['cluster_id']}: {r['reason']} (score {r['score']:.2f})", highlight=False)
+    out.print(f"{len(linked)} link(s) -> {path}", highlight=False)
