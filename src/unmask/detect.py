@@ -44,10 +44,14 @@ def default_signals() -> list[Signal]:
     """The signals ``detect`` runs unless told otherwise, each with its defaults."""
     from unmask.signals.coaction import CoAction
     from unmask.signals.content import CopiedContent
+    from unmask.signals.identity import IdentityTraits
+    from unmask.signals.infra import SharedInfrastructure
 
     return [
         *(CoAction(on=on) for on in ("url", "domain", "hashtag", "parent", "text", "media")),
         CopiedContent(),
+        IdentityTraits(),
+        SharedInfrastructure(),
     ]
 
 
