@@ -228,11 +228,14 @@ def test_small_world_recall_by_role_and_false_positives(small_world, tmp_path):
     # The operation's pictures are found as what they are: the planted pool's hashes.
     found = {p for p in ev.tables["traits"]["picture"].to_pylist() if p}
     assert set(ops[spam]["profile_image_hashes"]) & found
-    # Edges (shared batch or picture): the operation's accounts nearly all; few others.
+    # Edges (shared batch or picture): measured, every core asset and 91 % of the fake
+    # followers (the rest have neither a picture nor a handle with a mark); no one else:
+    # people who signed up in the same half hour as a batch are not linked to it.
     linked = accounts_of(Evidence("identity", {}, edges=ev.edges))
     res_e = score_accounts(small_world, tmp_path / "edges", linked, "identity")
-    assert role_recall(res_e, spam, [*core, "fake_follower"]) >= 0.95
-    assert res_e["false_positive_rate"] <= 0.01
+    assert role_recall(res_e, spam, core) >= 0.95
+    assert role_recall(res_e, spam, "fake_follower") >= 0.85
+    assert res_e["false_positive_rate"] <= 0.002
     # Careful personas are aged, with chosen handles and own pictures: identity cannot see
     # them, and must not pretend to.
     careful = next(i for i, o in ops.items() if o["type"] == "careful")

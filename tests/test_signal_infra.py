@@ -43,7 +43,7 @@ def hand_records() -> list[dict]:
     # 200 ordinary people on their own home IPs, on gmail.com, in the US, on 4 phone models.
     for i in range(200):
         rows.append(_rec(f"o{i}", -i, f"20.0.{i // 250}.{i % 250}", device=f"phone{i % 4}"))
-    # Two accounts on one home IP in the same week: one operator.
+    # Two accounts on one home IP in the same week: a household, or one operator.
     rows += [_rec("h1", 0, "20.9.9.9"), _rec("h2", 2, "20.9.9.9")]
     # Six people behind one carrier NAT address, over two years: not linked (above the cap
     # of 5 in this test; in the same window they would be).
@@ -91,10 +91,13 @@ def test_rare_shared_values_link_and_common_ones_do_not(hand_store):
     assert ev.edges.schema == EDGE_SCHEMA and ev.events.schema == EVENT_SCHEMA
     assert ev.tables["values"].schema == VALUES_SCHEMA
     proxy = {f"p{i}" for i in range(4)}
-    want = {frozenset(("h1", "h2"))} | {frozenset((a, b)) for a in proxy for b in proxy if a < b}
+    want = {frozenset((a, b)) for a in proxy for b in proxy if a < b}
     # The NAT address (6 accounts > 5), gmail.com, US, phone models link nothing; the late
-    # proxy account is two years off the others' week.
+    # proxy account is two years off the others' week; the household (a cohort of two,
+    # below min_cohort = 3) is not a farm.
     assert _pairs(ev) == want
+    two = SharedInfrastructure(max_accounts=5, max_share=1.0, min_cohort=2)
+    assert _pairs(two.run(DuckDBEngine(hand_store))) == want | {frozenset(("h1", "h2"))}
     values = {(r["field"], r["value"]): r for r in ev.tables["values"].to_pylist()}
     assert not values[("ip", "100.64.1.1")]["links"]
     assert not values[("email_domain", "gmail.com")]["links"]
@@ -118,7 +121,11 @@ def test_rare_shared_values_link_and_common_ones_do_not(hand_store):
         "phone_country BD",
     }
     assert all(r["lag_seconds"] == 86400.0 for r in ev01)
-    h = next(r for r in ev.events.to_pylist() if r["target"].startswith("ip 20.9.9.9"))
+    h = next(
+        r
+        for r in two.run(DuckDBEngine(hand_store)).events.to_pylist()
+        if r["target"].startswith("ip 20.9.9.9")
+    )
     assert h["target"] == f"ip 20.9.9.9 (2 accounts, {round(math.log2(n / 2), 1)} bits)"
     # Without the window the late account joins; with a larger cap the NAT links.
     assert frozenset(("p3", "late")) in _pairs(
@@ -158,22 +165,23 @@ def test_small_world_recall_by_role_and_false_positives(small_world, tmp_path):
     spam = next(i for i, o in ops.items() if o["type"] == "spamouflage")
     dopp = next(i for i, o in ops.items() if o["type"] == "doppelganger")
     # 70 % of the operations' sign-ups go through their proxies (the rest look like
-    # anybody's). Measured (seed 1): Doppelganger 0.71 (its waves sign up within days),
-    # Spamouflage 0.53 (sign-ups over months: many pairs fall outside the 7-day window or
-    # need a second shared value to reach log2(N) bits).
-    assert role_recall(res, dopp, "poster") >= 0.6
+    # anybody's). Measured (seed 1): Doppelganger 0.63 (its waves sign up within days),
+    # Spamouflage 0.43 (in this small world its ~38 sign-ups per proxy are spread over eight
+    # months: many fall in no cohort of three within a week; 0.69 on the medium world).
+    assert role_recall(res, dopp, "poster") >= 0.55
     roles = sorted({r for r in truth.column("role").to_pylist()})
     spam_roles = [r for r in roles if r in ("poster", "amplifier", "fake_follower")]
-    assert role_recall(res, spam, spam_roles) >= 0.45
+    assert role_recall(res, spam, spam_roles) >= 0.35
     # The IPs behind the edges are the planted proxies (read from the truth).
     proxies = tuple(f"ip {o['infrastructure']['proxy_prefix']}." for o in ops.values())
     ips = [r["target"] for r in ev.events.to_pylist() if r["target"].startswith("ip ")]
     assert sum(t.startswith(proxies) for t in ips) / len(ips) >= 0.95
-    # Measured: at most 0.8 % of any hard-negative group (carrier NAT neighbours who signed
-    # up in the same week and share their region's phone country and e-mail provider).
+    # Measured: none here; 0.3 % of ordinary accounts and at most 0.7 % of a hard-negative
+    # group on the 10M world (carrier NAT neighbours: three who signed up in the same week
+    # and share their region's phone country and e-mail provider).
     for g in ("office_workers_utc8", "breaking_news", "activist_campaign", "news_bots", "fandom"):
-        assert group_rate(res, g) <= 0.02, g
-    assert res["ordinary"]["rate"] <= 0.01
+        assert group_rate(res, g) <= 0.01, g
+    assert res["ordinary"]["rate"] <= 0.005
 
 
 # -- Spark -----------------------------------------------------------------------------------

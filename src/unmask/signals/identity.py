@@ -35,7 +35,8 @@ are measured per account, each from the accounts table alone:
 (a person who kept the handle X suggested) is not enough.
 
 **Edges** link two accounts that share a creation batch (made within ``batch_seconds`` of
-each other, both in a burst) or a picture (within ``max_hamming`` bits); a shared bio
+each other, both in a burst, and each with a mark on its handle or a reused picture: a person
+who signed up in the same half hour as a batch is not one of it) or a picture (within ``max_hamming`` bits); a shared bio
 template adds to the weight (1 per shared batch or picture, ``bio_weight`` for the bio) but
 links nothing alone. Each account is paired with its ``neighbours`` nearest accounts in
 creation time per trait, so a batch or a picture of n accounts gives at most n times
@@ -241,7 +242,8 @@ class IdentityTraits(Signal):
                        CASE WHEN templated THEN bio_accounts END AS bio_accounts,
                        {score} AS score
                 FROM _id_acc_traits
-                WHERE handle_score > 0 OR in_burst OR reused OR templated
+                -- a shared bio alone (a third of ordinary people) is not worth a row
+                WHERE handle_score > 0 OR in_burst OR reused
                 ORDER BY platform, account_id"""
         )
         traits = traits.cast(TRAITS_SCHEMA)
@@ -303,15 +305,19 @@ class IdentityTraits(Signal):
         # Candidate pairs per trait; each account keeps its k nearest in creation time.
         engine.create_table(
             "_id_pairs",
-            f"""WITH t AS (SELECT *, floor(created / {window}) AS slot FROM _id_acc_traits),
+            f"""WITH t AS (
+                  SELECT *, floor(created / {window}) AS slot,
+                         -- made during a burst, with a mark of bulk of its own
+                         in_burst AND (handle_score > 0 OR reused) AS batch_member
+                  FROM _id_acc_traits),
                 cand AS (
                   SELECT 'batch' AS trait, a.actor AS x, b.actor AS y,
                          CAST(NULL AS VARCHAR) AS pic_x, CAST(NULL AS VARCHAR) AS pic_y,
                          CAST(NULL AS BIGINT) AS dist
-                  FROM (SELECT * FROM t WHERE in_burst) a
+                  FROM (SELECT * FROM t WHERE batch_member) a
                   CROSS JOIN (VALUES (-1), (0), (1)) AS o(off)
                   -- an equi-join on the neighbouring time slots, then the exact window
-                  JOIN (SELECT * FROM t WHERE in_burst) b
+                  JOIN (SELECT * FROM t WHERE batch_member) b
                     ON b.slot = a.slot + o.off AND a.actor <> b.actor
                    AND abs(b.created - a.created) <= {window}
                   UNION ALL

@@ -20,9 +20,12 @@ shared value.
   model rather than a device) links nothing on its own: thousands of strangers share it. E-mail domains and phone countries only add their bits
   to pairs already linked.
 * With ``window_days`` set, two accounts link through a value only when they used it within
-  that time of each other (their first uses): accounts signed up through one proxy in the
-  same weeks, not years apart (the time-locality of SynchroTrap, Cao et al. 2014,
-  "Uncovering large groups of active malicious accounts in online social networks", CCS).
+  that time of each other (their first uses), and only where at least ``min_cohort``
+  accounts used it within ``window_days`` (a *cohort*): a farm signs many accounts up
+  through one proxy in the same week, a household has two or three accounts and the
+  neighbours behind a carrier's NAT address join it over years. This is the time-locality
+  of SynchroTrap (Cao et al. 2014, "Uncovering large groups of active malicious accounts in
+  online social networks", CCS: many accounts acting from one IP in one time slot).
 * Pairs are capped: within a value, accounts are ordered by their first use and each is
   paired with the next ``neighbours``, so a value of ``n`` accounts gives at most
   ``n * neighbours`` pairs, not ``n^2 / 2``.
@@ -76,6 +79,7 @@ class SharedInfrastructure(Signal):
         max_accounts: int = 1000,
         max_share: float = 0.01,
         window_days: float | None = 7.0,
+        min_cohort: int = 3,
         neighbours: int = 10,
         min_bits: float | None = None,
     ) -> None:
@@ -83,6 +87,7 @@ class SharedInfrastructure(Signal):
         self.max_accounts = max_accounts
         self.max_share = max_share
         self.window_days = window_days
+        self.min_cohort = min_cohort
         self.neighbours = neighbours
         self.min_bits = min_bits
 
@@ -90,8 +95,10 @@ class SharedInfrastructure(Signal):
         bad = set(self.link_fields) - set(FIELDS)
         if bad or not self.link_fields:
             raise ValueError(f"link_fields={self.link_fields!r}: choose from {FIELDS}")
-        if int(self.max_accounts) < 2 or int(self.neighbours) < 1:
-            raise ValueError("max_accounts must be at least 2 and neighbours at least 1")
+        if int(self.max_accounts) < 2 or int(self.neighbours) < 1 or int(self.min_cohort) < 2:
+            raise ValueError(
+                "max_accounts and min_cohort must be at least 2 and neighbours at least 1"
+            )
         if not 0 < float(self.max_share) <= 1:
             raise ValueError(f"max_share={self.max_share}: must be in (0, 1]")
         if self.window_days is not None and float(self.window_days) <= 0:
@@ -157,19 +164,23 @@ class SharedInfrastructure(Signal):
     def _pairs(self, engine: Engine) -> None:
         k = int(self.neighbours)
         offsets = ", ".join(f"({i})" for i in range(1, k + 1))
-        window = (
-            f"AND abs(x.t - y.t) <= {int(float(self.window_days) * 86400)}"
-            if self.window_days is not None
-            else ""
+        w = int(float(self.window_days) * 86400) if self.window_days is not None else None
+        window = f"AND abs(x.t - y.t) <= {w}" if w is not None else ""
+        frame = (
+            f"ORDER BY a.t RANGE BETWEEN {w} PRECEDING AND {w} FOLLOWING" if w is not None else ""
         )
         engine.create_table(
             "_inf_pairs",
-            f"""WITH r AS (
+            f"""WITH c AS (
+                  -- the cohort: accounts that first used the value around the same time
                   SELECT a.actor, a.field, a.value, a.t,
-                         row_number() OVER (PARTITION BY a.field, a.value
-                                            ORDER BY a.t, a.actor) AS i
+                         count(*) OVER (PARTITION BY a.field, a.value {frame}) AS cohort
                   FROM _inf_av a JOIN _inf_val v
-                    ON v.field = a.field AND v.value = a.value AND v.links)
+                    ON v.field = a.field AND v.value = a.value AND v.links),
+                r AS (
+                  SELECT actor, field, value, t,
+                         row_number() OVER (PARTITION BY field, value ORDER BY t, actor) AS i
+                  FROM c WHERE cohort >= {int(self.min_cohort)})
                 SELECT DISTINCT CASE WHEN x.actor < y.actor THEN x.actor ELSE y.actor END AS a,
                                 CASE WHEN x.actor < y.actor THEN y.actor ELSE x.actor END AS b
                 FROM r x CROSS JOIN (VALUES {offsets}) AS o(off)
