@@ -9,7 +9,9 @@ belongs to the cluster and to the known operation:
 
 * **specificity in the store**: the share of the accounts of the store that use the item
   which are in the cluster (1: only the cluster uses it; a ``youtube.com`` link that
-  everyone posts gives almost nothing);
+  everyone posts gives almost nothing), less the share its size alone would give it
+  (``(s - p0) / (1 - p0)``, ``p0`` the cluster's share of all accounts: a crowd of
+  thousands holds a good part of every news link's users without owning any);
 * **specificity in the catalogue**: the asset's ``weight`` (how much it was the known
   operation's own where it was seen; 1 for published indicators) divided by the number of
   known operations that list it.
@@ -64,6 +66,9 @@ CAPS = {
 }
 MATCH_KINDS = tuple(CAPS)
 MIN_TEXT_CHARS = 20  # as the content signal: shorter texts are not evidence of copying
+RARE_SHINGLE_DOCS = 5  # a catalogue shingle in at most this many of its texts is rare
+MIN_RARE_SHARED = 2  # rare shingles a text must share with a known one to be compared
+MIN_OWN_SHARE = 0.5  # of an item's users, beyond its size, for a finding to own the item
 MIN_SCHEDULE_ACTIONS = 50  # fewer actions make no histogram worth comparing
 TOP_MATCHES = 25
 
@@ -99,6 +104,11 @@ LINK_SCHEMA = pa.schema(
 )
 
 _M = "_ln_members"
+# A cluster's share of all the store's accounts: the share of an item's users it would
+# have by its size alone. An item counts by how far its share exceeds that (an item the
+# cluster uses no more than its size predicts is not its own), which matters for large
+# clusters (a crowd of thousands shares every news link).
+_LIFT_BASE = "least(0.99, count(*) / (SELECT count(*) FROM accounts))"
 _CAT = "_ln_cat"
 
 
@@ -231,12 +241,19 @@ def _item_matches() -> str:
                         count(DISTINCT h.platform || '/' || h.account_id) AS n
                  FROM hits h JOIN {_M} m
                    ON m.platform = h.platform AND m.account_id = h.account_id
-                 GROUP BY m.cluster_id, h.kind, h.value)
+                 GROUP BY m.cluster_id, h.kind, h.value),
+        base AS (SELECT m.cluster_id, {_LIFT_BASE} AS p0
+                 FROM {_M} m GROUP BY m.cluster_id)
         SELECT o.cluster_id, c.operation, c.kind, CAST(NULL AS VARCHAR) AS platform, c.item,
                min(c.display) AS display, max(o.n) AS cluster_accounts,
-               max(e.n) AS store_accounts, max(c.cat_weight * o.n / e.n) AS weight
+               max(e.n) AS store_accounts,
+               max(c.cat_weight * greatest(0.0, (o.n / e.n - b.p0) / (1 - b.p0))) AS weight
         FROM ours o JOIN everyone e USING (kind, value)
+        JOIN base b ON b.cluster_id = o.cluster_id
         JOIN _ln_catw c ON c.kind = o.kind AND c.value = o.value
+        -- One member sharing an item with outsiders is no evidence (a person who shared
+        -- an article a news bot posted); several members, or all of its users, are.
+        WHERE o.n >= 2 OR o.n = e.n
         GROUP BY o.cluster_id, c.operation, c.kind, c.item"""
 
 
@@ -267,18 +284,23 @@ def _text_tables(engine: Engine, threshold: float) -> list[str]:
     shingles = CopiedContent(k=4)._shingles_sql
     engine.create_table("_ln_sh", f"SELECT DISTINCT d, x FROM ({shingles('_ln_docs')})")
     engine.create_table("_ln_csh", f"SELECT DISTINCT d, x FROM ({shingles('_ln_cdocs')})")
-    # Near-copies by the exact Jaccard of the shingle sets, through an inverted index on
-    # the catalogue's side; shingles in more than a fifth of its texts say nothing.
+    # Near-copies in two steps: candidates share at least MIN_RARE_SHARED shingles that
+    # are rare among the catalogue's texts (an inverted index that common shingles such as
+    # "the " cannot blow up), then the exact Jaccard of the whole shingle sets.
     engine.create_table(
         "_ln_near",
-        f"""WITH stop AS (SELECT x FROM _ln_csh GROUP BY x
-                          HAVING count(*) > greatest(20, (SELECT count(*) FROM _ln_cdocs) / 5)),
-                 na AS (SELECT d, count(*) AS n FROM _ln_sh GROUP BY d),
+        f"""WITH df AS (SELECT x, count(*) AS n FROM _ln_csh GROUP BY x),
+                 rare AS (SELECT b.d, b.x FROM _ln_csh b JOIN df USING (x)
+                          WHERE df.n <= {RARE_SHINGLE_DOCS}),
+                 cand AS (SELECT a.d AS da, r.d AS db FROM _ln_sh a JOIN rare r USING (x)
+                          GROUP BY a.d, r.d HAVING count(*) >= {MIN_RARE_SHARED}),
+                 na AS (SELECT d, count(*) AS n FROM _ln_sh
+                        WHERE d IN (SELECT da FROM cand) GROUP BY d),
                  nb AS (SELECT d, count(*) AS n FROM _ln_csh GROUP BY d),
-                 inter AS (SELECT a.d AS da, b.d AS db, count(*) AS n
-                           FROM _ln_sh a JOIN _ln_csh b USING (x)
-                           WHERE x NOT IN (SELECT x FROM stop)
-                           GROUP BY a.d, b.d)
+                 inter AS (SELECT c.da, c.db, count(*) AS n
+                           FROM cand c JOIN _ln_sh a ON a.d = c.da
+                           JOIN _ln_csh b ON b.d = c.db AND b.x = a.x
+                           GROUP BY c.da, c.db)
             SELECT i.da, i.db FROM inter i JOIN na ON na.d = i.da JOIN nb ON nb.d = i.db
             WHERE i.n >= {float(threshold)} * (na.n + nb.n - i.n)""",
     )
@@ -446,12 +468,16 @@ def operations_from_run(
     clusters: Sequence[str] | None = None,
     all_clusters: bool = False,
     min_accounts: int = 2,
+    min_share: float = MIN_OWN_SHARE,
 ) -> list[KnownOperation]:
     """A detect run's operations as known operations, named ``NAME/<cluster_id>`` (or
     ``NAME`` when one cluster is asked for). ``engine`` runs over the store the run was
-    made from. Assets: the members' accounts and handles; the domains, links and hashtags
-    that at least ``min_accounts`` members (or only the operation) used, weighted by the
-    operation's share of everyone's uses; its content families (representative and every
+    made from. Assets: the members' accounts (by id: handles are not unique over time and,
+    in the simulator, not at all; the handle is kept for the reader); the domains, links and hashtags
+    that are its own: at least ``min_accounts`` members (or only the operation) used them
+    and its share of the accounts that use them, beyond its share of all accounts, is at
+    least ``min_share`` (a news link that a crowd shares after a bot posted it is neither's
+    own); weighted by that share; its content families (representative and every
     variant's hash) weighted by the share of the family's accounts inside it; and its
     hour-of-week schedule."""
     run = Path(run_dir)
@@ -481,7 +507,7 @@ def operations_from_run(
     engine.register(_M, members)
     try:
         _run_accounts(engine, ops)
-        _run_items(engine, ops, min_accounts)
+        _run_items(engine, ops, min_accounts, min_share)
         _run_schedule(engine, ops)
         _run_period(engine, ops)
     finally:
@@ -517,18 +543,11 @@ def _run_accounts(engine: Engine, ops: dict[str, KnownOperation]) -> None:
                 "display": shown,
             }
         )
-        if r["handle"]:
-            op.assets.append(
-                {
-                    "kind": "handle",
-                    "platform": r["platform"],
-                    "value": r["handle"].lower(),
-                    "display": shown,
-                }
-            )
 
 
-def _run_items(engine: Engine, ops: dict[str, KnownOperation], min_accounts: int) -> None:
+def _run_items(
+    engine: Engine, ops: dict[str, KnownOperation], min_accounts: int, min_share: float
+) -> None:
     for kind, column in (("domain", "domains"), ("url", "urls"), ("hashtag", "hashtags")):
         for r in engine.fetch(
             f"""WITH items AS (
@@ -542,11 +561,16 @@ def _run_items(engine: Engine, ops: dict[str, KnownOperation], min_accounts: int
                       ON m.platform = i.platform AND m.account_id = i.account_id
                     GROUP BY 1, 2),
                 everyone AS (
-                    SELECT item, count(*) AS uses FROM items
-                    WHERE item IN (SELECT item FROM ours) GROUP BY item)
-                SELECT o.cluster_id, o.item, o.accounts, o.uses, o.uses / e.uses AS share
-                FROM ours o JOIN everyone e USING (item)
-                WHERE o.accounts >= {int(min_accounts)} OR o.uses = e.uses
+                    SELECT item, count(DISTINCT platform || '/' || account_id) AS accounts
+                    FROM items WHERE item IN (SELECT item FROM ours) GROUP BY item),
+                base AS (SELECT m.cluster_id, {_LIFT_BASE} AS p0
+                         FROM {_M} m GROUP BY m.cluster_id)
+                SELECT o.cluster_id, o.item, o.accounts, o.uses, e.accounts AS all_accounts,
+                       greatest(0.0, (o.accounts / e.accounts - b.p0) / (1 - b.p0)) AS share
+                FROM ours o JOIN everyone e USING (item) JOIN base b USING (cluster_id)
+                WHERE (o.accounts >= {int(min_accounts)} OR o.accounts = e.accounts)
+                  AND greatest(0.0, (o.accounts / e.accounts - b.p0) / (1 - b.p0))
+                      >= {float(min_share)}
                 ORDER BY 1, 2"""
         ).to_pylist():
             ops[r["cluster_id"]].assets.append(
@@ -555,7 +579,8 @@ def _run_items(engine: Engine, ops: dict[str, KnownOperation], min_accounts: int
                     "value": r["item"],
                     "display": r["item"],
                     "weight": float(r["share"]),
-                    "note": f"{r['accounts']} account(s), {r['uses']} use(s)",
+                    "note": f"{r['accounts']} of its {r['all_accounts']} account(s), "
+                    f"{r['uses']} use(s)",
                 }
             )
 
