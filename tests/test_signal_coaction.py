@@ -4,11 +4,13 @@ definition on the simulated world."""
 from __future__ import annotations
 
 import csv
+import random
 from pathlib import Path
 
 import pytest
 
 from unmask.engine.duckdb import DuckDBEngine
+from unmask.ingest import ingest_file
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
 from unmask.signals.coaction import CoAction
 from unmask.store import Store
@@ -55,7 +57,9 @@ def test_coortweet_definition_gives_coortweets_edges(russian, remove_loops, fixt
 
 
 def test_interface_follows_the_one_shape(russian):
-    sig = CoAction(on="parent", window=10)
+    # Two edges only: one shuffled copy cannot make them significant at 5 % (the least
+    # q-value of an edge alone is about 1 / (replicates + 1)); twenty can.
+    sig = CoAction(on="parent", window=10, null_replicates=20)
     assert isinstance(sig, Signal)
     assert sig.get_params()["window"] == 10
     assert sig.set_params(min_repeat=3).min_repeat == 3
@@ -111,3 +115,70 @@ def test_coortweet_definition_across_facebook_and_x(german_store, on, fixture):
     assert our_edges(ev.edges) == peer_edges(fixture)
     platforms = set(ev.edges["platform_a"].to_pylist()) | set(ev.edges["platform_b"].to_pylist())
     assert platforms == {"facebook", "x"}
+
+
+def link_store(tmp_path: Path, seed: int = 0) -> tuple[Store, set[str]]:
+    """Organic link sharing in bursts (popular links shared by many strangers within
+    minutes of each other) and one group that pushes links of its own, each member within
+    seconds of the push. Returns the store and the group's accounts."""
+    rng = random.Random(seed)
+    span = 3 * 86_400
+    rows = []
+    births = [rng.uniform(0, span) for _ in range(400)]
+    weights = [1 / (i + 1) ** 1.1 for i in range(len(births))]
+    accounts = [f"o{i}" for i in range(800)]
+    busy = [1 / (i + 1) ** 0.8 for i in range(len(accounts))]
+    links = rng.choices(range(len(births)), weights, k=20_000)
+    who = rng.choices(accounts, busy, k=len(links))
+    for link, account in zip(links, who, strict=True):
+        rows.append(
+            (account, births[link] + rng.expovariate(1 / 1800), f"https://n.example/{link}")
+        )
+    group = {f"g{i}" for i in range(8)}
+    for push in range(12):
+        t0 = rng.uniform(0, span)
+        for member in sorted(group):
+            if rng.random() < 0.8:
+                rows.append(
+                    (member, t0 + min(50, rng.expovariate(1 / 10)), f"https://g.example/{push}")
+                )
+    path = tmp_path / "links.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["platform", "activity_id", "account_id", "time", "kind", "urls"])
+        for i, (account, t, url) in enumerate(rows):
+            w.writerow(["x", f"a{i}", account, round(1_700_000_000 + t, 3), "post", url])
+    store = Store(tmp_path / "store", create=True)
+    ingest_file(store, path, format="generic", options={"detect_language": False})
+    return store, group
+
+
+def test_slot_null_finds_a_group_alone_on_its_own_links_and_not_busy_strangers(tmp_path):
+    """The group is alone on its links: a shuffle within each target would rebuild it every
+    time (the first version found nothing). Dealing the accounts among all the links shared
+    in the same slot does not, while strangers that share popular links at the same time
+    co-act as often in the shuffled copies as in the data. Here a few strangers share
+    hundreds of links each, so their chance edges outweigh the group's: judged against
+    shuffled edges between accounts as busy (``stratify``), the group stands out; judged
+    against all edges at once, it drowns."""
+    store, group = link_store(tmp_path)
+    with DuckDBEngine(store) as eng:
+        got = CoAction(on="url", stratify=True).run(eng)
+        pooled = CoAction(on="url").run(eng)
+        loose = CoAction(on="url", null_replicates=0).run(eng)
+
+    def linked(ev) -> set[str]:
+        return {r[k] for r in ev.edges.to_pylist() for k in ("account_a", "account_b")}
+
+    assert len(linked(got) & group) >= 7
+    assert len(linked(got) - group) <= 2
+    assert all(r["q_value"] <= 0.05 for r in got.edges.to_pylist())
+    assert len(linked(pooled) & group) <= 2
+    # Without the null, chance co-shares of popular links link many strangers twice.
+    assert len(linked(loose) - group) >= 20
+
+
+def test_null_slot_must_be_positive(tmp_path):
+    store, _ = link_store(tmp_path)
+    with DuckDBEngine(store) as eng, pytest.raises(ValueError, match="null_slot"):
+        CoAction(on="url", null_slot=0).run(eng)

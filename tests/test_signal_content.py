@@ -348,8 +348,11 @@ def test_world_leaves_ordinary_people_alone_and_says_which_groups_copy(world_res
     # chant the same slogans, news bots post every headline. Copying alone cannot tell them
     # from an operation (other signals must); measured here so that a change is seen.
     assert group_rate(r, "activist_campaign") >= 0.9
-    assert group_rate(r, "news_bots") == 1.0
     assert group_rate(r, "fandom") >= 0.9
+    # The 8 news bots copy too, but their few edges sit in a stratum of their own, and one
+    # shuffled copy cannot vouch for a handful of edges at 5 % (q >= ~1 / edges; see
+    # unmask.signals.significance): measured 0/8 (8/8 before the p-values got their + 1).
+    assert group_rate(r, "news_bots") == 0
 
 
 def test_world_edges_and_families_are_consistent(world_result, small_world):

@@ -1,4 +1,4 @@
-"""Permutation p-values and FDR q-values (unmask.signals.significance): a hand-worked case,
+"""Permutation p-values and BH q-values (unmask.signals.significance): a hand-worked case,
 a plain-Python reading of the definition on random inputs, and the invariants any FDR
 estimate must keep (q in [0, 1], never rising with the weight, never lowered by more null
 mass; strata judged apart)."""
@@ -48,28 +48,32 @@ def run(engine, observed, null, replicates=1, stratified=False) -> dict:
 
 
 def reference(observed: list[float], null: list[float], b: int) -> dict[float, tuple]:
-    """The definition, read literally: FDR(w) = (null >= w / b) / (observed >= w), capped
-    at 1, q(w) = the least FDR(v) over observed v <= w; p(w) = (null >= w + 1) / (draws + 1)
-    with draws = max(b m, len(null))."""
-    draws = max(b * len(observed), len(null))
-    fdr = {
-        w: min(1.0, sum(x >= w for x in null) / b / sum(x >= w for x in observed))
-        for w in set(observed)
-    }
-    return {
-        w: ((sum(x >= w for x in null) + 1) / (draws + 1), min(fdr[v] for v in fdr if v <= w))
-        for w in fdr
-    }
+    """The definition, read literally: p(w) = (null >= w + 1) / (b m + 1), capped at 1;
+    BH(w) = p(w) m / (observed >= w), capped at 1; q(w) = the least BH(v) over observed
+    v <= w."""
+    m = len(observed)
+    p = {w: min(1.0, (sum(x >= w for x in null) + 1) / (b * m + 1)) for w in set(observed)}
+    bh = {w: min(1.0, p[w] * m / sum(x >= w for x in observed)) for w in p}
+    return {w: (p[w], min(bh[v] for v in bh if v <= w)) for w in p}
 
 
 def test_a_hand_worked_case(engine):
     got = run(engine, [5, 4, 3, 3, 1], [3, 1, 1, 0.5], replicates=2)
-    # weight 5: no null edge reaches it -> FDR 0; weight 3: 1 null edge / 2 replicates over
-    # 4 observed -> 0.125; weight 1: 3 / 2 over 5 -> 0.3.
-    assert got[("s", 5.0)] == pytest.approx((1 / 11, 0.0))
-    assert got[("s", 4.0)] == pytest.approx((1 / 11, 0.0))
-    assert got[("s", 3.0)] == pytest.approx((2 / 11, 0.125))
-    assert got[("s", 1.0)] == pytest.approx((4 / 11, 0.3))
+    # 5 observed edges, 2 replicates: 10 draws. Weight 5: no null edge reaches it, p = 1/11,
+    # BH = 1/11 * 5 / 1; weight 4: BH = 1/11 * 5 / 2 = 5/22; weight 3: one null edge, p =
+    # 2/11, BH = 2/11 * 5 / 4 = 5/22; weight 1: p = 4/11, BH = 4/11 * 5 / 5 = 4/11.
+    # q is the least BH at any weight up to the edge's: 5/22 for 5 as well.
+    assert got[("s", 5.0)] == pytest.approx((1 / 11, 5 / 22))
+    assert got[("s", 4.0)] == pytest.approx((1 / 11, 5 / 22))
+    assert got[("s", 3.0)] == pytest.approx((2 / 11, 5 / 22))
+    assert got[("s", 1.0)] == pytest.approx((4 / 11, 4 / 11))
+
+
+def test_twenty_edges_above_every_shuffled_edge_pass_two_do_not(engine):
+    many = run(engine, [10.0] * 20 + [1.0] * 80, [1.0] * 90, replicates=1)
+    assert many[("s", 10.0)][1] <= 0.05
+    few = run(engine, [10.0] * 2 + [1.0] * 98, [1.0] * 90, replicates=1)
+    assert few[("s", 10.0)][1] > 0.05
 
 
 def test_more_null_edges_than_observed_caps_at_one(engine):
@@ -117,8 +121,8 @@ def test_invariants(engine, observed, null, extra, b):
         v = [pq[i] for _, pq in by_weight]
         assert all(a >= c for a, c in pairwise(v)), "must not rise with weight"
     more = run(engine, observed, null + extra, replicates=b)
-    for key, (_, q) in got.items():
-        # (p may fall: light null edges add draws that the edge beats.)
+    for key, (p, q) in got.items():
+        assert more[key][0] >= p - 1e-12, "more null mass must never lower p"
         assert more[key][1] >= q - 1e-12, "more null mass must never lower q"
 
 

@@ -20,16 +20,24 @@ Information, Communication & Society 2020; CooRnet), with three guards against c
   thousand shares in a minute yields at most ten thousand times ``neighbours`` pairs instead
   of fifty million, while every small group keeps all its pairs.
 * **A permutation null and false-discovery control.** The same computation is repeated on
-  ``null_replicates`` copies of the data in which, within every target, the accounts are
-  shuffled among the actions (the times, the targets' bursts and each account's activity
-  are kept; who acted with whom is not). For an edge of weight w, the estimated false
-  discovery rate is (null pairs with weight >= w) / (observed pairs with weight >= w),
-  made monotone (Storey & Tibshirani 2003, PNAS); ``q_value`` is that figure and
-  ``p_value`` the share of pairs that reach that weight in the shuffled copies (with one
-  added, over the number of pairs that co-acted at all). Edges with ``q_value > fdr`` are
-  dropped. Breaking news shared by thousands of unrelated accounts co-acts once per pair,
-  as often as in the shuffled copies: it does not pass. A group that moves together on
-  twenty targets does.
+  ``null_replicates`` shuffled copies of the data: within every slot of ``null_slot``
+  seconds (default one hour), the accounts are dealt anew among all the slot's actions,
+  across targets. Every action keeps its target and its time (every target its burst),
+  every account its number of actions in every slot (its volume and its hour-by-hour
+  rhythm); which account acted on which target is left to chance. Accounts that merely
+  share a rhythm, or that are busy when a link goes viral, co-act as often in the shuffled
+  copies as in the data; accounts that pick the same targets together again and again do
+  not. Edges are then judged by their weight against the shuffled copies' edges
+  (``unmask.signals.significance``: pooled permutation ``p_value``, and ``q_value`` the
+  estimated false-discovery rate of keeping every edge at least as heavy, Storey &
+  Tibshirani 2003, PNAS; Benjamini & Hochberg 1995); edges with ``q_value > fdr`` are
+  dropped. The slot is long enough to hold other accounts' actions even in sparse data (a
+  slot that holds only the group's own burst deals the group to itself) and short enough
+  to keep the daily rhythm (``docs/signals.md`` gives the measurements behind one hour).
+
+  A shuffle *within each target* (the first version) keeps the set of accounts on every
+  target; a group that is alone on its own links is rebuilt by every shuffle, so nothing
+  is ever significant: it found no planted group in the benchmark and is gone.
 
 ``window='auto'`` picks the window from the data as CooRnet's ``estimate_coord_interval``
 does: for targets acted on at least twice, the time from the first to the second action;
@@ -53,6 +61,7 @@ from typing import Any
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.signals.significance import significance_sql
 
 TARGETS = ("url", "domain", "hashtag", "parent", "text", "media")
 _LABEL = {
@@ -104,7 +113,8 @@ class CoAction(Signal):
     reference = (
         "Cao et al. 2014 (SynchroTrap, CCS); Beutel et al. 2013 (CopyCatch, WWW); "
         "Giglietto et al. 2020 (coordinated link sharing, ICS); Righetti & Balluff (CooRTweet); "
-        "Storey & Tibshirani 2003 (q-values, PNAS)"
+        "Storey & Tibshirani 2003 (permutation FDR, q-values, PNAS); Benjamini & Hochberg 1995 "
+        "(FDR, JRSS B)"
     )
 
     def __init__(
@@ -114,6 +124,8 @@ class CoAction(Signal):
         min_repeat: int = 2,
         neighbours: int | None = 50,
         null_replicates: int = 1,
+        null_slot: float = 21600,
+        stratify: bool = False,
         fdr: float | None = 0.05,
         seed: int = 0,
         min_text_length: int = 20,
@@ -128,6 +140,8 @@ class CoAction(Signal):
         self.min_repeat = min_repeat
         self.neighbours = neighbours
         self.null_replicates = null_replicates
+        self.null_slot = null_slot
+        self.stratify = stratify
         self.fdr = fdr
         self.seed = seed
         self.min_text_length = min_text_length
@@ -153,6 +167,8 @@ class CoAction(Signal):
                 f"compat='toolkit' reproduces co_link (on='url') and co_retweet (on='parent'), "
                 f"not on={self.on!r}"
             )
+        if self.compat is None and self.null_replicates and not float(self.null_slot) > 0:
+            raise ValueError(f"null_slot={self.null_slot}: must be a positive number of seconds")
         ev = Evidence(signal=self.signal_name, params=self.get_params())
         engine.create_table("_ca_events", target_sql(self.on, self.min_text_length))
         n_events = engine.count("_ca_events")
@@ -190,9 +206,39 @@ class CoAction(Signal):
         return max(1.0, float(value)) if value is not None else 60.0
 
     # -- unmask's definition -------------------------------------------------------------
+    #
+    # The heavy steps (the pair join, the aggregation into account pairs, the same on every
+    # shuffled copy) run on integers: an account is its rank among the accounts (``aid``,
+    # ordered as the ``platform/account`` key, so that a < b is the same order as before),
+    # a target its rank among the targets (``tid``), an action its place within its target
+    # (``rn``). Names, times and activity ids are joined back for the kept edges only.
 
-    def _pairs_sql(self, events: str, window: float) -> str:
-        """Pairs of actions on the same target within the window, oriented a < b."""
+    def _keys(self, engine: Engine) -> None:
+        engine.create_table(
+            "_ca_actors",
+            """SELECT actor, platform, account_id, row_number() OVER (ORDER BY actor) AS aid
+               FROM (SELECT DISTINCT actor, platform, account_id FROM _ca_events)""",
+        )
+        engine.create_table(
+            "_ca_targets",
+            """SELECT target, n_accounts, ln(total / n_accounts) AS idf,
+                      row_number() OVER (ORDER BY target) AS tid
+               FROM (SELECT target, count(DISTINCT actor) AS n_accounts FROM _ca_events
+                     GROUP BY target)
+               CROSS JOIN (SELECT count(DISTINCT actor) AS total FROM _ca_events) n""",
+        )
+        # One row per action, in integers; rn orders a target's actions in time.
+        engine.create_table(
+            "_ca_acts",
+            """SELECT t.tid, a.aid, e.t, e.platform AS pf, e.activity_id, e.time,
+                      row_number() OVER (PARTITION BY t.tid
+                                         ORDER BY e.t, e.actor, e.activity_id) AS rn
+               FROM _ca_events e JOIN _ca_targets t USING (target)
+               JOIN _ca_actors a USING (actor)""",
+        )
+
+    def _pairs_sql(self, acts: str, window: float) -> str:
+        """Pairs of actions (tid, rn) on the same target within the window, a < b."""
         k = self.neighbours
         if k:
             # Blocks of k consecutive actions: an action meets the next k at most, found in
@@ -203,160 +249,160 @@ class CoAction(Signal):
             block = f"CAST(floor(t / {window}) AS BIGINT)"
             cap = ""
         return f"""
-            WITH e AS (
-                SELECT *, row_number() OVER (PARTITION BY target ORDER BY t, actor, activity_id) AS rn
-                FROM {events}),
-            b AS (SELECT *, {block} AS blk FROM e),
-            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b),
-            p AS (
-                SELECT x.target, x.platform AS px, x.account_id AS ax, x.actor AS kx,
-                       x.activity_id AS actx, x.time AS tmx, y.platform AS py,
-                       y.account_id AS ay, y.actor AS ky, y.activity_id AS acty, y.time AS tmy,
-                       y.t - x.t AS lag
-                FROM b x JOIN y2 y ON x.target = y.target AND x.blk = y.jk
-                WHERE y.rn > x.rn {cap} AND y.t - x.t <= {window} AND x.actor <> y.actor)
-            SELECT target,
-                   CASE WHEN kx < ky THEN px ELSE py END AS platform_a,
-                   CASE WHEN kx < ky THEN ax ELSE ay END AS account_a,
-                   CASE WHEN kx < ky THEN py ELSE px END AS platform_b,
-                   CASE WHEN kx < ky THEN ay ELSE ax END AS account_b,
-                   CASE WHEN kx < ky THEN actx ELSE acty END AS activity_a,
-                   CASE WHEN kx < ky THEN acty ELSE actx END AS activity_b,
-                   CASE WHEN kx < ky THEN tmx ELSE tmy END AS time_a,
-                   CASE WHEN kx < ky THEN tmy ELSE tmx END AS time_b,
-                   lag
-            FROM p"""
+            WITH b AS (SELECT tid, aid, t, rn, {block} AS blk FROM {acts}),
+            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b)
+            SELECT x.tid, least(x.aid, y.aid) AS a, greatest(x.aid, y.aid) AS b,
+                   CASE WHEN x.aid < y.aid THEN x.rn ELSE y.rn END AS rn_a,
+                   CASE WHEN x.aid < y.aid THEN y.rn ELSE x.rn END AS rn_b,
+                   y.t - x.t AS lag
+            FROM b x JOIN y2 y ON x.tid = y.tid AND x.blk = y.jk
+            WHERE y.rn > x.rn {cap} AND y.t - x.t <= {window} AND x.aid <> y.aid"""
 
-    def _edges_sql(self, pairs: str) -> str:
-        """Per account pair: distinct targets, rarity weight, times."""
+    @staticmethod
+    def _edges_sql(pairs: str) -> str:
+        """Per account pair: the distinct targets and their summed rarity."""
         return f"""
-            SELECT p.platform_a, p.account_a, p.platform_b, p.account_b,
-                   count(DISTINCT p.target) AS count,
-                   count(*) AS n_pairs,
-                   min(least(p.time_a, p.time_b)) AS first_time,
-                   max(greatest(p.time_a, p.time_b)) AS last_time,
-                   max(p.lag) AS max_lag, median(p.lag) AS median_lag
-            FROM {pairs} p GROUP BY ALL"""
+            SELECT a, b, count(*) AS count, sum(idf) AS weight
+            FROM (SELECT DISTINCT a, b, tid FROM {pairs}) p JOIN _ca_targets USING (tid)
+            GROUP BY a, b"""
 
-    def _weighted(self, edges: str, pairs: str) -> str:
+    @staticmethod
+    def _classed(edges: str) -> str:
+        """The edges with their stratum: the pair of the two accounts' classes."""
         return f"""
-            SELECT e.*, w.weight FROM {edges} e JOIN (
-                SELECT platform_a, account_a, platform_b, account_b, sum(idf) AS weight
-                FROM (SELECT DISTINCT p.platform_a, p.account_a, p.platform_b, p.account_b,
-                             p.target, t.idf
-                      FROM {pairs} p JOIN _ca_targets t USING (target))
-                GROUP BY ALL) w USING (platform_a, account_a, platform_b, account_b)"""
+            SELECT e.*, least(ca.cls, cb.cls) * 1000 + greatest(ca.cls, cb.cls) AS cls
+            FROM {edges} e JOIN _ca_class ca ON ca.aid = e.a JOIN _ca_class cb ON cb.aid = e.b"""
 
     def _run_default(self, engine: Engine, window: float, ev: Evidence) -> None:
-        engine.create_table(
-            "_ca_targets",
-            """SELECT target, count(DISTINCT actor) AS n_accounts,
-                      ln(max(n.total) / count(DISTINCT actor)) AS idf
-               FROM _ca_events
-               CROSS JOIN (SELECT count(DISTINCT actor) AS total FROM _ca_events) n
-               GROUP BY target""",
-        )
-        engine.create_table("_ca_pairs", self._pairs_sql("_ca_events", window))
-        engine.create_table(
-            "_ca_edges", self._weighted(f"({self._edges_sql('_ca_pairs')})", "_ca_pairs")
-        )
+        self._keys(engine)
+        engine.create_table("_ca_pairs", self._pairs_sql("_ca_acts", window))
+        engine.create_table("_ca_edges", self._edges_sql("_ca_pairs"))
         ev.stats["action_pairs"] = engine.count("_ca_pairs")
         ev.stats["candidate_edges"] = engine.count("_ca_edges")
         replicates = int(self.null_replicates or 0)
+        mr = int(self.min_repeat)
+        # Busy accounts co-act by chance far more than quiet ones; with ``stratify`` an edge
+        # is judged against shuffled edges between accounts as busy as its two (the binary
+        # order of magnitude of each one's number of actions, which the shuffle keeps).
+        engine.create_table(
+            "_ca_class",
+            "SELECT aid, CAST(floor(log2(count(*))) AS BIGINT) AS cls FROM _ca_acts GROUP BY aid"
+            if self.stratify
+            else "SELECT DISTINCT aid, CAST(0 AS BIGINT) AS cls FROM _ca_acts",
+        )
         null_union = []
         for r in range(replicates):
-            engine.create_table(f"_ca_null_events_{r}", self._null_events_sql(r))
+            engine.create_table(f"_ca_null_acts_{r}", self._null_acts_sql(r))
             engine.create_table(
-                f"_ca_null_pairs_{r}", self._pairs_sql(f"_ca_null_events_{r}", window)
+                f"_ca_null_pairs_{r}", self._pairs_sql(f"_ca_null_acts_{r}", window)
             )
-            engine.create_table(
-                f"_ca_null_{r}",
-                self._weighted(
-                    f"({self._edges_sql(f'_ca_null_pairs_{r}')})", f"_ca_null_pairs_{r}"
-                ),
-            )
-            engine.drop(f"_ca_null_events_{r}", f"_ca_null_pairs_{r}")
+            engine.create_table(f"_ca_null_{r}", self._edges_sql(f"_ca_null_pairs_{r}"))
+            engine.drop(f"_ca_null_acts_{r}", f"_ca_null_pairs_{r}")
             null_union.append(
-                f"SELECT weight FROM _ca_null_{r} WHERE count >= {int(self.min_repeat)}"
+                f"SELECT cls, weight FROM ({self._classed(f'_ca_null_{r}')}) WHERE count >= {mr}"
             )
         if replicates:
             engine.create_table("_ca_null", " UNION ALL ".join(null_union))
             engine.drop(*(f"_ca_null_{r}" for r in range(replicates)))
             ev.stats["null_edges_per_replicate"] = engine.count("_ca_null") / replicates
-            # For each observed weight w: pairs at least as heavy, observed and in the
-            # shuffled copies, counted with running sums over the weights in descending order.
-            significance = f"""
-                WITH w AS (
-                    SELECT weight, 1 AS obs, 0 AS shuffled FROM _ca_edges
-                    WHERE count >= {int(self.min_repeat)}
-                    UNION ALL SELECT weight, 0 AS obs, 1 AS shuffled FROM _ca_null),
-                g AS (SELECT weight, sum(obs) AS n_obs, sum(shuffled) AS n_null FROM w GROUP BY weight),
-                c AS (
-                    SELECT weight, n_obs,
-                           sum(n_obs) OVER (ORDER BY weight DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_obs,
-                           sum(n_null) OVER (ORDER BY weight DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ge_null
-                    FROM g),
-                f AS (
-                    SELECT weight, ge_null,
-                           least(1.0, (ge_null / {replicates}.0) / ge_obs) AS fdr
-                    FROM c WHERE n_obs > 0)
-                SELECT weight,
-                       (ge_null + 1.0) / ({replicates} * (SELECT count(*) FROM _ca_edges) + 1.0) AS p_value,
-                       min(fdr) OVER (ORDER BY weight ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS q_value
-                FROM f"""
-        else:
-            significance = (
-                "SELECT DISTINCT weight, CAST(NULL AS DOUBLE) AS p_value, "
-                "CAST(NULL AS DOUBLE) AS q_value FROM _ca_edges"
-            )
-        keep = f"e.count >= {int(self.min_repeat)}"
+        significance = significance_sql(
+            f"(SELECT cls, weight FROM ({self._classed('_ca_edges')}) WHERE count >= {mr})",
+            "_ca_null" if replicates else None,
+            replicates,
+            stratum="cls",
+        )
+        keep = f"e.count >= {mr}"
         if replicates and self.fdr is not None:
             keep += f" AND s.q_value <= {float(self.fdr)}"
+        engine.create_table(
+            "_ca_kept",
+            f"""SELECT e.a, e.b, e.count, e.weight, s.p_value, s.q_value
+                FROM ({self._classed("_ca_edges")}) e JOIN ({significance}) s USING (cls, weight)
+                WHERE {keep}""",
+        )
+        # The kept edges' action pairs, with names, activities and times (the evidence).
+        engine.create_table(
+            "_ca_kept_pairs",
+            """SELECT p.a, p.b, t.target, xa.platform AS platform_a, xa.account_id AS account_a,
+                      xb.platform AS platform_b, xb.account_id AS account_b,
+                      ua.activity_id AS activity_a, ub.activity_id AS activity_b,
+                      ua.time AS time_a, ub.time AS time_b, p.lag
+               FROM _ca_pairs p SEMI JOIN _ca_kept k USING (a, b)
+               JOIN _ca_targets t USING (tid)
+               JOIN _ca_acts ua ON ua.tid = p.tid AND ua.rn = p.rn_a
+               JOIN _ca_acts ub ON ub.tid = p.tid AND ub.rn = p.rn_b
+               JOIN _ca_actors xa ON xa.aid = p.a
+               JOIN _ca_actors xb ON xb.aid = p.b""",
+        )
         verb = _VERB.get(self.on, "shared")
         label = _LABEL[self.on]
         edges = engine.fetch(
-            f"""SELECT '{self.signal_name}' AS signal, e.platform_a, e.account_a, e.platform_b,
-                       e.account_b, e.weight, e.count, s.p_value, s.q_value, e.first_time,
-                       e.last_time,
-                       '{verb} the same {label} within ' || CAST(round(e.max_lag) AS BIGINT)
-                       || ' s of each other on ' || e.count || ' occasions (median lag '
-                       || CAST(round(e.median_lag) AS BIGINT) || ' s)' AS reason
-                FROM _ca_edges e JOIN ({significance}) s USING (weight)
-                WHERE {keep}
-                ORDER BY e.weight DESC, e.platform_a, e.account_a, e.platform_b, e.account_b"""
+            f"""SELECT '{self.signal_name}' AS signal, x.platform_a, x.account_a, x.platform_b,
+                       x.account_b, k.weight, k.count, k.p_value, k.q_value, x.first_time,
+                       x.last_time,
+                       '{verb} the same {label} within ' || CAST(round(x.max_lag) AS BIGINT)
+                       || ' s of each other on ' || k.count || ' occasions (median lag '
+                       || CAST(round(x.median_lag) AS BIGINT) || ' s)' AS reason
+                FROM _ca_kept k
+                JOIN (SELECT a, b, platform_a, account_a, platform_b, account_b,
+                             min(least(time_a, time_b)) AS first_time,
+                             max(greatest(time_a, time_b)) AS last_time,
+                             max(lag) AS max_lag, median(lag) AS median_lag
+                      FROM _ca_kept_pairs
+                      GROUP BY a, b, platform_a, account_a, platform_b, account_b) x
+                  USING (a, b)
+                ORDER BY k.weight DESC, x.platform_a, x.account_a, x.platform_b, x.account_b"""
         )
         ev.edges = edges.cast(EDGE_SCHEMA)
-        engine.create_table(
-            "_ca_kept",
-            f"""SELECT platform_a, account_a, platform_b, account_b
-                FROM _ca_edges e JOIN ({significance}) s USING (weight) WHERE {keep}""",
-        )
-        ev.events = self._events(engine, "_ca_pairs")
-        engine.drop("_ca_kept")
+        ev.events = self._events(engine, "_ca_kept_pairs", kept=None)
+        engine.drop("_ca_actors", "_ca_acts", "_ca_class", "_ca_kept", "_ca_kept_pairs")
 
-    def _null_events_sql(self, replicate: int) -> str:
-        # Within each target, the accounts are dealt anew to the same actions (times kept).
+    def _null_acts_sql(self, replicate: int) -> str:
+        """One shuffled copy of the actions: within every slot of ``null_slot`` seconds, the
+        accounts are dealt anew among all the slot's actions, across targets.
+
+        Each action keeps its target and its time (each target its burst), each account its
+        number of actions in every slot (its volume, its hour-by-hour rhythm); which account
+        acts on which target, within the slot, is left to chance. Posts shared (``parent``)
+        belong to one platform, so there the deal is within (slot, platform): an X account
+        never shares a Telegram post in the shuffled copy either.
+        """
         salt = f"{self.seed}:{replicate}"
+        slot = f"CAST(floor(t / {float(self.null_slot)}) AS BIGINT)"
+        key = f"{slot}, pf" if self.on == "parent" else slot
+        on_pf = " AND e.pf = p.pf" if self.on == "parent" else ""
+        # rn is the action's place in its target: (tid, rn) names an action on every engine.
         return f"""
-            SELECT e.target, e.t, e.time, e.activity_id, p.platform, p.account_id, p.actor
-            FROM (SELECT target, t, time, activity_id,
-                         row_number() OVER (PARTITION BY target ORDER BY t, activity_id) AS i
-                  FROM _ca_events) e
-            JOIN (SELECT target, platform, account_id, actor,
-                         row_number() OVER (PARTITION BY target
-                                            ORDER BY md5(activity_id || '{salt}'), activity_id) AS i
-                  FROM _ca_events) p
-            USING (target, i)"""
+            WITH d AS (
+                SELECT e.tid, p.aid, e.t, e.rn AS rn0
+                FROM (SELECT tid, t, rn, pf, {slot} AS s,
+                             row_number() OVER (PARTITION BY {key} ORDER BY t, tid, rn) AS i
+                      FROM _ca_acts) e
+                JOIN (SELECT aid, pf, {slot} AS s,
+                             row_number() OVER (
+                                 PARTITION BY {key}
+                                 ORDER BY md5(CAST(tid AS VARCHAR) || ':' || CAST(rn AS VARCHAR)
+                                              || '|{salt}'), tid, rn) AS i
+                      FROM _ca_acts) p
+                ON e.s = p.s AND e.i = p.i{on_pf})
+            SELECT tid, aid, t, row_number() OVER (PARTITION BY tid ORDER BY t, aid, rn0) AS rn
+            FROM d"""
 
-    def _events(self, engine: Engine, pairs: str) -> Any:
+    def _events(self, engine: Engine, pairs: str, kept: str | None = "_ca_kept") -> Any:
+        """The action pairs behind the edges in ``kept`` (all of ``pairs`` when None), at
+        most ``max_events_per_edge`` per edge."""
+        semi = (
+            f"SEMI JOIN {kept} k USING (platform_a, account_a, platform_b, account_b)"
+            if kept
+            else ""
+        )
         return engine.fetch(
             f"""SELECT '{self.signal_name}' AS signal, platform_a, account_a, platform_b, account_b,
                        target, activity_a, activity_b, time_a, time_b, lag AS lag_seconds
                 FROM (SELECT p.*, row_number() OVER (
                           PARTITION BY p.platform_a, p.account_a, p.platform_b, p.account_b
                           ORDER BY p.time_a, p.target, p.activity_a, p.activity_b) AS i
-                      FROM {pairs} p SEMI JOIN _ca_kept k
-                      USING (platform_a, account_a, platform_b, account_b))
+                      FROM {pairs} p {semi})
                 WHERE i <= {int(self.max_events_per_edge)}
                 ORDER BY platform_a, account_a, platform_b, account_b, time_a"""
         ).cast(EVENT_SCHEMA)

@@ -8,16 +8,24 @@ null edges' weights, as in permutation-based false-discovery control (Storey & T
 with permutations"):
 
 * ``p_value`` of an edge of weight w is the pooled permutation p-value
-  ``(n_null(>= w) + 1) / (draws + 1)``: the share of null edges at least as heavy, over
-  ``draws = max(replicates * m, n_null)`` draws, ``m`` the number of observed edges under
-  test and ``n_null`` the number of null edges (the null edges stand in for the tests' null
-  distribution, ``m`` per replicate; when a shuffle makes more edges than the data, they
-  are the draws; the ``+ 1`` keeps it above zero, as the observed edge is one draw too);
-* ``q_value`` is the estimated false-discovery rate of keeping every edge of weight >= w,
-  ``(n_null(>= w) / replicates) / n_obs(>= w)``, capped at 1 and made monotone (the least
-  such rate at any weight up to w), which is Benjamini & Hochberg's step-up procedure
-  (JRSS B 1995) applied to the pooled p-values without the ``+ 1``, with the proportion of
-  true nulls set to 1 (conservative).
+  ``(n_null(>= w) + 1) / (replicates * m + 1)``, capped at 1: the share of null edges at
+  least as heavy, ``m`` the number of observed edges under test (each shuffled copy stands
+  for ``m`` draws of the null; the ``+ 1`` counts the observed edge as a draw too, so that
+  p is never 0). A shuffle may make more edges than the data; then light edges can reach
+  p = 1, and more null mass never lowers p;
+* ``q_value`` is Benjamini & Hochberg's step-up adjustment (JRSS B 1995) of those p-values:
+  ``p(w) * m / n_obs(>= w)``, capped at 1 and made monotone (the least such value at any
+  weight up to w), i.e. the estimated false-discovery rate of keeping every edge of weight
+  >= w, about ``(n_null(>= w) + 1) / replicates / n_obs(>= w)``
+  (Storey & Tibshirani's permutation estimate with the proportion of true nulls set to 1).
+
+  The ``+ 1`` matters: without it an edge heavier than every null edge has q = 0, however
+  few edges are that heavy and however few shuffles were made, and small strata then pass
+  their chance edges (a stratum's heaviest edge always beats one shuffle's few edges with
+  some luck). With it, the least q-value of ``k`` edges above every null edge is about
+  ``1 / (replicates * k)``: one shuffled copy can vouch for a group of twenty edges at 5 %,
+  not for two; more replicates can (Phipson & Smyth, "Permutation p-values should never be
+  zero", Stat. Appl. Genet. Mol. Biol. 2010).
 
 **Strata.** When edges between some kinds of accounts are heavier by chance than others
 (busy accounts with busy accounts), one FDR over all of them lets the heavy strata's chance
@@ -67,14 +75,13 @@ def significance_sql(
             SELECT {by}weight, n_obs,
                    sum(n_obs) OVER ({part}ORDER BY weight DESC {running}) AS ge_obs,
                    sum(n_null) OVER ({part}ORDER BY weight DESC {running}) AS ge_null,
-                   sum(n_obs) OVER ({part.strip()}) AS m,
-                   sum(n_null) OVER ({part.strip()}) AS n
+                   sum(n_obs) OVER ({part.strip()}) AS m
             FROM g),
-        f AS (
-            SELECT {by}weight, ge_null, greatest({b} * m, n) AS draws,
-                   least(1.0, (ge_null / {b}.0) / ge_obs) AS fdr
+        p AS (
+            SELECT {by}weight, ge_obs, m,
+                   least(1.0, (ge_null + 1.0) / ({b} * m + 1.0)) AS p_value
             FROM c WHERE n_obs > 0)
-        SELECT {by}weight,
-               (ge_null + 1.0) / (draws + 1.0) AS p_value,
-               min(fdr) OVER ({part}ORDER BY weight {running}) AS q_value
-        FROM f"""
+        SELECT {by}weight, p_value,
+               min(least(1.0, p_value * m / ge_obs))
+                   OVER ({part}ORDER BY weight {running}) AS q_value
+        FROM p"""
