@@ -1,6 +1,7 @@
 """The handle detector (``unmask.signals.handles``) on real handles.
 
     .venv/bin/python benchmarks/handles.py            # prints the figures in docs/signals.md
+    .venv/bin/python benchmarks/handles.py /work/worlds/medium   # + a simulated world's
 
 Positives: every profile handle in Meta's published takedown indicators
 (``../shared/data/meta-threat-research/``: X/Twitter, TikTok, YouTube, Reddit, Medium and
@@ -102,7 +103,30 @@ def measure(threshold: float = 0.5) -> dict:
     }
 
 
+def simulated_ordinary_handles(world: Path) -> list[str]:
+    """The handles of a simulated world's authentic accounts (ordinary and hard negatives)."""
+    import pyarrow.parquet as pq
+
+    from unmask.store import Store
+
+    con = Store(world / "store").connect()
+    con.register("truth", pq.read_table(world / "truth" / "accounts.parquet"))
+    rows = con.sql(
+        """SELECT DISTINCT a.handle FROM accounts a JOIN truth t USING (platform, account_id)
+           WHERE t.operation_id IS NULL AND a.handle IS NOT NULL ORDER BY 1"""
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) > 1:  # a simulated world: its authentic handles as the ordinary ones
+        sim = simulated_ordinary_handles(Path(sys.argv[1]))
+        s_sim, s_meta = handle_score(sim), handle_score(meta_handles())
+        print(f"simulated authentic handles: {len(sim)}, flagged {(s_sim >= 0.5).mean():.4f}")
+        print(f"ROC AUC, Meta's handles against them: {roc_auc(s_meta, s_sim):.3f}")
+        print("flagged:", ", ".join(h for h, x in zip(sim, s_sim, strict=True) if x >= 0.5))
     for k, v in measure().items():
         print(f"{k:>26}: {v:.3f}" if isinstance(v, float) else f"{k:>26}: {v}")
     ordinary = ira_mentioned_handles(set(meta_handles()))

@@ -40,6 +40,7 @@ def test_handle_score_separates_generated_from_chosen_handles():
         "user-xf2zm5jj9h",  # YouTube's default
         "2099154405",  # a number
         "MinuteFuture5246",  # Reddit's suggestion
+        "kqztwmxb",  # random lower-case letters
     ]
     chosen = [
         "maria_lopez",
@@ -54,6 +55,7 @@ def test_handle_score_separates_generated_from_chosen_handles():
         "SLMPD",
         "GregorSamsa1964",
         "DailyHarbourNews",
+        "fschmidt",  # five consonants in a row: German names have them
     ]
     assert (handle_score(generated) >= 0.5).all(), dict(
         zip(generated, handle_score(generated), strict=False)
@@ -64,18 +66,18 @@ def test_handle_score_separates_generated_from_chosen_handles():
 
 def test_handle_detector_on_real_takedown_handles():
     """Meta's published indicator handles against real ordinary handles (benchmarks/handles.py
-    says which and why). Measured: ROC AUC 0.65 (all of Meta's) and 0.69 (Spamouflage);
-    at 0.5, recall 0.30 / 0.40 with 1.3 % of ordinary handles flagged. Many operation
+    says which and why). Measured: ROC AUC 0.64 (all of Meta's) and 0.68 (Spamouflage);
+    at 0.5, recall 0.29 / 0.36 with 0.8 % of ordinary handles flagged. Many operation
     handles look chosen (``alixmouton``, ``greensarah``): a handle finds the hurried
     operations, not the careful ones."""
     m = handle_bench.measure(0.5)
     assert m["meta_handles"] >= 400 and m["spamouflage_handles"] >= 100
     assert m["ordinary_handles"] >= 1000
-    assert m["false_positive_rate"] <= 0.02
-    assert m["recall_spamouflage"] >= 0.35
+    assert m["false_positive_rate"] <= 0.012
+    assert m["recall_spamouflage"] >= 0.33
     assert m["recall_meta"] >= 0.25
     assert m["auc_spamouflage"] >= 0.65
-    assert m["auc_meta"] >= 0.6
+    assert m["auc_meta"] >= 0.62
 
 
 def test_picture_blocks_split_hex_hashes_and_keep_others_exact():

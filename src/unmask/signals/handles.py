@@ -16,8 +16,8 @@ matches (``handle_marks`` says which, so a score is always explainable):
   adjacent characters, except those a name makes: an upper-case letter followed by lower
   case (``AlexJones``, ``3rdEyePlug``), and a lower-case letter followed by such a word
   start. Four changes or more score 0.9 (``kQ8zTw2mXb``: 5; ``xf2zm5jj9h``: 6), three 0.5.
-  A run of five consonants or more (``kqztwmxb``), which names almost never have, scores
-  0.7.
+  A run of six lower-case consonants or more (``kqztwmxb``), which names almost never have
+  (five do occur: German ``fschmidt``), scores 0.6.
 
 The idea of scoring the *form* of a name follows Lee & Kim (2014), "Early filtering of
 ephemeral malicious accounts on Twitter" (Computer Communications 54), who detect
@@ -49,7 +49,7 @@ _NOT_YEAR = r"(1[0-8]|2[1-9]|[03-9][0-9])[0-9]{2}"
 WORDS_DIGITS = rf"^[A-Z][a-z]+[A-Z][a-z]+{_NOT_YEAR}$"
 ALL_DIGITS = r"^[0-9]{6,}$"
 # Lower case only: acronyms (BBCBreaking, SLMPD) are consonants in a row too.
-CONSONANTS = r"[bcdfghjklmnpqrstvwxz]{5,}"
+CONSONANTS = r"[bcdfghjklmnpqrstvwxz]{6,}"
 
 # Class changes between adjacent characters, on the handle written as classes (l: lower,
 # U: upper, d: digit, _: anything else). "Ul" and "lUl"/"dUl" (a word start) are what names
@@ -105,7 +105,7 @@ def handle_marks(handles: Sequence[str | None] | pa.Array) -> pa.Table:
         (match(NAME_DIGITS6), 0.95, None),
         (match(ALL_DIGITS), 0.9, "digits only (an account number)"),
         (changes >= 4, 0.9, None),
-        (match(CONSONANTS), 0.6, "random string (five consonants in a row)"),
+        (match(CONSONANTS), 0.6, "random string (six consonants in a row)"),
         (match(NAME_DIGITS5), 0.6, "name + 5 digits"),
         (match(REDDIT_DEFAULT), 0.6, "platform default handle (Word-Word-1234)"),
         (match(WORDS_DIGITS), 0.6, "platform default handle (WordWord1234)"),
