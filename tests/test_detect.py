@@ -61,7 +61,7 @@ def test_clusters_say_why_and_flagged_is_what_evaluate_reads(coordination_run, s
     clusters = pq.read_table(result.run_dir / "clusters.parquet").to_pylist()
     assert clusters and all(c["reason"] for c in clusters)
     ops = [c for c in clusters if c["operation"]]
-    assert all(c["accounts"] >= 3 and "coordination" in c["families"] for c in ops)
+    assert all(c["accounts"] >= 5 and "coordination" in c["families"] for c in ops)
     ev = evaluate(small_world / "truth", result.run_dir).to_dict()
     assert ev["unknown_accounts"] == 0
     # Coordination alone, one family enough: the copying operations are found, and so are
@@ -79,7 +79,7 @@ def test_coordination_alone_is_not_an_operation_by_default(coordination_run, sma
     )
     assert result.clusters.num_rows == coordination_run[0].clusters.num_rows
     assert result.operations.num_rows == 0 and result.flagged.num_rows == 0
-    reasons = {c["reason"] for c in result.clusters.to_pylist() if c["accounts"] >= 3}
+    reasons = {c["reason"] for c in result.clusters.to_pylist() if c["accounts"] >= 5}
     assert all("2 needed" in r for r in reasons)
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
 
+from unmask.engine.duckdb import connect
 from unmask.signals.base import Evidence
 
 SUPPORT_SCHEMA = pa.schema(
@@ -39,13 +39,14 @@ class Judged:
     evidence: Evidence
     family: str
     score_threshold: float = 0.5
+    defines_groups: bool = True
 
 
 def member_support(nodes: pa.Table, judged: Sequence[Judged]) -> pa.Table:
     """Per cluster, family and signal: how many of the cluster's accounts the signal vouches
     for (an internal edge, or a score at or above its threshold). Also, per account, which
     signals vouch for it (``account_signals``)."""
-    con = duckdb.connect()
+    con = connect()
     con.register("nodes", nodes)
     parts = []
     for i, j in enumerate(judged):
@@ -54,15 +55,20 @@ def member_support(nodes: pa.Table, judged: Sequence[Judged]) -> pa.Table:
             con.register(
                 f"e{i}", ev.edges.select(["platform_a", "account_a", "platform_b", "account_b"])
             )
+            # Each end's cluster is looked up on its own (a materialised step): left to
+            # itself the planner may pair every two accounts of a big cluster first.
             parts.append(
-                f"""SELECT n.platform, n.account_id, n.cluster_id,
+                f"""(WITH ends AS MATERIALIZED (
+                      SELECT e.p, e.a, e.q, e.b, n.cluster_id
+                      FROM (SELECT platform_a AS p, account_a AS a, platform_b AS q,
+                                   account_b AS b FROM e{i}
+                            UNION ALL
+                            SELECT platform_b, account_b, platform_a, account_a FROM e{i}) e
+                      JOIN nodes n ON n.platform = e.p AND n.account_id = e.a)
+                    SELECT ends.p AS platform, ends.a AS account_id, ends.cluster_id,
                            '{j.family}' AS family, '{ev.signal}' AS signal
-                    FROM (SELECT platform_a AS p, account_a AS a, platform_b AS q, account_b AS b FROM e{i}
-                          UNION ALL
-                          SELECT platform_b, account_b, platform_a, account_a FROM e{i}) e
-                    JOIN nodes n ON n.platform = e.p AND n.account_id = e.a
-                    JOIN nodes m ON m.platform = e.q AND m.account_id = e.b
-                    WHERE n.cluster_id = m.cluster_id"""
+                    FROM ends JOIN nodes m ON m.platform = ends.q AND m.account_id = ends.b
+                    WHERE m.cluster_id = ends.cluster_id)"""
             )
         if ev.scores.num_rows:
             con.register(f"s{i}", ev.scores.select(["platform", "account_id", "score"]))
@@ -90,13 +96,13 @@ def judge(
     nodes: pa.Table,
     vouched: pa.Table,
     *,
-    min_size: int = 3,
+    min_size: int = 5,
     min_support: float = 0.2,
     min_families: int = 2,
 ) -> pa.Table:
     """One row per cluster: size, platforms, support per family, score, and whether it is
     an operation, with the reason in words."""
-    con = duckdb.connect()
+    con = connect()
     con.register("nodes", nodes)
     con.register("vouched", vouched)
     rows = con.sql(

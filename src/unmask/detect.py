@@ -70,7 +70,7 @@ class DetectConfig:
     resolution: float = 0.1
     workers: int = 1
     seed: int = 0
-    min_size: int = 3
+    min_size: int = 5
     min_support: float = 0.2
     min_families: int = 2
     # A catalogue of known operations (``unmask.catalogue``): clusters are linked to them.
@@ -171,11 +171,15 @@ def detect(
                 "scores": ev.scores.num_rows,
                 "family": sig.family,
             }
-            judged.append(assess.Judged(ev, sig.family, sig.score_threshold))
+            judged.append(assess.Judged(ev, sig.family, sig.score_threshold, sig.defines_groups))
         tell("fusing and clustering", len(signals), len(signals))
         t0 = time.perf_counter()
         fused = network.fuse(
-            [network.Layer(j.evidence.signal, j.family, j.evidence.edges) for j in judged],
+            [
+                network.Layer(j.evidence.signal, j.family, j.evidence.edges)
+                for j in judged
+                if j.defines_groups
+            ],
             cap=cfg.cap,
         )
         nodes = network.cluster(

@@ -28,11 +28,11 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from unmask.engine.duckdb import connect
 from unmask.signals.base import Evidence
 
 NODE_SCHEMA = pa.schema(
@@ -97,7 +97,7 @@ def fuse(layers: Iterable[Layer], *, cap: float = 3.0) -> pa.Table:
             )
     if not parts:
         return FUSED_SCHEMA.empty_table()
-    con = duckdb.connect()
+    con = connect()
     con.register("layers", pa.concat_tables(parts))
     fused = con.sql(
         f"""WITH e AS (
@@ -222,16 +222,3 @@ def cluster(
     ).sort_by(
         [("component", "ascending"), ("cluster_id", "ascending"), ("account_id", "ascending")]
     )
-
-
-def internal_edges(fused_or_layer: pa.Table, nodes: pa.Table) -> pa.Table:
-    """The rows of an edge table whose two ends are in the same cluster, with that cluster."""
-    con = duckdb.connect()
-    con.register("e", fused_or_layer)
-    con.register("n", nodes)
-    return con.sql(
-        """SELECT e.*, na.cluster_id FROM e
-           JOIN n na ON na.platform = e.platform_a AND na.account_id = e.account_a
-           JOIN n nb ON nb.platform = e.platform_b AND nb.account_id = e.account_b
-           WHERE na.cluster_id = nb.cluster_id"""
-    ).to_arrow_table()

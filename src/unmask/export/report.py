@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from unmask.engine.duckdb import connect
 from unmask.export import plots
 from unmask.store import Store, StoreError
 
@@ -127,7 +127,7 @@ def _synchronised(run_dir: Path, cluster: str, cluster_of: dict, n: int) -> list
         inside.sort(key=lambda e: (-e["count"], e["account_a"], e["account_b"]))
         if not inside:
             continue
-        con = duckdb.connect()
+        con = connect()
         for e in inside[:n]:
             rows = con.execute(
                 f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
@@ -230,7 +230,7 @@ def mark_differences(reference: str, text: str) -> str:
 
 
 def _network_edges(run_dir: Path, cluster: str) -> tuple[list, dict]:
-    con = duckdb.connect()
+    con = connect()
     nodes = f"'{run_dir / 'nodes.parquet'}'"
     edges = con.execute(
         f"""SELECT f.platform_a || '/' || f.account_a, f.platform_b || '/' || f.account_b, f.weight

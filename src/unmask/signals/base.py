@@ -110,6 +110,11 @@ class Signal:
     family: ClassVar[str] = "coordination"
     # Per-account scores are in [0, 1]; an account at or above this is one the signal flags.
     score_threshold: ClassVar[float] = 0.5
+    # Whether the signal's edges say who belongs together (they enter the fused graph that
+    # is clustered), or only describe groups that other signals found (a shared working
+    # rhythm is common to thousands of people who never met: it supports a cluster's
+    # verdict but does not pull accounts into it).
+    defines_groups: ClassVar[bool] = True
 
     @property
     def signal_name(self) -> str:
