@@ -1,0 +1,110 @@
+"""`unmask detect` end to end on a simulated world: seconds per step, peak memory, and how
+well it did, against a baseline in the same run.
+
+    .venv/bin/python benchmarks/detect.py --world /work/worlds/medium
+    .venv/bin/python benchmarks/detect.py --world /work/worlds/large-0.1    # ~10M activities
+    .venv/bin/python benchmarks/detect.py --scenario medium                   # simulates first
+
+The baseline is what DuckDB needs just to read every activity of the store and sort it by
+(account, time): one pass over the data that any detection has to make. Detect runs in a
+fresh process (so peak RSS is its own) with the engine's memory limit
+(``UNMASK_MEMORY_LIMIT``, 4 GB by default); the ratio ``detect / baseline`` is the figure
+that travels between machines. With the world's truth beside the store, the evaluation
+(precision, recall, F1 per operation, false positives among ordinary accounts and each
+hard-negative group) is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DETECT = r"""
+import json, resource, sys, time
+from pathlib import Path
+from unmask.detect import detect
+from unmask.store import Store
+t = time.perf_counter()
+r = detect(Store(sys.argv[1]), Path(sys.argv[2]),
+           progress=lambda s, i, n: print(f"  {time.strftime('%H:%M:%S')} {s}", file=sys.stderr, flush=True))
+print(json.dumps({"seconds": time.perf_counter() - t, "steps": r.seconds,
+                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "operations": r.operations.num_rows, "flagged": r.flagged.num_rows}))
+"""
+
+BASELINE = r"""
+import json, resource, sys, time
+from unmask.store import Store
+con = Store(sys.argv[1]).connect()
+t = time.perf_counter()
+n = con.execute('''SELECT count(*) FROM (SELECT platform, account_id, time, activity_id
+                   FROM activities ORDER BY platform, account_id, time)''').fetchone()[0]
+print(json.dumps({"seconds": time.perf_counter() - t, "activities": n,
+                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def child(code: str, *args: str) -> dict:
+    res = subprocess.run(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, check=True
+    )
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--world", type=Path, help="a folder written by `unmask simulate`")
+    ap.add_argument("--scenario", help="simulate this scenario first (seed 1)")
+    ap.add_argument("--scale", type=float, default=1.0)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="unmask-bench-detect-") as tmp:
+        world = args.world
+        if world is None:
+            from unmask.simulate.scenario import load_scenario
+            from unmask.simulate.world import simulate
+
+            world = Path(tmp) / "world"
+            simulate(world, load_scenario(args.scenario or "small"), seed=1, scale=args.scale)
+        base = child(BASELINE, str(world / "store"))
+        t = time.perf_counter()
+        det = child(DETECT, str(world / "store"), str(Path(tmp) / "run"))
+        wall = time.perf_counter() - t
+        print(f"world {world}: {base['activities']:,} activities")
+        print(
+            f"baseline (read + sort by account, time): {base['seconds']:.1f} s, peak RSS {base['peak_rss'] / 2**20:,.0f} MB"
+        )
+        print(
+            f"detect: {det['seconds']:.1f} s ({wall:.1f} s with start-up), peak RSS {det['peak_rss'] / 2**20:,.0f} MB, "
+            f"ratio {det['seconds'] / base['seconds']:.1f}x the baseline; "
+            f"{det['operations']} operations, {det['flagged']:,} accounts flagged"
+        )
+        for step, secs in sorted(det["steps"].items(), key=lambda x: -x[1]):
+            print(f"  {step:<20} {secs:8.1f} s")
+        if (world / "truth").exists():
+            from unmask.evaluate import evaluate
+
+            e = evaluate(world / "truth", Path(tmp) / "run").to_dict()
+            o = e["overall"]
+            print(
+                f"accounts: precision {o['precision']:.3f}, recall {o['recall']:.3f}, F1 {o['f1']:.3f}"
+            )
+            for op in e["operations"]:
+                print(
+                    f"  {op['id']:<18} recall {op['recall']:.3f}  F1 {op['f1'] or 0:.3f}  {op['status']}"
+                )
+            print(
+                f"  ordinary accounts flagged: {e['ordinary']['flagged']:,} of {e['ordinary']['accounts']:,}"
+            )
+            for g in e["groups"]:
+                print(f"  {g['group']:<20} {g['flagged']:,} of {g['accounts']:,} flagged")
+
+
+if __name__ == "__main__":
+    main()
