@@ -198,6 +198,22 @@ def test_batch_picture_and_bio_on_a_hand_made_store(hand_store):
     assert any(DEFAULT in r["target"] for r in ev3.events.to_pylist())
 
 
+def test_missing_fields_are_notes(tmp_path):
+    store = Store(tmp_path / "store", create=True)
+    rows = [{**r, "profile_image_hash": None, "description": None} for r in hand_accounts()]
+    with store.write_batch("hand") as w:
+        w.write("accounts", pa.Table.from_pylist(rows, schema.ACCOUNTS))
+        w.manifest = Manifest(file_id="hand", path="hand", adapter="test")
+    ev = IdentityTraits().run(DuckDBEngine(store))
+    assert ev.notes == [
+        "not measured, no account has one: profile picture, bio (the export does not give them)"
+    ]
+    assert ev.stats["with"]["handle"] == len(rows)
+    # Generated handles made in one batch are still two traits.
+    flagged = {r["account_id"] for r in ev.scores.to_pylist() if r["score"] >= 0.5}
+    assert flagged == {f"b{i}" for i in range(6)}
+
+
 def test_no_accounts_is_a_note(store):
     ev = IdentityTraits().run(DuckDBEngine(store))
     assert ev.notes and ev.edges.num_rows == 0 and ev.scores.num_rows == 0

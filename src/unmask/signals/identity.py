@@ -221,6 +221,17 @@ class IdentityTraits(Signal):
                        coalesce(h.score, 0.0) AS handle_score, h.mark AS handle_mark
                 FROM accounts a LEFT JOIN _id_handles h ON h.handle = a.handle""",
         )
+        have = engine.fetch(
+            "SELECT count(handle) AS handle, count(created) AS creation_time, "
+            "count(pic) AS profile_picture, count(bio) AS bio FROM _id_acc"
+        ).to_pylist()[0]
+        ev.stats["with"] = have
+        missing = [k.replace("_", " ") for k, v in have.items() if not v]
+        if missing:
+            ev.notes.append(
+                f"not measured, no account has one: {', '.join(missing)} "
+                "(the export does not give them)"
+            )
         self._bursts(engine)
         self._pictures(engine)
         engine.create_table(
