@@ -12,6 +12,11 @@ have the columns of the common schema (without provenance) plus four of their ow
             into a table named ``raw`` need not: the pipeline takes it from there);
 ``_line``   optional: the record's line in the file, when it is not the record number.
 
+Activities have one more, optional, column: ``_tx_urls``, the links in ``text`` as
+:data:`TEXT_URLS` finds them. An adapter that stages with SQL can fill it in the same scan
+(:func:`with_text_urls`) so that the pipeline does not run the pattern over the texts again;
+left NULL, the pipeline finds the links itself.
+
 The ingest pipeline (``unmask.ingest.pipeline``) does everything else the same way for every
 format: canonical URLs, hashtags and mentions from text, language detection, deduplication,
 quarantine, reconciliation of the counts and the atomic write into the store.
@@ -44,7 +49,29 @@ STAGE_EXTRA = [
 
 def stage_schema(table: str) -> pa.Schema:
     base = [f for f in schema.TABLES[table] if f.name not in ("source_file", "source_row")]
-    return pa.schema(base + STAGE_EXTRA)
+    extra = [pa.field("_tx_urls", schema.STRINGS)] if table == "activities" else []
+    return pa.schema(base + STAGE_EXTRA + extra)
+
+
+# The links written in a text ([] when there are none, NULL without text). Only texts that
+# hold "://" can have one, and most do not: the pattern runs only on those.
+TEXT_URLS = (
+    "CASE WHEN {text} IS NULL THEN NULL WHEN contains({text}, '://') "
+    "THEN unmask_text_urls({text}) ELSE [] END"
+)
+
+
+def with_text_urls(select: str, columns: Iterable[str]) -> str:
+    """An activities stage SELECT (with these ``columns``) with ``_tx_urls`` added, for
+    records whose export gives no links of their own: only theirs come from the text."""
+    columns = set(columns)
+    if "text" not in columns:
+        return select
+    found = TEXT_URLS.format(text="_s.text")
+    own = [f"_s.{c} IS NULL" for c in ("urls_original", "urls") if c in columns]
+    if own:
+        found = f"CASE WHEN {' AND '.join(own)} THEN {found} END"
+    return f"SELECT _s.*, {found} AS _tx_urls FROM ({select}) _s"
 
 
 class FormatMismatch(Exception):

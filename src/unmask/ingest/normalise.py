@@ -84,21 +84,27 @@ def _canonical_host(scheme: str, authority: str) -> str:
 _TEXT_URL = r"""https?://[^\s<>"''\x{3000}\x{3001}\x{3002}\x{FF0C}\x{FF09}\x{3011}\x{300D}]+"""
 
 MACROS = rf"""
+-- ``list_transform([x], lambda v: ...)[1]`` binds a value once: a macro argument is
+-- substituted wherever it is used, so an expression used several times would be computed
+-- several times per row.
 CREATE OR REPLACE MACRO unmask_time(s) AS (
-    CASE
-        WHEN s IS NULL OR trim(CAST(s AS VARCHAR)) = '' THEN NULL
-        WHEN regexp_full_match(trim(CAST(s AS VARCHAR)), '-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?') THEN
-            CASE WHEN abs(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE)) >= 1e11
-                 THEN make_timestamptz(TRY_CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000 AS BIGINT))
-                 ELSE make_timestamptz(TRY_CAST(TRY_CAST(trim(CAST(s AS VARCHAR)) AS DOUBLE) * 1000000 AS BIGINT))
-            END
-        ELSE coalesce(
-            TRY_CAST(trim(CAST(s AS VARCHAR)) AS TIMESTAMPTZ),
-            try_strptime(trim(CAST(s AS VARCHAR)), '%a %b %d %H:%M:%S %z %Y'),
-            CAST(try_strptime(trim(CAST(s AS VARCHAR)), '%m/%d/%Y %H:%M') AS TIMESTAMPTZ),
-            CAST(try_strptime(trim(CAST(s AS VARCHAR)), '%m/%d/%Y %H:%M:%S') AS TIMESTAMPTZ),
-            CAST(try_strptime(trim(CAST(s AS VARCHAR)), '%d/%m/%Y %H:%M') AS TIMESTAMPTZ)
-        )
+    CASE WHEN s IS NULL THEN NULL ELSE list_transform([trim(CAST(s AS VARCHAR))], lambda v:
+        CASE
+            WHEN v = '' THEN NULL
+            WHEN regexp_full_match(v, '-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?') THEN
+                list_transform([TRY_CAST(v AS DOUBLE)], lambda d:
+                    CASE WHEN abs(d) >= 1e11
+                         THEN make_timestamptz(TRY_CAST(d * 1000 AS BIGINT))
+                         ELSE make_timestamptz(TRY_CAST(d * 1000000 AS BIGINT))
+                    END)[1]
+            ELSE coalesce(
+                TRY_CAST(v AS TIMESTAMPTZ),
+                try_strptime(v, '%a %b %d %H:%M:%S %z %Y'),
+                CAST(try_strptime(v, '%m/%d/%Y %H:%M') AS TIMESTAMPTZ),
+                CAST(try_strptime(v, '%m/%d/%Y %H:%M:%S') AS TIMESTAMPTZ),
+                CAST(try_strptime(v, '%d/%m/%Y %H:%M') AS TIMESTAMPTZ)
+            )
+        END)[1]
     END
 );
 CREATE OR REPLACE MACRO unmask_time_error(s, field) AS (
@@ -135,43 +141,55 @@ CREATE OR REPLACE MACRO unmask__host(scheme, host) AS (
 );
 CREATE OR REPLACE MACRO unmask__nowww(authority) AS
     CASE WHEN starts_with(authority, 'www.') THEN substr(authority, 5) ELSE authority END;
--- Each part is cut by its own anchored pattern: a macro argument is substituted wherever it
--- is used, so one struct-valued regexp_extract would be run once per use.
 CREATE OR REPLACE MACRO unmask__assemble(scheme, authority, path, query) AS
     scheme || '://' || unmask__host(scheme, unmask__nowww(authority))
     || CASE WHEN path = '' THEN '/' ELSE path END || unmask__query(query);
-CREATE OR REPLACE MACRO unmask__canon(t) AS unmask__assemble(
-    lower(regexp_extract(t, '^([^:]*)://', 1)),
-    lower(regexp_extract(t, '^[^:]*://([^/?#]*)', 1)),
-    regexp_extract(t, '^[^:]*://[^/?#]*([^?#]*)', 1),
-    regexp_extract(t, '^[^?#]*\?([^#]*)', 1));
+-- One pattern cuts the link into its parts (a struct), bound once by the lambda.
+CREATE OR REPLACE MACRO unmask__canon(t) AS list_transform(
+    [regexp_extract(t, '{_URL_RE}', ['scheme', 'authority', 'path', 'query'])],
+    lambda p: unmask__assemble(lower(p.scheme), lower(p.authority), p.path, p.query))[1];
 CREATE OR REPLACE MACRO unmask__trim(u) AS trim(u, ' ' || chr(9) || chr(13) || chr(10));
 CREATE OR REPLACE MACRO unmask_canonical_url(u) AS (
     CASE WHEN u IS NULL THEN NULL
-         WHEN NOT regexp_matches(unmask__trim(u), '{_HTTP_RE}') THEN unmask__trim(u)
-         ELSE unmask__canon(unmask__trim(u))
+         ELSE list_transform([unmask__trim(u)], lambda t:
+             CASE WHEN NOT regexp_matches(t, '{_HTTP_RE}') THEN t ELSE unmask__canon(t) END)[1]
     END
 );
+-- The host of a canonical link, without a trailing dot; prefix and dot are plain string
+-- tests, only the host itself needs a pattern.
 CREATE OR REPLACE MACRO unmask_url_domain(u) AS (
-    CASE WHEN regexp_matches(u, '^https?://')
-         THEN nullif(regexp_replace(regexp_extract(u, '^https?://(?:[^@/?#]*@)?([^/?#:]*)', 1), '\.$', ''), '')
+    CASE WHEN starts_with(u, 'http://') OR starts_with(u, 'https://')
+         THEN list_transform([regexp_extract(u, '^https?://(?:[^@/?#]*@)?([^/?#:]*)', 1)], lambda h:
+             nullif(CASE WHEN suffix(h, '.') THEN left(h, -1) ELSE h END, ''))[1]
     END
 );
 CREATE OR REPLACE MACRO unmask_text_urls(t) AS
-    list_transform(regexp_extract_all(t, '{_TEXT_URL}'), lambda x: regexp_replace(x, '[.,;:!?)\]}}]+$', ''));
+    list_transform(regexp_extract_all(t, '{_TEXT_URL}'), lambda x:
+        -- Only links that end in punctuation need the pattern that strips it.
+        CASE WHEN x[-1] IN ('.', ',', ';', ':', '!', '?', ')', ']', '}}')
+             THEN regexp_replace(x, '[.,;:!?)\]}}]+$', '') ELSE x END);
+-- Sorted and without repeats; lists of one (most) are so already. The list is bound once
+-- by the lambda (DuckDB does not share a repeated subexpression inside CASE branches).
+CREATE OR REPLACE MACRO unmask__sorted_set(l) AS list_transform([l], lambda v:
+    CASE WHEN len(v) < 2 THEN v ELSE list_sort(list_distinct(v)) END)[1];
 -- A hashtag starts at '#' (or the full-width '＃') that does not follow a letter, digit, '&'
 -- or '/' (so URL fragments and HTML entities are not tags) and holds at least one letter.
 -- The character before '#' is matched and then checked, which is several times faster in
--- RE2 than a negated-class prefix.
+-- RE2 than a negated-class prefix. That check is a pattern inside a lambda, which DuckDB
+-- compiles for every element; it runs only on texts where some '#' follows anything but a
+-- space or another '#'. "All digits" is a trim, not a pattern.
+CREATE OR REPLACE MACRO unmask__tags_after_ok(l) AS list_transform([l], lambda v:
+    CASE WHEN list_bool_and(list_transform(v, lambda x: x[1] IN ('#', '＃', ' '))) THEN v
+         ELSE list_filter(v, lambda x: x[1] IN ('#', '＃') OR NOT regexp_matches(x[1], '[\p{{L}}\p{{N}}_&/]'))
+    END)[1];
 CREATE OR REPLACE MACRO unmask_text_hashtags(t) AS
-    list_sort(list_distinct(list_filter(list_transform(
-        list_filter(regexp_extract_all(t, '.?[#＃][\p{{L}}\p{{N}}_]+'),
-                    lambda x: x[1] IN ('#', '＃') OR NOT regexp_matches(x[1], '[\p{{L}}\p{{N}}_&/]')),
+    unmask__sorted_set(list_filter(list_transform(
+        unmask__tags_after_ok(regexp_extract_all(t, '.?[#＃][\p{{L}}\p{{N}}_]+')),
         lambda x: lower(ltrim(CASE WHEN x[1] IN ('#', '＃') THEN x ELSE substr(x, 2) END, '#＃'))),
-        lambda x: NOT regexp_full_match(x, '[0-9]+'))));
+        lambda x: ltrim(x, '0123456789') <> ''));
 CREATE OR REPLACE MACRO unmask_text_mentions(t) AS
-    list_sort(list_distinct(list_transform(
-        regexp_extract_all(t, '(?:^|[^A-Za-z0-9_@./])@([A-Za-z0-9_]{{1,30}})', 1), lambda x: lower(x))));
+    unmask__sorted_set(list_transform(
+        regexp_extract_all(t, '(?:^|[^A-Za-z0-9_@./])@([A-Za-z0-9_]{{1,30}})', 1), lambda x: lower(x)));
 CREATE OR REPLACE MACRO unmask_split(s, sep) AS (
     CASE WHEN unmask_str(s) IS NULL THEN NULL
          ELSE list_filter(

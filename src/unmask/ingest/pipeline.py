@@ -26,7 +26,7 @@ import pyarrow as pa
 import unmask
 from unmask import schema
 from unmask.engine.duckdb import connect
-from unmask.ingest.base import StageContext, stage_schema
+from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema
 from unmask.ingest.language import register_language_udf
 from unmask.ingest.normalise import install_macros
 from unmask.ingest.registry import detect_adapter, get_adapter
@@ -135,9 +135,14 @@ def ingest_file(
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """A temporary table or view of that name (an adapter's ``raw``) exists."""
     return bool(
         con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [name]
+            """SELECT count(*) FROM (
+                   SELECT table_name AS name FROM duckdb_tables() WHERE temporary
+                   UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary)
+               WHERE name = ?""",
+            [name],
         ).fetchone()[0]
     )
 
@@ -261,21 +266,26 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
         for f, p in zip([f for f in fields if f.name != "source_row"], present, strict=True)
         if not p
     }
-    repeats = (
-        table == "accounts"
-        or con.execute(f"SELECT count(*) > count(DISTINCT ({key_sql})) FROM {good}").fetchone()[0]
-    )
+    repeats = table == "accounts" or _repeats(con, good, key_sql)
+    # Links found in the text while staging (activities only; see unmask.ingest.base).
+    extra = ["_tx_urls"] if table == "activities" else []
     if repeats:
         aggs = ", ".join(
-            f"CAST(NULL AS {schema.duckdb_type(f.type)}) AS {f.name}"
-            if f.name in empty
-            else _merge_agg(table, f)
-            for f in fields
+            [
+                f"CAST(NULL AS {schema.duckdb_type(f.type)}) AS {f.name}"
+                if f.name in empty
+                else _merge_agg(table, f, observed="observed_at" not in empty)
+                for f in fields
+            ]
+            # The merged text is the first record's that has one; so are its links.
+            + [f"arg_min({c}, _row) FILTER (WHERE text IS NOT NULL) AS {c}" for c in extra]
         )
         merged = f"SELECT {key_sql}, {aggs} FROM {good} GROUP BY {key_sql}"
     else:
         # Every key once: nothing to merge, which is the common case and much cheaper.
-        cols = ", ".join("_row AS source_row" if f.name == "source_row" else f.name for f in fields)
+        cols = ", ".join(
+            ["_row AS source_row" if f.name == "source_row" else f.name for f in fields] + extra
+        )
         merged = f"SELECT {key_sql}, {cols} FROM {good}"
     if table == "activities":
         merged = f"SELECT *, {_SOURCE_URLS} AS _src_urls FROM ({merged})"
@@ -289,6 +299,18 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
         return _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_language)
     finally:
         con.execute(f"DROP {merged_kind} _merged")
+
+
+def _repeats(con: duckdb.DuckDBPyConnection, good: str, key_sql: str) -> bool:
+    """Whether some key comes more than once. Distinct 64-bit hashes of the keys are far
+    cheaper to count than the keys; only when two hashes are equal (a repeat, or rarely a
+    collision) are the keys themselves compared."""
+    n, hashes = con.execute(
+        f"SELECT count(*), count(DISTINCT hash({key_sql})) FROM {good}"
+    ).fetchone()
+    if n == hashes:
+        return False
+    return con.execute(f"SELECT count(*) > count(DISTINCT ({key_sql})) FROM {good}").fetchone()[0]
 
 
 def _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_language) -> int:
@@ -341,28 +363,27 @@ _MARKS = {
 }
 
 # The links of a post as the export gave them, or as found in its text.
-_SOURCE_URLS = (
-    "coalesce(urls_original, urls, CASE WHEN text IS NOT NULL AND contains(text, '://') "
-    "THEN unmask_text_urls(text) WHEN text IS NOT NULL THEN [] END)"
-)
+_SOURCE_URLS = f"coalesce(urls_original, urls, _tx_urls, {TEXT_URLS.format(text='text')})"
 
 
-def _merge_agg(table: str, f) -> str:
+def _merge_agg(table: str, f, *, observed: bool = True) -> str:
     """How one field of several records of the same entity (in one file) is merged."""
     if f.name == "source_row":
         return "min(_row) AS source_row"
     if pa.types.is_list(f.type):
-        # The union of the lists, in order of appearance.
+        # The union of the lists, in order of first appearance (list_distinct does not
+        # keep the order). The lambda binds the flattened list once.
         return (
-            f"CASE WHEN count({f.name}) = 0 THEN NULL ELSE list_distinct(flatten("
-            f"list({f.name} ORDER BY _row) FILTER (WHERE {f.name} IS NOT NULL))) END AS {f.name}"
+            f"CASE WHEN count({f.name}) = 0 THEN NULL ELSE list_transform([flatten("
+            f"list({f.name} ORDER BY _row) FILTER (WHERE {f.name} IS NOT NULL))], lambda l: "
+            f"list_filter(l, lambda x, i: x IS NOT NULL AND list_position(l, x) = i))[1] "
+            f"END AS {f.name}"
         )
     if table == "accounts":
-        # The newest non-empty observation within this file.
-        return (
-            f"arg_max({f.name}, (coalesce(observed_at, TIMESTAMPTZ '1970-01-01'), _row)) "
-            f"FILTER (WHERE {f.name} IS NOT NULL) AS {f.name}"
-        )
+        # The newest non-empty observation within this file; without observation times,
+        # the last record (the same order, and a much cheaper key than a struct).
+        newest = "(coalesce(observed_at, TIMESTAMPTZ '1970-01-01'), _row)" if observed else "_row"
+        return f"arg_max({f.name}, {newest}) FILTER (WHERE {f.name} IS NOT NULL) AS {f.name}"
     # The first record's value, unless it is empty.
     return f"arg_min({f.name}, _row) FILTER (WHERE {f.name} IS NOT NULL) AS {f.name}"
 

@@ -20,21 +20,8 @@ def _sql_str(s: str | Path) -> str:
     return "'" + str(s).replace("'", "''") + "'"
 
 
-def load_csv(
-    ctx: StageContext,
-    table: str = "raw",
-    *,
-    path: Path | None = None,
-    delimiter: str | None = None,
-    encoding: str | None = None,
-) -> list[str]:
-    """Read a CSV file with a header into ``table`` (all VARCHAR, plus ``_row``).
-
-    Returns the column names. Adds the records the parser rejected to ``ctx.rejects`` and
-    their count, with the accepted ones, to ``ctx.rows_read``.
-    """
-    con = ctx.con
-    path = path or ctx.path
+def _read_csv_sql(path: Path, table: str, delimiter: str | None, encoding: str | None) -> str:
+    """The ``read_csv`` call: every field as text, rejected records kept in a table."""
     opts = [
         "header = true",
         "all_varchar = true",
@@ -51,17 +38,47 @@ def load_csv(
     opts += [f"delim = {_sql_str(delimiter)}", "quote = '\"'", "escape = '\"'"]
     if encoding:
         opts.append(f"encoding = {_sql_str(encoding)}")
+    return f"read_csv({_sql_str(path)}, {', '.join(opts)})"
+
+
+def load_csv(
+    ctx: StageContext,
+    table: str = "raw",
+    *,
+    path: Path | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> list[str]:
+    """Read a CSV file with a header into ``table`` (all VARCHAR, plus ``_row``).
+
+    Returns the column names. Adds the records the parser rejected to ``ctx.rejects`` and
+    their count, with the accepted ones, to ``ctx.rows_read``.
+    """
+    con = ctx.con
+    path = path or ctx.path
+    source = _read_csv_sql(path, table, delimiter, encoding)
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT * FROM read_csv({_sql_str(path)}, {', '.join(opts)})"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {source}")
     except duckdb.Error as exc:
         # Only a file that is not CSV at all gets here; bad records are rejected one by one.
         raise FormatMismatch(path, "a CSV file with a header line", f"unreadable: {exc}") from exc
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     con.execute(f"ALTER TABLE {table} ADD COLUMN _row BIGINT")
     con.execute(f"UPDATE {table} SET _row = rowid + 1")
+    n_rejects = _take_rejects(ctx, table, path)
+    if n_rejects:
+        con.execute(f"UPDATE {table} SET _row = {_shifted(f'{table}._row')}")
+    ctx.rows_read += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + n_rejects
+    return cols
+
+
+def _take_rejects(ctx: StageContext, table: str, path: Path) -> int:
+    """Quarantine the records the CSV reader rejected; returns how many there were.
+
+    When there are any, ``_rejected_rows`` lists them for :func:`_shifted`.
+    """
+    con = ctx.con
+    # Grouped by line: the reader reports a record once per error, and once per scan.
     rejects = con.execute(
         f"""SELECT line, min(line_byte_position) - 1,
                    arg_min(column_name, column_idx),
@@ -69,33 +86,111 @@ def load_csv(
                    any_value(csv_line)
             FROM {table}_rejects GROUP BY line ORDER BY line"""
     ).fetchall()
-    if rejects:
-        # The reader numbers records, not physical lines (the header is 1), so a rejected
-        # record's number is its "line" - 1. Accepted records shift past the rejected ones
-        # before them.
-        rejected_rows = [int(r[0]) - 1 for r in rejects]
-        con.execute("CREATE OR REPLACE TEMP TABLE _rejected_rows (r BIGINT, i BIGINT)")
-        con.executemany(
-            "INSERT INTO _rejected_rows VALUES (?, ?)",
-            [(r, i + 1) for i, r in enumerate(rejected_rows)],
+    if not rejects:
+        return 0
+    # The reader numbers records, not physical lines (the header is 1), so a rejected
+    # record's number is its "line" - 1.
+    rejected_rows = [int(r[0]) - 1 for r in rejects]
+    con.execute("CREATE OR REPLACE TEMP TABLE _rejected_rows (r BIGINT, i BIGINT)")
+    con.executemany(
+        "INSERT INTO _rejected_rows VALUES (?, ?)",
+        [(r, i + 1) for i, r in enumerate(rejected_rows)],
+    )
+    lines = physical_lines(path, [int(r[1]) for r in rejects])
+    for (_, _pos, col, reason, raw), row, line in zip(rejects, rejected_rows, lines, strict=True):
+        ctx.reject(
+            row,
+            f"the CSV reader could not read this record: {reason}",
+            line=line,
+            field=col or None,
+            raw=raw,
         )
+    return len(rejects)
+
+
+def _shifted(n: str) -> str:
+    """The record number of the ``n``-th accepted record: it shifts past the rejected
+    records before it (``_rejected_rows``)."""
+    return f"{n} + (SELECT count(*) FROM _rejected_rows WHERE r - i < {n})"
+
+
+class CsvStream:
+    """A CSV file read as it is scanned, never loaded: the view ``name`` has the file's
+    columns (all text) and ``_row``, the record number.
+
+    The adapter stages from the view with :meth:`insert` (each scan reads the file again;
+    a table staged from another stage table reads nothing), then calls :meth:`finish`,
+    which quarantines the records the reader rejected and fixes the record numbers of the
+    staged rows after them. Compared with :func:`load_csv` this saves writing the whole
+    file into a table first, which for a large file means spilling it to disk.
+    """
+
+    def __init__(
+        self,
+        ctx: StageContext,
+        name: str = "raw",
+        *,
+        path: Path | None = None,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+    ) -> None:
+        self.ctx, self.name, self.path = ctx, name, path or ctx.path
+        self.source = _read_csv_sql(self.path, name, delimiter, encoding)
+        con = ctx.con
+        try:
+            self.columns = [
+                r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
+            ]
+        except duckdb.Error as exc:
+            raise FormatMismatch(
+                self.path, "a CSV file with a header line", f"unreadable: {exc}"
+            ) from exc
+        # The scan keeps the file's order (preserve_insertion_order), so the n-th row out
+        # is the n-th record the reader accepted.
         con.execute(
-            f"""UPDATE {table} SET _row = _row + (
-                    SELECT count(*) FROM _rejected_rows WHERE r - i < {table}._row)"""
+            f"CREATE OR REPLACE TEMP VIEW {name} AS "
+            f"SELECT *, row_number() OVER () AS _row FROM {self.source}"
         )
-        lines = physical_lines(path, [int(r[1]) for r in rejects])
-        for (_, _pos, col, reason, raw), row, line in zip(
-            rejects, rejected_rows, lines, strict=True
-        ):
-            ctx.reject(
-                row,
-                f"the CSV reader could not read this record: {reason}",
-                line=line,
-                field=col or None,
-                raw=raw,
+        self._staged: list[str] = []
+
+    def insert(self, table: str, select: str, *, count: bool = False) -> None:
+        """``INSERT INTO stage_<table> BY NAME <select>``, where ``select`` reads the view.
+
+        ``count``: this scan is the one whose rows are the file's accepted records.
+        """
+        con = self.ctx.con
+        before = con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0] if count else 0
+        try:
+            con.execute(f"INSERT INTO stage_{table} BY NAME {select}")
+        except duckdb.Error as exc:
+            # A file that is not CSV at all fails here; anything else is a bug to show.
+            try:
+                con.execute(f"SELECT count(*) FROM {self.source}").fetchone()
+            except duckdb.Error as read_exc:
+                raise FormatMismatch(
+                    self.path, "a CSV file with a header line", f"unreadable: {read_exc}"
+                ) from read_exc
+            raise exc
+        if table not in self._staged:
+            self._staged.append(table)
+        if count:
+            self._accepted = (
+                con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0] - before
             )
-    ctx.rows_read += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + len(rejects)
-    return cols
+
+    def finish(self) -> None:
+        con = self.ctx.con
+        n_rejects = _take_rejects(self.ctx, self.name, self.path)
+        if n_rejects:
+            for table in self._staged:
+                con.execute(f"UPDATE stage_{table} SET _row = {_shifted(f'stage_{table}._row')}")
+            # The view too: the pipeline looks quarantined records up in it by number.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP VIEW {self.name} AS
+                    SELECT * EXCLUDE (_n), {_shifted("_n")} AS _row
+                    FROM (SELECT *, row_number() OVER () AS _n FROM {self.source})"""
+            )
+        self.ctx.rows_read += self._accepted + n_rejects
 
 
 def _header_delimiter(path: Path) -> str:

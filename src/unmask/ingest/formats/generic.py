@@ -24,8 +24,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from unmask import schema
-from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header
-from unmask.ingest.tabular import load_csv, load_json_lines, load_parquet
+from unmask.ingest.base import (
+    Adapter,
+    FormatMismatch,
+    StageContext,
+    csv_header,
+    with_text_urls,
+)
+from unmask.ingest.tabular import CsvStream, load_json_lines, load_parquet
 
 LIST_SEPARATOR = r"\s*[,;|]\s*|\s+"
 URL_LIST_SEPARATOR = r"[\s;|]+|,\s+"
@@ -48,8 +54,11 @@ class GenericAdapter(Adapter):
         if table not in schema.TABLES:
             raise ValueError(f"--option table={table}: expected one of {', '.join(schema.TABLES)}")
         reader = ctx.option("reader") or _reader_for(ctx.path)
+        stream: CsvStream | None = None
         if reader == "csv":
-            cols = load_csv(ctx, delimiter=ctx.option("delimiter"))
+            # Read as it is staged, never loaded whole (CsvStream).
+            stream = CsvStream(ctx, delimiter=ctx.option("delimiter"))
+            cols = stream.columns
             source = {c: _quote(c) for c in cols}
         elif reader == "jsonl":
             load_json_lines(ctx)
@@ -75,6 +84,12 @@ class GenericAdapter(Adapter):
                 )
             return source[src]
 
+        def insert(target: str, select: str, *, count: bool = False) -> None:
+            if stream is not None:
+                stream.insert(target, select, count=count)
+            else:
+                ctx.con.execute(f"INSERT INTO stage_{target} BY NAME {select}")
+
         sep = ctx.option("list_separator")
         selects, errors = _field_exprs(
             ctx,
@@ -82,27 +97,42 @@ class GenericAdapter(Adapter):
             {f: column(c) for f, c in mapping.items() if not f.startswith("account.")},
             sep,
         )
-        ctx.con.execute(
-            f"""INSERT INTO stage_{table} BY NAME
-                SELECT {", ".join(selects)}, _row, {_first_error(errors)} AS _error,
-                       {_first_field(errors)} AS _field
-                FROM raw"""
+        select = (
+            f"SELECT {', '.join(selects)}, _row, {_first_error(errors)} AS _error, "
+            f"{_first_field(errors)} AS _field FROM raw"
         )
+        if table == "activities":
+            # The links in the texts are found in this scan, once.
+            select = with_text_urls(select, [e.rsplit(" AS ", 1)[1] for e in selects])
+        insert(table, select, count=True)
         if table == "activities":
             account_map = {
                 f.removeprefix("account."): column(c)
                 for f, c in mapping.items()
                 if f.startswith("account.")
             }
+            own_fields = bool(account_map)
             account_map["platform"] = column(mapping["platform"]) if "platform" in mapping else None
             account_map["account_id"] = column(mapping["account_id"])
             selects, errors = _field_exprs(ctx, "accounts", account_map, sep)
-            ctx.con.execute(
-                f"""INSERT INTO stage_accounts BY NAME
-                    SELECT {", ".join(selects)}, _row, {_first_error(errors)} AS _error,
-                           {_first_field(errors)} AS _field
-                    FROM raw"""
-            )
+            if own_fields:
+                insert(
+                    "accounts",
+                    f"""SELECT {", ".join(selects)}, _row, {_first_error(errors)} AS _error,
+                               {_first_field(errors)} AS _field
+                        FROM raw""",
+                )
+            else:
+                # Only the key, and its expressions are the activity's own: taken from the
+                # staged activities rather than from the file again.
+                kind = [e for e in selects if e.endswith(" AS kind")]
+                ctx.con.execute(
+                    f"""INSERT INTO stage_accounts BY NAME
+                        SELECT platform, account_id, {", ".join([*kind, "_row"])}
+                        FROM stage_activities"""
+                )
+        if stream is not None:
+            stream.finish()
 
 
 def _reader_for(path: Path) -> str:
