@@ -637,3 +637,53 @@ of = "%s"
         parse_scenario(base % ("end_day = 7", "zz"))
     with pytest.raises(ScenarioError, match="must be taken down"):
         parse_scenario(base % ("", "a"))
+
+
+def test_known_operations_that_share_assets_are_related(meta_catalogue):
+    """Meta's Doppelganger file repeats domains of its September 2022 China/Russia file:
+    the same actor under two names, found by the catalogue alone."""
+    cat, _, _ = meta_catalogue
+    related = lineage.related_known(cat).to_pylist()
+    a = meta_name(
+        META / "2022_09_removing_coordinated_inauthentic_behavior_from_china_and_russia.csv"
+    )
+    b = meta_name(META / "Q2_2023_Doppelganger_Russia_based_CIB_network_updated.csv")
+    pair = next(r for r in related if {r["a"], r["b"]} == {a, b})
+    # The shared domains, counted from the catalogue's own rows.
+    assets = cat.assets([a, b]).to_pylist()
+    doms = [
+        {r["value"] for r in assets if r["kind"] == "domain" and r["operation"] == x}
+        for x in (a, b)
+    ]
+    assert {"kind": "domain", "items": len(doms[0] & doms[1])} in pair["by_kind"]
+    assert len(doms[0] & doms[1]) > 100 and pair["score"] >= 1.0
+
+
+def test_the_command_line_imports_adds_lists_and_links(comeback, tmp_path):
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    runner = CliRunner()
+    cat = tmp_path / "cat"
+    r = runner.invoke(app, ["catalogue", "import", str(SPAMOUFLAGE), "--catalogue", str(cat)])
+    assert r.exit_code == 0, r.output
+    run1, run2 = comeback["root"] / "run1", comeback["root"] / "run2"
+    r = runner.invoke(
+        app, ["catalogue", "add-run", str(run1), "--name", "w1", "--catalogue", str(cat)]
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["catalogue", "list", "--catalogue", str(cat), "--json"])
+    listed = json.loads(r.stdout)
+    assert {x["name"] for x in listed} == set(Catalogue(cat).names())
+    judged = pq.read_table(run1 / "clusters.parquet")
+    assert sum(x["origin"] == "unmask" for x in listed) == sum(judged["operation"].to_pylist())
+    out = tmp_path / "run2"
+    shutil.copytree(run2, out)
+    (out / "lineage.parquet").unlink()
+    r = runner.invoke(app, ["catalogue", "link", str(out), "--catalogue", str(cat)])
+    assert r.exit_code == 0, r.output
+    links = pq.read_table(out / "lineage.parquet")
+    assert links.filter(links["linked"]).num_rows > 0
+    r = runner.invoke(app, ["catalogue", "list", "--catalogue", str(tmp_path / "none")])
+    assert r.exit_code == 2 and "not an unmask catalogue" in " ".join(r.output.split())

@@ -159,3 +159,19 @@ def link(
     for r in linked:
         out.print(f"{r['cluster_id']}: {r['reason']} (score {r['score']:.2f})", highlight=False)
     out.print(f"{len(linked)} link(s) -> {path}", highlight=False)
+
+
+@catalogue_app.command("related")
+def related(catalogue: CatalogueOpt) -> None:
+    """Known operations that share assets with each other (one actor under two names)."""
+    from unmask.lineage import related_known
+
+    rows = related_known(_open(catalogue)).to_pylist()
+    for r in rows:
+        kinds = ", ".join(f"{k['items']} {k['kind']}(s)" for k in r["by_kind"])
+        out.print(
+            f"{r['a']} ~ {r['b']}: {kinds}, e.g. {', '.join(r['examples'][:3])} "
+            f"(score {r['score']:.2f})",
+            highlight=False,
+        )
+    out.print(f"{len(rows)} related pair(s)", highlight=False)

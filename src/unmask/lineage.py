@@ -675,3 +675,63 @@ def write_links(links: pa.Table, run_dir: Path) -> Path:
         json.dumps(linked, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     return path
+
+
+def related_known(catalogue: Catalogue, *, min_score: float = 1.0) -> pa.Table:
+    """Pairs of known operations that share assets: an actor's earlier takedowns that the
+    catalogue holds under different names (Meta's Doppelganger file repeats hundreds of
+    the domains of its September 2022 file). An item shared by ``n`` operations adds
+    ``1 / (n - 1)`` to each of their pairs; kinds are capped and add up as in
+    :func:`link_operations`. Columns: ``a``, ``b``, ``score``, ``by_kind`` (kind, items),
+    ``examples``."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("assets", catalogue.assets())
+    kinds = ", ".join(f"'{k}'" for k in ("account", "handle", "domain", "url", "text", "hashtag"))
+    rows = con.sql(
+        f"""WITH items AS (
+                SELECT DISTINCT operation,
+                       CASE WHEN kind = 'handle' THEN 'account' ELSE kind END AS kind,
+                       coalesce(platform, '') || ':' || value AS value, display
+                FROM assets WHERE kind IN ({kinds})),
+            n AS (SELECT kind, value, count(DISTINCT operation) AS ops FROM items
+                  GROUP BY kind, value HAVING count(DISTINCT operation) > 1),
+            pairs AS (
+                SELECT a.operation AS a, b.operation AS b, a.kind, a.value,
+                       min(a.display) AS display, 1.0 / (n.ops - 1) AS w
+                FROM items a JOIN items b
+                  ON a.kind = b.kind AND a.value = b.value AND a.operation < b.operation
+                JOIN n ON n.kind = a.kind AND n.value = a.value
+                GROUP BY a.operation, b.operation, a.kind, a.value, n.ops)
+            SELECT a, b, kind, count(*) AS items, sum(w) AS evidence,
+                   list(display ORDER BY display)[1:3] AS examples
+            FROM pairs GROUP BY a, b, kind ORDER BY a, b, kind"""
+    ).fetchall()
+    by_pair: dict[tuple[str, str], list[tuple[str, int, float, list[str]]]] = {}
+    for a, b, kind, items, evidence, examples in rows:
+        by_pair.setdefault((a, b), []).append((kind, items, evidence, examples))
+    out = []
+    for (a, b), ks in by_pair.items():
+        score = sum(min(CAPS.get(k, 1.0), e) for k, _, e, _ in ks)
+        if score >= min_score:
+            out.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "score": round(score, 4),
+                    "by_kind": [{"kind": k, "items": n} for k, n, _, _ in ks],
+                    "examples": [x for _, _, _, ex in ks for x in ex],
+                }
+            )
+    out.sort(key=lambda r: (-r["score"], r["a"], r["b"]))
+    schema = pa.schema(
+        [
+            ("a", pa.string()),
+            ("b", pa.string()),
+            ("score", pa.float64()),
+            ("by_kind", pa.list_(pa.struct([("kind", pa.string()), ("items", pa.int64())]))),
+            ("examples", pa.list_(pa.string())),
+        ]
+    )
+    return pa.Table.from_pylist(out, schema=schema)
