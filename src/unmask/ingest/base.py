@@ -123,6 +123,19 @@ class StageContext:
             self.con.unregister("_unmask_stage_batch")
             rows.clear()
 
+    def stage_view(self, table: str, columns: Mapping[str, str], source: str) -> None:
+        """Stage ``table`` as a view of ``source`` rather than a copy, when its rows are a
+        projection of another stage table (the authors of staged activities, say).
+        ``columns`` maps stage columns to SQL expressions; the others are NULL."""
+        cols = ", ".join(
+            f"{columns[f.name]} AS {f.name}"
+            if f.name in columns
+            else f"CAST(NULL AS {schema.duckdb_type(f.type)}) AS {f.name}"
+            for f in stage_schema(table)
+        )
+        self.con.execute(f"DROP TABLE stage_{table}")
+        self.con.execute(f"CREATE TEMP VIEW stage_{table} AS SELECT {cols} FROM {source}")
+
     def reject(
         self,
         row: int | None,

@@ -293,7 +293,8 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
         0 if table == "accounts" else con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     )
     # Nothing to merge or to remove: read the stage through a view rather than copy it.
-    merged_kind = "TABLE" if repeats or existing else "VIEW"
+    # Accounts are merged as they are written (only the final write reads them).
+    merged_kind = "TABLE" if (repeats and table != "accounts") or existing else "VIEW"
     con.execute(f"CREATE TEMP {merged_kind} _merged AS {merged}")
     try:
         return _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_language)
@@ -344,16 +345,16 @@ def _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_langua
                     INSERT INTO _touch_new SELECT _row FROM {good} SEMI JOIN _merged USING ({key_sql});"""
             )
         con.execute("INSERT INTO _first_rows SELECT source_row FROM _merged")
-    n = con.execute("SELECT count(*) FROM _merged").fetchone()[0]
-    if n == 0:
-        return 0
     if table == "activities":
         _canonical_url_lists(con)
     select = _final_select(table, sch, detect_language)
-    con.execute(
-        f"COPY ({select}) TO '{batch.part_path(table)}' (FORMAT parquet, COMPRESSION zstd)",
-        [ctx.file_id],
-    )
+    part = batch.part_path(table)
+    # COPY says how many rows it wrote: no separate count of what may be a view.
+    n = con.execute(
+        f"COPY ({select}) TO '{part}' (FORMAT parquet, COMPRESSION zstd)", [ctx.file_id]
+    ).fetchone()[0]
+    if n == 0:
+        part.unlink(missing_ok=True)
     return n
 
 

@@ -123,13 +123,14 @@ class GenericAdapter(Adapter):
                         FROM raw""",
                 )
             else:
-                # Only the key, and its expressions are the activity's own: taken from the
-                # staged activities rather than from the file again.
-                kind = [e for e in selects if e.endswith(" AS kind")]
-                ctx.con.execute(
-                    f"""INSERT INTO stage_accounts BY NAME
-                        SELECT platform, account_id, {", ".join([*kind, "_row"])}
-                        FROM stage_activities"""
+                # Only the key, and its expressions are the activity's own: a view of the
+                # staged activities rather than the file read again.
+                kind = [e.removesuffix(" AS kind") for e in selects if e.endswith(" AS kind")]
+                ctx.stage_view(
+                    "accounts",
+                    {"platform": "platform", "account_id": "account_id", "_row": "_row"}
+                    | ({"kind": kind[0]} if kind else {}),
+                    "stage_activities",
                 )
         if stream is not None:
             stream.finish()
