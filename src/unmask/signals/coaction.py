@@ -21,10 +21,10 @@ Information, Communication & Society 2020; CooRnet), with three guards against c
   of fifty million, while every small group keeps all its pairs.
 * **A permutation null and false-discovery control.** The same computation is repeated on
   ``null_replicates`` shuffled copies of the data: within every slot of ``null_slot``
-  seconds (default one hour), the accounts are dealt anew among all the slot's actions,
+  seconds (default six hours), the accounts are dealt anew among all the slot's actions,
   across targets. Every action keeps its target and its time (every target its burst),
-  every account its number of actions in every slot (its volume and its hour-by-hour
-  rhythm); which account acted on which target is left to chance. Accounts that merely
+  every account its number of actions in every slot (its volume and its rhythm over
+  the day); which account acted on which target is left to chance. Accounts that merely
   share a rhythm, or that are busy when a link goes viral, co-act as often in the shuffled
   copies as in the data; accounts that pick the same targets together again and again do
   not. Edges are then judged by their weight against the shuffled copies' edges
@@ -33,7 +33,11 @@ Information, Communication & Society 2020; CooRnet), with three guards against c
   Tibshirani 2003, PNAS; Benjamini & Hochberg 1995); edges with ``q_value > fdr`` are
   dropped. The slot is long enough to hold other accounts' actions even in sparse data (a
   slot that holds only the group's own burst deals the group to itself) and short enough
-  to keep the daily rhythm (``docs/signals.md`` gives the measurements behind one hour).
+  to keep the daily rhythm (``docs/signals.md`` gives the measurements behind six hours).
+  With ``stratify``, an edge is judged only against shuffled edges between accounts as busy
+  as its two (binary order of magnitude of their numbers of actions; Sun et al. 2006):
+  needed when a few very busy accounts' chance edges outweigh a quiet group's, harmful
+  when accounts of one community act on the same targets (measured; off by default).
 
   A shuffle *within each target* (the first version) keeps the set of accounts on every
   target; a group that is alone on its own links is rebuilt by every shuffle, so nothing
