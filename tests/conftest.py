@@ -60,13 +60,13 @@ def small_world(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def coordination_run(small_world, tmp_path_factory):
-    """``detect`` on the small world with the coordination signals alone, judged with one
-    family enough (to see the machinery; the default needs two): the result and the
-    progress stages it reported (read-only)."""
+    """``detect`` on the small world with the coordination signals alone (so one family is
+    enough: the others were not assessed): the result and the progress stages it reported
+    (read-only)."""
     from unmask.detect import DetectConfig, detect
 
     run = tmp_path_factory.mktemp("detect") / "run"
-    cfg = DetectConfig(signals=COORDINATION, min_families=1)
+    cfg = DetectConfig(signals=COORDINATION)
     stages: list[str] = []
     result = detect(
         Store(small_world / "store"), run, cfg, progress=lambda s, i, n: stages.append(s)

@@ -73,14 +73,31 @@ def test_clusters_say_why_and_flagged_is_what_evaluate_reads(coordination_run, s
     assert ev["ordinary"]["flagged"] == 0
 
 
-def test_coordination_alone_is_not_an_operation_by_default(coordination_run, small_world, tmp_path):
-    result = detect(
-        Store(small_world / "store"), tmp_path / "run", DetectConfig(signals=COORDINATION)
+def test_coordination_alone_is_not_an_operation_where_the_data_allows_more(
+    coordination_run, small_world, tmp_path
+):
+    """The small world has profiles and infrastructure: identity and infrastructure can
+    speak, so coordination alone (the fandom, the activists) is no longer enough."""
+    signals = [*COORDINATION, "identity", "infra"]
+    result = detect(Store(small_world / "store"), tmp_path / "run", DetectConfig(signals=signals))
+    ev = evaluate(small_world / "truth", tmp_path / "run").to_dict()
+    for group in ("fandom", "activist_campaign", "breaking_news", "news_bots"):
+        assert group_rate(ev, group) == 0, group
+    assert ev["ordinary"]["flagged"] == 0
+    assert result.operations.num_rows > 0
+    lone = [c for c in result.clusters.to_pylist() if c["accounts"] >= 5 and not c["operation"]]
+    assert lone and all("2 needed" in c["reason"] for c in lone)
+    assert all("could be assessed" not in c["reason"] for c in result.clusters.to_pylist())
+
+
+def test_without_profiles_or_infrastructure_one_family_suffices_and_says_so(coordination_run):
+    """Coordination signals alone: the other families could not be assessed, so the verdict
+    rests on coordination, and every reason says that it does."""
+    result, _ = coordination_run
+    assert result.operations.num_rows > 0
+    assert all(
+        "only coordination could be assessed" in c["reason"] for c in result.clusters.to_pylist()
     )
-    assert result.clusters.num_rows == coordination_run[0].clusters.num_rows
-    assert result.operations.num_rows == 0 and result.flagged.num_rows == 0
-    reasons = {c["reason"] for c in result.clusters.to_pylist() if c["accounts"] >= 5}
-    assert all("2 needed" in r for r in reasons)
 
 
 def test_settings_come_from_a_toml_file_and_mistakes_are_named(tmp_path):

@@ -99,9 +99,25 @@ def judge(
     min_size: int = 5,
     min_support: float = 0.2,
     min_families: int = 2,
+    assessable: set[str] | None = None,
 ) -> pa.Table:
     """One row per cluster: size, platforms, support per family, score, and whether it is
-    an operation, with the reason in words."""
+    an operation, with the reason in words.
+
+    ``assessable``: the families whose signals could link accounts on this data (None: all).
+    Exports for researchers often have no follows, profile fields or infrastructure: then
+    fewer families can agree, the number required drops to what the data allows (at least
+    one), and every verdict says so.
+    """
+    required = min_families
+    if assessable is not None:
+        required = max(1, min(min_families, len(assessable)))
+    limited = (
+        f"; only {', '.join(sorted(assessable)) or 'no family'} could be assessed from this "
+        f"data, so {required} famil{'y' if required == 1 else 'ies'} sufficed (less confidence)"
+        if required < min_families
+        else ""
+    )
     con = connect()
     con.register("nodes", nodes)
     con.register("vouched", vouched)
@@ -128,17 +144,20 @@ def judge(
     for cluster_id, accounts, platforms, support in rows:
         strong = [f for f in support if f["share"] >= min_support]
         score = sum(min(1.0, f["share"]) for f in support)
-        is_op = accounts >= min_size and len(strong) >= min_families
+        is_op = accounts >= min_size and len(strong) >= required
         said = ", ".join(f"{f['family']} {100 * f['share']:.0f}%" for f in support) or "no family"
         if is_op:
-            reason = f"{len(strong)} independent families agree: {said}"
+            reason = (
+                f"{len(strong)} independent famil{'y agrees' if len(strong) == 1 else 'ies agree'}: "
+                f"{said}{limited}"
+            )
         elif accounts < min_size:
-            reason = f"too small ({accounts} accounts < {min_size}); {said}"
+            reason = f"too small ({accounts} accounts < {min_size}); {said}{limited}"
         else:
             reason = (
                 f"only {len(strong)} famil{'y' if len(strong) == 1 else 'ies'} "
                 f"support at least {100 * min_support:.0f}% of it ({said}); "
-                f"{min_families} needed"
+                f"{required} needed{limited}"
             )
         out.append(
             {

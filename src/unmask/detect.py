@@ -195,6 +195,7 @@ def detect(
             min_size=cfg.min_size,
             min_support=cfg.min_support,
             min_families=cfg.min_families,
+            assessable={j.family for j in judged if j.defines_groups and j.evidence.assessable},
         )
         seconds["judge"] = round(time.perf_counter() - t0, 3)
         tell("describing operations", len(signals), len(signals))

@@ -82,6 +82,15 @@ class Evidence:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    # False when the data lacks what the signal needs (no follows, no profile fields, no
+    # infrastructure table): it found nothing because it could not look, which is not
+    # evidence that there is nothing to find.
+    assessable: bool = True
+
+    def cannot_assess(self, why: str) -> None:
+        """Record that the data does not let this signal judge, and why."""
+        self.assessable = False
+        self.notes.append(why)
 
     def write(self, directory: Path) -> None:
         """Write every table as Parquet under ``directory/<signal>/``."""

@@ -199,7 +199,7 @@ class IdentityTraits(Signal):
         n_accounts = engine.count("accounts")
         ev.stats["accounts"] = n_accounts
         if n_accounts == 0:
-            ev.notes.append("no accounts: nothing to judge")
+            ev.cannot_assess("no accounts: nothing to judge")
             ev.tables["traits"] = TRAITS_SCHEMA.empty_table()
             return
         handles = engine.fetch(
@@ -227,11 +227,16 @@ class IdentityTraits(Signal):
         ).to_pylist()[0]
         ev.stats["with"] = have
         missing = [k.replace("_", " ") for k, v in have.items() if not v]
-        if missing:
-            ev.notes.append(
-                f"not measured, no account has one: {', '.join(missing)} "
-                "(the export does not give them)"
-            )
+        note = (
+            f"not measured, no account has one: {', '.join(missing)} "
+            "(the export does not give them)"
+        )
+        if len(have) - len(missing) < 2:
+            # An account needs two strong traits to reach the threshold: with one trait
+            # measurable the signal cannot vouch for anyone, whatever the accounts are.
+            ev.cannot_assess(note)
+        elif missing:
+            ev.notes.append(note)
         self._bursts(engine)
         self._pictures(engine)
         engine.create_table(

@@ -118,7 +118,7 @@ class SharedInfrastructure(Signal):
         ev.stats["records"] = records
         ev.tables["values"] = VALUES_SCHEMA.empty_table()
         if records == 0:
-            ev.notes.append(
+            ev.cannot_assess(
                 "no infrastructure records (IPs, devices, e-mail domains, phone countries): "
                 "nothing to link; platforms have them, exports for researchers usually do not"
             )

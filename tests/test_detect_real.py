@@ -1,0 +1,96 @@
+"""`unmask detect` on real public data (CooRTweet's German election set: Facebook and X,
+anonymised): the operations it reports can be checked by hand against the rows, and this
+test does some of that checking."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import duckdb
+import pytest
+
+from unmask.detect import detect
+
+
+@pytest.fixture(scope="module")
+def german_run(german_store, tmp_path_factory):
+    run = tmp_path_factory.mktemp("german") / "run"
+    result = detect(german_store, run)
+    ops = json.loads((run / "operations.json").read_text())
+    con = german_store.connect()
+    con.execute(f"CREATE TEMP TABLE members AS SELECT * FROM '{run / 'nodes.parquet'}'")
+    return result, ops, con
+
+
+def test_operations_are_found_and_say_what_the_data_could_not_show(german_run):
+    result, ops, _ = german_run
+    assert result.operations.num_rows >= 3 and len(ops) == result.operations.num_rows
+    meta = json.loads((result.run_dir / "run.json").read_text())
+    # An export for researchers: no profiles, follows or infrastructure.
+    assert any(n.startswith("infra:") for n in meta["notes"])
+    for c in result.operations.to_pylist():
+        assert "only coordination could be assessed" in c["reason"]
+
+
+def test_each_operations_size_and_activity_equal_the_rows(german_run):
+    _, ops, con = german_run
+    for op in ops[:5]:
+        accounts, actions, first, last = con.execute(
+            """SELECT count(DISTINCT (m.platform, m.account_id)), count(t.activity_id),
+                      min(t.time), max(t.time)
+               FROM members m LEFT JOIN activities t USING (platform, account_id)
+               WHERE m.cluster_id = ?""",
+            [op["cluster_id"]],
+        ).fetchone()
+        assert op["assets"]["accounts"] == accounts
+        assert op["activity"]["actions"] == actions
+        assert (op["activity"]["first"], op["activity"]["last"]) == (
+            first.isoformat(),
+            last.isoformat(),
+        )
+
+
+def test_the_synchronised_actions_behind_an_edge_are_in_the_store(german_run):
+    """Every co-action event of the largest operation names two activities of its two
+    accounts on the same target, at the times and lag it gives."""
+    result, ops, con = german_run
+    members = {
+        (p, a)
+        for p, a in con.execute(
+            "SELECT platform, account_id FROM members WHERE cluster_id = ?", [ops[0]["cluster_id"]]
+        ).fetchall()
+    }
+    checked = 0
+    for events in sorted((result.run_dir / "evidence").glob("coaction_*/events.parquet")):
+        for e in duckdb.sql(f"SELECT * FROM '{events}' LIMIT 200").to_arrow_table().to_pylist():
+            if (e["platform_a"], e["account_a"]) not in members:
+                continue
+            rows = con.execute(
+                """SELECT account_id, time FROM activities
+                   WHERE (platform = ? AND activity_id = ?) OR (platform = ? AND activity_id = ?)
+                   ORDER BY (activity_id = ?) DESC""",
+                [
+                    e["platform_a"],
+                    e["activity_a"],
+                    e["platform_b"],
+                    e["activity_b"],
+                    e["activity_a"],
+                ],
+            ).fetchall()
+            assert [r[0] for r in rows] == [e["account_a"], e["account_b"]]
+            assert (rows[0][1], rows[1][1]) == (e["time_a"], e["time_b"])
+            assert abs((e["time_b"] - e["time_a"]).total_seconds()) == pytest.approx(
+                e["lag_seconds"]
+            )
+            checked += 1
+    assert checked > 0
+
+
+def test_the_takedown_list_is_the_operations_accounts(german_run):
+    result, ops, _ = german_run
+    with open(result.run_dir / "takedown.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == sum(o["assets"]["accounts"] for o in ops)
+    assert {r["platform"] for r in rows} <= {"facebook", "x"}
+    assert all(r["signals"] for r in rows)
