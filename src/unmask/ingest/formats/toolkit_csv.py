@@ -41,7 +41,7 @@ from pathlib import Path
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header
 from unmask.ingest.formats._sqlhelp import first_error, ident, lit
-from unmask.ingest.tabular import load_csv
+from unmask.ingest.tabular import CsvStream
 
 COLUMNS = (
     "message_id",
@@ -82,7 +82,9 @@ class ToolkitCSVAdapter(Adapter):
         return tuple(c.lower() for c in csv_header(head)) == COLUMNS
 
     def stage(self, ctx: StageContext) -> None:
-        cols = load_csv(ctx, delimiter=ctx.option("delimiter", ","))
+        # Read as it is staged, never loaded whole.
+        stream = CsvStream(ctx, delimiter=ctx.option("delimiter", ","))
+        cols = stream.columns
         if len(cols) != len(COLUMNS):
             raise FormatMismatch(
                 ctx.path,
@@ -108,9 +110,9 @@ class ToolkitCSVAdapter(Adapter):
             f"CASE WHEN {c['urls']} IS NULL THEN [] ELSE "
             f"list_filter(string_split({c['urls']}, ' '), lambda u: u <> '') END"
         )
-        ctx.con.execute(
-            f"""INSERT INTO stage_activities BY NAME
-                SELECT {platform} AS platform,
+        stream.insert(
+            "activities",
+            f"""SELECT {platform} AS platform,
                        unmask_str({c["message_id"]}) AS activity_id,
                        unmask_str({c["user_id"]}) AS account_id,
                        {time} AS time,
@@ -120,11 +122,13 @@ class ToolkitCSVAdapter(Adapter):
                        coalesce({repost}, {reply}) AS parent_activity_id,
                        {urls} AS urls,
                        _row, {error} AS _error, {field} AS _field
-                FROM raw"""
+                FROM raw""",
+            count=True,
         )
-        ctx.con.execute(
-            f"""INSERT INTO stage_accounts BY NAME
-                SELECT {platform} AS platform, unmask_str({c["user_id"]}) AS account_id,
+        stream.insert(
+            "accounts",
+            f"""SELECT {platform} AS platform, unmask_str({c["user_id"]}) AS account_id,
                        'account' AS kind, unmask_str({c["username"]}) AS handle, _row
-                FROM raw"""
+                FROM raw""",
         )
+        stream.finish()
