@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 DATA ?= ../shared/data
 DEMO ?= demo-out
 
-# Debian packages the tests use for real: a browser for the report tests.
-SYSTEM_PACKAGES ?= chromium
+# Debian packages the tests use for real: a browser for the report tests, a PostgreSQL
+# server for the case store tests (tests/test_cases.py starts its own).
+SYSTEM_PACKAGES ?= chromium postgresql
 
 .PHONY: demo test lint bench clean system-deps
 

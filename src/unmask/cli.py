@@ -410,10 +410,24 @@ def detect(
         Path | None,
         typer.Option("--catalogue", help="Link clusters to known operations (docs/lineage.md)."),
     ] = None,
+    cases: Annotated[
+        str | None,
+        typer.Option(
+            "--cases",
+            envvar="UNMASK_CASES",
+            help="Record the run in this case store (URL or SQLite file); default: "
+            "cases.sqlite next to --store (docs/cases.md).",
+        ),
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="Record the run in the case store.")
+    ] = True,
 ) -> None:
     """Find operations: run every signal, fuse their evidence, cluster, and judge."""
     from rich.progress import Progress
 
+    from unmask.cases import CaseStoreError, resolve_url
+    from unmask.cases_cli import print_recorded
     from unmask.detect import DetectConfig
     from unmask.detect import detect as run_detect
 
@@ -433,7 +447,11 @@ def detect(
         def tell(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        result = run_detect(st, run, cfg, engine=engine, progress=tell)
+        url = resolve_url(cases, store) if record else None
+        try:
+            result = run_detect(st, run, cfg, engine=engine, progress=tell, cases=url)
+        except CaseStoreError as exc:
+            _fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     table = Table(
@@ -455,6 +473,8 @@ def detect(
         f"-> {run}/flagged.csv",
         highlight=False,
     )
+    if result.recorded is not None:
+        print_recorded(result.recorded, url)
 
 
 @app.command()
@@ -587,6 +607,14 @@ def evaluate(
         kt.add_row(c.cluster_id, f"{c.size:,}", c.majority, pct(c.purity))
     out.print(kt)
 
+
+def _add_cases() -> None:
+    from unmask.cases_cli import app as cases_app
+
+    app.add_typer(cases_app, name="cases")
+
+
+_add_cases()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

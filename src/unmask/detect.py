@@ -131,6 +131,8 @@ class DetectResult:
     flagged: pa.Table
     seconds: dict[str, float]
     notes: list[str]
+    # What the case store made of the run (``unmask.cases.Recorded``), when one was given.
+    recorded: Any = None
 
     @property
     def operations(self) -> pa.Table:
@@ -144,8 +146,10 @@ def detect(
     *,
     engine: str = "duckdb",
     progress: Progress | None = None,
+    cases: str | None = None,
 ) -> DetectResult:
-    """Run the whole detection on ``store`` and write ``run_dir`` (see the module doc)."""
+    """Run the whole detection on ``store`` and write ``run_dir`` (see the module doc); with
+    ``cases`` (a case store URL), record the written run there (``docs/cases.md``)."""
     cfg = config or DetectConfig()
     signals = cfg.build_signals()
     # Opened first: a wrong catalogue path fails before the signals run, not after.
@@ -243,7 +247,12 @@ def detect(
         + "\n",
         encoding="utf-8",
     )
-    return DetectResult(run_dir, clusters, flagged, seconds, notes)
+    result = DetectResult(run_dir, clusters, flagged, seconds, notes)
+    if cases is not None:
+        from unmask.cases import record_run
+
+        result.recorded = record_run(cases, run_dir)
+    return result
 
 
 def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:
