@@ -9,9 +9,10 @@
 
 (without ``--world`` it first runs ``unmask simulate --scenario large --scale 0.1``, ~2 min.)
 
-MEASURED on the 2-core development machine, seed 1, shared with other sessions (load average
-3-8 during the runs, so seconds vary by up to 2x between runs): the last full run, and in
-brackets earlier runs of the same steps at lower load.
+MEASURED on the 2-core development machine, seed 1, shared with other sessions. The unmask
+figures are from the last run (2026-11-25, load average 10-15: seconds up to 2-3x those of a
+quiet machine); the toolkit's are from the run before (load 3-8, brackets: an earlier run),
+not run again (it takes ~15 minutes and its code did not change).
 
 Part 1 - the same generated 1M-row CSV (7 days; 67,142 accounts; 25 planted groups, 476
 planted accounts, 11,827 coordinated rows), 60 s window, min weight 2:
@@ -21,23 +22,28 @@ planted accounts, 11,827 coordinated rows), 60 s window, min weight 2:
     toolkit 1.5.2: preprocess + co_link              815.4 [787.9]           282 MB  100.0 %   0.7 %
       + co_similar_tweet (39.7 + 241.3 + 534.4 s)    (7.9M co-link edges, 243k co-similar edges)
     toolkit co_link without its "" link (extra)      150.3 (co_link only)             100.0 %   1.1 %
-    unmask: ingest + CoAction(url, 60)               140.3 [86.8]          4,739 MB  100.0 %  67.3 %
-      + CopiedContent() (4.2 + 33.7 + 97.5 s)        [7.6 + 42.5 + 32.3 s]
-    speed ratio toolkit / unmask                     5.8x [9.1x]           (target >= 100x: NOT met)
+    unmask: ingest + CoAction(url, 60)               148.3                 2,278 MB  100.0 %  77.0 %
+      + CopiedContent() (16.1 + 19.7 + 104.2 s)      [earlier code: 86.8-140.3 s, 4,739 MB, 67.3 %]
+    speed ratio toolkit / unmask                     5.5x [earlier: 5.8-9.1x]  (target >= 100x: NOT met)
 
-    unmask's co-link alone (no content), same file:  seconds     planted linked  linked planted
-      CoAction(url, 60) defaults                     47.6 [e2e]        0.0 %         0.0 %  (1 edge)
-      CoAction(url, 60, null_replicates=0)           42.6 [e2e]      100.0 %         1.8 %
-      slot-null prototype (below)                    67.3 [e2e]      100.0 %        88.3 %
-    (the co-link-only ratio: 787.9 / 47.6 = 17x)
+    unmask's co-link alone (no content), same file   seconds     planted linked  linked planted
+    (ingest + CoAction(url, 60), end to end):
+      CoAction defaults (slot null, 6 h slots)       49.1              99.8 %        89.5 %  (4,983 edges)
+      null_replicates=0 (no null)                    54.7             100.0 %         1.8 %  (316,892 edges)
+      null_slot=300                                  49.1             100.0 %        88.0 %
+      null_slot=3600                                 43.7              99.8 %        89.0 %
+      stratify=True                                  40.0             100.0 %        81.8 %
+      [earlier code, within-target null              47.6               0.0 %         0.0 %  (1 edge)]
+    (the co-link-only ratio: 787.9 / 49.1 = 16x; the CoAction step alone took 17-32 s of it,
+    the rest is ingest and the process; the seconds of the variants differ by load only)
 
 Part 2 - unmask alone on the simulator's large world at scale 0.1 (10,082,241 activities),
 CoAction(window=60) against DuckDB extracting the same events and sorting them by
 (target, time), each in its own process (4 GB DuckDB memory limit, 2 threads):
 
-    on       events      extract + sort           CoAction                  ratio
-    url        808,242     5.4 s [4.5]    570 MB    20.7 s [13.1]  1,150 MB   3.8x [2.9x]
-    parent   5,972,739    20.0 s [14.6] 2,602 MB    78.4 s [50.8]  3,988 MB   3.9x [3.5x]
+    on       events      extract + sort           CoAction                  ratio   [earlier code]
+    url        808,242     8.9 s           568 MB    15.3 s            565 MB   1.7x   [3.8x: 20.7 / 5.4 s]
+    parent   5,972,739    23.1 s         2,621 MB    62.3 s          2,328 MB   2.7x   [3.9x: 78.4 / 20.0 s]
 
 The ~100M world (``--world-scale 1``; the simulation alone takes ~11 min and 5.8 GB) was not
 run: the command is above.
@@ -47,23 +53,27 @@ What the figures say:
 * Recovery. The toolkit links every planted account, but also 99 % of the rest: its co-link
   is flooded by the empty link "" that every message without links shares (402,291 such
   rows; without them it still links 1 % planted among the linked, because organic accounts
-  co-share popular links twice by chance). unmask links every planted account, and two of
-  three linked accounts are planted: that is the copied-content signal's doing.
-  unmask's co-link with its default permutation null finds nothing here (1 edge; 2 edges on
-  the 10M world): the null deals accounts anew *within each target*, which keeps the set of
-  accounts on each target; a group's own links are shared by the group alone within a
-  minute, so every shuffled copy rebuilds the same pairs and the FDR is ~1. A null that deals
-  the accounts among all actions of the same 5-minute slot, across targets (the prototype
-  ``SlotNull`` below, not part of unmask), gives 100 % / 88 % on co-link alone.
-* Speed. unmask is 6-17x faster end to end, not 100x. CoAction spends most of its time on
-  aggregating 7.0M action pairs into 5.1M candidate pairs, twice (observed and shuffled:
-  ~19 s and ~14 s of 41 s in a profile); CopiedContent 32-98 s. The toolkit's cost grows
-  with the messages per window (co_similar_tweet compares every pair of messages within
-  +-60 s in Python), so the ratio should grow with the density of the data (not measured
-  here): at 1M rows in 7 days, ~130 non-repost messages fall within +-60 s of each one.
-* Memory. unmask's peak is DuckDB's memory limit (4 GB by default, ``UNMASK_MEMORY_LIMIT``);
-  the toolkit's SQLite stays under 300 MB.
-* At scale, CoAction costs 3-4x DuckDB's sort of the same events.
+  co-share popular links twice by chance). unmask's co-link alone links 475 of the 476
+  planted accounts and nine in ten of the accounts it links are planted; with the copied-
+  content signal (which also links organic accounts that post the same headlines) three in
+  four. Without the permutation null, 1.8 %: the null is what separates a group from
+  strangers who share popular links at the same time. The null deals the accounts anew
+  among all the actions of the same time slot, across targets (``docs/signals.md``); the
+  first version dealt them within each target, which rebuilds every group that is alone on
+  its own links, and found nothing here. Slots from 5 min to 6 h give the same recovery
+  here; the simulated worlds chose six hours.
+* Speed. unmask is 5-16x faster end to end, not 100x: CopiedContent takes most of the
+  time now (32-104 s); the co-link step takes 17-32 s. The toolkit's cost grows with the
+  messages per window (co_similar_tweet compares every pair of messages within +-60 s in
+  Python), so the ratio should grow with the density of the data (not measured here): at
+  1M rows in 7 days, ~130 non-repost messages fall within +-60 s of each one.
+* Memory. unmask's peak is bounded by DuckDB's memory limit (4 GB by default,
+  ``UNMASK_MEMORY_LIMIT``); here 2.3 GB; the toolkit's SQLite stays under 300 MB.
+* At scale, CoAction costs 1.7-2.7x DuckDB's sort of the same events (was 3.8-3.9x): its
+  pair join and aggregations run on integer keys (account and target ranks, place in the
+  target), names and times are joined back for the kept edges only, and the shuffled
+  copy is dealt in one sort. What remains: ranking the targets and numbering the actions
+  in their targets (~40 %), the shuffled copy's deal and pairs (~30 %).
 
 HOW. Part 1: a CSV in the toolkit's format (message_id, user_id, username, repost_id,
 reply_id, message, timestamp, urls) is generated: organic traffic (heavy-tailed accounts;
@@ -83,7 +93,8 @@ typed wrong or one word added), and that also post ordinary messages.
 * unmask: ``ingest_file`` (adapter ``toolkit_csv``; language detection off: no signal here
   needs it), then ``CoAction(on="url", window=60)`` with its defaults and, when
   ``unmask.signals.content`` exists, ``CopiedContent()`` with its defaults, in one process
-  (with the co-link variants above; each variant's end-to-end time leaves the others out).
+  (with the co-link variants above; each variant's end-to-end time leaves the others out;
+  ``--no-content`` for co-link alone, ``--unmask-only`` to leave the toolkit out).
 
 Seconds are wall-clock; peak memory is the largest sum of the resident memory of a run's
 process tree, sampled every 0.2 s (the toolkit runs worker processes). Recovery: "planted
@@ -451,30 +462,8 @@ assert m.reconciles and m.rows_quarantined == 0, m
 steps["ingest"] = time.perf_counter() - t
 
 
-class SlotNull(CoAction):
-    # A PROTOTYPE, not unmask's signal: the permutation null deals the accounts anew among
-    # all actions in the same 5-minute slot, across targets (each account keeps its times,
-    # each target its burst; who acts on which target within a slot is random).
-    def _null_events_sql(self, replicate):
-        salt = f"{self.seed}:{replicate}"
-        return f'''
-            SELECT e.target, e.t, e.time, e.activity_id, p.platform, p.account_id, p.actor
-            FROM (SELECT target, t, time, activity_id, floor(t / 300) AS h,
-                         row_number() OVER (PARTITION BY floor(t / 300)
-                                            ORDER BY t, activity_id, target) AS i
-                  FROM _ca_events) e
-            JOIN (SELECT platform, account_id, actor, floor(t / 300) AS h,
-                         row_number() OVER (PARTITION BY floor(t / 300)
-                                            ORDER BY md5(activity_id || target || '{salt}'),
-                                                     activity_id, target) AS i
-                  FROM _ca_events) p
-            USING (h, i)'''
-
-
 def make(params):
-    params = dict(params)
-    cls = SlotNull if params.pop("slot_null", False) else CoAction
-    return cls(on="url", window=60, **params)
+    return CoAction(on="url", window=60, **params)
 
 
 signals = [(f"co_link{name}", make(params)) for name, params in variants]
@@ -504,12 +493,14 @@ with DuckDBEngine(store) as eng:
 print(json.dumps({"steps": steps, "stats": stats, "linked": linked}))
 """
 
-# unmask's co-link as configured by default, and without the permutation null (see the
-# figures: the within-target null cannot tell a group's own links from chance).
+# unmask's co-link as configured by default, without the permutation null, with the null's
+# slot shorter than the default (6 h), and with the stratified FDR (see the figures).
 VARIANTS = [
     ("", {}),
     ("[null_replicates=0]", {"null_replicates": 0}),
-    ("[slot-null prototype]", {"slot_null": True}),
+    ("[null_slot=300]", {"null_slot": 300}),
+    ("[null_slot=3600]", {"null_slot": 3600}),
+    ("[stratify]", {"stratify": True}),
 ]
 
 
