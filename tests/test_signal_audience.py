@@ -280,7 +280,7 @@ def test_no_follows_is_a_note_not_a_failure(tmp_path):
     store = write_store(tmp_path / "store", acc, act, [])
     with DuckDBEngine(store) as eng:
         ev = BoughtFollowers().run(eng)
-    assert ev.notes and "no follows" in ev.notes[0]
+    assert ev.notes and "no follows" in ev.notes[0] and not ev.assessable
     assert ev.scores.num_rows == 0 and ev.edges.num_rows == 0
 
 

@@ -215,7 +215,7 @@ class BoughtFollowers(Signal):
         n = engine.count("follows")
         ev.stats["follows"] = n
         if n == 0:
-            ev.notes.append("nothing to judge: the store has no follows")
+            ev.cannot_assess("nothing to judge: the store has no follows")
             ev.tables = {
                 "followers": FOLLOWER_SCHEMA.empty_table(),
                 "audiences": AUDIENCE_SCHEMA.empty_table(),
