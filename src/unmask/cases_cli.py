@@ -123,7 +123,7 @@ def list_cases(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The cases, newest activity last."""
+    """The cases, by case id (oldest first)."""
     with _opened(cases, store) as cs:
         rows = cs.list_cases(status)
     if as_json:
