@@ -338,6 +338,16 @@ def test_decided_fragment_is_not_merged_and_taken_down_case_returns(store, runs)
     full = store.record_run(runs["full"])
     assert full.merged == []
     assert full.related, "clusters that also match a decided case say so"
+    full_ops = operations(runs["full"])
+    for cluster, case_id, shared, status in full.related:
+        assert status == "taken_down"
+        assert shared == len(assets_of(store, case_id) & full_ops[cluster])
+        own = full.clusters[cluster][0]
+        row = next(
+            r for r in store.case(own)["runs"]
+            if r["run_id"] == full.run_id and r["cluster_id"] == cluster
+        )  # fmt: skip
+        assert (case_id, shared) in {(a["case_id"], a["shared"]) for a in row["matched"]["also"]}
     # The whole world runs past the early days: the taken-down operations were active after
     # their takedown, so they are back.
     assert full.returned_cases
@@ -519,5 +529,12 @@ def test_cli_detect_records_and_cases_commands(small_world, tmp_path, monkeypatc
     res = runner.invoke(app, ["cases", "list", "--status", "open", "--json"])
     assert res.exit_code == 0, res.output
     assert len(json.loads(res.output)) == n - 1
+    foreign = tmp_path / "foreign.sqlite"
+    engine = sa.create_engine(f"sqlite:///{foreign}")
+    with engine.begin() as con:
+        con.execute(sa.text("CREATE TABLE decisions (x INTEGER)"))
+    engine.dispose()
+    res = runner.invoke(app, ["cases", "record", str(tmp_path / "run"), "--cases", str(foreign)])
+    assert res.exit_code == 2 and "not an unmask case store" in " ".join(res.output.split())
     res = runner.invoke(app, ["cases", "show", "99"])
     assert res.exit_code == 2 and "no case-99" in " ".join(res.output.split())

@@ -245,8 +245,10 @@ class Recorded:
     returned_cases: list[int] = field(default_factory=list)
     # (merged case, into case): open, undecided cases that a cluster showed to be one
     merged: list[tuple[int, int]] = field(default_factory=list)
-    # (cluster, case): a decided case the cluster also matches, left apart for an analyst
-    related: list[tuple[str, int]] = field(default_factory=list)
+    # (cluster, case, shared assets, its status): other cases the cluster shares assets
+    # with, below the threshold or decided on and so left apart; a taken-down case here
+    # means some of its assets are back in another operation
+    related: list[tuple[str, int, int, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -406,10 +408,17 @@ class CaseStore:
             )
             matches = self._match(con, ops)
             for op in ops:
-                case_id, how, overlap = self._place(
-                    con, op, matches.get(op.cluster_id, []), run_id, now, result
-                )
+                pairs = matches.get(op.cluster_id, [])
+                case_id, how, overlap = self._place(con, op, pairs, run_id, now, result)
                 result.clusters[op.cluster_id] = (case_id, how, overlap)
+                merged_now = {m for m, _ in result.merged}
+                also = [
+                    p for p in pairs if p["case_id"] != case_id and p["case_id"] not in merged_now
+                ]
+                result.related += [
+                    (op.cluster_id, p["case_id"], p["shared"], p["status"]) for p in also
+                ]
+                chosen = next((p for p in pairs if p["case_id"] == case_id), None)
                 self._write_assets(con, case_id, op, run_id, now)
                 con.execute(
                     case_runs.insert().values(
@@ -418,9 +427,7 @@ class CaseStore:
                         cluster_id=op.cluster_id,
                         accounts=len(op.assets),
                         score=op.score,
-                        matched=None
-                        if overlap is None
-                        else next(m for m in matches[op.cluster_id] if m["case_id"] == case_id),
+                        matched={**(chosen or {}), "also": also} if chosen or also else None,
                         figures=op.figures,
                     )
                 )
@@ -436,7 +443,7 @@ class CaseStore:
         return result
 
     def _match(self, con: sa.Connection, ops: Sequence[_Operation]) -> dict[str, list[dict]]:
-        """Per cluster, the cases sharing assets with it, best first, with the shared count,
+        """Per cluster, every case sharing assets with it, best first, with the shared count,
         the overlap coefficient and Jaccard; computed by the database."""
         tmp_md = sa.MetaData()
         tmp = sa.Table(
@@ -487,16 +494,15 @@ class CaseStore:
         for r in found:
             overlap = r.shared / max(1, min(r.n, r.m))
             jaccard = r.shared / max(1, r.n + r.m - r.shared)
-            if overlap >= MATCH_THRESHOLD:
-                out[r.cluster_id].append(
-                    {
-                        "case_id": r.case_id,
-                        "shared": r.shared,
-                        "overlap": overlap,
-                        "jaccard": jaccard,
-                        "status": r.status,
-                    }
-                )
+            out[r.cluster_id].append(
+                {
+                    "case_id": r.case_id,
+                    "shared": r.shared,
+                    "overlap": overlap,
+                    "jaccard": jaccard,
+                    "status": r.status,
+                }
+            )
         for cands in out.values():
             cands.sort(key=lambda c: (-c["shared"], -c["overlap"], c["case_id"]))
         return out
@@ -513,7 +519,9 @@ class CaseStore:
         first, last = op.activity
         # Cases merged earlier in this run are gone from the candidates.
         merged_now = {m for m, _ in result.merged}
-        cands = [c for c in cands if c["case_id"] not in merged_now]
+        cands = [
+            c for c in cands if c["case_id"] not in merged_now and c["overlap"] >= MATCH_THRESHOLD
+        ]
         if not cands:
             case_id = con.execute(
                 cases.insert().values(
@@ -541,8 +549,6 @@ class CaseStore:
         for other in cands[1:]:
             if self._merge(con, other["case_id"], case_id, run_id, now):
                 result.merged.append((other["case_id"], case_id))
-            else:
-                result.related.append((op.cluster_id, other["case_id"]))
         row = con.execute(sa.select(cases).where(cases.c.id == case_id)).one()
         old_first, old_last = _utc(row.activity_first), _utc(row.activity_last)
         con.execute(

@@ -77,9 +77,10 @@ def print_recorded(rec: Recorded, where: str) -> None:
         console.print(f"  {cluster} -> {case_name(case_id)}: {said}", highlight=False)
     for source, target in rec.merged:
         console.print(f"  {case_name(source)} merged into {case_name(target)}", highlight=False)
-    for cluster, case_id in rec.related:
+    for cluster, case_id, shared, status in rec.related:
         console.print(
-            f"  [yellow]{cluster} also matches {case_name(case_id)}[/] (decided: left apart)",
+            f"  [yellow]{cluster} also shares {shared} asset(s) with {case_name(case_id)}[/] "
+            f"({status})",
             highlight=False,
         )
     for case_id in rec.returned_cases:
@@ -185,7 +186,15 @@ def show(
             r["cluster_id"],
             str(r["accounts"]),
             f"{r['score']:.2f}",
-            "new case" if not m else f"{m['shared']} shared, overlap {m['overlap']:.2f}",
+            (
+                f"{m['shared']} shared, overlap {m['overlap']:.2f}"
+                if m and "shared" in m
+                else "new case"
+            )
+            + "".join(
+                f"; also {a['shared']} with {case_name(a['case_id'])} ({a['status']})"
+                for a in (m or {}).get("also", [])
+            ),
             r["path"],
         )
     out.print(rt)
