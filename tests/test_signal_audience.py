@@ -275,6 +275,19 @@ def test_without_times_the_dense_block_finds_the_pool(tmp_path):
     assert not {e["account_a"] for e in reasons} & set(POPULAR)
 
 
+def test_follow_dates_are_not_taken_for_bursts(tmp_path):
+    acc, act, fol = hand_world()
+    for f in fol:  # an export that gives the day of each follow only
+        f["time"] = f["time"].replace(hour=0, minute=0, second=0, microsecond=0)
+    store = write_store(tmp_path / "store", acc, act, fol)
+    with DuckDBEngine(store) as eng:
+        ev = BoughtFollowers().run(eng)
+    assert any("fall on the hour" in n for n in ev.notes)
+    assert ev.tables["bursts"].num_rows == 0
+    got = flagged(ev)
+    assert len(got & set(POOL)) >= 50 and not got - set(POOL)
+
+
 def test_no_follows_is_a_note_not_a_failure(tmp_path):
     acc, act, _ = hand_world()
     store = write_store(tmp_path / "store", acc, act, [])

@@ -129,7 +129,9 @@ class _Scratch:
         self.names: list[str] = []
 
     def register(self, name: str, table: pa.Table) -> None:
-        path = self.dir / f"{name.lstrip('_')}.parquet"  # Spark skips files starting with "_"
+        path = (
+            self.dir / f"t{len(self.names):03d}{name}.parquet"
+        )  # no leading "_": Spark skips those
         pq.write_table(table, path)
         self.engine.create_table(name, f"SELECT * FROM read_parquet('{path}')")
         self.names.append(name)
@@ -141,7 +143,7 @@ class _Scratch:
         if self.engine.name == "duckdb":
             self.engine.create_table(name, query)
         else:
-            path = self.dir / f"{name.lstrip('_')}.parquet"
+            path = self.dir / f"t{len(self.names):03d}{name}.parquet"  # a new file each time
             self.engine.write_parquet(query, path)
             self.engine.create_table(name, f"SELECT * FROM read_parquet('{path}')")
         self.names.append(name)
@@ -237,6 +239,22 @@ class BoughtFollowers(Signal):
         )
         timed = int(engine.scalar("SELECT count(*) FROM _au_f WHERE t IS NOT NULL"))
         ev.stats["follows_with_time"] = timed
+        on_the_hour = int(
+            engine.scalar("SELECT count(*) FROM _au_f WHERE t IS NOT NULL AND t % 3600 = 0")
+        )
+        if timed and on_the_hour >= 0.5 * timed:
+            # Times given to the hour or the day (an export's dates) would make every
+            # account's follows of one day a "burst": they are used as evidence, not timed.
+            ev.notes.append(
+                f"{on_the_hour:,} of {timed:,} follow times fall on the hour: they are dates, "
+                "not times, and are not used to find bursts"
+            )
+            s.create(
+                "_au_f",
+                "SELECT platform, follower_id, followee_id, time, CAST(NULL AS BIGINT) AS t "
+                "FROM follows",
+            )
+            timed = 0
         if timed == 0:
             ev.notes.append(
                 "the follows have no times: no bursts; followers are judged by dense blocks "
@@ -326,7 +344,7 @@ class BoughtFollowers(Signal):
             if not known[m]:
                 ev.notes.append(f"the store cannot tell the mark '{m}': it is not used")
         # Age is measured at the account's observation, else at the store's last follow.
-        now = engine.scalar("SELECT max(t) FROM _au_f")
+        now = engine.scalar("SELECT CAST(floor(epoch(max(time))) AS BIGINT) FROM _au_f")
         now_sql = str(int(now)) if now is not None else "NULL"
 
         def mark(name: str, expr: str) -> str:
