@@ -5,6 +5,11 @@ ordinary accounts), the echo chamber of every operation and group, seconds and p
     .venv/bin/python benchmarks/audience.py --world /work/worlds/medium
     .venv/bin/python benchmarks/audience.py --world /work/worlds/large-0.1
     .venv/bin/python benchmarks/audience.py --scenario small --seed 1   # builds it first
+    .venv/bin/python benchmarks/audience.py --scenario small --disguise pictures  # or aged
+
+``--disguise`` rewrites a copy of the world's accounts table before the run: every fake
+follower gets a picture and a bio (``pictures``), and is also made four years old (``aged``)
+- evasions the simulator has no knob for.
 
 Each part runs in this process; peak RSS is the process's (``ru_maxrss``), so run one world
 per process. Figures measured with it are in ``docs/signals.md``.
@@ -15,9 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,11 +41,36 @@ def peak_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
+def disguise(world: Path, truth: pa.Table, *, aged: bool) -> Path:
+    """A copy of ``world`` whose fake followers have pictures and bios (and are old)."""
+    out = Path(tempfile.mkdtemp(prefix="audience-disguised-")) / "world"
+    shutil.copytree(world, out)
+    fakes = pc.equal(truth["role"], "fake_follower")
+    ids = pa.array(truth.filter(fakes)["account_id"].to_pylist(), pa.string())
+    for f in (out / "store").rglob("accounts-*.parquet"):
+        t = pq.read_table(f)
+        is_f = pc.is_in(t["account_id"], value_set=ids)
+
+        def put(t: pa.Table, col: str, value, is_f=is_f) -> pa.Table:
+            i = t.schema.get_field_index(col)
+            return t.set_column(
+                i, col, pc.if_else(is_f, value, t[col]).cast(t.schema.field(col).type)
+            )
+
+        t = put(t, "profile_image_hash", pc.binary_join_element_wise("pic-", t["account_id"], ""))
+        t = put(t, "description", pa.scalar("love life and travel"))
+        if aged:
+            t = put(t, "created_at", pc.subtract(t["observed_at"], pa.scalar(timedelta(days=1500))))
+        pq.write_table(t, f)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--world", type=Path)
     ap.add_argument("--scenario", default="small")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--disguise", choices=("pictures", "aged"))
     args = ap.parse_args()
     world = args.world
     if world is None:
@@ -48,6 +80,8 @@ def main() -> None:
         world = Path(tempfile.mkdtemp(prefix="audience-")) / "world"
         simulate(world, load_scenario(args.scenario), seed=args.seed)
     truth = pq.read_table(world / "truth" / "accounts.parquet")
+    if args.disguise:
+        world = disguise(world, truth, aged=args.disguise == "aged")
     with DuckDBEngine(Store(world / "store")) as eng:
         t0 = time.perf_counter()
         ev = BoughtFollowers().run(eng)
@@ -88,7 +122,8 @@ def main() -> None:
         )
         res = evaluate(world / "truth", run).to_dict()
         o = res["overall"]
-        print(f"flagged followers: {len(flagged):,}; precision {o['precision']:.3f}")
+        prec = "-" if o["precision"] is None else f"{o['precision']:.3f}"
+        print(f"flagged followers: {len(flagged):,}; precision {prec}")
         for op in res["operations"]:
             for r in op["roles"]:
                 print(f"  {op['id']:16s} {r['role']:14s} {r['flagged']:6,}/{r['accounts']:<6,}")
@@ -107,10 +142,14 @@ def main() -> None:
         }
         rows = [x for x in aud.to_pylist() if x["bought_in_bursts"] > 0 or x["block"] is not None]
         ops = [x for x in rows if lab.get((x["platform"], x["account_id"]), ("-",))[0] != "-"]
+        shares = sorted(x["bought_share"] for x in rows)
         print(
-            f"accounts with bought follows: {len(rows)}, of the operations: {len(ops)}; "
-            f"bought share of those min {min(x['bought_share'] for x in rows):.2f}, "
-            f"median {sorted(x['bought_share'] for x in rows)[len(rows) // 2]:.2f}"
+            f"accounts with bought follows: {len(rows)}, of the operations: {len(ops)}"
+            + (
+                f"; bought share min {shares[0]:.2f}, median {shares[len(shares) // 2]:.2f}"
+                if shares
+                else ""
+            )
         )
         ordinary = truth.filter(pc.equal(truth["group"], "ordinary"))
         keys = {
