@@ -299,8 +299,9 @@ def test_no_follows_is_a_note_not_a_failure(tmp_path):
 
 def test_fraudar_peels_the_planted_block_despite_camouflage():
     rng = np.random.default_rng(3)
-    # 50 fraudsters x 10 customers, fully connected; each fraudster also follows 40 of 20
-    # popular columns' ... camouflage; 500 honest rows follow popular columns at random.
+    # 50 fraudsters x 10 customers, fully connected; each fraudster also follows 15 of 20
+    # popular columns (camouflage: more edges than to its customers); 500 honest rows follow
+    # 8 of 190 columns at random, the popular ones included.
     rows, cols = [], []
     for r in range(50):
         rows += [r] * 10
