@@ -127,28 +127,28 @@ def postgres_server() -> Iterator[str]:
     if bindir is None:
         _unavailable("no PostgreSQL server binaries (pg_ctl) found")
     root = Path(tempfile.mkdtemp(prefix="unmask-pg-"))
-    as_user: list[str] = []
+    as_user: dict = {"cwd": root}
     if os.geteuid() == 0:
         try:
             pw = pwd.getpwnam("postgres")
         except KeyError:
             _unavailable("running as root and there is no postgres user to run the server")
         os.chown(root, pw.pw_uid, pw.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
+        as_user |= {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data, log = root / "data", root / "server.log"
     pg_ctl = str(bindir / "pg_ctl")
     subprocess.run(
-        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "unmask", "--auth=trust",
+        [str(bindir / "initdb"), "-D", str(data), "-U", "unmask", "--auth=trust",
          "-E", "UTF8", "--no-sync"],
-        check=True, capture_output=True,
+        check=True, capture_output=True, **as_user,
     )  # fmt: skip
     started = subprocess.run(
-        [*as_user, pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
+        [pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
          f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-        capture_output=True, text=True,
+        capture_output=True, text=True, **as_user,
     )  # fmt: skip
     if started.returncode:
         text = log.read_text() if log.exists() else ""
@@ -156,7 +156,7 @@ def postgres_server() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://unmask@127.0.0.1:{port}"
     finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], check=False)
+        subprocess.run([pg_ctl, "-D", str(data), "-m", "immediate", "stop"], check=False, **as_user)
         shutil.rmtree(root, ignore_errors=True)
 
 
