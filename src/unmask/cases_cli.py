@@ -198,7 +198,11 @@ def show(
             r["path"],
         )
     out.print(rt)
-    et = Table(title="evidence (rows in RUN/evidence/<signal>/)")
+    latest = [e for e in c["evidence"] if e["run_id"] == c["last_run"]]
+    et = Table(
+        title=f"evidence in the latest run (rows in {c['runs'][-1]['path'] if c['runs'] else 'RUN'}"
+        "/evidence/<signal>/; earlier runs: --json)"
+    )
     for col in (
         "cluster",
         "signal",
@@ -210,7 +214,7 @@ def show(
         "e.g. activities",
     ):
         et.add_column(col)
-    for e in c["evidence"]:
+    for e in latest:
         et.add_row(
             e["cluster_id"],
             e["signal"],
