@@ -199,7 +199,10 @@ def _activity(engine: Engine, out: dict) -> None:
         )
     for r in _rows(
         engine,
-        f"""SELECT m.cluster_id, isodow(t.time) - 1 AS dow, hour(t.time) AS hour, count(*) AS n
+        # From the epoch rather than isodow()/hour(): the day-of-week functions number days
+        # differently on each engine, and 1970-01-01 was a Thursday everywhere.
+        f"""SELECT m.cluster_id, CAST((floor(epoch(t.time) / 86400) + 3) % 7 AS INTEGER) AS dow,
+                   CAST(floor(epoch(t.time) / 3600) % 24 AS INTEGER) AS hour, count(*) AS n
             FROM {MEMBERS} m JOIN activities t
               ON t.platform = m.platform AND t.account_id = m.account_id
             GROUP BY 1, 2, 3""",
@@ -217,8 +220,7 @@ def _pushed(engine: Engine, out: dict, top: int) -> None:
             engine,
             f"""WITH items AS (
                   SELECT t.platform, t.account_id, lower(x.item) AS item
-                  FROM activities t, unnest(t.{column}) AS x(item)
-                  WHERE t.{column} IS NOT NULL AND len(t.{column}) > 0),
+                  FROM activities t, unnest(t.{column}) AS x(item)),
                 everyone AS (
                   SELECT item, count(*) AS uses FROM items GROUP BY item),
                 ours AS (
