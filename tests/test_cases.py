@@ -521,11 +521,13 @@ def test_cli_detect_records_and_cases_commands(small_world, tmp_path, monkeypatc
     shown = json.loads(res.output)
     assert shown["status"] == "confirmed"
     assert shown["decisions"][0]["note"] == "checked by hand"
-    # Recording the run again by hand finds it recorded; listing by status filters.
-    monkeypatch.setenv("UNMASK_CASES", str(db))
+    # Recording the run again by hand (into the default store of the activity store that
+    # run.json names) finds it recorded; listing by status filters.
     res = runner.invoke(app, ["cases", "record", str(tmp_path / "run")])
     assert res.exit_code == 0, res.output
     assert "already recorded" in " ".join(res.output.split())
+    assert str(db) in "".join(res.output.split())
+    monkeypatch.setenv("UNMASK_CASES", str(db))
     res = runner.invoke(app, ["cases", "list", "--status", "open", "--json"])
     assert res.exit_code == 0, res.output
     assert len(json.loads(res.output)) == n - 1

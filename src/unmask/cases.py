@@ -409,7 +409,8 @@ class CaseStore:
             matches = self._match(con, ops)
             for op in ops:
                 pairs = matches.get(op.cluster_id, [])
-                case_id, how, overlap = self._place(con, op, pairs, run_id, now, result)
+                case_id, how, chosen = self._place(con, op, pairs, run_id, now, result)
+                overlap = chosen["overlap"] if chosen else None
                 result.clusters[op.cluster_id] = (case_id, how, overlap)
                 merged_now = {m for m, _ in result.merged}
                 also = [
@@ -418,7 +419,6 @@ class CaseStore:
                 result.related += [
                     (op.cluster_id, p["case_id"], p["shared"], p["status"]) for p in also
                 ]
-                chosen = next((p for p in pairs if p["case_id"] == case_id), None)
                 self._write_assets(con, case_id, op, run_id, now)
                 con.execute(
                     case_runs.insert().values(
@@ -515,13 +515,24 @@ class CaseStore:
         run_id: str,
         now: datetime,
         result: Recorded,
-    ) -> tuple[int, str, float | None]:
+    ) -> tuple[int, str, dict | None]:
+        """The case ``op`` goes to, how ("new", "updated", "returned"), and the match."""
         first, last = op.activity
-        # Cases merged earlier in this run are gone from the candidates.
-        merged_now = {m for m, _ in result.merged}
-        cands = [
-            c for c in cands if c["case_id"] not in merged_now and c["overlap"] >= MATCH_THRESHOLD
-        ]
+        # A case merged earlier in this run stands for the case it was merged into (whose
+        # assets now hold its own); each case once, at its best.
+        into = dict(result.merged)
+        seen: set[int] = set()
+        kept = []
+        for c in cands:
+            if c["overlap"] < MATCH_THRESHOLD:
+                continue
+            target = c["case_id"]
+            while target in into:
+                target = into[target]
+            if target not in seen:
+                seen.add(target)
+                kept.append({**c, "case_id": target} if target != c["case_id"] else c)
+        cands = kept
         if not cands:
             case_id = con.execute(
                 cases.insert().values(
@@ -599,7 +610,7 @@ class CaseStore:
                     result.returned_cases.append(case_id)
         if how == "updated" and case_id not in result.updated_cases:
             result.updated_cases.append(case_id)
-        return case_id, how, best["overlap"]
+        return case_id, how, best
 
     def _merge(
         self, con: sa.Connection, source: int, target: int, run_id: str, now: datetime

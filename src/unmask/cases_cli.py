@@ -104,11 +104,18 @@ def record(
 ) -> None:
     """Record a detect run: its operations join their cases or open new ones."""
     if cases is None and store is None:
+        # The default store of the activity store the run was made from, if it is here.
         try:
             meta = json.loads((run / "run.json").read_text(encoding="utf-8"))
-            store = Path(meta["store"]) if meta.get("store") else None
         except (OSError, ValueError):
-            store = None
+            meta = {}
+        named = Path(meta["store"]) if meta.get("store") else None
+        if named is None or not (named / "store.json").exists():
+            _fail(
+                f"{run} names the activity store {named}, which is not found from here: "
+                "give --cases URL or --store STORE"
+            )
+        store = named
     with _opened(cases, store) as cs:
         rec = cs.record_run(run)
     print_recorded(rec, cs.display_url)
