@@ -10,6 +10,11 @@ through the database's join, among all the others.
     .venv/bin/python benchmarks/cases.py --out /tmp/cases-bench --url postgresql+psycopg://u@h/db
 
 Prints seconds per step and the store's size in rows.
+
+``--matching`` measures the matching instead: the world's first days, the whole world and
+the rest are detected and recorded in that order (as tests/test_cases.py does), and it
+prints how many of the runs' operations the overlap coefficient and Jaccard would match to
+an operation of the whole world, and the cases after each recording.
 """
 
 from __future__ import annotations
@@ -17,15 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from unmask.cases import CaseStore, case_assets, cases, runs
+from unmask.cases import MATCH_THRESHOLD, CaseStore, case_assets, cases, runs
 
 CHUNK = 50_000
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_run(out: Path) -> Path:
@@ -76,6 +83,48 @@ def fill(cs: CaseStore, n_cases: int, per_case: int) -> None:
             )
 
 
+def matching(out: Path) -> dict[str, object]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_cases import CUT, _detect, _window, operations
+
+    from unmask.simulate.scenario import load_scenario
+    from unmask.simulate.world import simulate
+    from unmask.store import Store
+
+    shutil.rmtree(out, ignore_errors=True)
+    simulate(out / "world", load_scenario("small"), seed=1)
+    src = Store(out / "world" / "store")
+    made = {
+        "early": _detect(_window(src, out / "early-store", None, CUT), out / "early"),
+        "full": _detect(src, out / "full"),
+        "late": _detect(_window(src, out / "late-store", CUT, None), out / "late"),
+    }
+    ops = {k: operations(v) for k, v in made.items()}
+    report: dict[str, object] = {"operations": {k: len(v) for k, v in ops.items()}}
+    measures = {
+        "overlap": lambda a, b: len(a & b) / min(len(a), len(b)),
+        "jaccard": lambda a, b: len(a & b) / len(a | b),
+    }
+    for part in ("early", "late"):
+        report[f"{part}_matching_a_full_operation"] = {
+            name: sum(
+                max(f(a, b) for b in ops["full"].values()) >= MATCH_THRESHOLD
+                for a in ops[part].values()
+            )
+            for name, f in measures.items()
+        }
+    with CaseStore(f"sqlite:///{out / 'cases.sqlite'}") as cs:
+        for part in ("early", "full", "late"):
+            rec = cs.record_run(made[part])
+            report[f"after_{part}"] = {
+                "new": len(rec.new_cases),
+                "updated": len(rec.updated_cases),
+                "merged": len(rec.merged),
+                "live_cases": sum(c["status"] != "merged" for c in cs.list_cases()),
+            }
+    return report
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/cases-bench"))
@@ -83,7 +132,11 @@ def main() -> None:
     ap.add_argument("--run", type=Path, help="a detect run (default: made in --out)")
     ap.add_argument("--cases", type=int, default=100_000)
     ap.add_argument("--assets-per-case", type=int, default=20)
+    ap.add_argument("--matching", action="store_true", help="measure matching (above)")
     args = ap.parse_args()
+    if args.matching:
+        print(json.dumps(matching(args.out), indent=2))
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     report: dict[str, object] = {}
     t = time.perf_counter()
