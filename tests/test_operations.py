@@ -69,23 +69,33 @@ def test_pushed_domains_and_their_share_equal_a_plain_count(run):
     assert top["share_of_all_uses"] == pytest.approx(ours / everyone, abs=1e-4)
 
 
-def test_engagement_inside_and_outside_add_up_to_all_engagement(run):
+def test_engagement_inside_and_outside_equal_a_plain_count(run):
+    """Comments, shares and reactions received on the operation's posts, from its own
+    accounts and from others (an account answering itself left out); the engaged account
+    is the export's parent account, else the parent post's author."""
     _, ops, con = run
     for o in ops[:3]:
-        total, inside = con.execute(
-            """SELECT count(*), count(*) FILTER (WHERE e.account_id IS NOT NULL)
-               FROM activities t
-               JOIN members p ON p.platform = t.platform AND p.account_id = t.parent_account_id
-               LEFT JOIN members e ON e.platform = t.platform AND e.account_id = t.account_id
-                                  AND e.cluster_id = p.cluster_id
-               WHERE p.cluster_id = ? AND t.account_id <> t.parent_account_id""",
+        inside, outside = con.execute(
+            """WITH e AS (
+                 SELECT t.platform, t.account_id AS actor,
+                        coalesce(t.parent_account_id, p.account_id) AS owner
+                 FROM activities t
+                 LEFT JOIN activities p ON p.platform = t.platform
+                                       AND p.activity_id = t.parent_activity_id
+                 WHERE t.parent_activity_id IS NOT NULL
+                   AND t.kind IN ('reply', 'comment', 'share', 'quote', 'reaction'))
+               SELECT count(*) FILTER (WHERE a.account_id IS NOT NULL),
+                      count(*) FILTER (WHERE a.account_id IS NULL)
+               FROM e
+               JOIN members m ON m.platform = e.platform AND m.account_id = e.owner
+               LEFT JOIN members a ON a.platform = e.platform AND a.account_id = e.actor
+                                  AND a.cluster_id = m.cluster_id
+               WHERE m.cluster_id = ? AND e.actor <> e.owner""",
             [o["cluster_id"]],
         ).fetchone()
         r = o["reach"]
-        assert (r["engagement_inside"], r["engagement_inside"] + r["engagement_outside"]) == (
-            inside,
-            total,
-        )
+        assert (r["engagement_inside"], r["engagement_outside"]) == (inside, outside)
+        assert sum(v["inside"] + v["outside"] for v in r["by_kind"].values()) == inside + outside
 
 
 def test_narratives_are_the_content_families_of_the_operations_accounts(run):

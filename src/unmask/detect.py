@@ -42,6 +42,7 @@ Progress = Callable[[str, int, int], None]
 
 def default_signals() -> list[Signal]:
     """The signals ``detect`` runs unless told otherwise, each with its defaults."""
+    from unmask.signals.audience import BoughtFollowers
     from unmask.signals.coaction import CoAction
     from unmask.signals.content import CopiedContent
     from unmask.signals.identity import IdentityTraits
@@ -52,6 +53,7 @@ def default_signals() -> list[Signal]:
         CopiedContent(),
         IdentityTraits(),
         SharedInfrastructure(),
+        BoughtFollowers(),
     ]
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 
 from unmask.engine.base import Engine
+from unmask.signals.audience import bought_share, echo_chambers
 from unmask.signals.base import Evidence
 
 MEMBERS = "_op_members"
@@ -100,8 +101,9 @@ def describe(
         _activity(engine, out)
         _pushed(engine, out, top)
         _audience(engine, out, top)
-        _reach(engine, out, top)
+        _reach(engine, members, out, top)
         by_signal = {ev.signal: ev for ev in evidence}
+        _followers(engine, members, by_signal.get("followers"), out)
         _narratives(by_signal.get("content"), members, out, top)
         for op in out.values():
             op["breakout"] = breakout(op)
@@ -270,54 +272,46 @@ def _audience(engine: Engine, out: dict, top: int) -> None:
             out[r["cluster_id"]]["audience"][field][r["v"]] = r["n"]
 
 
-def _reach(engine: Engine, out: dict, top: int) -> None:
-    """Engagement with the operation's posts (replies, comments, quotes, shares, reactions)
-    from inside and from outside it, and the most-followed outside accounts that engaged."""
-    for op in out.values():
-        op["reach"] = {
-            "engagement_inside": 0,
-            "engagement_outside": 0,
-            "outside_accounts": 0,
+def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
+    """Engagement with the operation's posts (comments, shares, reactions) from inside and
+    from outside it (the echo chamber, ``unmask.signals.audience.echo_chambers``), and the
+    most-followed outside accounts that engaged."""
+    echo = echo_chambers(engine, members.select(["platform", "account_id", "cluster_id"]))
+    for r in echo.to_pylist():
+        out[r["cluster_id"]]["reach"] = {
+            "engagement_inside": r["inside"],
+            "engagement_outside": r["outside"],
+            "inside_share": r["inside_share"],
+            "by_kind": {
+                k: {"inside": r[f"{k}_inside"], "outside": r[f"{k}_outside"]}
+                for k in ("comments", "shares", "reactions")
+            },
+            "inside_accounts": r["inside_accounts"],
+            "outside_accounts": r["outside_accounts"],
             "top_outside": [],
         }
-    query = f"""
-        WITH engaged AS (
-          SELECT mp.cluster_id, t.platform, t.account_id,
-                 (mi.account_id IS NOT NULL) AS inside
-          FROM activities t
-          JOIN {MEMBERS} mp
-            ON mp.platform = t.platform AND mp.account_id = t.parent_account_id
-          LEFT JOIN {MEMBERS} mi
-            ON mi.platform = t.platform AND mi.account_id = t.account_id
-           AND mi.cluster_id = mp.cluster_id
-          WHERE t.parent_account_id IS NOT NULL AND t.account_id <> t.parent_account_id)"""
     for r in _rows(
         engine,
-        query
-        + """SELECT cluster_id, sum(CASE WHEN inside THEN 1 ELSE 0 END) AS inside_n,
-                    sum(CASE WHEN inside THEN 0 ELSE 1 END) AS outside_n,
-                    count(DISTINCT CASE WHEN inside THEN NULL
-                                        ELSE platform || '/' || account_id END) AS outside_accounts
-             FROM engaged GROUP BY cluster_id""",
-    ):
-        reach = out[r["cluster_id"]]["reach"]
-        reach["engagement_inside"] = int(r["inside_n"])
-        reach["engagement_outside"] = int(r["outside_n"])
-        reach["outside_accounts"] = int(r["outside_accounts"])
-    for r in _rows(
-        engine,
-        query
-        + f""", outside AS (
-               SELECT e.cluster_id, e.platform, e.account_id, count(*) AS n,
-                      max(coalesce(a.followers, 0)) AS followers, any_value(a.handle) AS handle,
-                      bool_or(coalesce(a.verified, false)) AS verified
-               FROM engaged e LEFT JOIN accounts a
-                 ON a.platform = e.platform AND a.account_id = e.account_id
-               WHERE NOT e.inside GROUP BY 1, 2, 3),
-             ranked AS (
-               SELECT *, row_number() OVER (PARTITION BY cluster_id
-                                            ORDER BY followers DESC, n DESC, account_id) AS k
-               FROM outside)
+        f"""WITH engaged AS (
+              SELECT mp.cluster_id, t.platform, t.account_id
+              FROM activities t
+              JOIN {MEMBERS} mp
+                ON mp.platform = t.platform AND mp.account_id = t.parent_account_id
+              LEFT JOIN {MEMBERS} mi
+                ON mi.platform = t.platform AND mi.account_id = t.account_id
+               AND mi.cluster_id = mp.cluster_id
+              WHERE t.account_id <> t.parent_account_id AND mi.account_id IS NULL),
+            outside AS (
+              SELECT e.cluster_id, e.platform, e.account_id, count(*) AS n,
+                     max(coalesce(a.followers, 0)) AS followers, any_value(a.handle) AS handle,
+                     bool_or(coalesce(a.verified, false)) AS verified
+              FROM engaged e LEFT JOIN accounts a
+                ON a.platform = e.platform AND a.account_id = e.account_id
+              GROUP BY 1, 2, 3),
+            ranked AS (
+              SELECT *, row_number() OVER (PARTITION BY cluster_id
+                                           ORDER BY followers DESC, n DESC, account_id) AS k
+              FROM outside)
            SELECT * FROM ranked WHERE k <= {int(top)} ORDER BY cluster_id, k""",
     ):
         out[r["cluster_id"]]["reach"]["top_outside"].append(
@@ -330,6 +324,24 @@ def _reach(engine: Engine, out: dict, top: int) -> None:
                 "engagements": int(r["n"]),
             }
         )
+
+
+def _followers(engine: Engine, members: pa.Table, followers: Evidence | None, out: dict) -> None:
+    """Followers of the operation's assets and the share that look bought, when the
+    followers signal ran and could judge."""
+    if followers is None or not followers.assessable:
+        return
+    shares = bought_share(
+        engine, members.select(["platform", "account_id", "cluster_id"]), followers
+    )
+    for r in shares.to_pylist():
+        out[r["cluster_id"]]["audience_followers"] = {
+            "followers": r["followers"],
+            "followers_inside": r["followers_inside"],
+            "followers_declared": r["followers_declared"],
+            "bought": r["bought"],
+            "bought_share": r["bought_share"],
+        }
 
 
 def _narratives(content: Evidence | None, members: pa.Table, out: dict, top: int) -> None:
