@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/unmask ingest $(DATA)/coortweet $(DATA)/crowdtangle $(DATA)/ira-sample --store $(DEMO)/store
 	$(BIN)/unmask info --store $(DEMO)/store
-	rm -rf $(DEMO)/world $(DEMO)/run
+	rm -rf $(DEMO)/world $(DEMO)/run $(DEMO)/report
 	$(BIN)/unmask simulate --out $(DEMO)/world --scenario small --seed 1
 	$(BIN)/unmask detect --store $(DEMO)/world/store --out $(DEMO)/run
+	$(BIN)/unmask report --run $(DEMO)/run --out $(DEMO)/report
 	$(BIN)/unmask evaluate --truth $(DEMO)/world/truth --run $(DEMO)/run
 
 # Installs what is missing when run as root (CI, a fresh machine); otherwise says what is
