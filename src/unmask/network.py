@@ -33,7 +33,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from unmask.engine.duckdb import connect
-from unmask.signals.base import Evidence
 
 NODE_SCHEMA = pa.schema(
     [
@@ -68,10 +67,6 @@ class Layer:
     signal: str
     family: str
     edges: pa.Table
-
-    @classmethod
-    def of(cls, evidence: Evidence, family: str) -> Layer:
-        return cls(evidence.signal, family, evidence.edges)
 
 
 def edge_evidence(q_values: pa.ChunkedArray | pa.Array, cap: float) -> np.ndarray:
