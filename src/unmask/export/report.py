@@ -44,10 +44,11 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
     nodes = pq.read_table(run_dir / "nodes.parquet").to_pylist()
     cluster_of = {(n["platform"], n["account_id"]): n["cluster_id"] for n in nodes}
     copied = _copied(run_dir, store, ops, examples, variants)
+    synchronised = _synchronised(run_dir, cluster_of, examples)
     for op in ops:
         op["summary"] = summary(op)
         op["evidence"] = {
-            "synchronised": _synchronised(run_dir, op["cluster_id"], cluster_of, examples),
+            "synchronised": synchronised.get(op["cluster_id"], []),
             "copied": copied.get(op["cluster_id"], []),
         }
     signals = run.get("signals", {})
@@ -112,54 +113,52 @@ def summary(op: dict[str, Any]) -> str:
     return " ".join(text)
 
 
-def _synchronised(run_dir: Path, cluster: str, cluster_of: dict, n: int) -> list[dict]:
-    """The operation's strongest co-action edges, each with its synchronised actions."""
-    out = []
+def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dict]]:
+    """Per operation, its ``n`` strongest co-action edges of each kind, each with its
+    synchronised actions (each layer's files read once for all operations)."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    con = connect()
     for events_file in sorted((run_dir / "evidence").glob("coaction_*/events.parquet")):
         signal = events_file.parent.name
-        edges = pq.read_table(events_file.parent / "edges.parquet").to_pylist()
-        inside = [
-            e
-            for e in edges
-            if cluster_of.get((e["platform_a"], e["account_a"])) == cluster
-            and cluster_of.get((e["platform_b"], e["account_b"])) == cluster
-        ]
-        inside.sort(key=lambda e: (-e["count"], e["account_a"], e["account_b"]))
-        if not inside:
-            continue
-        con = connect()
-        for e in inside[:n]:
-            rows = con.execute(
-                f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
-                    FROM '{events_file}'
-                    WHERE platform_a = ? AND account_a = ? AND platform_b = ? AND account_b = ?
-                    ORDER BY time_a LIMIT 10""",
-                [e["platform_a"], e["account_a"], e["platform_b"], e["account_b"]],
-            ).fetchall()
-            out.append(
-                {
-                    "signal": signal,
-                    "accounts": [
-                        f"{e['platform_a']}/{e['account_a']}",
-                        f"{e['platform_b']}/{e['account_b']}",
-                    ],
-                    "reason": e["reason"],
-                    "count": e["count"],
-                    "q_value": e["q_value"],
-                    "events": [
-                        {
-                            "target": t,
-                            "activity_a": aa,
-                            "activity_b": ab,
-                            "time_a": ta.isoformat(),
-                            "time_b": tb.isoformat(),
-                            "lag_seconds": lag,
-                        }
-                        for t, aa, ab, ta, tb, lag in rows
-                    ],
-                }
-            )
-        con.close()
+        per_cluster: dict[str, list[dict]] = defaultdict(list)
+        for e in pq.read_table(events_file.parent / "edges.parquet").to_pylist():
+            ca = cluster_of.get((e["platform_a"], e["account_a"]))
+            if ca is not None and ca == cluster_of.get((e["platform_b"], e["account_b"])):
+                per_cluster[ca].append(e)
+        for cluster, inside in per_cluster.items():
+            inside.sort(key=lambda e: (-e["count"], e["account_a"], e["account_b"]))
+            for e in inside[:n]:
+                rows = con.execute(
+                    f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
+                        FROM '{events_file}'
+                        WHERE platform_a = ? AND account_a = ? AND platform_b = ? AND account_b = ?
+                        ORDER BY time_a LIMIT 10""",
+                    [e["platform_a"], e["account_a"], e["platform_b"], e["account_b"]],
+                ).fetchall()
+                out[cluster].append(
+                    {
+                        "signal": signal,
+                        "accounts": [
+                            f"{e['platform_a']}/{e['account_a']}",
+                            f"{e['platform_b']}/{e['account_b']}",
+                        ],
+                        "reason": e["reason"],
+                        "count": e["count"],
+                        "q_value": e["q_value"],
+                        "events": [
+                            {
+                                "target": t,
+                                "activity_a": aa,
+                                "activity_b": ab,
+                                "time_a": ta.isoformat(),
+                                "time_b": tb.isoformat(),
+                                "lag_seconds": lag,
+                            }
+                            for t, aa, ab, ta, tb, lag in rows
+                        ],
+                    }
+                )
+    con.close()
     return out
 
 
