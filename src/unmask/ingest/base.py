@@ -97,6 +97,10 @@ class StageContext:
         default_factory=list
     )
     progress: Any = None
+    # Set by an adapter whose every activity went through :func:`with_text_urls`.
+    text_urls_staged: bool = False
+    # Stage tables defined as a view of another relation (:meth:`stage_view`): table -> source.
+    stage_views: dict[str, str] = field(default_factory=dict)
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add_row(self, table: str, row: Mapping[str, Any]) -> None:
@@ -134,6 +138,7 @@ class StageContext:
             for f in stage_schema(table)
         )
         self.con.execute(f"DROP TABLE stage_{table}")
+        self.stage_views[table] = source
         self.con.execute(f"CREATE TEMP VIEW stage_{table} AS SELECT {cols} FROM {source}")
 
     def reject(

@@ -220,13 +220,15 @@ def _finalise(
             if n_stage
             else 0
         )
+    # A stage view of another stage table has the same records: left out of the union.
+    rows = " UNION ALL ".join(
+        f"SELECT _row FROM stage_{t}"
+        for t in schema.TABLES
+        if ctx.stage_views.get(t, "").removeprefix("stage_") not in schema.TABLES
+    )
     good = con.execute(
-        f"""SELECT count(*) FROM (
-               SELECT DISTINCT _row FROM (
-                   SELECT _row FROM stage_activities UNION ALL SELECT _row FROM stage_accounts
-                   UNION ALL SELECT _row FROM stage_follows
-                   UNION ALL SELECT _row FROM stage_infrastructure)
-               {_NOT_BAD if quarantined else ""})"""
+        f"""SELECT count(*) FROM (SELECT DISTINCT _row FROM ({rows})
+                                  {_NOT_BAD if quarantined else ""})"""
     ).fetchone()[0]
     stored = con.execute("SELECT count(DISTINCT _row) FROM _first_rows").fetchone()[0]
     duplicate = con.execute(
@@ -255,21 +257,16 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
         f"{_NOT_BAD if any_bad else ''})"
     )
     fields = [f for f in sch if f.name not in keys and f.name != "source_file"]
-    # Fields that no record of this file has are not aggregated (most exports fill few).
-    present = con.execute(
-        "SELECT "
-        + ", ".join(f"count({f.name}) > 0" for f in fields if f.name != "source_row")
-        + f" FROM stage_{table}"
-    ).fetchone()
-    empty = {
-        f.name
-        for f, p in zip([f for f in fields if f.name != "source_row"], present, strict=True)
-        if not p
-    }
     repeats = table == "accounts" or _repeats(con, good, key_sql)
     # Links found in the text while staging (activities only; see unmask.ingest.base).
     extra = ["_tx_urls"] if table == "activities" else []
     if repeats:
+        # Fields that no record of this file has are not aggregated (most exports fill few).
+        scalar = [f for f in fields if f.name != "source_row"]
+        present = con.execute(
+            f"SELECT {', '.join(f'count({f.name}) > 0' for f in scalar)} FROM stage_{table}"
+        ).fetchone()
+        empty = {f.name for f, p in zip(scalar, present, strict=True) if not p}
         aggs = ", ".join(
             [
                 f"CAST(NULL AS {schema.duckdb_type(f.type)}) AS {f.name}"
@@ -288,7 +285,10 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
         )
         merged = f"SELECT {key_sql}, {cols} FROM {good}"
     if table == "activities":
-        merged = f"SELECT *, {_SOURCE_URLS} AS _src_urls FROM ({merged})"
+        # When the adapter found every text's links while staging, the texts need not be
+        # read again for them.
+        source_urls = _STAGED_URLS if ctx.text_urls_staged else _SOURCE_URLS
+        merged = f"SELECT *, {source_urls} AS _src_urls FROM ({merged})"
     existing = (
         0 if table == "accounts" else con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     )
@@ -328,10 +328,12 @@ def _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_langua
             if con.execute(f"SELECT count(*) FROM stage_{t}").fetchone()[0]
         ]
         other_rows = " UNION ALL ".join(f"SELECT _row FROM stage_{t}" for t in others)
-        con.execute(
-            f"""INSERT INTO _first_rows SELECT DISTINCT s._row FROM {good} s
-                {f"ANTI JOIN ({other_rows}) o ON o._row = s._row" if others else ""}"""
-        )
+        # Authors staged as a view of another stage table all have a record there.
+        if ctx.stage_views.get("accounts") not in {f"stage_{t}" for t in others}:
+            con.execute(
+                f"""INSERT INTO _first_rows SELECT DISTINCT s._row FROM {good} s
+                    {f"ANTI JOIN ({other_rows}) o ON o._row = s._row" if others else ""}"""
+            )
     else:
         if existing:
             # Entities already in the store are not written again.
@@ -364,6 +366,7 @@ _MARKS = {
 }
 
 # The links of a post as the export gave them, or as found in its text.
+_STAGED_URLS = "coalesce(urls_original, urls, _tx_urls)"
 _SOURCE_URLS = f"coalesce(urls_original, urls, _tx_urls, {TEXT_URLS.format(text='text')})"
 
 

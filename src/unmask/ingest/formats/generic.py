@@ -104,6 +104,7 @@ class GenericAdapter(Adapter):
         if table == "activities":
             # The links in the texts are found in this scan, once.
             select = with_text_urls(select, [e.rsplit(" AS ", 1)[1] for e in selects])
+            ctx.text_urls_staged = True
         insert(table, select, count=True)
         if table == "activities":
             account_map = {
