@@ -1,21 +1,5 @@
-"""The case store: operations, their evidence and analysts' decisions, kept across runs.
-
-A *case* is one operation as the investigators know it, over every run of ``unmask detect``
-that saw it. ``CaseStore(url)`` opens a store through SQLAlchemy: SQLite in the data
-directory by default (``sqlite:///DIR/cases.sqlite``), PostgreSQL by URL for a team
-(``postgresql+psycopg://user@host/db``). ``record_run(RUN)`` reads a run directory and
-updates the cases; ``decide(...)`` records an analyst's decision. ``docs/cases.md`` says
-what each table holds and what an investigator can expect of a re-run.
-
-Matching a run's operation to a case: the *overlap coefficient* (Szymkiewicz–Simpson)
-``|A ∩ B| / min(|A|, |B|)`` between the operation's assets ``A`` and every asset the case
-has ever had ``B``, at least ``MATCH_THRESHOLD``. Containment rather than Jaccard, because
-the same operation is seen in pieces: a run on the first days of the data finds several
-fragments of what a later run finds whole, and each fragment belongs to the whole (Jaccard
-would call a 10-account fragment of a 150-account operation a new case). The database does
-the join (the run's assets go into a temporary table joined to ``case_assets`` on an
-index); only the pairs that share an asset come back to Python.
-"""
+"""``CaseStore``: recording runs into cases, analysts' decisions, and reading cases back
+(the matching rule is in the package's doc and ``docs/cases.md``)."""
 
 from __future__ import annotations
 
@@ -29,158 +13,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-SCHEMA_VERSION = 1
+from unmask.cases.rundir import Operation, evidence_summary, read_operations, utc
+from unmask.cases.tables import (
+    DECISIONS,
+    SCHEMA_VERSION,
+    STATUSES,
+    CaseStoreError,
+    case_assets,
+    case_evidence,
+    case_runs,
+    cases,
+    decisions,
+    metadata,
+    runs,
+    schema_table,
+)
+
 DEFAULT_FILE = "cases.sqlite"
 # A run's operation is the same case as an earlier one when at least this share of the
 # smaller of the two asset sets is shared (docs/cases.md: why containment, why 0.5).
 MATCH_THRESHOLD = 0.5
-# Analyst decisions on a case or an asset.
-DECISIONS = ("confirmed", "dismissed", "taken_down", "open")
-# Case statuses: the decisions, and two that unmask sets itself: ``returned`` (taken down,
-# then seen again with activity after the takedown) and ``merged`` (folded into another
-# case that a later run showed to be the same operation).
-STATUSES = ("open", "confirmed", "dismissed", "taken_down", "returned", "merged")
+# Who the decision log names for what unmask itself decides (returned, merged).
 SYSTEM_ANALYST = "unmask"
-# Activity ids kept per case, run and signal as pointers into the run's evidence rows.
-EXAMPLES = 20
 # PostgreSQL advisory lock key of record_run (any fixed number; "unmask" in ASCII).
 _LOCK_KEY = 0x756E6D61736B
-
-
-class CaseStoreError(Exception):
-    """The case store cannot be opened, is of another schema version, or lacks a case."""
-
-
-metadata = sa.MetaData()
-
-schema_table = sa.Table(
-    "unmask_schema",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-runs = sa.Table(
-    "runs",
-    metadata,
-    # sha256 of run.json: the same run directory recorded twice is one run.
-    sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("path", sa.Text, nullable=False),
-    sa.Column("store", sa.Text),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("config", sa.JSON),
-    sa.Column("counts", sa.JSON),
-)
-
-cases = sa.Table(
-    "cases",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, default="open"),
-    sa.Column("merged_into", sa.Integer, sa.ForeignKey("cases.id")),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("first_run", sa.String(64), sa.ForeignKey("runs.run_id")),
-    sa.Column("last_run", sa.String(64), sa.ForeignKey("runs.run_id")),
-    # When runs saw it (wall clock) and when it was active (the data's own time).
-    sa.Column("first_seen", sa.DateTime(timezone=True)),
-    sa.Column("last_seen", sa.DateTime(timezone=True)),
-    sa.Column("activity_first", sa.DateTime(timezone=True)),
-    sa.Column("activity_last", sa.DateTime(timezone=True)),
-    # activity_last when it was last taken down: later activity means it came back.
-    sa.Column("takedown_activity_last", sa.DateTime(timezone=True)),
-    sa.Column("score", sa.Float),
-    sa.Column("families", sa.JSON),
-    sa.Column("reason", sa.Text),
-    sa.Column("platforms", sa.JSON),
-    # Every asset the case has ever had (kept here so that matching needs no count query).
-    sa.Column("asset_count", sa.Integer, nullable=False, default=0),
-    sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="status"),
-)
-
-case_runs = sa.Table(
-    "case_runs",
-    metadata,
-    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), primary_key=True),
-    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("cluster_id", sa.String(64), primary_key=True),
-    sa.Column("accounts", sa.Integer, nullable=False),
-    sa.Column("score", sa.Float),
-    # How the cluster was matched: shared assets, overlap, Jaccard; null for a new case.
-    sa.Column("matched", sa.JSON),
-    # The operation's figures in that run (its entry of RUN/operations.json).
-    sa.Column("figures", sa.JSON),
-)
-
-case_assets = sa.Table(
-    "case_assets",
-    metadata,
-    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), primary_key=True),
-    sa.Column("platform", sa.String(64), primary_key=True),
-    sa.Column("account_id", sa.String(256), primary_key=True),
-    sa.Column("kind", sa.String(32)),
-    sa.Column("handle", sa.Text),
-    sa.Column("url", sa.Text),
-    sa.Column("signals", sa.Text),
-    sa.Column("first_run", sa.String(64)),
-    sa.Column("last_run", sa.String(64)),
-    sa.Column("first_seen", sa.DateTime(timezone=True)),
-    sa.Column("last_seen", sa.DateTime(timezone=True)),
-    sa.Column("runs_seen", sa.Integer, nullable=False, default=1),
-    # An analyst's decision on this asset alone (an authentic account caught in the net).
-    sa.Column("decision", sa.String(16)),
-    sa.Column("decided_by", sa.Text),
-    sa.Column("decided_at", sa.DateTime(timezone=True)),
-    sa.Index("case_assets_account", "platform", "account_id"),
-)
-
-case_evidence = sa.Table(
-    "case_evidence",
-    metadata,
-    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), primary_key=True),
-    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("cluster_id", sa.String(64), primary_key=True),
-    sa.Column("signal", sa.String(64), primary_key=True),
-    sa.Column("family", sa.String(32)),
-    # Accounts of the operation the signal vouches for, edges inside it, the events behind
-    # those edges and the distinct activities they name, and their period.
-    sa.Column("accounts", sa.Integer, nullable=False, default=0),
-    sa.Column("edges", sa.Integer, nullable=False, default=0),
-    sa.Column("events", sa.Integer, nullable=False, default=0),
-    sa.Column("activities", sa.Integer, nullable=False, default=0),
-    sa.Column("scored", sa.Integer, nullable=False, default=0),
-    sa.Column("first_time", sa.DateTime(timezone=True)),
-    sa.Column("last_time", sa.DateTime(timezone=True)),
-    # Where the rows are (relative to the run directory) and a few activity ids to start from.
-    sa.Column("files", sa.JSON),
-    sa.Column("example_activities", sa.JSON),
-)
-
-decisions = sa.Table(
-    "decisions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
-    # Set for a decision on one asset; null for the whole case.
-    sa.Column("platform", sa.String(64)),
-    sa.Column("account_id", sa.String(256)),
-    sa.Column("decision", sa.String(16), nullable=False),
-    sa.Column("previous_status", sa.String(16)),
-    sa.Column("note", sa.Text),
-    sa.Column("analyst", sa.Text, nullable=False),
-    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-    # The latest run of the case when the decision was made: what the analyst looked at.
-    sa.Column("run_id", sa.String(64)),
-)
 
 
 def default_url(directory: Path) -> str:
@@ -206,17 +65,6 @@ def resolve_url(cases: str | Path | None, store: Path | None = None) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _utc(value: Any) -> datetime | None:
-    """A timestamp as an aware UTC datetime (SQLite hands them back naive)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def parse_case_id(text: str | int) -> int:
@@ -254,38 +102,6 @@ class Recorded:
         d = dict(self.__dict__)
         d["run_dir"] = str(self.run_dir)
         return d
-
-
-@dataclass
-class _Operation:
-    cluster_id: str
-    score: float
-    families: list[str]
-    reason: str
-    platforms: list[str]
-    assets: list[dict[str, Any]]
-    figures: dict[str, Any]
-
-    @property
-    def activity(self) -> tuple[datetime | None, datetime | None]:
-        act = self.figures.get("activity") or {}
-        return _utc(act.get("first")), _utc(act.get("last"))
-
-    def title(self) -> str:
-        pushed = self.figures.get("pushed") or {}
-        what = next(
-            (
-                pushed[k][0]["value"]
-                for k in ("domains", "hashtags", "urls")
-                if pushed.get(k) and pushed[k][0].get("value")
-            ),
-            None,
-        )
-        if what is None:
-            narr = self.figures.get("narratives") or []
-            what = (narr[0].get("representative") or "")[:60] if narr else None
-        # No counts in the title: it is refreshed by every run that sees the case.
-        return " · ".join([", ".join(self.platforms), *([what] if what else [])])
 
 
 class CaseStore:
@@ -381,8 +197,8 @@ class CaseStore:
         raw = run_json.read_bytes()
         run_id = hashlib.sha256(raw).hexdigest()[:32]
         meta = json.loads(raw)
-        ops = _read_operations(run_dir)
-        evidence = _evidence_summary(run_dir, meta, ops)
+        ops = read_operations(run_dir)
+        evidence = evidence_summary(run_dir, meta, ops)
         now = _now()
         result = Recorded(run_id, run_dir)
         with self._writing(exclusive=True) as con:
@@ -442,7 +258,7 @@ class CaseStore:
                 _refresh_count(con, case_id)
         return result
 
-    def _match(self, con: sa.Connection, ops: Sequence[_Operation]) -> dict[str, list[dict]]:
+    def _match(self, con: sa.Connection, ops: Sequence[Operation]) -> dict[str, list[dict]]:
         """Per cluster, every case sharing assets with it, best first, with the shared count,
         the overlap coefficient and Jaccard; computed by the database."""
         tmp_md = sa.MetaData()
@@ -510,7 +326,7 @@ class CaseStore:
     def _place(
         self,
         con: sa.Connection,
-        op: _Operation,
+        op: Operation,
         cands: list[dict],
         run_id: str,
         now: datetime,
@@ -561,7 +377,7 @@ class CaseStore:
             if self._merge(con, other["case_id"], case_id, run_id, now):
                 result.merged.append((other["case_id"], case_id))
         row = con.execute(sa.select(cases).where(cases.c.id == case_id)).one()
-        old_first, old_last = _utc(row.activity_first), _utc(row.activity_last)
+        old_first, old_last = utc(row.activity_first), utc(row.activity_last)
         con.execute(
             cases.update()
             .where(cases.c.id == case_id)
@@ -580,7 +396,7 @@ class CaseStore:
         )
         how = "updated"
         if row.status == "taken_down":
-            down = _utc(row.takedown_activity_last)
+            down = utc(row.takedown_activity_last)
             if last is None or down is None or last > down:
                 # Conditional, so that an analyst's decision made meanwhile is not undone.
                 done = con.execute(
@@ -657,7 +473,7 @@ class CaseStore:
         return True
 
     def _write_assets(
-        self, con: sa.Connection, case_id: int, op: _Operation, run_id: str, now: datetime
+        self, con: sa.Connection, case_id: int, op: Operation, run_id: str, now: datetime
     ) -> None:
         rows = [
             {
@@ -815,7 +631,7 @@ def record_run(url: str, run_dir: str | Path) -> Recorded:
 
 
 def _row(r: Any) -> dict[str, Any]:
-    return {k: (_utc(v).isoformat() if isinstance(v, datetime) else v) for k, v in dict(r).items()}
+    return {k: (utc(v).isoformat() if isinstance(v, datetime) else v) for k, v in dict(r).items()}
 
 
 def _refresh_count(con: sa.Connection, case_id: int) -> None:
@@ -866,173 +682,3 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(con: sa.Connection) -> None:
         con.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-# -- reading a run directory ---------------------------------------------------------------
-
-
-def _read_operations(run_dir: Path) -> list[_Operation]:
-    for name in ("clusters.parquet", "nodes.parquet"):
-        if not (run_dir / name).exists():
-            raise CaseStoreError(f"{run_dir} is not a complete detect run (no {name})")
-    clusters = pq.read_table(run_dir / "clusters.parquet")
-    ops_rows = [r for r in clusters.to_pylist() if r["operation"]]
-    nodes = pq.read_table(
-        run_dir / "nodes.parquet", columns=["platform", "account_id", "cluster_id"]
-    )
-    details: dict[tuple[str, str], dict[str, Any]] = {}
-    takedown = run_dir / "takedown.csv"
-    if takedown.exists():
-        cols = ["operation", "platform", "account_id", "kind", "handle", "url", "signals"]
-        td = pacsv.read_csv(
-            takedown,
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in cols}, include_columns=cols
-            ),
-        )
-        for r in td.to_pylist():
-            details[(r["platform"], r["account_id"])] = r
-    figures: dict[str, dict[str, Any]] = {}
-    if (run_dir / "operations.json").exists():
-        for entry in json.loads((run_dir / "operations.json").read_text(encoding="utf-8")):
-            figures[entry["cluster_id"]] = entry
-    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    wanted = {r["cluster_id"] for r in ops_rows}
-    for r in nodes.to_pylist():
-        if r["cluster_id"] in wanted:
-            d = details.get((r["platform"], r["account_id"]), {})
-            members[r["cluster_id"]].append(
-                {
-                    "platform": r["platform"],
-                    "account_id": r["account_id"],
-                    "kind": d.get("kind") or "account",
-                    "handle": d.get("handle"),
-                    "url": d.get("url"),
-                    "signals": d.get("signals"),
-                }
-            )
-    return [
-        _Operation(
-            cluster_id=r["cluster_id"],
-            score=float(r["score"]),
-            families=list(r["families"] or []),
-            reason=r["reason"],
-            platforms=list(r["platforms"] or []),
-            assets=members[r["cluster_id"]],
-            figures=figures.get(r["cluster_id"], {}),
-        )
-        for r in ops_rows
-    ]
-
-
-def _evidence_summary(
-    run_dir: Path, meta: dict[str, Any], ops: Sequence[_Operation]
-) -> dict[str, list[dict[str, Any]]]:
-    """Per operation and signal: accounts vouched for, edges and events inside the
-    operation, distinct activities, period and a few activity ids; the rows stay in the
-    run's Parquet files, which the summary names."""
-    if not ops:
-        return {}
-    con = duckdb.connect()
-    con.register(
-        "members",
-        pa.Table.from_pylist(
-            [
-                {
-                    "cluster_id": op.cluster_id,
-                    "platform": a["platform"],
-                    "account_id": a["account_id"],
-                    "signals": a["signals"] or "",
-                }
-                for op in ops
-                for a in op.assets
-            ],
-            schema=pa.schema(
-                [
-                    ("cluster_id", pa.string()),
-                    ("platform", pa.string()),
-                    ("account_id", pa.string()),
-                    ("signals", pa.string()),
-                ]
-            ),
-        ),
-    )
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    root = run_dir / "evidence"
-    signals = meta.get("signals") or {}
-    names = sorted(
-        set(signals) | ({p.name for p in root.iterdir() if p.is_dir()} if root.exists() else set())
-    )
-    for sig in names:
-        folder = root / sig
-        if not folder.exists():
-            continue
-        files = sorted(str(p.relative_to(run_dir)) for p in folder.glob("*.parquet"))
-        vouched = dict(
-            con.execute(
-                "SELECT cluster_id, count(*) FROM members WHERE list_contains(string_split(signals, ';'), ?) GROUP BY cluster_id",
-                [sig],
-            ).fetchall()
-        )
-        per: dict[str, dict[str, Any]] = defaultdict(dict)
-        if (folder / "edges.parquet").exists():
-            for cid, n in con.execute(
-                f"""SELECT a.cluster_id, count(*) FROM read_parquet('{_q(folder / "edges.parquet")}') e
-                    JOIN members a ON a.platform = e.platform_a AND a.account_id = e.account_a
-                    JOIN members b ON b.platform = e.platform_b AND b.account_id = e.account_b
-                    WHERE a.cluster_id = b.cluster_id GROUP BY 1"""
-            ).fetchall():
-                per[cid]["edges"] = n
-        if (folder / "events.parquet").exists():
-            for cid, n, acts, t0, t1, examples in con.execute(
-                f"""WITH ev AS (
-                      SELECT a.cluster_id, e.activity_a, e.activity_b, e.time_a, e.time_b
-                      FROM read_parquet('{_q(folder / "events.parquet")}') e
-                      JOIN members a ON a.platform = e.platform_a AND a.account_id = e.account_a
-                      JOIN members b ON b.platform = e.platform_b AND b.account_id = e.account_b
-                      WHERE a.cluster_id = b.cluster_id),
-                    acts AS (
-                      SELECT cluster_id, activity_a AS activity, time_a AS time FROM ev WHERE activity_a IS NOT NULL
-                      UNION SELECT cluster_id, activity_b, time_b FROM ev WHERE activity_b IS NOT NULL)
-                    SELECT x.cluster_id, x.events, y.activities, y.first, y.last, y.examples
-                    FROM (SELECT cluster_id, count(*) AS events FROM ev GROUP BY 1) x
-                    LEFT JOIN (SELECT cluster_id, count(*) AS activities, min(time) AS first, max(time) AS last,
-                                      list(activity ORDER BY time, activity)[1:{EXAMPLES}] AS examples
-                               FROM acts GROUP BY 1) y USING (cluster_id)"""
-            ).fetchall():
-                per[cid].update(
-                    events=n,
-                    activities=acts or 0,
-                    first_time=t0,
-                    last_time=t1,
-                    example_activities=examples or [],
-                )
-        if (folder / "scores.parquet").exists():
-            for cid, n in con.execute(
-                f"""SELECT m.cluster_id, count(*) FROM read_parquet('{_q(folder / "scores.parquet")}') s
-                    JOIN members m ON m.platform = s.platform AND m.account_id = s.account_id GROUP BY 1"""
-            ).fetchall():
-                per[cid]["scored"] = n
-        for cid in set(per) | set(vouched):
-            p = per.get(cid, {})
-            out[cid].append(
-                {
-                    "signal": sig,
-                    "family": (signals.get(sig) or {}).get("family"),
-                    "accounts": vouched.get(cid, 0),
-                    "edges": p.get("edges", 0),
-                    "events": p.get("events", 0),
-                    "activities": p.get("activities", 0),
-                    "scored": p.get("scored", 0),
-                    "first_time": _utc(p.get("first_time")),
-                    "last_time": _utc(p.get("last_time")),
-                    "files": files,
-                    "example_activities": p.get("example_activities", []),
-                }
-            )
-    con.close()
-    return out
-
-
-def _q(path: Path) -> str:
-    return str(path).replace("'", "''")
