@@ -132,6 +132,9 @@ def test_the_command_line_runs_detect(small_world, tmp_path):
         str(small_world / "store"),
         "--out",
         str(run),
+        # the session's world is read-only: its case store goes here
+        "--cases",
+        str(tmp_path / "cases.sqlite"),
         "--signals",
         "coaction_url,content",
     ]
@@ -139,5 +142,7 @@ def test_the_command_line_runs_detect(small_world, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "accounts flagged" in done.stdout
     assert (run / "flagged.csv").exists()
+    assert (tmp_path / "cases.sqlite").exists()
+    assert not (small_world / "cases.sqlite").exists()
     bad = subprocess.run([*cmd[:-1], "nope"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown signal(s) nope" in bad.stderr
