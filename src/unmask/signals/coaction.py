@@ -381,7 +381,8 @@ class CoAction(Signal):
         # would be dealt to another burst whole; squaring in between breaks that.
         rng = random.Random(f"coaction-null:{self.seed}:{replicate}")
         a, b, c, d = (rng.randrange(1, _P) for _ in range(4))
-        x = f"(((tid * 1000003 + rn) % {_P}) * {a} + {b}) % {_P}"
+        # BIGINT throughout: Spark's row_number() is a 32-bit INT, and INT products wrap.
+        x = f"(((CAST(tid AS BIGINT) * 1000003 + CAST(rn AS BIGINT)) % {_P}) * {a} + {b}) % {_P}"
         deal = f"((({x}) * ({x}) % {_P}) * {c} + {d}) % {_P}"
         slot = f"CAST(floor(t / {float(self.null_slot)}) AS BIGINT)"
         key = "s, pf" if self.on == "parent" else "s"
