@@ -227,12 +227,9 @@ class CoAction(Signal):
                FROM (SELECT DISTINCT actor, platform, account_id FROM _ca_events)""",
         )
         engine.create_table(
-            "_ca_targets",
-            """SELECT target, n_accounts, ln(total / n_accounts) AS idf,
-                      row_number() OVER (ORDER BY target) AS tid
-               FROM (SELECT target, count(DISTINCT actor) AS n_accounts FROM _ca_events
-                     GROUP BY target)
-               CROSS JOIN (SELECT count(DISTINCT actor) AS total FROM _ca_events) n""",
+            "_ca_tids",
+            """SELECT target, row_number() OVER (ORDER BY target) AS tid
+               FROM (SELECT DISTINCT target FROM _ca_events)""",
         )
         # One row per action, in integers; rn orders a target's actions in time.
         engine.create_table(
@@ -240,9 +237,18 @@ class CoAction(Signal):
             """SELECT t.tid, a.aid, e.t, e.platform AS pf, e.activity_id, e.time,
                       row_number() OVER (PARTITION BY t.tid
                                          ORDER BY e.t, e.actor, e.activity_id) AS rn
-               FROM _ca_events e JOIN _ca_targets t USING (target)
+               FROM _ca_events e JOIN _ca_tids t USING (target)
                JOIN _ca_actors a USING (actor)""",
         )
+        # A target's rarity, ln(N / n_t), counted on the integers.
+        engine.create_table(
+            "_ca_targets",
+            """SELECT tid, target, n_accounts, ln(total / n_accounts) AS idf
+               FROM (SELECT tid, count(DISTINCT aid) AS n_accounts FROM _ca_acts GROUP BY tid)
+               JOIN _ca_tids USING (tid)
+               CROSS JOIN (SELECT count(*) AS total FROM _ca_actors) n""",
+        )
+        engine.drop("_ca_tids")
 
     def _pairs_sql(self, acts: str, window: float) -> str:
         """Pairs of actions (tid, rn) on the same target within the window, a < b."""
