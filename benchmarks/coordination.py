@@ -42,8 +42,11 @@ CoAction(window=60) against DuckDB extracting the same events and sorting them b
 (target, time), each in its own process (4 GB DuckDB memory limit, 2 threads):
 
     on       events      extract + sort           CoAction                  ratio   [earlier code]
-    url        808,242     8.9 s           568 MB    15.3 s            565 MB   1.7x   [3.8x: 20.7 / 5.4 s]
-    parent   5,972,739    23.1 s         2,621 MB    62.3 s          2,328 MB   2.7x   [3.9x: 78.4 / 20.0 s]
+    url        808,242     7.1 s [8.9]     559 MB    13.2 s [15.3]     578 MB   1.9x   [3.8x: 20.7 / 5.4 s]
+    parent   5,972,739    20.0 s [23.1]  2,597 MB    47.1 s [62.3]   2,323 MB   2.4x   [3.9x: 78.4 / 20.0 s]
+
+(``--no-peer --world /work/worlds/large-0.1``, load ~10; brackets: the run with part 1, before
+the targets were ranked from their distinct values.)
 
 The ~100M world (``--world-scale 1``; the simulation alone takes ~11 min and 5.8 GB) was not
 run: the command is above.
@@ -69,7 +72,7 @@ What the figures say:
   1M rows in 7 days, ~130 non-repost messages fall within +-60 s of each one.
 * Memory. unmask's peak is bounded by DuckDB's memory limit (4 GB by default,
   ``UNMASK_MEMORY_LIMIT``); here 2.3 GB; the toolkit's SQLite stays under 300 MB.
-* At scale, CoAction costs 1.7-2.7x DuckDB's sort of the same events (was 3.8-3.9x): its
+* At scale, CoAction costs 1.9-2.4x DuckDB's sort of the same events (was 3.8-3.9x): its
   pair join and aggregations run on integer keys (account and target ranks, place in the
   target), names and times are joined back for the kept edges only, and the shuffled
   copy is dealt in one sort. What remains: ranking the targets and numbering the actions
