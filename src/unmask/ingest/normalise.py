@@ -182,11 +182,15 @@ CREATE OR REPLACE MACRO unmask__tags_after_ok(l) AS list_transform([l], lambda v
     CASE WHEN list_bool_and(list_transform(v, lambda x: x[1] IN ('#', '＃', ' '))) THEN v
          ELSE list_filter(v, lambda x: x[1] IN ('#', '＃') OR NOT regexp_matches(x[1], '[\p{{L}}\p{{N}}_&/]'))
     END)[1];
+-- A tag that does not start with an ASCII digit is not all digits: only lists with one
+-- that does are filtered.
+CREATE OR REPLACE MACRO unmask__not_all_digits(l) AS list_transform([l], lambda v:
+    CASE WHEN list_bool_and(list_transform(v, lambda x: NOT (x[1] BETWEEN '0' AND '9'))) THEN v
+         ELSE list_filter(v, lambda x: ltrim(x, '0123456789') <> '') END)[1];
 CREATE OR REPLACE MACRO unmask_text_hashtags(t) AS
-    unmask__sorted_set(list_filter(list_transform(
+    unmask__sorted_set(unmask__not_all_digits(list_transform(
         unmask__tags_after_ok(regexp_extract_all(t, '.?[#＃][\p{{L}}\p{{N}}_]+')),
-        lambda x: lower(ltrim(CASE WHEN x[1] IN ('#', '＃') THEN x ELSE substr(x, 2) END, '#＃'))),
-        lambda x: ltrim(x, '0123456789') <> ''));
+        lambda x: lower(ltrim(CASE WHEN x[1] IN ('#', '＃') THEN x ELSE substr(x, 2) END, '#＃')))));
 CREATE OR REPLACE MACRO unmask_text_mentions(t) AS
     unmask__sorted_set(list_transform(
         regexp_extract_all(t, '(?:^|[^A-Za-z0-9_@./])@([A-Za-z0-9_]{{1,30}})', 1), lambda x: lower(x)));
