@@ -272,61 +272,32 @@ def _nodes(clusters: dict[str, list[tuple[str, str]]]) -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
-def test_a_shared_look_alike_domain_weighs_and_a_shared_youtube_does_not(tmp_path):
-    rows = []
-    # Twenty ordinary accounts link YouTube, fifty post other things; cluster "a" also
-    # links a domain only it uses.
-    for i in range(50):
-        rows.append({"platform": "x", "account_id": f"q{i}", "handle": f"q{i}", "text": "hello"})
-    for i in range(20):
-        rows.append(
-            {
-                "platform": "x",
-                "account_id": f"o{i}",
-                "handle": f"o{i}",
-                "text": f"watch https://youtube.com/watch?v={i}",
-            }
-        )
-    for i in range(3):
-        rows.append(
-            {
-                "platform": "x",
-                "account_id": f"a{i}",
-                "handle": f"a{i}",
-                "text": "news https://spiegel.ltd/a.html",
-            }
-        )
-        rows.append(
-            {
-                "platform": "x",
-                "account_id": f"a{i}",
-                "handle": f"a{i}",
-                "text": "https://youtube.com/watch?v=zz",
-            }
-        )
-        rows.append(
-            {
-                "platform": "x",
-                "account_id": f"b{i}",
-                "handle": f"b{i}",
-                "text": "https://youtube.com/watch?v=yy",
-            }
-        )
-    store = _store(tmp_path, rows)
-    known = pa.Table.from_pylist(
+def _post(account: str, text: str, platform: str = "x", handle: str | None = None) -> dict:
+    return {"platform": platform, "account_id": account, "handle": handle or account, "text": text}
+
+
+def _known(operation: str, assets: list[tuple[str, str | None, str]]) -> pa.Table:
+    """A catalogue's assets table: (kind, platform, value) of one known operation."""
+    return pa.Table.from_pylist(
         [
-            {
-                "operation": "old-op",
-                "kind": "domain",
-                "platform": None,
-                "value": v,
-                "item": v,
-                "display": v,
-                "weight": 1.0,
-            }
-            for v in ("spiegel.ltd", "youtube.com")
+            {"operation": operation, "kind": k, "platform": p, "value": v, "item": v}
+            | {"display": v, "weight": 1.0}
+            for k, p, v in assets
         ]
     )
+
+
+def test_a_shared_look_alike_domain_weighs_and_a_shared_youtube_does_not(tmp_path):
+    # Twenty ordinary accounts link YouTube, fifty post other things; cluster "a" also
+    # links a domain only it uses.
+    rows = [_post(f"q{i}", "hello") for i in range(50)]
+    rows += [_post(f"o{i}", f"watch https://youtube.com/watch?v={i}") for i in range(20)]
+    for i in range(3):
+        rows.append(_post(f"a{i}", "news https://spiegel.ltd/a.html"))
+        rows.append(_post(f"a{i}", "https://youtube.com/watch?v=zz"))
+        rows.append(_post(f"b{i}", "https://youtube.com/watch?v=yy"))
+    store = _store(tmp_path, rows)
+    known = _known("old-op", [("domain", None, "spiegel.ltd"), ("domain", None, "youtube.com")])
     nodes = _nodes(
         {"a": [("x", f"a{i}") for i in range(3)], "b": [("x", f"b{i}") for i in range(3)]}
     )
@@ -687,3 +658,73 @@ def test_the_command_line_imports_adds_lists_and_links(comeback, tmp_path):
     assert links.filter(links["linked"]).num_rows > 0
     r = runner.invoke(app, ["catalogue", "list", "--catalogue", str(tmp_path / "none")])
     assert r.exit_code == 2 and "not an unmask catalogue" in " ".join(r.output.split())
+
+
+def test_same_links_on_spark(tmp_path):
+    pytest.importorskip("pyspark")
+    from unmask.engine.spark import SparkEngine
+
+    rows = [_post(f"q{i}", "hello") for i in range(30)]
+    for i in range(4):
+        rows.append(_post(f"a{i}", "news https://spiegel.ltd/a.html #Wahrheit", handle=f"ha{i}"))
+        rows.append(
+            _post(
+                f"a{i}",
+                "Sanctions backfire: 45 European factories close their doors!!",
+                handle=f"ha{i}",
+            )
+        )
+        rows.append(_post(f"q{i}", "https://youtube.com/watch?v=1 #wahrheit"))
+    store = _store(tmp_path, rows)
+    known = _known(
+        "old",
+        [
+            ("domain", None, "spiegel.ltd"),
+            ("url", None, "https://spiegel.ltd/a.html"),
+            ("hashtag", None, "wahrheit"),
+            ("handle", "x", "ha0"),
+            ("text", None, "Sanctions backfire: 45 European factories close their doors"),
+        ],
+    )
+    nodes = _nodes(
+        {"a": [("x", f"a{i}") for i in range(4)], "q": [("x", f"q{i}") for i in range(4)]}
+    )
+
+    def run(engine) -> list:
+        links = lineage.link_operations(engine, nodes, known, report_score=0.0).to_pylist()
+        return sorted(
+            (
+                r["cluster_id"],
+                r["known_operation"],
+                round(r["score"], 6),
+                r["linked"],
+                sorted((k["kind"], k["items"], round(k["evidence"], 6)) for k in r["by_kind"]),
+            )
+            for r in links
+        )
+
+    with DuckDBEngine(store) as duck:
+        expected = run(duck)
+    spark = SparkEngine(store)
+    try:
+        got = run(spark)
+    finally:
+        spark.close()
+    assert got == expected
+    kinds = {k for k, _, _ in expected[0][4]}
+    assert (
+        expected[0][:2] == ("a", "old") and {"account", "domain", "url", "hashtag", "text"} <= kinds
+    )
+
+
+def test_detect_settings_name_the_catalogue_and_a_missing_one_fails_first(tmp_path):
+    conf = tmp_path / "detect.toml"
+    conf.write_text('[lineage]\ncatalogue = "known"\n')
+    assert DetectConfig.load(conf).catalogue == "known"
+    conf.write_text('[lineage]\ncatalog = "known"\n')
+    with pytest.raises(ValueError, match=r"\[lineage\] has no setting 'catalog'"):
+        DetectConfig.load(conf)
+    store = _store(tmp_path, [{"platform": "x", "account_id": "a", "handle": "a", "text": "hi"}])
+    with pytest.raises(CatalogueError, match="not an unmask catalogue"):
+        detect(store, tmp_path / "run", DetectConfig(catalogue=str(tmp_path / "nothing")))
+    assert not (tmp_path / "run").exists()

@@ -43,6 +43,7 @@ and only items in the catalogue are kept from the scan):
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -162,13 +163,22 @@ def link_operations(
         parts.append(_text_matches())
         engine.create_table("_ln_hits", " UNION ALL ".join(f"({p})" for p in parts))
         made.append("_ln_hits")
-        made += _schedule_table(engine)
         rows = engine.fetch(
             """SELECT cluster_id, operation, kind, platform, item, display,
                       cluster_accounts, store_accounts, weight
-               FROM _ln_hits WHERE weight > 0
-               ORDER BY cluster_id, operation, weight DESC, kind, item"""
+               FROM _ln_hits WHERE weight > 0"""
         ).to_pylist()
+        made.append("_ln_hm")
+        rows += _schedule_rows(engine, rows, assets)
+        rows.sort(
+            key=lambda r: (
+                r["cluster_id"],
+                r["operation"],
+                -float(r["weight"]),
+                r["kind"],
+                r["item"],
+            )
+        )
     finally:
         engine.drop(*reversed(made))
     return _score(rows, origins, min_score, report_score)
@@ -222,7 +232,7 @@ def _item_matches() -> str:
         uses.append(
             f"""SELECT t.platform, t.account_id, '{kind}' AS kind, lower(x.item) AS value
                 FROM activities t, unnest(t.{column}) AS x(item)
-                WHERE t.{column} IS NOT NULL AND len(t.{column}) > 0"""
+                WHERE t.{column} IS NOT NULL"""
         )
     return f"""
         WITH used AS ({" UNION ALL ".join(uses)}),
@@ -335,53 +345,67 @@ def _text_matches() -> str:
         FROM both_ GROUP BY cluster_id, operation, item"""
 
 
-def _schedule_table(engine: Engine) -> list[str]:
-    """Adds to ``_ln_hits`` the cosine of the hour-of-week histograms of each pair that
-    already shares something, when both have one."""
-    engine.create_table(
-        "_ln_how",
-        f"""SELECT m.cluster_id, {_how_sql("t.time")} AS how, count(*) AS n
-            FROM {_M} m JOIN activities t
-              ON t.platform = m.platform AND t.account_id = m.account_id
-            WHERE m.cluster_id IN (SELECT DISTINCT cluster_id FROM _ln_hits)
-            GROUP BY 1, 2""",
-    )
-    engine.create_table(
-        "_ln_cos",
-        f"""WITH a AS (SELECT h.cluster_id, h.how, h.n / sum(h.n) OVER (PARTITION BY h.cluster_id) AS p
-                       FROM _ln_how h
-                       WHERE h.cluster_id IN (SELECT cluster_id FROM _ln_how GROUP BY cluster_id
-                                              HAVING sum(n) >= {MIN_SCHEDULE_ACTIONS})),
-                 b AS (SELECT operation, CAST(value AS BIGINT) AS how, weight AS p
-                       FROM {_CAT} WHERE kind = 'schedule'),
-                 pairs AS (SELECT DISTINCT cluster_id, operation FROM _ln_hits),
-                 dot AS (SELECT a.cluster_id, b.operation, sum(a.p * b.p) AS ab
-                         FROM a JOIN b ON a.how = b.how
-                         JOIN pairs ON pairs.cluster_id = a.cluster_id
-                                   AND pairs.operation = b.operation
-                         GROUP BY 1, 2),
-                 na AS (SELECT cluster_id, sqrt(sum(p * p)) AS n FROM a GROUP BY 1),
-                 nb AS (SELECT operation, sqrt(sum(p * p)) AS n FROM b GROUP BY 1)
-            SELECT dot.cluster_id, dot.operation, dot.ab / (na.n * nb.n) AS cosine
-            FROM dot JOIN na USING (cluster_id) JOIN nb USING (operation)""",
-    )
-    engine.create_table(
-        "_ln_hits2",
-        """SELECT * FROM _ln_hits UNION ALL
-           SELECT cluster_id, operation, 'schedule', CAST(NULL AS VARCHAR), 'hour of week',
-                  'cosine ' || CAST(round(cosine, 3) AS VARCHAR), NULL, NULL,
-                  -- Only a close fit counts: office hours in one zone are common.
-                  greatest(0.0, (cosine - 0.5) / 0.5)
-           FROM _ln_cos""",
-    )
-    engine.drop("_ln_hits")
-    engine.create_table("_ln_hits", "SELECT * FROM _ln_hits2")
-    return ["_ln_hits2", "_ln_cos", "_ln_how"]
+def _schedule_rows(
+    engine: Engine, hits: list[dict[str, Any]], assets: pa.Table
+) -> list[dict[str, Any]]:
+    """For each pair that already shares something, when both have an hour-of-week
+    histogram: the cosine of the two, as a ``schedule`` match. Only a close fit counts
+    (cosine above 0.5, scaled to [0, 1]): office hours in one time zone are common. The
+    histograms are small (168 values), so the cosine is taken here, not in SQL."""
+    sched = assets.filter(pc.equal(assets["kind"], "schedule")).to_pylist()
+    pairs = {(h["cluster_id"], h["operation"]) for h in hits}
+    known: dict[str, dict[int, float]] = {}
+    for a in sched:
+        known.setdefault(a["operation"], {})[int(a["value"])] = float(a["weight"])
+    wanted = {c for c, op in pairs if op in known}
+    if not wanted:
+        return []
+    engine.register("_ln_hc", pa.table({"cluster_id": pa.array(sorted(wanted), pa.string())}))
+    try:
+        engine.create_table(
+            "_ln_hm",
+            f"""SELECT m.platform, m.account_id, m.cluster_id
+                FROM {_M} m JOIN _ln_hc h ON h.cluster_id = m.cluster_id""",
+        )
+        how = engine.fetch(
+            f"""SELECT m.cluster_id, {_how_sql("t.time")} AS how, count(*) AS n
+                FROM _ln_hm m JOIN activities t
+                  ON t.platform = m.platform AND t.account_id = m.account_id
+                GROUP BY 1, 2"""
+        ).to_pylist()
+    finally:
+        engine.drop("_ln_hc")
+    mine: dict[str, dict[int, float]] = {}
+    for r in how:
+        mine.setdefault(r["cluster_id"], {})[int(r["how"])] = float(r["n"])
+    out = []
+    for c, op in sorted(pairs):
+        a, b = mine.get(c, {}), known.get(op)
+        if not b or sum(a.values()) < MIN_SCHEDULE_ACTIONS:
+            continue
+        dot = sum(v * b.get(k, 0.0) for k, v in a.items())
+        norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+        cosine = dot / norm if norm else 0.0
+        out.append(
+            {
+                "cluster_id": c,
+                "operation": op,
+                "kind": "schedule",
+                "platform": None,
+                "item": "hour of week",
+                "display": f"cosine {cosine:.3f}",
+                "cluster_accounts": None,
+                "store_accounts": None,
+                "weight": max(0.0, (cosine - 0.5) / 0.5),
+            }
+        )
+    return out
 
 
 def _how_sql(col: str) -> str:
-    """Hour of the week, 0 = Monday 00:00–01:00 UTC."""
-    return f"((CAST(dayofweek({col}) AS BIGINT) + 6) % 7) * 24 + hour({col})"
+    """Hour of the week, 0 = Monday 00:00–01:00 UTC. From the epoch (1970-01-05 was a
+    Monday, 345,600 s in), because engines number weekdays differently."""
+    return f"CAST(floor((epoch({col}) - 345600) / 3600) AS BIGINT) % 168"
 
 
 def _score(
@@ -553,7 +577,7 @@ def _run_items(
             f"""WITH items AS (
                     SELECT t.platform, t.account_id, lower(x.item) AS item
                     FROM activities t, unnest(t.{column}) AS x(item)
-                    WHERE t.{column} IS NOT NULL AND len(t.{column}) > 0),
+                    WHERE t.{column} IS NOT NULL),
                 ours AS (
                     SELECT m.cluster_id, i.item, count(*) AS uses,
                            count(DISTINCT i.platform || '/' || i.account_id) AS accounts
