@@ -29,7 +29,8 @@ in retrieval", J. Documentation 28(1)).
 What is compared, all in SQL over the store's views (the store is scanned once per kind,
 and only items in the catalogue are kept from the scan):
 
-* ``account`` / ``handle``: a member's account id, or handle, on the same platform;
+* ``account``: a member whose account id, or handle, a known operation lists on the same
+  platform (one item per member);
 * ``domain`` (the domain or its parent: ``news.bild.pics`` matches ``bild.pics``),
   ``url`` (canonical), ``hashtag``: items the members' activities carry;
 * ``text``: the members' texts, normalised as the content signal normalises them, equal
@@ -37,7 +38,11 @@ and only items in the catalogue are kept from the scan):
   character 4-gram shingle Jaccard at least ``text_threshold`` (Broder 1997, "On the
   resemblance and containment of documents"); a family counts as one item;
 * ``schedule``: the cosine of the hour-of-week activity histograms, only for pairs that
-  share something else (a shift pattern alone is what office workers share too).
+  share something else (a shift pattern alone is what office workers share too); the
+  histograms are counted in SQL, the cosine (168 values a side) in Python.
+
+``related_known`` finds known operations of the catalogue that share assets with each
+other, the same actor under two names.
 """
 
 from __future__ import annotations
