@@ -231,11 +231,16 @@ def _finalise(
                                   {_NOT_BAD if quarantined else ""})"""
     ).fetchone()[0]
     stored = con.execute("SELECT count(DISTINCT _row) FROM _first_rows").fetchone()[0]
-    duplicate = con.execute(
-        """SELECT count(*) FROM (SELECT DISTINCT _row FROM _touch_old
-                                 EXCEPT SELECT _row FROM _touch_new
-                                 EXCEPT SELECT _row FROM _first_rows)"""
-    ).fetchone()[0]
+    # Nothing in the store already (a first file, say): no duplicates to count.
+    duplicate = (
+        con.execute(
+            """SELECT count(*) FROM (SELECT DISTINCT _row FROM _touch_old
+                                     EXCEPT SELECT _row FROM _touch_new
+                                     EXCEPT SELECT _row FROM _first_rows)"""
+        ).fetchone()[0]
+        if con.execute("SELECT count(*) FROM _touch_old").fetchone()[0]
+        else 0
+    )
     counts["rows_good"] = good
     counts["rows_stored"] = stored
     counts["rows_duplicate"] = duplicate
