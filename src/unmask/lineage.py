@@ -233,11 +233,13 @@ def _item_matches() -> str:
     """Domains (or their parent), URLs and hashtags that the members' activities carry,
     with how many accounts of the whole store use each."""
     uses = []
+    # Rows without a list are skipped before the unnest (twice as fast on the medium world);
+    # array_length, not len: sqlglot makes len Spark's string length, array_length its size.
     for kind, column in (("domain", "domains"), ("url", "urls"), ("hashtag", "hashtags")):
         uses.append(
             f"""SELECT t.platform, t.account_id, '{kind}' AS kind, lower(x.item) AS value
                 FROM activities t, unnest(t.{column}) AS x(item)
-                WHERE t.{column} IS NOT NULL"""
+                WHERE array_length(t.{column}) > 0"""
         )
     return f"""
         WITH used AS ({" UNION ALL ".join(uses)}),
@@ -582,7 +584,7 @@ def _run_items(
             f"""WITH items AS (
                     SELECT t.platform, t.account_id, lower(x.item) AS item
                     FROM activities t, unnest(t.{column}) AS x(item)
-                    WHERE t.{column} IS NOT NULL),
+                    WHERE array_length(t.{column}) > 0),
                 ours AS (
                     SELECT m.cluster_id, i.item, count(*) AS uses,
                            count(DISTINCT i.platform || '/' || i.account_id) AS accounts
