@@ -79,9 +79,12 @@ def significance_sql(
             FROM g),
         p AS (
             SELECT {by}weight, ge_obs, m,
-                   least(1.0, (ge_null + 1.0) / ({b} * m + 1.0)) AS p_value
+                   -- DOUBLE throughout: Spark reads 1.0 as a DECIMAL and rounds the
+                   -- quotient to six places
+                   least(CAST(1 AS DOUBLE), (CAST(ge_null AS DOUBLE) + 1)
+                                            / (CAST({b} AS DOUBLE) * m + 1)) AS p_value
             FROM c WHERE n_obs > 0)
         SELECT {by}weight, p_value,
-               min(least(1.0, p_value * m / ge_obs))
+               min(least(CAST(1 AS DOUBLE), p_value * m / CAST(ge_obs AS DOUBLE)))
                    OVER ({part}ORDER BY weight {running}) AS q_value
         FROM p"""
