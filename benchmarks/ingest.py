@@ -20,6 +20,9 @@ the same run, is the figure that travels; absolute rates swing 2-5x with the loa
     rows        CSV MB  DuckDB rows/s  unmask rows/s  ratio  DuckDB RSS MB  unmask RSS MB
     1,000,000      143      1,185,697        211,460   0.18            495            791
    10,000,000    1,443      1,738,409        206,965   0.12            655          1,202
+    (a second run, busier machine)
+    1,000,000      143        352,419         79,390   0.23            389            769
+   10,000,000    1,443        530,070         92,971   0.18            680          1,342
 
 Before the streaming changes (raw table, then stage table, then write) the same benchmark
 gave 0.17 / 0.11 and 964 / 1,292 MB; the same 1M file ingested back to back by the old and
