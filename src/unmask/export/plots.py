@@ -94,14 +94,9 @@ def heatmap(op: dict) -> str | None:
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xlabel("hour (UTC)")
     fig.colorbar(im, ax=ax, label="actions", fraction=0.03)
-    schedule = op.get("schedule") or {}
-    for start, end in schedule.get("shifts_utc", []):
-        for d in schedule.get("days_index", range(5)):
-            ax.add_patch(
-                plt.Rectangle(
-                    (start - 0.5, d - 0.5), end - start, 1, fill=False, ec="#d62728", lw=1.2
-                )
-            )
+    for day, start, end in (op.get("schedule") or {}).get("shifts_utc", []):
+        rect = plt.Rectangle((start - 0.5, day - 0.5), end - start, 1, fill=False, ec="#d62728")
+        ax.add_patch(rect)
     return _svg(fig)
 
 
