@@ -47,6 +47,7 @@ def default_signals() -> list[Signal]:
     from unmask.signals.content import CopiedContent
     from unmask.signals.identity import IdentityTraits
     from unmask.signals.infra import SharedInfrastructure
+    from unmask.signals.schedule import ShiftSchedule
 
     return [
         *(CoAction(on=on) for on in ("url", "domain", "hashtag", "parent", "text", "media")),
@@ -54,6 +55,7 @@ def default_signals() -> list[Signal]:
         IdentityTraits(),
         SharedInfrastructure(),
         BoughtFollowers(),
+        ShiftSchedule(),
     ]
 
 

@@ -30,6 +30,7 @@ from collections import defaultdict
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
 from unmask.signals.audience import bought_share, echo_chambers
@@ -105,6 +106,7 @@ def describe(
         by_signal = {ev.signal: ev for ev in evidence}
         _followers(engine, members, by_signal.get("followers"), out)
         _narratives(by_signal.get("content"), members, out, top)
+        _schedules(engine, members, out)
         for op in out.values():
             op["breakout"] = breakout(op)
             op["killchain"] = killchain(op)
@@ -342,6 +344,56 @@ def _followers(engine: Engine, members: pa.Table, followers: Evidence | None, ou
             "bought": r["bought"],
             "bought_share": r["bought_share"],
         }
+
+
+def _schedules(engine: Engine, members: pa.Table, out: dict) -> None:
+    """Each operation's working rhythm read as a rota (``unmask.signals.schedule``): the
+    inferred time zone, days, shifts and breaks, how office-like it is against ordinary
+    accounts of the same zone, and the shifts in UTC for the report's heatmap."""
+    from unmask.signals.schedule import DAY_NAMES, infer_schedule, population
+
+    pop = population(engine)
+    if pop is None:
+        return
+    for cid, op in out.items():
+        group = members.filter(pc.equal(members["cluster_id"], cid))
+        sched = infer_schedule(engine, group, pop)
+        op["schedule"] = {
+            "description": sched.describe(),
+            "utc_offset": sched.utc_offset,
+            "days": sched.days,
+            "shifts": [list(x) for x in sched.shifts],
+            "breaks": [list(x) for x in sched.breaks],
+            "office_score": round(float(sched.office_score), 4),
+            "recurrence": round(float(sched.recurrence), 4),
+            "notes": sched.notes,
+            # (UTC day index, start hour, end hour) for each local working day and shift
+            "shifts_utc": [
+                list(cell)
+                for d in sched.days
+                for start, end in sched.shifts
+                for cell in _utc_cells(DAY_NAMES.index(d), start, end, sched.utc_offset)
+            ],
+        }
+
+
+def _utc_cells(day: int, start: str, end: str, offset: int) -> list[tuple[int, float, float]]:
+    """A local shift as (UTC day, start hour, end hour) pieces, split at UTC midnight."""
+
+    def hours(clock: str) -> float:
+        h, m = clock.split(":")
+        return int(h) + int(m) / 60
+
+    a = day * 24 + hours(start) - offset
+    b = day * 24 + hours(end) - offset
+    if b <= a:  # a shift that ends after local midnight
+        b += 24
+    cells = []
+    while a < b:
+        cut = min(b, (a // 24 + 1) * 24)
+        cells.append((int(a // 24) % 7, a % 24, cut - (a // 24) * 24))
+        a = cut
+    return cells
 
 
 def _narratives(content: Evidence | None, members: pa.Table, out: dict, top: int) -> None:

@@ -775,6 +775,9 @@ class ShiftSchedule(Signal):
     name = "schedule"
     kind = "edges"
     family = "schedule"
+    # A shared rhythm describes a group, it does not make one: thousands of people who never
+    # met keep the same office hours (docs/detect.md).
+    defines_groups = False
     reference = REFERENCE
 
     def __init__(
