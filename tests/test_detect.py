@@ -146,3 +146,18 @@ def test_the_command_line_runs_detect(small_world, tmp_path):
     assert not (small_world / "cases.sqlite").exists()
     bad = subprocess.run([*cmd[:-1], "nope"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown signal(s) nope" in bad.stderr
+
+
+def test_the_default_detect_finds_the_operations_and_leaves_the_negatives(small_world, tmp_path):
+    """Every signal with its defaults on the small world: the planted Spamouflage-like and
+    Doppelganger-like operations are found, nothing authentic is flagged (the medium
+    world's figures are in docs/detect.md)."""
+    detect(Store(small_world / "store"), tmp_path / "run")
+    ev = evaluate(small_world / "truth", tmp_path / "run").to_dict()
+    ops = {o["id"]: o for o in ev["operations"]}
+    assert ops["spamouflage-1"]["f1"] >= 0.95
+    assert ops["doppelganger-1"]["f1"] >= 0.85
+    assert ev["overall"]["precision"] == 1.0
+    assert ev["ordinary"]["flagged"] == 0
+    for g in ev["groups"]:
+        assert g["flagged"] == 0, g["group"]
