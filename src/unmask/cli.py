@@ -494,6 +494,52 @@ def report(
 
 
 @app.command()
+def export(
+    run: Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files.")],
+    private: Annotated[
+        bool,
+        typer.Option("--private", help="Hash handles and account ids, leave out texts and graphs."),
+    ] = False,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key", envvar="UNMASK_EXPORT_KEY", help="The team's key for --private (HMAC)."
+        ),
+    ] = None,
+) -> None:
+    """The run's indicators to share: bundle.json (STIX 2.1), indicators.csv (Meta's
+    columns) and the graphs (GEXF, GraphML, edge lists); docs/export.md."""
+    from unmask.export import indicators, stix
+    from unmask.export.findings import Privacy
+    from unmask.export.graph import write_graphs
+
+    if not (run / "operations.json").exists():
+        _fail(f"{run}: not a detect run directory (no operations.json)")
+    if private and not key:
+        _fail("--private needs --key (or UNMASK_EXPORT_KEY): the team's secret for the hashes")
+    privacy = Privacy(key.encode()) if private and key else None
+    paths = [
+        stix.write(run, out_dir / "bundle.json", privacy=privacy),
+        indicators.write(run, out_dir / "indicators.csv", privacy=privacy),
+    ]
+    if privacy is None:
+        # The graphs label nodes with handles and ids: not for sharing outside the team.
+        run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+        store = _store_or_none(run_info.get("store"))
+        paths += write_graphs(run, out_dir / "graphs", store)
+    for path in paths:
+        out.print(str(path), highlight=False)
+
+
+def _store_or_none(path: str | None) -> Store | None:
+    try:
+        return Store(path) if path else None
+    except StoreError:
+        return None
+
+
+@app.command()
 def evaluate(
     truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder of `unmask simulate`.")],
     run: Annotated[

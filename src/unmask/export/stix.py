@@ -1,0 +1,279 @@
+"""A detect run as a STIX 2.1 bundle (OASIS, "STIX Version 2.1", 2021), built with ``stix2``.
+
+Per operation:
+
+* a ``campaign``: a group of behaviours over a period against some targets. Not an
+  ``intrusion-set``: that asserts one actor behind many campaigns, an attribution unmask
+  leaves to a human (``docs/detect.md``). ``first_seen``/``last_seen`` are the operation's
+  first and last action; the description is its figures in words; ``confidence`` is
+  :func:`confidence`;
+* its accounts as ``user-account`` observables (``account_type`` from STIX's
+  account-type vocabulary where one fits: ``twitter``, ``facebook``; otherwise the
+  platform's name, an open-vocabulary value), its own domains as ``domain-name``
+  observables, and one ``indicator`` with a STIX pattern for each; the campaign is
+  ``related-to`` each observable and each indicator ``indicates`` the campaign;
+* its behaviours as ``attack-pattern`` objects, one per Meta kill-chain procedure (the
+  procedure as name and external reference; ``kill_chain_phases`` in Meta's kill chain with
+  the tactic as phase, and in DISARM's) and one per supporting signal whose DISARM
+  techniques no procedure carried; the DISARM technique ids are external references
+  (``unmask.export.ttp``); the campaign ``uses`` each, the relationship's description
+  giving the evidence.
+
+An ``identity`` names the producer, a ``report`` ties every object together and says what
+was not concluded. Patterns and observable values are not defanged (STIX tooling reads them
+as values, not links). Identifiers are UUIDv4 (stix2's default) as the standard asks
+of objects that are not observables (observables get UUIDv5 of their values), and that each attack-pattern appears once per bundle whichever
+operations use it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import stix2
+
+from unmask.export import ttp
+from unmask.export.findings import Account, Operation, Privacy, read_run
+
+# STIX 2.1 account-type-ov for the platforms that have a value there.
+ACCOUNT_TYPES = {"x": "twitter", "twitter": "twitter", "facebook": "facebook"}
+FAMILIES = 5  # unmask's independent families of signals (docs/detect.md)
+NOT_CONCLUDED = (
+    "Coordination is shown by the evidence; who is behind it (attribution) is not concluded "
+    "and is left to a human analyst."
+)
+
+
+def confidence(score: float, families: int = FAMILIES) -> int:
+    """STIX confidence (0-100) from the judgement score (``unmask.assess``: the sum over
+    families of the share of the cluster each vouches for): the share of unmask's
+    ``families`` independent families' worth of agreement, ``round(100 * min(score,
+    families) / families)``. One family on every account gives 20 ("Low" on STIX's
+    None/Low/Med/High scale, Appendix A), two 40 ("Med"), four 80 ("High")."""
+    return round(100 * min(max(score, 0.0), families) / families)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _time(iso: str | None) -> datetime:
+    return datetime.fromisoformat(iso) if iso else datetime.now(UTC)
+
+
+def describe(op: Operation) -> str:
+    """The operation's figures in words (no handles and no posted text)."""
+    f = op.figures
+    a, act = f["assets"], f["activity"]
+    per_platform = "; ".join(
+        f"{p}: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        for p, kinds in sorted(a["by_platform"].items())
+    )
+    reach = f.get("reach", {})
+    parts = [
+        f"{a['accounts']} assets on {len(a['by_platform'])} platform(s) ({per_platform}) "
+        f"acted {act['actions']} times between {act['first']} and {act['last']}.",
+        "Signals vouching for its accounts: "
+        + ", ".join(f"{s} ({n})" for s, n in sorted(a["by_signal"].items()))
+        + ".",
+    ]
+    if op.domains:
+        parts.append(f"Domains linked almost only by it: {', '.join(op.domains)}.")
+    if f.get("narratives"):
+        parts.append(
+            f"Copied-content families: {f.get('narrative_families', len(f['narratives']))}."
+        )
+    if reach:
+        parts.append(
+            f"Engagement from outside the operation: {reach.get('engagement_outside', 0)} "
+            f"by {reach.get('outside_accounts', 0)} account(s)."
+        )
+    if "breakout" in f:
+        parts.append(f"Breakout Scale category {f['breakout']['category']}.")
+    parts.append(f"Judgement (score {op.score:g}): {f['confidence']['reason']}.")
+    parts.append(NOT_CONCLUDED)
+    return " ".join(parts)
+
+
+def _account(acc: Account) -> stix2.UserAccount:
+    props: dict[str, Any] = {
+        "account_type": ACCOUNT_TYPES.get(acc.platform, acc.platform),
+        "user_id": acc.account_id,
+    }
+    if acc.handle:
+        props["account_login"] = acc.handle
+    return stix2.UserAccount(**props)
+
+
+def _account_pattern(sco: stix2.UserAccount) -> str:
+    return (
+        f"[user-account:account_type = {_quote(sco.account_type)} AND "
+        f"user-account:user_id = {_quote(sco.user_id)}]"
+    )
+
+
+def _attack_pattern(
+    name: str, techniques: tuple[str, ...], procedure: str | None, by: str
+) -> stix2.AttackPattern:
+    refs = [
+        {
+            "source_name": "DISARM",
+            "external_id": t,
+            "url": f"{ttp.DISARM_URL}{t}.md",
+            "hashes": {"SHA-256": ttp.DISARM_TECHNIQUES[t][2]},
+            "description": f"{ttp.DISARM_TECHNIQUES[t][0]} (DISARM Red Framework "
+            f"v{ttp.DISARM_VERSION})",
+        }
+        for t in techniques
+    ]
+    phases = [
+        {"kill_chain_name": ttp.DISARM_KILL_CHAIN, "phase_name": ttp.DISARM_TECHNIQUES[t][1]}
+        for t in techniques
+    ]
+    if procedure:
+        refs.insert(
+            0,
+            {
+                "source_name": ttp.META_SOURCE,
+                "external_id": ttp.procedure_number(procedure),
+                "description": f"{ttp.meta_tactic(procedure)} / {ttp.meta_technique(procedure)} "
+                f"/ {procedure}",
+            },
+        )
+        phases.insert(
+            0,
+            {
+                "kill_chain_name": ttp.META_KILL_CHAIN,
+                "phase_name": ttp.phase(ttp.meta_tactic(procedure).split(". ", 1)[1]),
+            },
+        )
+    unique_phases = list({(p["kill_chain_name"], p["phase_name"]): p for p in phases}.values())
+    return stix2.AttackPattern(
+        created_by_ref=by,
+        name=name,
+        external_references=refs,
+        kill_chain_phases=unique_phases,
+    )
+
+
+def _behaviours(op: Operation) -> list[tuple[str, tuple[str, ...], str | None, str]]:
+    """(name, DISARM ids, Meta procedure or None, evidence) for each behaviour: the
+    kill-chain procedures first, then signals whose techniques no procedure carried."""
+    out = []
+    carried: set[str] = set()
+    for k in op.figures.get("killchain", []):
+        techniques = ttp.disarm_for(k["procedure"])
+        carried.update(techniques)
+        out.append((k["procedure"], techniques, k["procedure"], k["evidence"]))
+    for signal, n in sorted(op.figures["assets"]["by_signal"].items()):
+        techniques = tuple(t for t in ttp.disarm_for(f"signal:{signal}") if t not in carried)
+        if techniques:
+            carried.update(techniques)
+            name = " / ".join(f"{t} {ttp.DISARM_TECHNIQUES[t][0]}" for t in techniques)
+            out.append(
+                (name, techniques, None, f"{n} account(s) vouched for by the {signal} signal")
+            )
+    return out
+
+
+def build(
+    run_dir: Path, *, privacy: Privacy | None = None, producer: str = "unmask"
+) -> stix2.Bundle:
+    """The run's bundle (see the module docstring)."""
+    run, ops = read_run(run_dir, privacy)
+    now = datetime.now(UTC)
+    identity = stix2.Identity(
+        name=producer,
+        identity_class="organization",
+        description="Producer of this bundle: unmask, detection of coordinated influence operations.",
+    )
+    objects: dict[str, Any] = {identity.id: identity}
+    patterns: dict[str, stix2.AttackPattern] = {}
+    store = str(run.get("store") or Path(run_dir).name)
+    for op in ops:
+        campaign = stix2.Campaign(
+            created_by_ref=identity.id,
+            name=f"unmask operation {op.cluster_id}",
+            description=describe(op),
+            first_seen=_time(op.first_seen),
+            last_seen=_time(op.last_seen),
+            confidence=confidence(op.score),
+            labels=sorted(op.figures["confidence"]["families"]),
+        )
+        objects[campaign.id] = campaign
+        valid_from = _time(op.first_seen)
+        observables = [
+            (_account(acc), _account_pattern, f"{acc.platform} account of {op.cluster_id}")
+            for acc in op.accounts
+        ] + [
+            (
+                stix2.DomainName(value=d),
+                lambda sco: f"[domain-name:value = {_quote(sco.value)}]",
+                f"Domain linked almost only by {op.cluster_id}",
+            )
+            for d in op.domains
+        ]
+        for sco, pattern, name in observables:
+            objects[sco.id] = sco
+            indicator = stix2.Indicator(
+                created_by_ref=identity.id,
+                name=name,
+                description=f"An asset of {campaign.name}; {NOT_CONCLUDED}",
+                indicator_types=["malicious-activity"],
+                pattern=pattern(sco),
+                pattern_type="stix",
+                valid_from=valid_from,
+                confidence=campaign.confidence,
+            )
+            objects[indicator.id] = indicator
+            for rel in (
+                (indicator.id, "indicates", campaign.id),
+                (campaign.id, "related-to", sco.id),
+            ):
+                r = stix2.Relationship(
+                    created_by_ref=identity.id,
+                    source_ref=rel[0],
+                    relationship_type=rel[1],
+                    target_ref=rel[2],
+                )
+                objects[r.id] = r
+        for name, techniques, procedure, evidence in _behaviours(op):
+            if name not in patterns:
+                patterns[name] = _attack_pattern(name, techniques, procedure, identity.id)
+                objects[patterns[name].id] = patterns[name]
+            ap = patterns[name]
+            r = stix2.Relationship(
+                created_by_ref=identity.id,
+                source_ref=campaign.id,
+                relationship_type="uses",
+                target_ref=ap.id,
+                description=evidence,
+            )
+            objects[r.id] = r
+    report = stix2.Report(
+        created_by_ref=identity.id,
+        name=f"unmask: {len(ops)} operation(s) found in {Path(store).name}",
+        description=(
+            f"Coordinated inauthentic behaviour detected by unmask in {store}. "
+            f"{NOT_CONCLUDED}"
+            + (
+                " Account handles and ids are HMAC-SHA256 pseudonyms; texts are left out."
+                if privacy
+                else ""
+            )
+        ),
+        report_types=["campaign"],
+        published=now,
+        object_refs=[k for k in objects if k != identity.id] or [identity.id],
+    )
+    objects[report.id] = report
+    return stix2.Bundle(objects=list(objects.values()))
+
+
+def write(run_dir: Path, path: Path, *, privacy: Privacy | None = None) -> Path:
+    """Write the run's bundle as JSON to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(build(run_dir, privacy=privacy).serialize(pretty=True) + "\n", encoding="utf-8")
+    return path
