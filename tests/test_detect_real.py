@@ -57,15 +57,16 @@ def test_the_synchronised_actions_behind_an_edge_are_in_the_store(german_run):
     ids = [o["cluster_id"] for o in ops]
     checked = 0
     for events in sorted((result.run_dir / "evidence").glob("coaction_*/events.parquet")):
-        inside = con.execute(
+        cur = con.execute(
             f"""SELECT e.* FROM '{events}' e
                 JOIN members a ON a.platform = e.platform_a AND a.account_id = e.account_a
                 JOIN members b ON b.platform = e.platform_b AND b.account_id = e.account_b
                 WHERE a.cluster_id = b.cluster_id AND list_contains(?, a.cluster_id)
                 ORDER BY e.time_a LIMIT 100""",
             [ids],
-        ).to_arrow_table()
-        for e in inside.to_pylist():
+        )
+        names = [d[0] for d in cur.description]
+        for e in (dict(zip(names, row, strict=True)) for row in cur.fetchall()):
             rows = con.execute(
                 """SELECT account_id, time FROM activities
                    WHERE (platform = ? AND activity_id = ?) OR (platform = ? AND activity_id = ?)
