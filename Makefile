@@ -12,7 +12,7 @@ DEMO ?= demo-out
 # server for the case store tests (tests/test_cases.py starts its own).
 SYSTEM_PACKAGES ?= chromium postgresql
 
-.PHONY: demo test lint bench clean system-deps
+.PHONY: demo test lint bench clean system-deps example-report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ demo: $(STAMP)
 	$(BIN)/unmask detect --store $(DEMO)/world/store --out $(DEMO)/run
 	$(BIN)/unmask report --run $(DEMO)/run --out $(DEMO)/report
 	$(BIN)/unmask evaluate --truth $(DEMO)/world/truth --run $(DEMO)/run
+
+# docs/example-report: the report of the small world (seed 1) with every default signal.
+example-report: $(STAMP)
+	rm -rf $(DEMO)/example docs/example-report
+	$(BIN)/unmask simulate --out $(DEMO)/example/world --scenario small --seed 1
+	$(BIN)/unmask detect --store $(DEMO)/example/world/store --out $(DEMO)/example/run --no-record
+	$(BIN)/unmask report --run $(DEMO)/example/run --out docs/example-report
 
 # Installs what is missing when run as root (CI, a fresh machine); otherwise says what is
 # missing, and the tests that need it skip (CI sets UNMASK_REQUIRE_* so that they fail).
