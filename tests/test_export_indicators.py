@@ -99,3 +99,28 @@ def test_defang():
         "see https://www.youtube[.]com/@x and bild-de[.]cfd"
     )
     assert indicators.defang("5.2.2 Editing, 7 famil(ies)") == "5.2.2 Editing, 7 famil(ies)"
+
+
+def test_the_command_line_writes_the_files(run_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    runner = CliRunner()
+    plain = runner.invoke(app, ["export", "--run", str(run_dir), "--out", str(tmp_path / "p")])
+    assert plain.exit_code == 0, plain.output
+    assert (tmp_path / "p" / "bundle.json").exists() and (
+        tmp_path / "p" / "indicators.csv"
+    ).exists()
+    assert (tmp_path / "p" / "graphs" / "fused.gexf").exists()
+    no_key = runner.invoke(
+        app, ["export", "--run", str(run_dir), "--out", str(tmp_path / "n"), "--private"]
+    )
+    assert no_key.exit_code == 2 and not (tmp_path / "n").exists()
+    private = runner.invoke(
+        app,
+        ["export", "--run", str(run_dir), "--out", str(tmp_path / "s"), "--private", "--key", "k"],
+    )
+    assert private.exit_code == 0, private.output
+    assert "hmac-sha256:" in (tmp_path / "s" / "indicators.csv").read_text()
+    assert not (tmp_path / "s" / "graphs").exists()
