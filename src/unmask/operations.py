@@ -42,6 +42,8 @@ MEMBERS = "_op_members"
 INFLUENCER_FOLLOWERS = 100_000
 MIN_COMMUNITY_SHARE = 0.1
 DIRECTED_SHARE = 0.2
+OWN_DOMAIN_SHARE = 0.8
+OWN_DOMAIN_ACCOUNTS = 2
 
 # Kill-chain procedure ids (Meta's Online Operations Kill Chain) for the platforms on
 # which assets were acquired and on which likely fake accounts amplified.
@@ -478,6 +480,16 @@ def breakout(op: dict[str, Any]) -> dict[str, Any]:
     return {"category": category, "basis": basis}
 
 
+def own_domains(op: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pushed domains that are the operation's own: nearly all of everyone's links to
+    them are the operation's, from more than one of its accounts."""
+    return [
+        d
+        for d in op.get("pushed", {}).get("domains", [])
+        if d["share_of_all_uses"] >= OWN_DOMAIN_SHARE and d["accounts"] >= OWN_DOMAIN_ACCOUNTS
+    ]
+
+
 def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
     """The kill-chain procedures the evidence shows, each with that evidence in words."""
     found: dict[str, list[str]] = {}
@@ -511,7 +523,7 @@ def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
             f"on {', '.join(wide[0]['platforms'])}",
         )
     domains = op["pushed"].get("domains", [])
-    own = [d for d in domains if d["share_of_all_uses"] >= 0.8 and d["accounts"] >= 2]
+    own = own_domains(op)
     if own:
         add(
             OWN_DOMAINS,

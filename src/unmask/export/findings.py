@@ -18,11 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# A domain is the operation's own when nearly all of everyone's links to it are the
-# operation's and more than one of its accounts link it (the rule of 0.6.2 in
-# ``unmask.operations.killchain``).
-OWN_DOMAIN_SHARE = 0.8
-OWN_DOMAIN_ACCOUNTS = 2
+from unmask import operations
 
 
 @dataclass(frozen=True)
@@ -69,11 +65,9 @@ class Operation:
 
 
 def own_domains(figures: dict[str, Any]) -> list[str]:
-    return [
-        d["value"]
-        for d in figures.get("pushed", {}).get("domains", [])
-        if d["share_of_all_uses"] >= OWN_DOMAIN_SHARE and d["accounts"] >= OWN_DOMAIN_ACCOUNTS
-    ]
+    """The operation's own domains (``unmask.operations.own_domains``: one rule for the
+    kill chain and the exports)."""
+    return [d["value"] for d in operations.own_domains(figures)]
 
 
 def read_run(run_dir: Path, privacy: Privacy | None = None) -> tuple[dict, list[Operation]]:
