@@ -123,6 +123,14 @@ class CsvStream:
     which quarantines the records the reader rejected and fixes the record numbers of the
     staged rows after them. Compared with :func:`load_csv` this saves writing the whole
     file into a table first, which for a large file means spilling it to disk.
+
+    Each stage table gets one scan, which must keep every accepted record in the file's
+    order (no WHERE, join or unnest): a record's number is its position in the table.
+    DuckDB keeps a scan's order when it inserts (``preserve_insertion_order``; "Order
+    Preservation" in its documentation), so the n-th row a scan adds is the n-th record the
+    reader accepted, and the stage table is a view that numbers its rows by ``rowid``.
+    Numbering in the scan (``row_number() OVER ()``) would run the whole scan on one thread;
+    writing the numbers afterwards (``UPDATE``) would hold them in memory as an update.
     """
 
     def __init__(
@@ -145,23 +153,32 @@ class CsvStream:
             raise FormatMismatch(
                 self.path, "a CSV file with a header line", f"unreadable: {exc}"
             ) from exc
-        # The scan keeps the file's order (preserve_insertion_order), so the n-th row out
-        # is the n-th record the reader accepted.
+        # The stage tables number the records (see the class docstring); the view's own
+        # numbers are only needed to look a quarantined record up (:meth:`finish`).
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS "
-            f"SELECT *, row_number() OVER () AS _row FROM {self.source}"
+            f"SELECT *, CAST(NULL AS BIGINT) AS _row FROM {self.source}"
         )
         self._staged: list[str] = []
+        self._accepted = 0
 
     def insert(self, table: str, select: str, *, count: bool = False) -> None:
-        """``INSERT INTO stage_<table> BY NAME <select>``, where ``select`` reads the view.
+        """Stage ``select`` (which reads the view) into ``stage_<table>``.
 
         ``count``: this scan is the one whose rows are the file's accepted records.
         """
         con = self.ctx.con
-        before = con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0] if count else 0
+        if table in self._staged:
+            raise ValueError(f"stage_{table} is already staged from {self.path}: one scan each")
+        rows = f"_csv_stage_{table}"
+        con.execute(
+            f"CREATE TEMP TABLE {rows} AS SELECT * EXCLUDE (_row) FROM stage_{table} LIMIT 0"
+        )
+        con.execute(f"DROP TABLE stage_{table}")
+        con.execute(f"CREATE TEMP VIEW stage_{table} AS SELECT *, rowid + 1 AS _row FROM {rows}")
+        self._staged.append(table)
         try:
-            con.execute(f"INSERT INTO stage_{table} BY NAME {select}")
+            con.execute(f"INSERT INTO {rows} BY NAME SELECT * EXCLUDE (_row) FROM ({select})")
         except duckdb.Error as exc:
             # A file that is not CSV at all fails here; anything else is a bug to show.
             try:
@@ -171,25 +188,31 @@ class CsvStream:
                     self.path, "a CSV file with a header line", f"unreadable: {read_exc}"
                 ) from read_exc
             raise exc
-        if table not in self._staged:
-            self._staged.append(table)
         if count:
-            self._accepted = (
-                con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0] - before
-            )
+            self._accepted = con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0]
 
     def finish(self) -> None:
         con = self.ctx.con
         n_rejects = _take_rejects(self.ctx, self.name, self.path)
         if n_rejects:
+            # Records after a rejected one shift past it: numbered once, into a table, not
+            # on every read of the view.
             for table in self._staged:
-                con.execute(f"UPDATE stage_{table} SET _row = {_shifted(f'stage_{table}._row')}")
-            # The view too: the pipeline looks quarantined records up in it by number.
-            con.execute(
-                f"""CREATE OR REPLACE TEMP VIEW {self.name} AS
-                    SELECT * EXCLUDE (_n), {_shifted("_n")} AS _row
-                    FROM (SELECT *, row_number() OVER () AS _n FROM {self.source})"""
-            )
+                rows = f"_csv_stage_{table}"
+                con.execute(f"DROP VIEW stage_{table}")
+                con.execute(
+                    f"""CREATE TEMP TABLE stage_{table} AS
+                        SELECT *, {_shifted(f"{rows}.rowid + 1")} AS _row FROM {rows}"""
+                )
+                con.execute(f"DROP TABLE {rows}")
+        # The view numbered too: the pipeline looks quarantined records up in it by number
+        # (rarely, so the window over the file is paid only then).
+        shifted = _shifted("_n") if n_rejects else "_n"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW {self.name} AS
+                SELECT * EXCLUDE (_n), {shifted} AS _row
+                FROM (SELECT *, row_number() OVER () AS _n FROM {self.source})"""
+        )
         self.ctx.rows_read += self._accepted + n_rejects
 
 
