@@ -11,6 +11,7 @@ final edges).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,6 +33,20 @@ class Engine(ABC):
     def register(self, name: str, table: pa.Table) -> None:
         """Make a small Arrow table (a cluster's accounts, say) queryable as ``name``."""
         raise NotImplementedError(f"{type(self).__name__} cannot register Arrow tables")
+
+    def map_batches(
+        self,
+        name: str,
+        query: str,
+        fn: Callable[[pa.RecordBatch], pa.RecordBatch],
+        schema: pa.Schema,
+    ) -> None:
+        """Materialise as ``name`` what ``fn`` makes of the Arrow record batches of ``query``.
+
+        ``fn`` must treat each batch on its own (it may run where the data is, in several
+        processes) and return a batch of ``schema``. For work that SQL does badly, such as
+        a compiled loop over the characters of each text; never for what SQL can say."""
+        raise NotImplementedError(f"{type(self).__name__} cannot map record batches")
 
     @abstractmethod
     def fetch(self, query: str) -> pa.Table:

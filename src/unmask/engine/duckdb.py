@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +68,36 @@ class DuckDBEngine(Engine):
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _unmask_arrow")
         finally:
             self.con.unregister("_unmask_arrow")
+
+    def map_batches(
+        self,
+        name: str,
+        query: str,
+        fn: Callable[[pa.RecordBatch], pa.RecordBatch],
+        schema: pa.Schema,
+        batch_rows: int = 100_000,
+    ) -> None:
+        # Through a Parquet file: the connection cannot take the results in while it still
+        # streams the query, and holding them in Python would not bound the memory.
+        import pyarrow.parquet as pq
+
+        base = self.store.temp_dir
+        base.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="map-", dir=base))
+        try:
+            path = tmp / "out.parquet"
+            reader = self.con.sql(query).to_arrow_reader(batch_rows)
+            # Read back once, right away: plain encoding, no compression (dictionaries of
+            # high-cardinality columns cost more than they save here).
+            with pq.ParquetWriter(
+                path, schema, compression="none", use_dictionary=False, write_statistics=False
+            ) as writer:
+                for batch in reader:
+                    if batch.num_rows:
+                        writer.write_batch(fn(batch))
+            self.create_table(name, f"SELECT * FROM read_parquet('{path}')")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def fetch(self, query: str) -> pa.Table:
         return self.con.sql(query).to_arrow_table()

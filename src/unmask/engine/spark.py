@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -31,6 +33,9 @@ class SparkEngine(Engine):
     def __init__(self, store: Store, master: str | None = None) -> None:
         from pyspark.sql import SparkSession
 
+        # Python workers (map_batches) run this interpreter, which has unmask, unless the
+        # deployment says otherwise (the JVM reads it when it starts).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         self.store = store
         self.spark = (
             SparkSession.builder.master(master or os.environ.get("UNMASK_SPARK_MASTER", "local[2]"))
@@ -40,6 +45,9 @@ class SparkEngine(Engine):
             .config("spark.default.parallelism", os.environ.get("UNMASK_SPARK_PARTITIONS", "4"))
             .config("spark.ui.enabled", "false")
             .config("spark.sql.ansi.enabled", "false")
+            # Python workers (map_batches) run this interpreter, which has unmask, unless
+            # the deployment says otherwise.
+            .config("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
             .getOrCreate()
         )
         self._cached: dict[str, object] = {}
@@ -56,7 +64,11 @@ class SparkEngine(Engine):
         self.spark.sql(transpile(merged_accounts_sql())).createOrReplaceTempView("accounts")
 
     def create_table(self, name: str, query: str) -> None:
-        df = self.spark.sql(transpile(query)).cache()
+        self._keep(name, self.spark.sql(transpile(query)))
+
+    def _keep(self, name: str, df) -> None:
+        """Cache ``df``, computed now, as the view ``name`` (in place of an older one)."""
+        df = df.cache()
         df.count()
         old = self._cached.pop(name, None)
         if old is not None:
@@ -79,13 +91,21 @@ class SparkEngine(Engine):
         tmp = Path(tempfile.mkdtemp(prefix="unmask-spark-"))
         self._registered.append(tmp)
         pq.write_table(table, tmp / "t.parquet")
-        df = self.spark.read.parquet(str(tmp / "t.parquet")).cache()
-        df.count()
-        old = self._cached.pop(name, None)
-        if old is not None:
-            old.unpersist()
-        self._cached[name] = df
-        df.createOrReplaceTempView(name)
+        self._keep(name, self.spark.read.parquet(str(tmp / "t.parquet")))
+
+    def map_batches(
+        self,
+        name: str,
+        query: str,
+        fn: Callable[[pa.RecordBatch], pa.RecordBatch],
+        schema: pa.Schema,
+    ) -> None:
+        self._keep(
+            name,
+            self.spark.sql(transpile(query)).mapInArrow(
+                lambda batches: (fn(b) for b in batches if b.num_rows), _spark_schema(schema)
+            ),
+        )
 
     def fetch(self, query: str) -> pa.Table:
         return self.spark.sql(transpile(query)).toArrow()

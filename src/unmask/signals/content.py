@@ -21,12 +21,17 @@ How, all in SQL on the engine (no Python loop over rows):
    of the copies have a match at 0.6 or more). A shingle is an integer: its code points
    in a polynomial modulo the Mersenne prime ``2^31 - 1`` (the same integers on every
    engine, unlike each engine's own ``hash``).
-3. **MinHash** (Broder 1997): ``bands * rows`` hash functions (multiply-add-shift,
-   Dietzfelbinger 1996); each document's signature is the minimum of each function over
-   its shingles, leaving out *stop shingles* (those in more than ``max_shingle_share`` of
-   the texts and in 1,000 texts at least: "the ", "ing "), which say nothing about copying
-   and would put unrelated texts in one bucket. Two documents agree on one function with
-   probability equal to their Jaccard similarity.
+3. **MinHash** (Broder 1997) by **one permutation hashing** (Li, Owen & Zhang 2012): each
+   shingle is hashed once (multiply-add-shift, Dietzfelbinger 1996) into one of
+   ``bands * rows`` bins, and each bin keeps its minimum; a bin left empty borrows another's
+   by **optimal densification** (Shrivastava 2017). Two documents agree on a bin with
+   probability equal to their Jaccard similarity, as with ``bands * rows`` hash functions,
+   for one hash per shingle. *Stop shingles* (those in more than ``max_shingle_share`` of
+   the texts and in 1,000 texts at least: "the ", "ing ") are left out: they say nothing
+   about copying and would put unrelated texts in one bucket. This one step is a compiled
+   loop over the characters of each text (``unmask.signals.minhash``, numba), run batch by
+   batch through ``Engine.map_batches`` on either engine: in SQL it cost a hash function
+   per bin per shingle and was two thirds of the signal's time.
 4. **LSH banding** (Indyk & Motwani 1998; Leskovec, Rajaraman & Ullman, *Mining of Massive
    Datasets*, ch. 3): the signature is cut into ``bands`` bands of ``rows`` values; two
    documents whose values agree on a whole band fall in the same bucket and become a
@@ -73,12 +78,14 @@ import math
 import random
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.signals.minhash import packed_words, signature_schema, signatures, stop_table
 from unmask.signals.significance import significance_sql
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (no overflow in
@@ -162,6 +169,11 @@ class _Session(Engine):
     def drop(self, *names: str) -> None:
         self.engine.drop(*names)
 
+    def map_batches(self, name, query, fn, schema) -> None:
+        if name not in self.tables:
+            self.tables.append(name)
+        self.engine.map_batches(name, query, fn, schema)
+
     def fetch(self, query: str) -> pa.Table:
         return self.engine.fetch(query)
 
@@ -182,6 +194,8 @@ class CopiedContent(Signal):
     kind = "edges"
     reference = (
         "Broder 1997 (MinHash: 'On the resemblance and containment of documents', SEQUENCES); "
+        "Li, Owen & Zhang 2012 (one permutation hashing, NeurIPS); Shrivastava 2017 (optimal "
+        "densification, ICML); "
         "Indyk & Motwani 1998 (locality-sensitive hashing, STOC); Leskovec, Rajaraman & "
         "Ullman, Mining of Massive Datasets, ch. 3 (banding); Li & König 2010 (b-bit "
         "minwise hashing, WWW); Sun et al. 2006 (stratified FDR, Genet. Epidemiol.); "
@@ -306,17 +320,11 @@ class CopiedContent(Signal):
                         FROM (SELECT d, substring(norm, 1, {int(self.max_chars)}) AS s
                               FROM {texts})))"""
 
-    def _hash_coefficients(self) -> tuple[list[tuple[int, int]], list[tuple[int, ...]]]:
+    def _hash_coefficients(self) -> tuple[int, int]:
         rng = random.Random(f"content-minhash:{self.seed}")
-        n = int(self.bands) * int(self.rows)
         # Multiply-add-shift (Dietzfelbinger 1996): h(x) = ((a x + b) mod 2^47) div 2^16,
         # a odd; x < 2^31 and a < 2^31, so a x + b < 2^63 never overflows a BIGINT.
-        perms = [(rng.randrange(1, 1 << 31) | 1, rng.randrange(0, 1 << 47)) for _ in range(n)]
-        combine = [
-            tuple(rng.randrange(1, P) for _ in range(2 * int(self.rows)))
-            for _ in range(int(self.bands))
-        ]
-        return perms, combine
+        return rng.randrange(1, 1 << 31) | 1, rng.randrange(0, 1 << 47)
 
     def min_agreements(self) -> int:
         """Signature values two candidates must share to be verified: the threshold less two
@@ -330,11 +338,9 @@ class CopiedContent(Signal):
         return max(1, math.ceil(n * (t - 2 * math.sqrt(t * (1 - t) / n))))
 
     def _near_duplicates(self, engine: Engine, ev: Evidence) -> None:
-        perms, combine = self._hash_coefficients()
+        a, b = self._hash_coefficients()
         r = int(self.rows)
-        mins = ", ".join(
-            f"min((({a} * x + {b}) >> 16) & {P}) AS m{i}" for i, (a, b) in enumerate(perms)
-        )
+        n = int(self.bands) * r
         # Stop shingles: those found in more than max_shingle_share of the texts, and in
         # 1,000 texts at least (so that no family of near-copies, however large, loses its
         # own), say nothing about copying ("the ", "ing ") and would put unrelated texts in
@@ -353,39 +359,36 @@ class CopiedContent(Signal):
                 GROUP BY x HAVING count(DISTINCT d) > {cut}""",
         )
         ev.stats["stop_shingles"] = engine.count("_cc_stop")
-        engine.create_table(
+        # The signatures: one permutation hashing with optimal densification, compiled
+        # (unmask.signals.minhash); SQL would compute n hash functions per shingle.
+        stop = stop_table(engine.fetch("SELECT x FROM _cc_stop").column(0).to_numpy())
+        engine.map_batches(
             "_cc_sig",
-            f"""SELECT d, {mins} FROM ({self._shingles_sql("_cc_texts")}) s
-                ANTI JOIN _cc_stop USING (x) GROUP BY d
-                HAVING count(*) >= {int(self.min_shingles)}""",
+            "SELECT d, norm FROM _cc_texts",
+            partial(
+                signatures,
+                k=int(self.k),
+                max_chars=int(self.max_chars),
+                rows=r,
+                bands=int(self.bands),
+                a=a,
+                b=b,
+                seed=int(self.seed),
+                stop=stop,
+            ),
+            signature_schema(int(self.bands), r),
         )
-        # One bucket key per band: the band's values, combined into one BIGINT (exactly for
-        # one or two rows; two independent 31-bit combinations for more).
-        selects = []
-        for band in range(int(self.bands)):
-            cols = [f"m{band * r + j}" for j in range(r)]
-            if r == 1:
-                key = cols[0]
-            elif r == 2:
-                key = f"{cols[0]} * 2147483648 + {cols[1]}"
-            else:
-                c = combine[band]
-                one = " + ".join(f"({col} * {c[j]}) % {P}" for j, col in enumerate(cols))
-                two = " + ".join(f"({col} * {c[r + j]}) % {P}" for j, col in enumerate(cols))
-                key = f"(({one}) % {P}) * 2147483648 + ({two}) % {P}"
-            selects.append(f"SELECT d, {band} AS band, {key} AS bkey FROM _cc_sig")
-        engine.create_table("_cc_bands", " UNION ALL ".join(selects))
-        # The signature kept for the agreement count: the lowest 8 bits of each value, seven
-        # to a BIGINT (b-bit minwise hashing, Li & König 2010: two values agree by chance
-        # with probability 1/256, which adds 0.1 to the expected count of 36). Narrow rows
-        # keep the join of millions of candidate pairs with their signatures cheap.
-        n = len(perms)
-        words = [list(range(i, min(i + 7, n))) for i in range(0, n, 7)]
-        packed = ", ".join(
-            " + ".join(f"(m{i} & 255) * {256**j}" for j, i in enumerate(word)) + f" AS p{w}"
-            for w, word in enumerate(words)
+        kept = f"FROM _cc_sig WHERE n_shingles >= {max(1, int(self.min_shingles))}"
+        engine.create_table(
+            "_cc_bands",
+            " UNION ALL ".join(
+                f"SELECT d, b{band} AS bkey {kept}" for band in range(int(self.bands))
+            ),
         )
-        engine.create_table("_cc_pack", f"SELECT d, {packed} FROM _cc_sig")
+        words = packed_words(n)
+        engine.create_table(
+            "_cc_pack", f"SELECT d, {', '.join(f'p{w}' for w in range(len(words)))} {kept}"
+        )
         engine.drop("_cc_sig")
         # Candidate pairs: documents in the same bucket of a band, each with the next
         # bucket_neighbours documents of the bucket (blocks: an equality join, never
@@ -399,16 +402,16 @@ class CopiedContent(Signal):
         engine.create_table(
             "_cc_cand",
             f"""WITH m AS (
-                    SELECT band, bkey, d FROM _cc_bands SEMI JOIN (
-                        SELECT band, bkey FROM _cc_bands GROUP BY band, bkey HAVING count(*) > 1
-                    ) s USING (band, bkey)),
-                e AS (SELECT *, row_number() OVER (PARTITION BY band, bkey ORDER BY d) AS rn FROM m),
+                    SELECT bkey, d FROM _cc_bands SEMI JOIN (
+                        SELECT bkey FROM _cc_bands GROUP BY bkey HAVING count(*) > 1
+                    ) s USING (bkey)),
+                e AS (SELECT *, row_number() OVER (PARTITION BY bkey ORDER BY d) AS rn FROM m),
                 b AS (SELECT *, CAST(floor((rn - 1) / {w}) AS BIGINT) AS blk FROM e),
-                y2 AS (SELECT band, bkey, d, rn, blk AS jk FROM b
-                       UNION ALL SELECT band, bkey, d, rn, blk - 1 AS jk FROM b),
+                y2 AS (SELECT bkey, d, rn, blk AS jk FROM b
+                       UNION ALL SELECT bkey, d, rn, blk - 1 AS jk FROM b),
                 pairs AS (
                     SELECT DISTINCT x.d AS d1, y.d AS d2
-                    FROM b x JOIN y2 y ON x.band = y.band AND x.bkey = y.bkey AND x.blk = y.jk
+                    FROM b x JOIN y2 y ON x.bkey = y.bkey AND x.blk = y.jk
                     WHERE y.rn > x.rn AND y.rn - x.rn <= {w})
                 SELECT p.d1, p.d2, {agree} AS agree
                 FROM pairs p JOIN _cc_pack s1 ON s1.d = p.d1 JOIN _cc_pack s2 ON s2.d = p.d2""",

@@ -1,0 +1,201 @@
+"""The compiled MinHash kernel (one permutation hashing with optimal densification): the
+same shingles as the SQL definition, a signature equal to a plain Python rendering of the
+published algorithm, and agreement rates that estimate the Jaccard similarity."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unmask.signals.content import CopiedContent
+from unmask.signals.minhash import (
+    BASE,
+    EMPTY,
+    P,
+    _splitmix,
+    packed_words,
+    signature_schema,
+    signatures,
+    stop_table,
+)
+
+K, BANDS, ROWS, A, B, SEED = 4, 12, 3, 1_234_567 | 1, 98_765_432_123, 0
+
+
+def run(texts: list[str], stop: list[int] = (), **kw) -> pa.RecordBatch:
+    batch = pa.RecordBatch.from_pydict(
+        {"d": pa.array(range(1, len(texts) + 1), pa.int64()), "norm": pa.array(texts)}
+    )
+    params = dict(k=K, max_chars=1000, rows=ROWS, bands=BANDS, a=A, b=B, seed=SEED)
+    params.update(kw)
+    return signatures(batch, stop=stop_table(np.array(list(stop), dtype=np.int64)), **params)
+
+
+def shingles(text: str, k: int = K, max_chars: int = 1000) -> list[int]:
+    """The SQL definition (CopiedContent._shingles_sql), in Python."""
+    c = [ord(ch) for ch in text[:max_chars]]
+    return [
+        sum(c[i + j] * pow(BASE, k - 1 - j, P) for j in range(k)) % P for i in range(len(c) - k + 1)
+    ]
+
+
+def reference(text: str, stop: set[int] = frozenset()) -> tuple[int, list[int], list[int]]:
+    """One permutation hashing (Li, Owen & Zhang 2012) with optimal densification
+    (Shrivastava 2017), written from the papers without any of the kernel's shortcuts."""
+    n_bins = BANDS * ROWS
+    xs = [x for x in shingles(text) if x not in stop]
+    bins: list[int | None] = [None] * n_bins
+    for x in xs:
+        h = ((A * x + B) % (1 << 47)) // (1 << 16)
+        i = h * n_bins // (1 << 31)
+        bins[i] = h if bins[i] is None else min(bins[i], h)
+    if not xs:
+        return 0, [], []
+    dense = list(bins)
+    for i in range(n_bins):
+        attempt = 1
+        while dense[i] is None:
+            j = _splitmix(SEED * 1000003 + i * 65537 + attempt) % n_bins
+            dense[i] = bins[j]
+            attempt += 1
+    keys = []
+    for band in range(BANDS):
+        key = band
+        for j in range(ROWS):
+            # The kernel adds in int64, which wraps past 2^63.
+            v = key + dense[band * ROWS + j]
+            key = _splitmix(v - (1 << 64) if v >= 1 << 63 else v)
+        keys.append(key)
+    words = [
+        sum((dense[i] & 255) << (8 * j) for j, i in enumerate(word))
+        for word in packed_words(n_bins)
+    ]
+    return len(xs), keys, words
+
+
+def columns(out: pa.RecordBatch, row: int) -> tuple[int, list[int], list[int]]:
+    d = out.to_pylist()[row]
+    return (
+        d["n_shingles"],
+        [d[f"b{i}"] for i in range(BANDS)],
+        [d[f"p{i}"] for i in range(len(packed_words(BANDS * ROWS)))],
+    )
+
+
+TEXTS = [
+    "the new dam on the river will flood three villages next spring",
+    "中国高铁已连接三百座城市，这是西方无法比拟的奇迹。大家转发！",
+    "中国の高速鉄道は三百都市を結び、西側には真似できない奇跡だ。",
+    "ünïcödé àccénts ñ and a short one",
+    "abc",  # fewer characters than k: no shingle
+    "",
+]
+
+
+def test_equals_the_published_algorithm_on_mixed_scripts() -> None:
+    out = run(TEXTS)
+    assert out.schema == signature_schema(BANDS, ROWS)
+    for row, text in enumerate(TEXTS):
+        n, keys, words = reference(text)
+        got = columns(out, row)
+        assert got[0] == n == max(0, len(text) - K + 1)
+        if n:
+            assert got[1:] == (keys, words), text
+
+
+def test_stop_shingles_are_left_out() -> None:
+    text = TEXTS[0]
+    stop = set(shingles("the river "))
+    out = run([text], stop=stop)
+    assert columns(out, 0) == reference(text, stop)
+    assert columns(out, 0)[0] == len([x for x in shingles(text) if x not in stop])
+
+
+def test_max_chars_cuts_by_characters_not_bytes() -> None:
+    text = "中国高铁" * 50
+    assert columns(run([text], max_chars=30), 0)[0] == 30 - K + 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), max_size=60
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_text_matches_the_reference(texts: list[str]) -> None:
+    out = run(texts)
+    for row, text in enumerate(texts):
+        n, keys, words = reference(text)
+        got = columns(out, row)
+        assert got[0] == n
+        if n:
+            assert got[1:] == (keys, words)
+
+
+def test_agreement_estimates_jaccard() -> None:
+    """Two texts agree on each value with probability equal to their Jaccard similarity:
+    averaged over many pairs, the share of agreeing low bytes is J + (1 - J) / 256."""
+    rng = random.Random(7)
+    words = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+        for _ in range(3000)
+    ]
+    pairs = []
+    for _ in range(400):
+        base = [rng.choice(words) for _ in range(25)]
+        edited = list(base)
+        for _ in range(rng.randint(0, 12)):
+            edited[rng.randrange(len(edited))] = rng.choice(words)
+        pairs.append((" ".join(base), " ".join(edited)))
+    out = run([t for pair in pairs for t in pair])
+    n_bins = BANDS * ROWS
+    est, true = [], []
+    for i, (s, t) in enumerate(pairs):
+        a, b = set(shingles(s)), set(shingles(t))
+        true.append(len(a & b) / len(a | b))
+        wa, wb = columns(out, 2 * i)[2], columns(out, 2 * i + 1)[2]
+        agree = sum(
+            ((x ^ y) >> (8 * j)) & 255 == 0
+            for x, y, word in zip(wa, wb, packed_words(n_bins), strict=True)
+            for j in range(len(word))
+        )
+        est.append(agree / n_bins)
+    true_mean = float(np.mean(true))
+    expected = true_mean + (1 - true_mean) / 256
+    # 400 pairs x 36 values: the standard error of the mean is below 0.01.
+    assert abs(float(np.mean(est)) - expected) < 0.02, (np.mean(est), expected)
+    assert np.corrcoef(est, true)[0, 1] > 0.9
+
+
+def test_identical_texts_share_every_bucket_and_different_ones_almost_none() -> None:
+    out = run([TEXTS[0], TEXTS[0], "a completely different sentence about something else"])
+    assert columns(out, 0) == columns(out, 1)
+    assert not set(columns(out, 0)[1]) & set(columns(out, 2)[1])
+
+
+def test_bucket_keys_are_distinct_across_bands() -> None:
+    # A text whose bins are all equal would give equal keys in every band without the band
+    # number in the hash.
+    keys = columns(run([TEXTS[0]]), 0)[1]
+    assert len(set(keys)) == BANDS
+
+
+def test_the_signal_uses_the_kernel_defaults() -> None:
+    a, b = CopiedContent()._hash_coefficients()
+    assert a % 2 == 1 and 0 <= b < 1 << 47
+    assert EMPTY > P
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_other_shingle_lengths(k: int) -> None:
+    text = TEXTS[1]
+    assert columns(run([text], k=k), 0)[0] == len(text) - k + 1
