@@ -107,3 +107,17 @@ def test_text_extraction_handles_cjk_and_emails(con):
     assert tags == ["trump", "中国", "日本語"]
     assert mentions == ["bob_1"]
     assert links == ["https://a.com/x", "http://b.org/y"]
+
+
+# Texts dense in what the hashtag rule decides on: marks, spaces and other characters
+# before them, letters, digits, URL and entity characters.
+tag_texts = st.text(alphabet="#＃ aZé中1_&/.\n-@", max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=tag_texts)
+def test_hashtags_fast_rule_agrees_with_the_general_one(con, text):
+    fast, general = con.execute(
+        "SELECT unmask_text_hashtags(?), unmask__text_hashtags_any(?)", [text, text]
+    ).fetchone()
+    assert fast == general

@@ -187,10 +187,21 @@ CREATE OR REPLACE MACRO unmask__tags_after_ok(l) AS list_transform([l], lambda v
 CREATE OR REPLACE MACRO unmask__not_all_digits(l) AS list_transform([l], lambda v:
     CASE WHEN list_bool_and(list_transform(v, lambda x: NOT (x[1] BETWEEN '0' AND '9'))) THEN v
          ELSE list_filter(v, lambda x: ltrim(x, '0123456789') <> '') END)[1];
-CREATE OR REPLACE MACRO unmask_text_hashtags(t) AS
+CREATE OR REPLACE MACRO unmask__text_hashtags_any(t) AS
     unmask__sorted_set(unmask__not_all_digits(list_transform(
         unmask__tags_after_ok(regexp_extract_all(t, '.?[#＃][\p{{L}}\p{{N}}_]+')),
         lambda x: lower(ltrim(CASE WHEN x[1] IN ('#', '＃') THEN x ELSE substr(x, 2) END, '#＃')))));
+-- Most texts write a tag as '#' at the start or after a space, and have no '＃': then no
+-- character before a '#' can disqualify it, and the pattern can start at the '#' itself,
+-- which RE2 finds by searching for that byte (twice as fast as a pattern that starts with
+-- any character). Other texts take the general rule above. ``t`` is read several times.
+CREATE OR REPLACE MACRO unmask_text_hashtags(t) AS CASE
+    WHEN contains(t, '＃') OR contains(replace(CASE WHEN starts_with(t, '#') THEN substr(t, 2)
+                                                    ELSE t END, ' #', ' '), '#')
+        THEN unmask__text_hashtags_any(t)
+    ELSE unmask__sorted_set(unmask__not_all_digits(list_transform(
+        regexp_extract_all(t, '#[\p{{L}}\p{{N}}_]+'), lambda x: lower(substr(x, 2)))))
+END;
 CREATE OR REPLACE MACRO unmask_text_mentions(t) AS
     unmask__sorted_set(list_transform(
         regexp_extract_all(t, '(?:^|[^A-Za-z0-9_@./])@([A-Za-z0-9_]{{1,30}})', 1), lambda x: lower(x)));
