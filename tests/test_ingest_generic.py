@@ -96,6 +96,28 @@ def test_later_export_appends_and_skips_what_is_there(store, tmp_path):
     assert rows_of(store, "SELECT count(*) FROM accounts") == [(2,)]
 
 
+def test_same_bytes_elsewhere_are_skipped_as_the_same_file(store, tmp_path):
+    # A file seen before at its path is recognised before it is read; a copy of it at
+    # another path is recognised by its hash only after staging, and skipped all the same.
+    text = "id,user,created,msg,net,links\n1,u,1609500000,x,x,\n"
+    first = ingest_file(
+        store, write(tmp_path / "a.csv", text), format="generic", options={"map": MAP}
+    )
+    again = ingest_file(store, tmp_path / "a.csv", format="generic", options={"map": MAP})
+    copy = ingest_file(
+        store, write(tmp_path / "copy.csv", text), format="generic", options={"map": MAP}
+    )
+    assert not first.skipped and again.skipped and copy.skipped
+    assert again.manifest == copy.manifest == first.manifest
+    assert len(store.manifests()) == 1
+    assert rows_of(store, "SELECT count(*) FROM activities") == [(1,)]
+    # The same bytes read with other options are another batch.
+    other = ingest_file(
+        store, tmp_path / "copy.csv", format="generic", options={"map": MAP, "platform": "x"}
+    )
+    assert not other.skipped and len(store.manifests()) == 2
+
+
 def test_own_schema_needs_no_mapping_and_is_recognised(store, tmp_path):
     path = write(
         tmp_path / "mine.csv",

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,42 @@ def file_sha256(path: Path, chunk: int = 1 << 22) -> str:
     return h.hexdigest()
 
 
+class _Hashing:
+    """The sha256 of a file, computed in a thread of its own (``result`` waits for it)."""
+
+    def __init__(self, path: Path) -> None:
+        self._value: str | None = None
+        self._error: BaseException | None = None
+        # A daemon: a file that fails to stage does not keep the process waiting for it.
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._value = file_sha256(path)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+def _file_id(sha: str, options: dict[str, Any]) -> str:
+    # The same bytes read with other options are another batch.
+    opt_key = ",".join(f"{k}={options[k]}" for k in sorted(options) if options[k] is not None)
+    return sha[:32] if not opt_key else hashlib.sha256(f"{sha}|{opt_key}".encode()).hexdigest()[:32]
+
+
+def _stored_batch(store: Store, file_id: str) -> Manifest | None:
+    if not store.has_batch(file_id):
+        return None
+    return next(m for m in store.manifests() if m.file_id == file_id)
+
+
 def ingest_file(
     store: Store,
     path: str | Path,
@@ -71,18 +108,20 @@ def ingest_file(
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     started = time.perf_counter()
-    say("hashing")
-    sha = file_sha256(path)
     options = dict(options or {})
     adapter = get_adapter(format) if format else detect_adapter(path)
-    # The same bytes read with other options are another batch.
-    opt_key = ",".join(f"{k}={options[k]}" for k in sorted(options) if options[k] is not None)
-    file_id = (
-        sha[:32] if not opt_key else hashlib.sha256(f"{sha}|{opt_key}".encode()).hexdigest()[:32]
-    )
-    if store.has_batch(file_id):
-        old = next(m for m in store.manifests() if m.file_id == file_id)
-        return IngestResult(old, skipped=True)
+    say("hashing")
+    sha = _Hashing(path)
+    # A file seen before at this path and size is most likely that file again: its hash is
+    # awaited first, so that it is skipped at once. Any other file is hashed while DuckDB
+    # stages it (both release the GIL); if it turns out to be in the store after all, the
+    # staging is thrown away.
+    resolved = str(path.resolve())
+    size = path.stat().st_size
+    if any(m.path == resolved and m.size_bytes == size for m in store.manifests()):
+        old = _stored_batch(store, _file_id(sha.result(), options))
+        if old is not None:
+            return IngestResult(old, skipped=True)
 
     con = connect(temp_directory=store.temp_dir)
     try:
@@ -90,16 +129,20 @@ def ingest_file(
         register_language_udf(con)
         for table in schema.TABLES:
             con.execute(f"CREATE TEMP TABLE stage_{table} ({_columns_sql(stage_schema(table))})")
-        ctx = StageContext(con=con, path=path, file_id=file_id, options=options, progress=say)
+        ctx = StageContext(con=con, path=path, file_id="", options=options, progress=say)
         say(f"reading ({adapter.name})")
         adapter.stage(ctx)
         ctx.flush()
+        file_id = ctx.file_id = _file_id(sha.result(), options)
+        old = _stored_batch(store, file_id)
+        if old is not None:
+            return IngestResult(old, skipped=True)
         manifest = Manifest(
             file_id=file_id,
-            path=str(path.resolve()),
+            path=resolved,
             adapter=adapter.name,
-            sha256=sha,
-            size_bytes=path.stat().st_size,
+            sha256=sha.result(),
+            size_bytes=size,
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             options=options,
             unmask_version=unmask.__version__,
