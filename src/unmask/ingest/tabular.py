@@ -16,6 +16,10 @@ import duckdb
 from unmask.ingest.base import FormatMismatch, StageContext
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _sql_str(s: str | Path) -> str:
     return "'" + str(s).replace("'", "''") + "'"
 
@@ -171,14 +175,8 @@ class CsvStream:
         if table in self._staged:
             raise ValueError(f"stage_{table} is already staged from {self.path}: one scan each")
         rows = f"_csv_stage_{table}"
-        con.execute(
-            f"CREATE TEMP TABLE {rows} AS SELECT * EXCLUDE (_row) FROM stage_{table} LIMIT 0"
-        )
-        con.execute(f"DROP TABLE stage_{table}")
-        con.execute(f"CREATE TEMP VIEW stage_{table} AS SELECT *, rowid + 1 AS _row FROM {rows}")
-        self._staged.append(table)
         try:
-            con.execute(f"INSERT INTO {rows} BY NAME SELECT * EXCLUDE (_row) FROM ({select})")
+            con.execute(f"CREATE TEMP TABLE {rows} AS SELECT * EXCLUDE (_row) FROM ({select})")
         except duckdb.Error as exc:
             # A file that is not CSV at all fails here; anything else is a bug to show.
             try:
@@ -188,6 +186,23 @@ class CsvStream:
                     self.path, "a CSV file with a header line", f"unreadable: {read_exc}"
                 ) from read_exc
             raise exc
+        self._staged.append(table)
+        # Only the columns the scan fills take room (a large file's stage spills to disk);
+        # the view gives the others, NULL, and every column the stage table's type.
+        filled = {r[0] for r in con.execute(f"DESCRIBE {rows}").fetchall()}
+        columns = [r[:2] for r in con.execute(f"DESCRIBE stage_{table}").fetchall()]
+        unknown = filled - {name for name, _ in columns}
+        if unknown:
+            raise ValueError(f"stage_{table} has no column {', '.join(sorted(unknown))}")
+        cols = ", ".join(
+            f"CAST({_quoted(name) if name in filled else 'NULL'} AS {type_}) AS {_quoted(name)}"
+            for name, type_ in columns
+            if name != "_row"
+        )
+        con.execute(f"DROP TABLE stage_{table}")
+        con.execute(
+            f"CREATE TEMP VIEW stage_{table} AS SELECT {cols}, rowid + 1 AS _row FROM {rows}"
+        )
         if count:
             self._accepted = con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0]
 
@@ -198,13 +213,14 @@ class CsvStream:
             # Records after a rejected one shift past it: numbered once, into a table, not
             # on every read of the view.
             for table in self._staged:
-                rows = f"_csv_stage_{table}"
-                con.execute(f"DROP VIEW stage_{table}")
+                numbered = f"_csv_numbered_{table}"
                 con.execute(
-                    f"""CREATE TEMP TABLE stage_{table} AS
-                        SELECT *, {_shifted(f"{rows}.rowid + 1")} AS _row FROM {rows}"""
+                    f"""CREATE TEMP TABLE {numbered} AS SELECT * REPLACE
+                        ({_shifted(f"stage_{table}._row")} AS _row) FROM stage_{table}"""
                 )
-                con.execute(f"DROP TABLE {rows}")
+                con.execute(f"DROP VIEW stage_{table}")
+                con.execute(f"DROP TABLE _csv_stage_{table}")
+                con.execute(f"CREATE TEMP VIEW stage_{table} AS SELECT * FROM {numbered}")
         # The view numbered too: the pipeline looks quarantined records up in it by number
         # (rarely, so the window over the file is paid only then).
         shifted = _shifted("_n") if n_rejects else "_n"
