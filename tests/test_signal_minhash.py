@@ -18,6 +18,8 @@ from unmask.signals.minhash import (
     EMPTY,
     P,
     _splitmix,
+    jaccard_schema,
+    near_duplicates,
     packed_words,
     signature_schema,
     signatures,
@@ -199,3 +201,63 @@ def test_the_signal_uses_the_kernel_defaults() -> None:
 def test_other_shingle_lengths(k: int) -> None:
     text = TEXTS[1]
     assert columns(run([text], k=k), 0)[0] == len(text) - k + 1
+
+
+# -- exact Jaccard of candidate pairs ----------------------------------------------------
+
+
+def verify(pairs: list[tuple[str, str]], threshold: float, max_chars: int = 1000) -> dict:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "d1": pa.array(range(len(pairs)), pa.int64()),
+            "d2": pa.array(range(100, 100 + len(pairs)), pa.int64()),
+            "norm1": pa.array([a for a, _ in pairs]),
+            "norm2": pa.array([b for _, b in pairs]),
+        }
+    )
+    out = near_duplicates(batch, k=K, max_chars=max_chars, threshold=threshold)
+    assert out.schema == jaccard_schema()
+    return {r["d1"]: r["jaccard"] for r in out.to_pylist()}
+
+
+def jaccard(a: str, b: str, max_chars: int = 1000) -> float:
+    sa, sb = set(shingles(a, max_chars=max_chars)), set(shingles(b, max_chars=max_chars))
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="abcde 中国の", max_size=40),
+            st.text(alphabet="abcde 中国の", max_size=40),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    st.sampled_from([0.01, 0.3, 0.6, 1.0]),
+)
+def test_exact_jaccard_equals_the_set_definition(pairs, threshold) -> None:
+    got = verify(pairs, threshold)
+    for i, (a, b) in enumerate(pairs):
+        j = jaccard(a, b)
+        sa, sb = set(shingles(a)), set(shingles(b))
+        inter = len(sa & sb)
+        # Kept exactly when the intersection is at least the threshold times the union.
+        assert (i in got) == (inter > 0 and inter >= threshold * len(sa | sb)), (a, b)
+        if i in got:
+            assert got[i] == pytest.approx(j)
+
+
+def test_exact_jaccard_on_copies_with_edits() -> None:
+    edited = TEXTS[0].replace("river", "rvier").replace("three", "three small")
+    got = verify([(TEXTS[0], edited), (TEXTS[0], TEXTS[3]), (TEXTS[1], TEXTS[1])], 0.5)
+    assert got[0] == pytest.approx(jaccard(TEXTS[0], edited)) and got[0] > 0.6
+    assert 1 not in got
+    assert got[2] == 1.0
+
+
+def test_exact_jaccard_cuts_at_max_chars() -> None:
+    a, b = "x" * 5 + "common tail of words", "y" * 5 + "common tail of words"
+    assert verify([(a, b)], 0.01, max_chars=5) == {}
+    assert verify([(a, b)], 0.01)[0] == pytest.approx(jaccard(a, b))

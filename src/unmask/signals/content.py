@@ -41,8 +41,9 @@ How, all in SQL on the engine (no Python loop over rows):
    text cannot explode quadratically; candidates whose signatures agree on fewer values
    than the threshold allows (less two standard deviations) are dropped.
 5. **Verify** each candidate pair by the exact Jaccard similarity of the two (whole)
-   shingle sets (pairs whose sizes alone rule it out are skipped); pairs at or above
-   ``threshold`` are near-duplicates.
+   shingle sets, counted with one small hash table per pair in the same compiled module
+   (``unmask.signals.minhash.near_duplicates``); pairs at or above ``threshold`` are
+   near-duplicates.
 6. **Families** are the connected components of the near-duplicate pairs (min-label
    propagation with pointer jumping, a handful of SQL rounds), plus texts posted
    verbatim by two accounts or more. Families of two accounts or more are kept
@@ -85,7 +86,14 @@ import pyarrow as pa
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
-from unmask.signals.minhash import packed_words, signature_schema, signatures, stop_table
+from unmask.signals.minhash import (
+    jaccard_schema,
+    near_duplicates,
+    packed_words,
+    signature_schema,
+    signatures,
+    stop_table,
+)
 from unmask.signals.significance import significance_sql
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (no overflow in
@@ -423,34 +431,21 @@ class CopiedContent(Signal):
         )
         engine.drop("_cc_bands", "_cc_pack", "_cc_stop")
         ev.stats["candidate_pairs"] = engine.count("_cc_cand")
-        # Exact Jaccard similarity of the shingle sets of the candidates.
-        engine.create_table(
-            "_cc_sh",
-            f"""SELECT DISTINCT d, x FROM ({
-                self._shingles_sql(
-                    "(SELECT * FROM _cc_texts t SEMI JOIN (SELECT d1 AS d FROM _cc_cand "
-                    "UNION SELECT d2 AS d FROM _cc_cand) c USING (d))"
-                )
-            })""",
-        )
-        t = float(self.threshold)
-        engine.create_table(
+        # Exact Jaccard similarity of the shingle sets of the candidates (compiled: in SQL
+        # it meant every shingle of every candidate as a row, joined with the other's).
+        engine.map_batches(
             "_cc_near",
-            f"""WITH sizes AS (SELECT d, count(*) AS n FROM _cc_sh GROUP BY d),
-                c AS (
-                    SELECT p.d1, p.d2, s1.n AS n1, s2.n AS n2 FROM _cc_cand p
-                    JOIN sizes s1 ON s1.d = p.d1 JOIN sizes s2 ON s2.d = p.d2
-                    WHERE least(s1.n, s2.n) >= {t} * greatest(s1.n, s2.n)),
-                i AS (
-                    SELECT d1, d2, count(*) AS inter
-                    FROM (SELECT c.d1, c.d2, a.x FROM c JOIN _cc_sh a ON a.d = c.d1) ca
-                    SEMI JOIN (SELECT d AS d2, x FROM _cc_sh) b USING (d2, x)
-                    GROUP BY d1, d2)
-                SELECT c.d1, c.d2, i.inter / (c.n1 + c.n2 - i.inter) AS jaccard
-                FROM i JOIN c ON c.d1 = i.d1 AND c.d2 = i.d2
-                WHERE i.inter >= {t} * (c.n1 + c.n2 - i.inter)""",
+            """SELECT c.d1, c.d2, t1.norm AS norm1, t2.norm AS norm2
+               FROM _cc_cand c JOIN _cc_texts t1 ON t1.d = c.d1 JOIN _cc_texts t2 ON t2.d = c.d2""",
+            partial(
+                near_duplicates,
+                k=int(self.k),
+                max_chars=int(self.max_chars),
+                threshold=float(self.threshold),
+            ),
+            jaccard_schema(),
         )
-        engine.drop("_cc_cand", "_cc_sh")
+        engine.drop("_cc_cand")
         ev.stats["near_duplicate_pairs"] = engine.count("_cc_near")
 
     # -- families ------------------------------------------------------------------------

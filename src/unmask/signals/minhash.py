@@ -1,4 +1,5 @@
-"""MinHash signatures of texts by one permutation hashing, compiled (numba), batch by batch.
+"""The copied-content signal's compiled kernels (numba), batch by batch: MinHash signatures
+by one permutation hashing, and the exact Jaccard similarity of candidate pairs.
 
 The copied-content signal needs, for every distinct text, ``K`` values such that two texts
 agree on each with probability equal to the Jaccard similarity of their sets of character
@@ -13,8 +14,10 @@ of agreement equal to the Jaccard similarity.
 
 Shingles are the integers of ``content._shingles_sql`` (the same on every engine):
 ``sum_j codepoint(c[i + j]) * BASE^(k-1-j) mod P`` over the first ``max_chars`` characters,
-repeats included in the count. The work is a function of one Arrow record batch at a time
-(:func:`signatures`), so an engine can run it where the data is (``Engine.map_batches``).
+repeats included in the count. The exact similarity of a candidate pair
+(:func:`near_duplicates`) is that of the two texts' distinct shingle sets, counted with one
+small hash table per pair. Each kernel is a function of one Arrow record batch at a time,
+so an engine can run it where the data is (``Engine.map_batches``).
 """
 
 from __future__ import annotations
@@ -90,25 +93,10 @@ def _splitmix(z: int) -> int:
 
 
 @njit(cache=True)
-def _signature(
-    data: np.ndarray,
-    start: int,
-    end: int,
-    cps: np.ndarray,
-    row: np.ndarray,
-    full: np.ndarray,
-    k: int,
-    a: int,
-    b: int,
-    seed: int,
-    stop: np.ndarray,
-    coef: np.ndarray,
-) -> int:
-    """The densified OPH signature of one UTF-8 text into ``row``; returns its number of
-    shingles (stop shingles left out, repeats counted)."""
+def _codepoints(data: np.ndarray, start: int, end: int, cps: np.ndarray) -> int:
+    """Decode the UTF-8 bytes ``data[start:end]`` into ``cps``, at most its length in
+    characters; returns how many."""
     max_chars = cps.shape[0]
-    n_bins = row.shape[0]
-    # UTF-8 -> code points, the first max_chars characters.
     n = 0
     pos = start
     while pos < end and n < max_chars:
@@ -135,17 +123,46 @@ def _signature(
             pos += 4
         cps[n] = c
         n += 1
+    return n
+
+
+@njit(cache=True)
+def _shingle(cps: np.ndarray, i: int, coef: np.ndarray) -> int:
+    """The shingle starting at character ``i``: its code points in a polynomial mod P."""
+    x = np.int64(0)
+    for j in range(coef.shape[0]):
+        x += cps[i + j] * coef[j]
+    # x mod (2^31 - 1) without a division: x < 2^54, so one fold and one subtraction.
+    x = (x & P) + (x >> 31)
+    if x >= P:
+        x -= P
+    return x
+
+
+@njit(cache=True)
+def _signature(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    cps: np.ndarray,
+    row: np.ndarray,
+    full: np.ndarray,
+    k: int,
+    a: int,
+    b: int,
+    seed: int,
+    stop: np.ndarray,
+    coef: np.ndarray,
+) -> int:
+    """The densified OPH signature of one UTF-8 text into ``row``; returns its number of
+    shingles (stop shingles left out, repeats counted)."""
+    n_bins = row.shape[0]
+    n = _codepoints(data, start, end, cps)
     for i in range(n_bins):
         row[i] = EMPTY
     m = 0
     for i in range(n - k + 1):
-        x = np.int64(0)
-        for j in range(k):
-            x += cps[i + j] * coef[j]
-        # x mod (2^31 - 1) without a division: x < 2^54, so one fold and one subtraction.
-        x = (x & P) + (x >> 31)
-        if x >= P:
-            x -= P
+        x = _shingle(cps, i, coef)
         if _is_stop(stop, x):
             continue
         m += 1
@@ -235,7 +252,98 @@ def signatures(
     """The signature of each text of ``batch`` (columns ``d``, ``norm``) as
     :func:`signature_schema` lays it out; ``n_shingles`` counts the shingles that are not
     stop shingles, repeats included."""
-    texts = batch.column(batch.schema.get_field_index("norm"))
+    data, offsets = _utf8(batch, "norm")
+    coef = np.array([pow(BASE, k - 1 - j, P) for j in range(k)], dtype=np.int64)
+    counts, keys, words = _kernel(data, offsets, k, max_chars, rows, bands, a, b, seed, stop, coef)
+    columns = [batch.column(batch.schema.get_field_index("d")), pa.array(counts)]
+    columns += [pa.array(x) for x in keys] + [pa.array(x) for x in words]
+    return pa.RecordBatch.from_arrays(columns, schema=signature_schema(bands, rows))
+
+
+# -- exact Jaccard similarity of candidate pairs ------------------------------------------
+
+
+def jaccard_schema() -> pa.Schema:
+    return pa.schema(
+        [pa.field("d1", pa.int64()), pa.field("d2", pa.int64()), pa.field("jaccard", pa.float64())]
+    )
+
+
+@njit(cache=True)
+def _pair_jaccard(
+    data1, start1, end1, data2, start2, end2, cps, slots, flags, used, coef
+) -> tuple[int, int, int]:
+    """(|A|, |B|, |A & B|) of the two texts' distinct shingle sets, through one small
+    open-addressing table (flag 1: in A, 2: in B); only the slots used are reset."""
+    mask = slots.shape[0] - 1
+    n_used = 0
+    n1 = n2 = inter = 0
+    for side in range(2):
+        if side == 0:
+            n = _codepoints(data1, start1, end1, cps)
+        else:
+            n = _codepoints(data2, start2, end2, cps)
+        for i in range(n - coef.shape[0] + 1):
+            x = _shingle(cps, i, coef)
+            s = _slot(x, mask)
+            while flags[s] != 0 and slots[s] != x:
+                s = (s + 1) & mask
+            if flags[s] == 0:
+                slots[s] = x
+                used[n_used] = s
+                n_used += 1
+                if side == 0:
+                    flags[s] = 1
+                    n1 += 1
+                else:
+                    flags[s] = 2
+                    n2 += 1
+            elif side == 1 and flags[s] == 1:
+                flags[s] = 3
+                n2 += 1
+                inter += 1
+    for j in range(n_used):
+        flags[used[j]] = 0
+    return n1, n2, inter
+
+
+@njit(cache=True, parallel=True)
+def _jaccard_kernel(data1, offsets1, data2, offsets2, max_chars, coef, threshold):
+    n_pairs = offsets1.shape[0] - 1
+    out = np.full(n_pairs, -1.0)
+    size = 1
+    while size < 4 * max_chars:
+        size *= 2
+    chunk = 1024
+    for c in prange((n_pairs + chunk - 1) // chunk):
+        cps = np.empty(max_chars, dtype=np.int64)
+        slots = np.empty(size, dtype=np.int64)
+        flags = np.zeros(size, dtype=np.int8)
+        used = np.empty(2 * max_chars, dtype=np.int64)
+        for p in range(c * chunk, min(n_pairs, (c + 1) * chunk)):
+            n1, n2, inter = _pair_jaccard(
+                data1,
+                offsets1[p],
+                offsets1[p + 1],
+                data2,
+                offsets2[p],
+                offsets2[p + 1],
+                cps,
+                slots,
+                flags,
+                used,
+                coef,
+            )
+            union = n1 + n2 - inter
+            # The same test as in SQL: intersection >= threshold * union.
+            if inter > 0 and inter >= threshold * union:
+                out[p] = inter / union
+    return out
+
+
+def _utf8(batch: pa.RecordBatch, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes and 64-bit offsets of a string column (nulls as empty texts)."""
+    texts = batch.column(batch.schema.get_field_index(name))
     texts = texts.cast(pa.large_string()) if texts.type != pa.large_string() else texts
     if texts.null_count:
         texts = pa.compute.fill_null(texts, "")
@@ -244,8 +352,25 @@ def signatures(
     ]
     buf = texts.buffers()[2]
     data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(1, np.uint8)
+    return data, offsets
+
+
+def near_duplicates(
+    batch: pa.RecordBatch, *, k: int, max_chars: int, threshold: float
+) -> pa.RecordBatch:
+    """Of the candidate pairs of ``batch`` (columns ``d1``, ``d2``, ``norm1``, ``norm2``),
+    those whose distinct shingle sets have a Jaccard similarity of ``threshold`` or more,
+    with it (columns ``d1``, ``d2``, ``jaccard``)."""
+    data1, offsets1 = _utf8(batch, "norm1")
+    data2, offsets2 = _utf8(batch, "norm2")
     coef = np.array([pow(BASE, k - 1 - j, P) for j in range(k)], dtype=np.int64)
-    counts, keys, words = _kernel(data, offsets, k, max_chars, rows, bands, a, b, seed, stop, coef)
-    columns = [batch.column(batch.schema.get_field_index("d")), pa.array(counts)]
-    columns += [pa.array(x) for x in keys] + [pa.array(x) for x in words]
-    return pa.RecordBatch.from_arrays(columns, schema=signature_schema(bands, rows))
+    sim = _jaccard_kernel(data1, offsets1, data2, offsets2, max_chars, coef, float(threshold))
+    keep = np.flatnonzero(sim >= 0)
+    return pa.RecordBatch.from_arrays(
+        [
+            batch.column(batch.schema.get_field_index("d1")).take(keep),
+            batch.column(batch.schema.get_field_index("d2")).take(keep),
+            pa.array(sim[keep]),
+        ],
+        schema=jaccard_schema(),
+    )
