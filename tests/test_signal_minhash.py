@@ -21,6 +21,7 @@ from unmask.signals.minhash import (
     jaccard_schema,
     near_duplicates,
     packed_words,
+    shingle_sets,
     signature_schema,
     signatures,
     stop_table,
@@ -261,3 +262,12 @@ def test_exact_jaccard_cuts_at_max_chars() -> None:
     a, b = "x" * 5 + "common tail of words", "y" * 5 + "common tail of words"
     assert verify([(a, b)], 0.01, max_chars=5) == {}
     assert verify([(a, b)], 0.01)[0] == pytest.approx(jaccard(a, b))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(alphabet="ab c中国", max_size=30), min_size=1, max_size=6))
+def test_shingle_sets_are_each_texts_distinct_shingles(texts) -> None:
+    batch = pa.RecordBatch.from_pydict({"norm": pa.array(texts)})
+    got = shingle_sets(batch, k=K, max_chars=1000).column(0).to_pylist()
+    expected = [x for t in texts for x in sorted(set(shingles(t)))]
+    assert got == expected

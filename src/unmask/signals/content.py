@@ -90,6 +90,8 @@ from unmask.signals.minhash import (
     jaccard_schema,
     near_duplicates,
     packed_words,
+    shingle_set_schema,
+    shingle_sets,
     signature_schema,
     signatures,
     stop_table,
@@ -361,11 +363,16 @@ class CopiedContent(Signal):
         n_sample = int(engine.scalar(f"SELECT count(*) FROM _cc_texts WHERE d % {step} = 0"))
         cut = max(float(self.max_shingle_share) * n_texts, 1000.0) * n_sample / n_texts
         sample = f"(SELECT * FROM _cc_texts WHERE d % {step} = 0)"
-        engine.create_table(
-            "_cc_stop",
-            f"""SELECT x FROM ({self._shingles_sql(sample)})
-                GROUP BY x HAVING count(DISTINCT d) > {cut}""",
+        engine.map_batches(
+            "_cc_sample_sh",
+            f"SELECT norm FROM {sample}",
+            partial(shingle_sets, k=int(self.k), max_chars=int(self.max_chars)),
+            shingle_set_schema(),
         )
+        engine.create_table(
+            "_cc_stop", f"SELECT x FROM _cc_sample_sh GROUP BY x HAVING count(*) > {cut}"
+        )
+        engine.drop("_cc_sample_sh")
         ev.stats["stop_shingles"] = engine.count("_cc_stop")
         # The signatures: one permutation hashing with optimal densification, compiled
         # (unmask.signals.minhash); SQL would compute n hash functions per shingle.

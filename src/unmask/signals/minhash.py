@@ -374,3 +374,41 @@ def near_duplicates(
         ],
         schema=jaccard_schema(),
     )
+
+
+# -- distinct shingles (for counting stop shingles) ----------------------------------------
+
+
+def shingle_set_schema() -> pa.Schema:
+    return pa.schema([pa.field("x", pa.int64())])
+
+
+@njit(cache=True)
+def _shingle_sets(data, offsets, max_chars, coef):
+    n_docs = offsets.shape[0] - 1
+    # Characters are at most bytes: an upper bound of the shingles.
+    out = np.empty(max(1, offsets[n_docs] - offsets[0]), dtype=np.int64)
+    cps = np.empty(max_chars, dtype=np.int64)
+    xs = np.empty(max_chars, dtype=np.int64)
+    m = 0
+    for d in range(n_docs):
+        n = _codepoints(data, offsets[d], offsets[d + 1], cps)
+        k = 0
+        for i in range(n - coef.shape[0] + 1):
+            xs[k] = _shingle(cps, i, coef)
+            k += 1
+        own = np.sort(xs[:k])
+        for i in range(k):
+            if i == 0 or own[i] != own[i - 1]:
+                out[m] = own[i]
+                m += 1
+    return out[:m]
+
+
+def shingle_sets(batch: pa.RecordBatch, *, k: int, max_chars: int) -> pa.RecordBatch:
+    """The distinct shingles of each text of ``batch`` (column ``norm``), one row each
+    (column ``x``): a shingle's rows count the texts that have it."""
+    data, offsets = _utf8(batch, "norm")
+    coef = np.array([pow(BASE, k - 1 - j, P) for j in range(k)], dtype=np.int64)
+    xs = _shingle_sets(data, offsets, max_chars, coef)
+    return pa.RecordBatch.from_arrays([pa.array(xs)], schema=shingle_set_schema())
