@@ -13,8 +13,6 @@ import re
 import duckdb
 import pyarrow as pa
 
-from unmask.ingest.langid_kernel import classify_batch
-
 MIN_CONFIDENCE = 0.5
 MIN_LETTERS = 3
 _NOISE = re.compile(r"https?://\S+|[@#＃][\w]+|\bRT\b", re.UNICODE)
@@ -36,6 +34,12 @@ def detect_languages(texts: list[str | None]) -> list[str | None]:
             if _ENOUGH_LETTERS.search(clean):
                 todo.append(text)
                 cleaned.append(clean)
+    if not todo:
+        return [distinct[t] if t else None for t in texts]
+    # The compiled kernel (numba, numpy) is loaded when a text first needs it: most exports
+    # give their language, and loading it takes a tenth of a second of every ingest.
+    from unmask.ingest.langid_kernel import classify_batch
+
     for text, (lang, prob) in zip(todo, classify_batch(cleaned), strict=True):
         distinct[text] = lang if prob >= MIN_CONFIDENCE else None
     return [distinct[t] if t else None for t in texts]
