@@ -62,8 +62,9 @@ else:
     assert m.reconciles, m
     rows = m.rows_stored
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss": peak}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss": usage.ru_maxrss * 1024,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -100,11 +101,43 @@ def run_child(mode: str, csv_path: Path, out: Path, memory_limit: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def measure(n: int, csv_path: Path, work: Path, memory_limit: str, repeat: int) -> dict:
+    """``repeat`` back-to-back pairs (DuckDB, then unmask) on one file; the pair with the
+    median speed ratio is reported, with the range of the ratios and the highest peaks."""
+    pairs = []
+    load_before = os.getloadavg()[0]
+    for _ in range(repeat):
+        base = run_child("baseline", csv_path, work / f"base-{n}.parquet", memory_limit)
+        ours = run_child("unmask", csv_path, work / f"store-{n}", memory_limit)
+        assert ours["rows"] == n == base["rows"], (ours, base)
+        pairs.append((base["seconds"] / ours["seconds"], base, ours))
+        shutil.rmtree(work / f"store-{n}", ignore_errors=True)
+        (work / f"base-{n}.parquet").unlink(missing_ok=True)
+    pairs.sort(key=lambda p: p[0])
+    ratio, base, ours = pairs[len(pairs) // 2]
+    return {
+        "rows": n,
+        "csv_mb": round(csv_path.stat().st_size / 1e6),
+        "duckdb_rows_per_s": round(n / base["seconds"]),
+        "unmask_rows_per_s": round(n / ours["seconds"]),
+        "speed_ratio": round(ratio, 2),
+        "speed_ratio_range": [round(pairs[0][0], 2), round(pairs[-1][0], 2)],
+        # CPU seconds (all threads): less swayed than wall time by other work on the machine.
+        "duckdb_cpu_s": round(base["cpu_seconds"], 1),
+        "unmask_cpu_s": round(ours["cpu_seconds"], 1),
+        "duckdb_peak_rss_mb": round(max(b["peak_rss"] for _, b, _ in pairs) / 2**20),
+        "unmask_peak_rss_mb": round(max(o["peak_rss"] for _, _, o in pairs) / 2**20),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, action="append", help="rows per run (repeatable)")
     ap.add_argument("--memory-limit", default="1GB")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="back-to-back pairs per size; the median ratio is reported")
     args = ap.parse_args()
     sizes = args.rows or [1_000_000]
     work = Path(args.workdir or tempfile.mkdtemp(prefix="unmask-bench-"))
@@ -118,33 +151,25 @@ def main() -> None:
             size_mb = csv_path.stat().st_size / 1e6
             print(f"generated {n:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - t:.1f}s",
                   flush=True)
-            base = run_child("baseline", csv_path, work / f"base-{n}.parquet", args.memory_limit)
-            ours = run_child("unmask", csv_path, work / f"store-{n}", args.memory_limit)
-            assert ours["rows"] == n == base["rows"], (ours, base)
-            row = {
-                "rows": n,
-                "csv_mb": round(size_mb),
-                "duckdb_rows_per_s": round(n / base["seconds"]),
-                "unmask_rows_per_s": round(n / ours["seconds"]),
-                "speed_ratio": round(base["seconds"] / ours["seconds"], 2),
-                "duckdb_peak_rss_mb": round(base["peak_rss"] / 2**20),
-                "unmask_peak_rss_mb": round(ours["peak_rss"] / 2**20),
-            }
+            row = measure(n, csv_path, work, args.memory_limit, args.repeat)
             results.append(row)
             print(json.dumps(row), flush=True)
-            shutil.rmtree(work / f"store-{n}", ignore_errors=True)
-            (work / f"base-{n}.parquet").unlink(missing_ok=True)
             csv_path.unlink()
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     print()
     print(f"{'rows':>12} {'CSV MB':>7} {'DuckDB rows/s':>14} {'unmask rows/s':>14} "
-          f"{'ratio':>6} {'DuckDB RSS MB':>14} {'unmask RSS MB':>14}")
+          f"{'ratio':>6} {'range':>11} {'CPU s D/u':>11} {'DuckDB RSS MB':>14} "
+          f"{'unmask RSS MB':>14} {'load':>11}")
     for r in results:
+        lo, hi = r["speed_ratio_range"]
+        cpu = f"{r['duckdb_cpu_s']}/{r['unmask_cpu_s']}"
         print(f"{r['rows']:>12,} {r['csv_mb']:>7,} {r['duckdb_rows_per_s']:>14,} "
-              f"{r['unmask_rows_per_s']:>14,} {r['speed_ratio']:>6} "
-              f"{r['duckdb_peak_rss_mb']:>14,} {r['unmask_peak_rss_mb']:>14,}")
+              f"{r['unmask_rows_per_s']:>14,} {r['speed_ratio']:>6} {f'{lo}-{hi}':>11} "
+              f"{cpu:>11} "
+              f"{r['duckdb_peak_rss_mb']:>14,} {r['unmask_peak_rss_mb']:>14,} "
+              f"{'{}-{}'.format(*r['load_average']):>11}")
     _ = resource  # peak RSS is measured in the child processes
 
 
