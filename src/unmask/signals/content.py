@@ -640,24 +640,10 @@ class CopiedContent(Signal):
                            ORDER BY md5(CAST(fam AS VARCHAR) || '|' || actor || '|{salt}'),
                                     fam, actor) AS i
                 FROM inc),
-            deal AS (SELECT s.fam, s.actor, d.np, d.na, d.nk FROM slots s JOIN dealt d USING (i)),
-            members AS (
-                SELECT m.fam, m.family_id, m.rarity, d.np AS platform, d.na AS account_id,
-                       d.nk AS actor, m.activity_id, m.time, m.t
-                FROM {self._unit()} m JOIN deal d USING (fam, actor))
-            """ + (
-            "SELECT * FROM members"
-            if self.max_gap is not None
-            # An account dealt twice into one family is one member, as in the data (its
-            # earliest post): its pairs then need no deduplication.
-            else """SELECT fam, family_id, rarity, platform, account_id, actor, activity_id,
-                           time, t
-                    FROM (
-                        SELECT *, row_number() OVER (
-                            PARTITION BY fam, actor ORDER BY t, activity_id) AS i
-                        FROM members)
-                    WHERE i = 1"""
-        )
+            deal AS (SELECT s.fam, s.actor, d.np, d.na, d.nk FROM slots s JOIN dealt d USING (i))
+            SELECT m.fam, m.family_id, m.rarity, d.np AS platform, d.na AS account_id,
+                   d.nk AS actor, m.activity_id, m.time, m.t
+            FROM {self._unit()} m JOIN deal d USING (fam, actor)"""
 
     def _unit(self) -> str:
         # Without a time limit, an account's first post of a family stands for all its posts
@@ -695,10 +681,7 @@ class CopiedContent(Signal):
         null_union = []
         for r in range(replicates):
             engine.create_table(f"_cc_null_m_{r}", self._null_members_sql(r))
-            engine.create_table(
-                f"_cc_null_pf_{r}",
-                self._pairs_sql(f"_cc_null_m_{r}", dedup=self.max_gap is not None),
-            )
+            engine.create_table(f"_cc_null_pf_{r}", self._pairs_sql(f"_cc_null_m_{r}"))
             engine.create_table(
                 f"_cc_null_{r}", with_cls.format(q=self._edges_sql(f"_cc_null_pf_{r}"))
             )
