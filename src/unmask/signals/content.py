@@ -137,6 +137,12 @@ def normalise_sql(col: str = "text") -> str:
     return f"trim(regexp_replace(lower({col}), '{NORMALISE_RE}', ' ', 'g'))"
 
 
+# The stratum of a pair: the classes of its two accounts, the lower first.
+_PAIR_CLASS = (
+    "CASE WHEN da.cls <= db.cls THEN da.cls || ':' || db.cls ELSE db.cls || ':' || da.cls END"
+)
+
+
 def _lag_words(col: str) -> str:
     """A lag in seconds as words: 40 s, 12 min, 5 h, 3 days."""
     return (
@@ -564,9 +570,10 @@ class CopiedContent(Signal):
 
     # -- edges ---------------------------------------------------------------------------
 
-    def _pairs_sql(self, members: str, dedup: bool = True) -> str:
-        """Per account pair and family: the closest pair of their posts (oriented a < b).
-        ``dedup=False`` when each account is at most once in each family of ``members``."""
+    def _blocks(self) -> tuple[str, str]:
+        """How a family's members (numbered ``rn`` in time order) are paired: the block
+        each is in (a member meets those of its own block and the next) and the condition
+        on a pair (x before y)."""
         k = self.neighbours
         gap = self.max_gap
         if k:
@@ -580,6 +587,12 @@ class CopiedContent(Signal):
             cond = ""
         if gap is not None:
             cond += f" AND y.t - x.t <= {float(gap)}"
+        return block, cond
+
+    def _pairs_sql(self, members: str, dedup: bool = True) -> str:
+        """Per account pair and family: the closest pair of their posts (oriented a < b).
+        ``dedup=False`` when each account is at most once in each family of ``members``."""
+        block, cond = self._blocks()
         return f"""
             WITH e AS (
                 SELECT *, row_number() OVER (PARTITION BY fam ORDER BY t, actor, activity_id) AS rn
@@ -629,21 +642,40 @@ class CopiedContent(Signal):
     def _null_members_sql(self, replicate: int) -> str:
         # The (account, family) memberships are dealt anew among the accounts: each account
         # keeps its number of families, each family its number of accounts and its posts,
-        # their times and languages; which accounts share a family is left to chance.
+        # their times and languages; which accounts share a family is left to chance. Only
+        # the weights of the shuffled edges count, so the accounts are their numbers (aid).
         salt = f"{self.seed}:{replicate}"
         return f"""
-            WITH inc AS (SELECT DISTINCT fam, actor, platform, account_id FROM _cc_m),
+            WITH inc AS (SELECT DISTINCT fam, actor FROM _cc_m),
             slots AS (SELECT fam, actor, row_number() OVER (ORDER BY fam, actor) AS i FROM inc),
             dealt AS (
-                SELECT platform AS np, account_id AS na, actor AS nk,
+                SELECT actor AS nk,
                        row_number() OVER (
                            ORDER BY md5(CAST(fam AS VARCHAR) || '|' || actor || '|{salt}'),
                                     fam, actor) AS i
                 FROM inc),
-            deal AS (SELECT s.fam, s.actor, d.np, d.na, d.nk FROM slots s JOIN dealt d USING (i))
-            SELECT m.fam, m.family_id, m.rarity, d.np AS platform, d.na AS account_id,
-                   d.nk AS actor, m.activity_id, m.time, m.t
-            FROM {self._unit()} m JOIN deal d USING (fam, actor)"""
+            deal AS (SELECT s.fam, s.actor, d.nk FROM slots s JOIN dealt d USING (i))
+            SELECT m.fam, m.rarity, a.aid, m.activity_id, m.t
+            FROM {self._unit()} m JOIN deal d USING (fam, actor) JOIN _cc_aid a ON a.actor = d.nk"""
+
+    def _null_edges_sql(self, members: str) -> str:
+        """The shuffled copy's edges, (cls, weight, count): the pairs of ``_pairs_sql`` (the
+        same members meet, one pair per family), on account numbers."""
+        block, cond = self._blocks()
+        return f"""
+            WITH e AS (
+                SELECT *, row_number() OVER (PARTITION BY fam ORDER BY t, aid, activity_id) AS rn
+                FROM {members}),
+            b AS (SELECT fam, rarity, aid, t, rn, {block} AS blk FROM e),
+            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b),
+            p AS (
+                SELECT DISTINCT x.fam, x.rarity, least(x.aid, y.aid) AS a,
+                                greatest(x.aid, y.aid) AS b
+                FROM b x JOIN y2 y ON x.fam = y.fam AND x.blk = y.jk
+                WHERE y.rn > x.rn {cond} AND x.aid <> y.aid),
+            w AS (SELECT a, b, count(*) AS count, sum(rarity) AS weight FROM p GROUP BY a, b)
+            SELECT {_PAIR_CLASS} AS cls, w.weight, w.count
+            FROM w JOIN _cc_aid da ON da.aid = w.a JOIN _cc_aid db ON db.aid = w.b"""
 
     def _unit(self) -> str:
         # Without a time limit, an account's first post of a family stands for all its posts
@@ -665,27 +697,27 @@ class CopiedContent(Signal):
         # Edges are judged against shuffled edges between accounts that are in as many
         # families (a stratified FDR): the class of a pair is the binary order of magnitude
         # of each account's number of families, the same in the data and in the shuffles.
+        # Accounts by number (the shuffled copy is computed on numbers), with their class.
         engine.create_table(
-            "_cc_deg",
-            """SELECT platform, account_id, CAST(floor(log2(count(DISTINCT fam))) AS BIGINT) AS cls
-               FROM _cc_m GROUP BY platform, account_id""",
+            "_cc_aid",
+            """SELECT actor, platform, account_id, cls, row_number() OVER (ORDER BY actor) AS aid
+               FROM (SELECT actor, any_value(platform) AS platform,
+                            any_value(account_id) AS account_id,
+                            CAST(floor(log2(count(DISTINCT fam))) AS BIGINT) AS cls
+                     FROM _cc_m GROUP BY actor)""",
         )
-        with_cls = """SELECT e.*, CASE WHEN da.cls <= db.cls THEN da.cls || ':' || db.cls
-                                  ELSE db.cls || ':' || da.cls END AS cls
-                      FROM ({q}) e
-                      JOIN _cc_deg da ON da.platform = e.platform_a AND da.account_id = e.account_a
-                      JOIN _cc_deg db ON db.platform = e.platform_b AND db.account_id = e.account_b"""
+        with_cls = f"""SELECT e.*, {_PAIR_CLASS} AS cls
+                      FROM ({{q}}) e
+                      JOIN _cc_aid da ON da.platform = e.platform_a AND da.account_id = e.account_a
+                      JOIN _cc_aid db ON db.platform = e.platform_b AND db.account_id = e.account_b"""
         engine.create_table("_cc_edges", with_cls.format(q=self._edges_sql("_cc_pf")))
         ev.stats["account_family_pairs"] = engine.count("_cc_pf")
         ev.stats["candidate_edges"] = engine.count("_cc_edges")
         null_union = []
         for r in range(replicates):
             engine.create_table(f"_cc_null_m_{r}", self._null_members_sql(r))
-            engine.create_table(f"_cc_null_pf_{r}", self._pairs_sql(f"_cc_null_m_{r}"))
-            engine.create_table(
-                f"_cc_null_{r}", with_cls.format(q=self._edges_sql(f"_cc_null_pf_{r}"))
-            )
-            engine.drop(f"_cc_null_m_{r}", f"_cc_null_pf_{r}")
+            engine.create_table(f"_cc_null_{r}", self._null_edges_sql(f"_cc_null_m_{r}"))
+            engine.drop(f"_cc_null_m_{r}")
             null_union.append(f"SELECT cls, weight FROM _cc_null_{r} WHERE count >= {mr}")
         if replicates:
             engine.create_table("_cc_null", " UNION ALL ".join(null_union))
