@@ -1,6 +1,6 @@
 """Ingest speed and memory, against DuckDB's own read_csv -> Parquet of the same file.
 
-    .venv/bin/python benchmarks/ingest.py --rows 10000000 --rows 1000000
+    .venv/bin/python benchmarks/ingest.py --rows 1000000 --rows 10000000 --repeat 3
 
 For each size it generates a generic CSV (unmask's own column names, with text, links with
 tracking parameters and a heavy-tailed popularity, hashtags, and a language column), then runs in separate processes:
@@ -11,24 +11,27 @@ tracking parameters and a heavy-tailed popularity, hashtags, and a language colu
   URLs, hashtags and mentions from text, deduplication, manifest, atomic commit).
 
 Both run under the same DuckDB memory limit (``--memory-limit``, default 1GB) so that peak
-memory is bounded by configuration, not by file size (DuckDB spills beyond it). It prints
-rows/s, the speed ratio and peak RSS of each process.
+memory is bounded by configuration, not by file size (DuckDB spills beyond it). With
+``--repeat N`` it runs N back-to-back pairs per size and reports the pair with the median
+speed ratio, the range of the ratios, the CPU seconds of both processes (summed over
+threads: less swayed by other work on the machine than wall time), the highest peak RSS of
+each and the load average before and after.
 
 Measured 2026-11-25 on the shared 2-core machine (other workers running; the ratio, from
 the same run, is the figure that travels; absolute rates swing 2-5x with the load):
 
-    rows        CSV MB  DuckDB rows/s  unmask rows/s  ratio  DuckDB RSS MB  unmask RSS MB
-    1,000,000      143      1,185,697        211,460   0.18            495            791
-   10,000,000    1,443      1,738,409        206,965   0.12            655          1,202
-    (a second run, busier machine)
-    1,000,000      143        352,419         79,390   0.23            389            769
-   10,000,000    1,443        530,070         92,971   0.18            680          1,342
+        rows  CSV MB  DuckDB rows/s  unmask rows/s  ratio  range      CPU s D/u  DuckDB RSS MB  unmask RSS MB  load
+   1,000,000     143        718,927        155,839   0.22  0.21-0.22  1.4/6.3              494            684  1.9-2.4
+  10,000,000   1,443        961,527        213,416   0.22  0.18-0.23  10.7/58.0            586          1,245  2.5-3.4
+  20,000,000   2,897        968,581        159,225   0.16  (1 pair)   20.6/125.7           659          1,333  2.6-4.1
 
-Before the streaming changes (raw table, then stage table, then write) the same benchmark
-gave 0.17 / 0.11 and 964 / 1,292 MB; the same 1M file ingested back to back by the old and
-the new code: 11.7 s -> 7.1 s, 970 -> 730 MB (DuckDB 1.2 s); the 10M file: 149 s -> 79 s,
-1,339 -> 1,275 MB (DuckDB 6.0 s). The target (half of DuckDB's
-speed) is not met: see docs/formats.md (generic, "Speed and memory") for where the time goes.
+Single pairs the same day: 0.25 / 0.18 (1M / 10M, load 2.4-2.8) and 0.18 / 0.26 (2.1-3.5).
+The code before this round (commit e03f5f3), back to back with it on the 1M file: 0.21
+(0.19-0.24), 760 MB before; 0.19 (0.17-0.21), 689 MB after; earlier single runs of that code
+gave 0.18 / 0.12 (1M / 10M) and 0.23 / 0.18. The gain is small in CPU (6.1 -> 5.8 s per 1M
+rows) and larger in wall time when cores are free (the staging scan now runs on every
+thread). The target (half of DuckDB's speed) is not met: see docs/formats.md (generic,
+"Speed and memory") for where the time goes and what would be needed.
 """
 
 from __future__ import annotations
