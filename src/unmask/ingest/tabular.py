@@ -149,6 +149,8 @@ class CsvStream:
         self.ctx, self.name, self.path = ctx, name, path or ctx.path
         self.source = _read_csv_sql(self.path, name, delimiter, encoding)
         con = ctx.con
+        if not con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]:
+            raise ValueError("CsvStream numbers records by insertion order: turn it on")
         try:
             self.columns = [
                 r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
