@@ -101,6 +101,10 @@ class StageContext:
     text_urls_staged: bool = False
     # Stage tables defined as a view of another relation (:meth:`stage_view`): table -> source.
     stage_views: dict[str, str] = field(default_factory=dict)
+    # Stage tables in which no two rows share a record number (``_row``): set by readers
+    # that stage one row per record (``unmask.ingest.tabular.CsvStream``), so that records
+    # are counted without a DISTINCT.
+    unique_rows: set[str] = field(default_factory=set)
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add_row(self, table: str, row: Mapping[str, Any]) -> None:

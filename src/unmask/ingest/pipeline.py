@@ -256,6 +256,7 @@ def _finalise(
            CREATE TEMP TABLE _touch_old (_row BIGINT);"""
     )
     counts: dict[str, int] = {}
+    staged: list[str] = []
     for table in schema.TABLES:
         n_stage = con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0]
         counts[table] = (
@@ -263,17 +264,25 @@ def _finalise(
             if n_stage
             else 0
         )
-    # A stage view of another stage table has the same records: left out of the union.
-    rows = " UNION ALL ".join(
-        f"SELECT _row FROM stage_{t}"
-        for t in schema.TABLES
-        if ctx.stage_views.get(t, "").removeprefix("stage_") not in schema.TABLES
-    )
-    good = con.execute(
-        f"""SELECT count(*) FROM (SELECT DISTINCT _row FROM ({rows})
-                                  {_NOT_BAD if quarantined else ""})"""
-    ).fetchone()[0]
-    stored = con.execute("SELECT count(DISTINCT _row) FROM _first_rows").fetchone()[0]
+        # A stage view of another stage table has the same records: left out of the union.
+        if n_stage and ctx.stage_views.get(table, "").removeprefix("stage_") not in schema.TABLES:
+            staged.append(table)
+    if len(staged) == 1 and staged[0] in ctx.unique_rows:
+        # All records in one table, one row each: they, and the rows stored from them, are
+        # counted without a DISTINCT over every record number.
+        good = con.execute(
+            f"SELECT count(*) FROM stage_{staged[0]} {_NOT_BAD if quarantined else ''}"
+        ).fetchone()[0]
+        stored = con.execute("SELECT count(*) FROM _first_rows").fetchone()[0]
+    else:
+        rows = " UNION ALL ".join(f"SELECT _row FROM stage_{t}" for t in staged) or (
+            "SELECT NULL::BIGINT AS _row WHERE false"
+        )
+        good = con.execute(
+            f"""SELECT count(*) FROM (SELECT DISTINCT _row FROM ({rows})
+                                      {_NOT_BAD if quarantined else ""})"""
+        ).fetchone()[0]
+        stored = con.execute("SELECT count(DISTINCT _row) FROM _first_rows").fetchone()[0]
     # Nothing in the store already (a first file, say): no duplicates to count.
     duplicate = (
         con.execute(

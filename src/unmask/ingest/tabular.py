@@ -189,6 +189,7 @@ class CsvStream:
                 ) from read_exc
             raise exc
         self._staged.append(table)
+        self.ctx.unique_rows.add(table)
         # Only the columns the scan fills take room (a large file's stage spills to disk);
         # the view gives the others, NULL, and every column the stage table's type.
         filled = {r[0] for r in con.execute(f"DESCRIBE {rows}").fetchall()}
