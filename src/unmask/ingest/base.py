@@ -105,6 +105,9 @@ class StageContext:
     # that stage one row per record (``unmask.ingest.tabular.CsvStream``), so that records
     # are counted without a DISTINCT.
     unique_rows: set[str] = field(default_factory=set)
+    # Set by an adapter that stages every platform through ``unmask_platform`` already, so
+    # that the pipeline need not apply it again on every read of the stage.
+    platforms_canonical: bool = False
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add_row(self, table: str, row: Mapping[str, Any]) -> None:

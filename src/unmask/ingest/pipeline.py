@@ -309,10 +309,10 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
     keys = schema.KEYS[table]
     key_sql = ", ".join(keys)
     sch = schema.TABLES[table]
-    good = (
-        f"(SELECT * REPLACE (unmask_platform(platform) AS platform) FROM stage_{table} "
-        f"{_NOT_BAD if any_bad else ''})"
+    platform = (
+        "*" if ctx.platforms_canonical else "* REPLACE (unmask_platform(platform) AS platform)"
     )
+    good = f"(SELECT {platform} FROM stage_{table} {_NOT_BAD if any_bad else ''})"
     fields = [f for f in sch if f.name not in keys and f.name != "source_file"]
     repeats = table == "accounts" or _repeats(con, good, key_sql)
     # Links found in the text while staging (activities only; see unmask.ingest.base).

@@ -71,6 +71,8 @@ class GenericAdapter(Adapter):
             raise ValueError(f"--option reader={reader}: expected csv, jsonl or parquet")
 
         mapping = _mapping(ctx, table, cols, json_lines=source is None)
+        # Every platform is normalised as it is staged (_field_exprs), once.
+        ctx.platforms_canonical = True
 
         def column(src: str) -> str:
             if source is None:
@@ -205,7 +207,7 @@ def _field_exprs(
         src = sources.get(f.name)
         if src is None:
             if f.name == "platform" and ctx.option("platform"):
-                selects.append(f"{_literal(ctx.option('platform'))} AS platform")
+                selects.append(f"unmask_platform({_literal(ctx.option('platform'))}) AS platform")
             elif f.name == "kind":
                 kind = ctx.option("kind", DEFAULT_KIND.get(table))
                 if kind:
@@ -233,7 +235,8 @@ def _field_exprs(
             selects.append(f"unmask_split({src}, {_literal(sep or default)}) AS {f.name}")
         elif f.name == "platform":
             selects.append(
-                f"coalesce(lower(unmask_str({src})), {_literal(ctx.option('platform'))}) AS platform"
+                f"unmask_platform(coalesce(lower(unmask_str({src})), "
+                f"{_literal(ctx.option('platform'))})) AS platform"
             )
         elif f.name == "kind":
             default = ctx.option("kind", DEFAULT_KIND.get(table))
