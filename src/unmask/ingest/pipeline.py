@@ -334,7 +334,9 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
             # The merged text is the first record's that has one; so are its links.
             + [f"arg_min({c}, _row) FILTER (WHERE text IS NOT NULL) AS {c}" for c in extra]
         )
-        merged = f"SELECT {key_sql}, {aggs} FROM {good} GROUP BY {key_sql}"
+        # In the order of each entity's first record: a grouping's own order depends on
+        # how the threads shared the stage, and a part should not vary from run to run.
+        merged = f"SELECT {key_sql}, {aggs} FROM {good} GROUP BY {key_sql} ORDER BY source_row"
     else:
         # Every key once: nothing to merge, which is the common case and much cheaper.
         cols = ", ".join(
