@@ -299,3 +299,30 @@ def test_records_keep_their_numbers_when_read_by_several_threads(store, tmp_path
         "FROM activities",
     )
     assert wrong[0][0] == 0 and wrong[0][1] == m.rows_stored
+
+
+def test_parts_are_the_same_from_run_to_run(tmp_path):
+    # The stage is filled by several threads and merged by grouping, whose order follows
+    # the threads; the parts are written in the order of each entity's first record.
+    lines = ["platform,activity_id,account_id,time,text"]
+    for i in range(1, 60_001):
+        post = i if i % 10 else i // 10  # every tenth record repeats an earlier post
+        lines.append(f"x,{post},u{i % 997},{1609500000 + i},post {i} #t{i % 13} https://a.com/{i}")
+    path = write(tmp_path / "posts.csv", "\n".join(lines) + "\n")
+    parts = []
+    for run in ("a", "b"):
+        store = Store(tmp_path / run, create=True)
+        ingest_file(store, path, format="generic", options={"detect_language": False})
+        parts.append([_part_rows(store, table) for table in ("activities", "accounts")])
+    assert parts[0] == parts[1]
+    activities = parts[0][0]
+    assert [r[-1] for r in activities] == sorted(r[-1] for r in activities)  # source_row
+
+
+def _part_rows(store: Store, table: str) -> list[tuple]:
+    (part,) = store.files(table)
+    con = store.connect()
+    try:
+        return con.execute(f"SELECT * EXCLUDE (source_file) FROM '{part}'").fetchall()
+    finally:
+        con.close()
