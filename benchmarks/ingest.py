@@ -21,17 +21,17 @@ Measured 2026-11-25 on the shared 2-core machine (other workers running; the rat
 the same run, is the figure that travels; absolute rates swing 2-5x with the load):
 
         rows  CSV MB  DuckDB rows/s  unmask rows/s  ratio  range      CPU s D/u  DuckDB RSS MB  unmask RSS MB  load
-   1,000,000     143        718,927        155,839   0.22  0.21-0.22  1.4/6.3              494            684  1.9-2.4
-  10,000,000   1,443        961,527        213,416   0.22  0.18-0.23  10.7/58.0            586          1,245  2.5-3.4
+   1,000,000     143        845,173        199,438   0.24  0.23-0.25  1.3/5.8              537            694  4.5-4.3
+  10,000,000   1,443        923,963        179,787   0.19  0.13-0.33  10.7/56.0            654          1,233  4.1-3.6
   20,000,000   2,897        968,581        159,225   0.16  (1 pair)   20.6/125.7           659          1,333  2.6-4.1
+  (20M: one pair, before the last three changes of the round)
 
-Single pairs the same day: 0.25 / 0.18 (1M / 10M, load 2.4-2.8) and 0.18 / 0.26 (2.1-3.5).
-The code before this round (commit e03f5f3), back to back with it on the 1M file: 0.21
-(0.19-0.24), 760 MB before; 0.19 (0.17-0.21), 689 MB after; earlier single runs of that code
-gave 0.18 / 0.12 (1M / 10M) and 0.23 / 0.18. The gain is small in CPU (6.1 -> 5.8 s per 1M
-rows) and larger in wall time when cores are free (the staging scan now runs on every
-thread). The target (half of DuckDB's speed) is not met: see docs/formats.md (generic,
-"Speed and memory") for where the time goes and what would be needed.
+The code before this round (commit e03f5f3) and after, back to back on the same files:
+1M rows 0.21 (0.20-0.21), 6.7 CPU s, 745 MB -> 0.23 (0.21-0.26), 6.0 CPU s, 694 MB (load
+2.6-3.3); 10M rows 0.16, 67.4 CPU s, 1,338 MB -> 0.19, 57.6 CPU s, 1,228 MB (load 3.2-4.1).
+Earlier single runs of the old code gave 0.18 / 0.12 (1M / 10M) and 0.23 / 0.18. The target
+(half of DuckDB's speed) is not met: see docs/formats.md (generic, "Speed and memory") for
+where the time goes and what would be needed.
 """
 
 from __future__ import annotations
