@@ -97,7 +97,10 @@ def run_child(mode: str, csv_path: Path, out: Path, memory_limit: str) -> dict:
     env = dict(os.environ, UNMASK_MEMORY_LIMIT=memory_limit)
     res = subprocess.run(
         [sys.executable, "-c", CHILD, mode, str(csv_path), str(out)],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if res.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{res.stderr}")
@@ -135,12 +138,18 @@ def measure(n: int, csv_path: Path, work: Path, memory_limit: str, repeat: int) 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, action="append", help="rows per run (repeatable)")
     ap.add_argument("--memory-limit", default="1GB")
     ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="back-to-back pairs per size; the median ratio is reported")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="back-to-back pairs per size; the median ratio is reported",
+    )
     args = ap.parse_args()
     sizes = args.rows or [1_000_000]
     work = Path(args.workdir or tempfile.mkdtemp(prefix="unmask-bench-"))
@@ -152,8 +161,10 @@ def main() -> None:
             t = time.perf_counter()
             generate(csv_path, n)
             size_mb = csv_path.stat().st_size / 1e6
-            print(f"generated {n:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - t:.1f}s",
-                  flush=True)
+            print(
+                f"generated {n:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - t:.1f}s",
+                flush=True,
+            )
             row = measure(n, csv_path, work, args.memory_limit, args.repeat)
             results.append(row)
             print(json.dumps(row), flush=True)
@@ -162,17 +173,21 @@ def main() -> None:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     print()
-    print(f"{'rows':>12} {'CSV MB':>7} {'DuckDB rows/s':>14} {'unmask rows/s':>14} "
-          f"{'ratio':>6} {'range':>11} {'CPU s D/u':>11} {'DuckDB RSS MB':>14} "
-          f"{'unmask RSS MB':>14} {'load':>11}")
+    print(
+        f"{'rows':>12} {'CSV MB':>7} {'DuckDB rows/s':>14} {'unmask rows/s':>14} "
+        f"{'ratio':>6} {'range':>11} {'CPU s D/u':>11} {'DuckDB RSS MB':>14} "
+        f"{'unmask RSS MB':>14} {'load':>11}"
+    )
     for r in results:
         lo, hi = r["speed_ratio_range"]
         cpu = f"{r['duckdb_cpu_s']}/{r['unmask_cpu_s']}"
-        print(f"{r['rows']:>12,} {r['csv_mb']:>7,} {r['duckdb_rows_per_s']:>14,} "
-              f"{r['unmask_rows_per_s']:>14,} {r['speed_ratio']:>6} {f'{lo}-{hi}':>11} "
-              f"{cpu:>11} "
-              f"{r['duckdb_peak_rss_mb']:>14,} {r['unmask_peak_rss_mb']:>14,} "
-              f"{'{}-{}'.format(*r['load_average']):>11}")
+        print(
+            f"{r['rows']:>12,} {r['csv_mb']:>7,} {r['duckdb_rows_per_s']:>14,} "
+            f"{r['unmask_rows_per_s']:>14,} {r['speed_ratio']:>6} {f'{lo}-{hi}':>11} "
+            f"{cpu:>11} "
+            f"{r['duckdb_peak_rss_mb']:>14,} {r['unmask_peak_rss_mb']:>14,} "
+            f"{'{}-{}'.format(*r['load_average']):>11}"
+        )
     _ = resource  # peak RSS is measured in the child processes
 
 
