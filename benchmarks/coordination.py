@@ -9,33 +9,38 @@
 
 (without ``--world`` it first runs ``unmask simulate --scenario large --scale 0.1``, ~2 min.)
 
-MEASURED on the 2-core development machine, seed 1, shared with other sessions. The unmask
-figures are from the last run (2026-11-25, load average 10-15: seconds up to 2-3x those of a
-quiet machine); the toolkit's are from the run before (load 3-8, brackets: an earlier run),
-not run again (it takes ~15 minutes and its code did not change).
+MEASURED on the 2-core development machine, seed 1, shared with other sessions.
 
 Part 1 - the same generated 1M-row CSV (7 days; 67,142 accounts; 25 planted groups, 476
-planted accounts, 11,827 coordinated rows), 60 s window, min weight 2:
+planted accounts, 11,827 coordinated rows), 60 s window, min weight 2. The last run with the
+toolkit (2026-11-25, ``--rows 1000000 --no-world``; load average 3-5 from other jobs during
+both tools' turns), then unmask alone on the quiet machine (load < 1.3, numba's cache warm):
 
     run                                              seconds               peak RSS  planted  linked
                                                                                      linked   planted
-    toolkit 1.5.2: preprocess + co_link              815.4 [787.9]           282 MB  100.0 %   0.7 %
-      + co_similar_tweet (39.7 + 241.3 + 534.4 s)    (7.9M co-link edges, 243k co-similar edges)
-    toolkit co_link without its "" link (extra)      150.3 (co_link only)             100.0 %   1.1 %
-    unmask: ingest + CoAction(url, 60)               148.3                 2,278 MB  100.0 %  77.0 %
-      + CopiedContent() (16.1 + 19.7 + 104.2 s)      [earlier code: 86.8-140.3 s, 4,739 MB, 67.3 %]
-    speed ratio toolkit / unmask                     5.5x [earlier: 5.8-9.1x]  (target >= 100x: NOT met)
+    toolkit 1.5.2: preprocess + co_link              515.4                   296 MB  100.0 %   0.7 %
+      + co_similar_tweet (12.9 + 61.4 + 441.1 s)     (7.9M co-link edges, 243k co-similar edges)
+    toolkit co_link without its "" link (extra)       55.3 (co_link only)             100.0 %   1.1 %
+    unmask: ingest + CoAction(url, 60)                27.9 (same run)      1,905 MB  100.0 %  74.1 %
+      + CopiedContent() (4.2 + 8.5 + 14.4 s)
+    speed ratio toolkit / unmask, same run           18x                  (target >= 100x: NOT met)
+    unmask alone, quiet machine                       15.8 (2.6 + 4.0 + 8.6 s; peak 1,699 MB)
+    toolkit / unmask quiet                           33x (the toolkit's 515 s were not quiet)
 
-    unmask's co-link alone (no content), same file   seconds     planted linked  linked planted
-    (ingest + CoAction(url, 60), end to end):
-      CoAction defaults (slot null, 6 h slots)       49.1              99.8 %        89.5 %  (4,983 edges)
-      null_replicates=0 (no null)                    54.7             100.0 %         1.8 %  (316,892 edges)
-      null_slot=300                                  49.1             100.0 %        88.0 %
-      null_slot=3600                                 43.7              99.8 %        89.0 %
-      stratify=True                                  40.0             100.0 %        81.8 %
-      [earlier code, within-target null              47.6               0.0 %         0.0 %  (1 edge)]
-    (the co-link-only ratio: 787.9 / 49.1 = 16x; the CoAction step alone took 17-32 s of it,
-    the rest is ingest and the process; the seconds of the variants differ by load only)
+    Earlier runs: toolkit 815.4 s and 787.9 s (load 3-8; its time swings with the load more
+    than its code: it did not change); unmask 148.3 s at load 10-15 before copied content was
+    compiled (ingest 16.1 + co-link 19.7 + content 104.2 s): 5.5x.
+
+    unmask's co-link variants, same file (the default's time with the variant's co-link step;
+    the copied content's accounts included):
+                                                     seconds     planted linked  linked planted
+      CoAction defaults (slot null, 6 h slots)       15.8             100.0 %        74.1 %  (4,983 edges)
+      null_replicates=0 (no null)                    15.7             100.0 %         1.8 %  (316,892 edges)
+      null_slot=300                                  15.5             100.0 %        74.1 %  (5,175 edges)
+      null_slot=3600                                 15.6             100.0 %        74.1 %  (5,024 edges)
+      stratify=True                                  16.6             100.0 %        63.7 %  (5,145 edges)
+    co-link alone (no content), an earlier run: 99.8 % planted linked, 89.5 % of the linked
+    planted; without the null 1.8 %; with the earlier within-target null, 1 edge.
 
 Part 2 - unmask alone on the simulator's large world at scale 0.1 (10,082,241 activities),
 CoAction(window=60) against DuckDB extracting the same events and sorting them by
@@ -74,14 +79,20 @@ What the figures say:
   first version dealt them within each target, which rebuilds every group that is alone on
   its own links, and found nothing here. Slots from 5 min to 6 h give the same recovery
   here; the simulated worlds chose six hours.
-* Speed. unmask is 5-16x faster end to end, not 100x: CopiedContent takes most of the
-  time now (32-104 s); the co-link step takes 17-32 s. The toolkit's cost grows with the
-  messages per window (co_similar_tweet compares every pair of messages within +-60 s in
-  Python), so the ratio should grow with the density of the data (not measured here): at
-  1M rows in 7 days, ~130 non-repost messages fall within +-60 s of each one.
+* Speed. unmask is 18x faster end to end in the same run (33x on a quiet machine against
+  the toolkit's loaded time), not 100x. The copied-content signal was 104 s of 148 s; its
+  loops over characters (MinHash, exact Jaccard, stop shingles) are now compiled and it is
+  8.6 s of 15.8 s. What is left is set logic in SQL: grouping 10M bucket keys for candidate
+  pairs, the co-link pair join (7M pairs of actions within 60 s on the same link), ingest.
+  The toolkit's cost grows with the messages per window (co_similar_tweet compares every
+  pair of messages within +-60 s in Python), so the ratio should grow with the density of
+  the data (not measured here): at 1M rows in 7 days, ~130 non-repost messages fall within
+  +-60 s of each one. Numba compiles the kernels on the first run after an install or a
+  change (about 5 s; then cached beside the module).
 * Memory. unmask's peak is bounded by DuckDB's memory limit (4 GB by default,
-  ``UNMASK_MEMORY_LIMIT``); here 2.3 GB; the toolkit's SQLite stays under 300 MB.
-* At scale, CoAction costs 1.9-2.4x DuckDB's sort of the same events (was 3.8-3.9x): its
+  ``UNMASK_MEMORY_LIMIT``); here 1.7-1.9 GB; the toolkit's SQLite stays under 300 MB.
+* At scale, CoAction costs 1.9-2.4x DuckDB's sort of the same events at 10M (was 3.8-3.9x)
+  and 2.4-3.9x at 100M, where its memory stays at DuckDB's limit: its
   pair join and aggregations run on integer keys (account and target ranks, place in the
   target), names and times are joined back for the kept edges only, and the shuffled
   copy is dealt in one sort. What remains: ranking the targets and numbering the actions

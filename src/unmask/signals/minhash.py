@@ -48,7 +48,7 @@ def packed_words(n: int) -> list[list[int]]:
 
 def stop_table(stop: np.ndarray) -> np.ndarray:
     """An open-addressing set of the stop shingles (``-1`` is a free slot), for
-    :func:`_kernel`: a probe or two per shingle instead of a search of a sorted list."""
+    :func:`signatures`: a probe or two per shingle instead of a search of a sorted list."""
     size = 1 << max(4, int(2 * len(stop)).bit_length())
     table = np.full(size, -1, dtype=np.int64)
     _fill(table, np.asarray(stop, dtype=np.int64))
