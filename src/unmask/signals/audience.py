@@ -39,19 +39,16 @@ share of them that look bought.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from unmask.engine.base import Engine
+from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
 from unmask.signals.fraudar import column_weights, dense_blocks
 
@@ -114,43 +111,6 @@ BURST_SCHEMA = pa.schema(
         pa.field("expected", pa.float64(), nullable=False),
     ]
 )
-
-
-class _Scratch:
-    """Small Arrow tables handed to the engine as Parquet files it reads back (both engines
-    read ``read_parquet``), removed when the run ends."""
-
-    def __init__(self, engine: Engine) -> None:
-        store = getattr(engine, "store", None)
-        base = store.temp_dir if store is not None else Path(tempfile.gettempdir())
-        base.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix="audience-", dir=base))
-        self.engine = engine
-        self.names: list[str] = []
-
-    def register(self, name: str, table: pa.Table) -> None:
-        path = (
-            self.dir / f"t{len(self.names):03d}{name}.parquet"
-        )  # no leading "_": Spark skips those
-        pq.write_table(table, path)
-        self.engine.create_table(name, f"SELECT * FROM read_parquet('{path}')")
-        self.names.append(name)
-
-    def create(self, name: str, query: str) -> None:
-        # On Spark a table made from a query keeps that query's lineage, and a chain of
-        # steps makes later plans grow; written to Parquet and read back, it does not
-        # (as the content signal does).
-        if self.engine.name == "duckdb":
-            self.engine.create_table(name, query)
-        else:
-            path = self.dir / f"t{len(self.names):03d}{name}.parquet"  # a new file each time
-            self.engine.write_parquet(query, path)
-            self.engine.create_table(name, f"SELECT * FROM read_parquet('{path}')")
-        self.names.append(name)
-
-    def close(self) -> None:
-        self.engine.drop(*self.names)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _q(name: str) -> str:
@@ -224,15 +184,15 @@ class BoughtFollowers(Signal):
                 "bursts": BURST_SCHEMA.empty_table(),
             }
             return ev
-        scratch = _Scratch(engine)
+        scratch = RunSession(engine)
         try:
             self._run(engine, scratch, ev)
         finally:
             scratch.close()
         return ev
 
-    def _run(self, engine: Engine, s: _Scratch, ev: Evidence) -> None:
-        s.create(
+    def _run(self, engine: Engine, s: RunSession, ev: Evidence) -> None:
+        s.create_table(
             "_au_f",
             "SELECT platform, follower_id, followee_id, time, "
             "CAST(floor(epoch(time)) AS BIGINT) AS t FROM follows",
@@ -249,7 +209,7 @@ class BoughtFollowers(Signal):
                 f"{on_the_hour:,} of {timed:,} follow times fall on the hour: they are dates, "
                 "not times, and are not used to find bursts"
             )
-            s.create(
+            s.create_table(
                 "_au_f",
                 "SELECT platform, follower_id, followee_id, time, CAST(NULL AS BIGINT) AS t "
                 "FROM follows",
@@ -272,10 +232,10 @@ class BoughtFollowers(Signal):
 
     # -- bursts (CatchSync's synchronicity, in time) --------------------------------------
 
-    def _bursts(self, s: _Scratch, ev: Evidence) -> None:
+    def _bursts(self, s: RunSession, ev: Evidence) -> None:
         gap = float(self.burst_gap)
         # Sessions of a followed account's follows: a gap over burst_gap starts a new one.
-        s.create(
+        s.create_table(
             "_au_sess",
             f"""WITH o AS (
                     SELECT *, t - lag(t) OVER (PARTITION BY platform, followee_id
@@ -290,7 +250,7 @@ class BoughtFollowers(Signal):
         # A burst outpaces the account's own rate of follows (the other follows over the
         # time it has had followers, at least a day) by burst_ratio: a celebrity's steady
         # stream of follows is one long session, not a burst.
-        s.create(
+        s.create_table(
             "_au_bursts",
             f"""WITH sess AS (
                     SELECT platform, followee_id, sid, count(*) AS n, min(t) AS t0,
@@ -311,7 +271,7 @@ class BoughtFollowers(Signal):
                 FROM r
                 WHERE n >= {int(self.min_burst)} AND n >= {float(self.burst_ratio)} * expected""",
         )
-        s.create(
+        s.create_table(
             "_au_bf",
             """SELECT x.platform, x.follower_id, x.followee_id, x.time, x.t, b.burst_id,
                       b.t0 AS burst_t0
@@ -323,7 +283,7 @@ class BoughtFollowers(Signal):
 
     # -- marks of a spam-pool account -----------------------------------------------------
 
-    def _marks(self, s: _Scratch, ev: Evidence) -> None:
+    def _marks(self, s: RunSession, ev: Evidence) -> None:
         engine = s.engine
         # A mark the store cannot tell (no account has a creation time, a picture hash or a
         # bio; there are no activities) is left out rather than set for everyone.
@@ -355,7 +315,7 @@ class BoughtFollowers(Signal):
             if known["no_posts"]
             else "SELECT CAST(NULL AS VARCHAR) AS platform, CAST(NULL AS VARCHAR) AS account_id WHERE false"
         )
-        s.create(
+        s.create_table(
             "_au_deg",
             """SELECT platform, account_id, CAST(sum(out_d) AS BIGINT) AS out_d,
                       CAST(sum(in_d) AS BIGINT) AS in_d FROM (
@@ -366,7 +326,7 @@ class BoughtFollowers(Signal):
                    FROM _au_f GROUP BY platform, followee_id)
                GROUP BY platform, account_id""",
         )
-        s.create(
+        s.create_table(
             "_au_marks",
             f"""WITH fo AS (SELECT platform, account_id, out_d, in_d FROM _au_deg WHERE out_d > 0),
                 j AS (
@@ -399,7 +359,7 @@ class BoughtFollowers(Signal):
                                 + (CASE WHEN follows_many IS NULL THEN 0 ELSE 1 END), 0) AS marks
                 FROM m""",
         )
-        s.create(
+        s.create_table(
             "_au_sync0",
             """SELECT platform, follower_id AS account_id,
                       count(DISTINCT followee_id) AS burst_accounts,
@@ -411,7 +371,7 @@ class BoughtFollowers(Signal):
         # flood on one new account is not. Each burst a follower joined is evidence
         # e = (1 + share of the burst's followers also in other accounts' bursts) / 2,
         # combined as independent evidence, 1 - prod(1 - e).
-        s.create(
+        s.create_table(
             "_au_overlap",
             """SELECT x.burst_id, count(*) AS n,
                       sum(CASE WHEN y.burst_accounts >= 2 THEN 1 ELSE 0 END) AS in_other_bursts
@@ -419,7 +379,7 @@ class BoughtFollowers(Signal):
                  ON y.platform = x.platform AND y.account_id = x.follower_id
                GROUP BY x.burst_id""",
         )
-        s.create(
+        s.create_table(
             "_au_sync",
             """SELECT y.platform, y.account_id, y.burst_accounts, y.first_burst_time,
                       y.last_burst_time,
@@ -437,7 +397,7 @@ class BoughtFollowers(Signal):
 
     # -- dense blocks (FRAUDAR) -----------------------------------------------------------
 
-    def _blocks(self, s: _Scratch, ev: Evidence) -> None:
+    def _blocks(self, s: RunSession, ev: Evidence) -> None:
         engine = s.engine
         # Candidates: followers that look like pool accounts (a follower with fewer marks
         # cannot reach the threshold, whatever its behaviour: the score is their product).
@@ -532,9 +492,9 @@ class BoughtFollowers(Signal):
 
     # -- scores ---------------------------------------------------------------------------
 
-    def _scores(self, s: _Scratch, ev: Evidence) -> None:
+    def _scores(self, s: RunSession, ev: Evidence) -> None:
         engine = s.engine
-        s.create(
+        s.create_table(
             "_au_score",
             """WITH b AS (SELECT platform, account_id, min(block) AS block FROM _au_block
                           WHERE side = 'follower' GROUP BY platform, account_id),
@@ -575,12 +535,12 @@ class BoughtFollowers(Signal):
 
     # -- edges ----------------------------------------------------------------------------
 
-    def _edges(self, s: _Scratch, ev: Evidence) -> None:
+    def _edges(self, s: RunSession, ev: Evidence) -> None:
         engine = s.engine
         thr = float(self.threshold)
         # A bought follow: a follower that looks bought, following an account in one of
         # that account's bursts or inside their common block.
-        s.create(
+        s.create_table(
             "_au_bought",
             f"""WITH fb AS (
                     SELECT platform, account_id FROM _au_score WHERE score >= {thr}),
@@ -635,7 +595,7 @@ class BoughtFollowers(Signal):
         # `pool_neighbours` strongest partners (every buyer from one pool shares followers
         # with every other: the clique says no more than its strongest links do).
         k = int(self.neighbours)
-        s.create(
+        s.create_table(
             "_au_pairs",
             f"""WITH o AS (
                     SELECT platform, follower_id, followee_id, time,
@@ -657,7 +617,7 @@ class BoughtFollowers(Signal):
                        CASE WHEN fx < fy THEN ty ELSE tx END AS time_b
                 FROM p""",
         )
-        s.create(
+        s.create_table(
             "_au_pool",
             f"""WITH e AS (
                     SELECT platform, account_a, account_b, count(*) AS shared,
@@ -701,7 +661,7 @@ class BoughtFollowers(Signal):
 
     # -- per followed account -------------------------------------------------------------
 
-    def _audiences(self, s: _Scratch, ev: Evidence) -> None:
+    def _audiences(self, s: RunSession, ev: Evidence) -> None:
         engine = s.engine
         thr = float(self.threshold)
         t = engine.fetch(
@@ -1002,7 +962,7 @@ def echo_chambers(engine: Engine, accounts: pa.Table) -> pa.Table:
     missing. One scan of the activities serves every group, so a caller judging many
     clusters passes them all at once; an account in several groups counts in each.
     """
-    scratch = _Scratch(engine)
+    scratch = RunSession(engine)
     try:
         scratch.register("_au_g", _group_sql(accounts))
         kind_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENGAGEMENT_KINDS.items())
@@ -1117,7 +1077,7 @@ def bought_share(
     flagged = scores.filter(pc.greater_equal(scores["score"], thr)).select(
         ["platform", "account_id"]
     )
-    scratch = _Scratch(engine)
+    scratch = RunSession(engine)
     try:
         scratch.register("_au_g", _group_sql(accounts))
         scratch.register(

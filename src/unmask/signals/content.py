@@ -77,14 +77,12 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import pyarrow as pa
 
 from unmask.engine.base import Engine
+from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.minhash import (
     jaccard_schema,
@@ -151,55 +149,6 @@ def _lag_words(col: str) -> str:
         f"WHEN {col} < 172800 THEN CAST(round({col} / 3600) AS BIGINT) || ' h' "
         f"ELSE CAST(round({col} / 86400) AS BIGINT) || ' days' END"
     )
-
-
-class _Session(Engine):
-    """The engine as one run of the signal uses it: the tables it makes are dropped at the
-    end; on engines whose tables keep the lineage of the query that made them (Spark), each
-    is written to Parquet and read back, so that a chain of thirty steps (some in a loop)
-    does not make later queries' plans grow without bound."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.name = engine.name
-        self.tables: list[str] = []
-        self.spill: Path | None = None
-        if engine.name != "duckdb":
-            store = getattr(engine, "store", None)
-            base = store.temp_dir if store is not None else Path(tempfile.gettempdir())
-            base.mkdir(parents=True, exist_ok=True)
-            self.spill = Path(tempfile.mkdtemp(prefix="content-", dir=base))
-        self._n = 0
-
-    def create_table(self, name: str, query: str) -> None:
-        if name not in self.tables:
-            self.tables.append(name)
-        if self.spill is None:
-            self.engine.create_table(name, query)
-            return
-        self._n += 1
-        path = self.spill / f"t{self._n:03d}{name}.parquet"  # no leading "_": Spark skips those
-        self.engine.write_parquet(query, path)
-        self.engine.create_table(name, f"SELECT * FROM read_parquet('{path}')")
-
-    def drop(self, *names: str) -> None:
-        self.engine.drop(*names)
-
-    def map_batches(self, name, query, fn, schema) -> None:
-        if name not in self.tables:
-            self.tables.append(name)
-        self.engine.map_batches(name, query, fn, schema)
-
-    def fetch(self, query: str) -> pa.Table:
-        return self.engine.fetch(query)
-
-    def write_parquet(self, query: str, path: Path) -> None:
-        self.engine.write_parquet(query, path)
-
-    def close(self) -> None:
-        self.engine.drop(*self.tables)
-        if self.spill is not None:
-            shutil.rmtree(self.spill, ignore_errors=True)
 
 
 class CopiedContent(Signal):
@@ -275,7 +224,7 @@ class CopiedContent(Signal):
     def run(self, engine: Engine) -> Evidence:
         self._check()
         ev = Evidence(signal=self.name, params=self.get_params())
-        session = _Session(engine)
+        session = RunSession(engine)
         try:
             self._run(session, ev)
         finally:
