@@ -224,11 +224,8 @@ class CopiedContent(Signal):
     def run(self, engine: Engine) -> Evidence:
         self._check()
         ev = Evidence(signal=self.name, params=self.get_params())
-        session = RunSession(engine)
-        try:
+        with RunSession(engine) as session:
             self._run(session, ev)
-        finally:
-            session.close()
         return ev
 
     def _run(self, engine: Engine, ev: Evidence) -> None:

@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
+from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
 from unmask.signals.handles import handle_marks, handle_score
 
@@ -79,16 +80,6 @@ TRAITS_SCHEMA = pa.schema(
 _HEX16 = re.compile(r"^[0-9a-fA-F]{16}$")
 _NIBBLE = np.zeros(256, dtype=np.uint8)
 _NIBBLE[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint8)
-_TABLES = (
-    "_id_handles",
-    "_id_pics",
-    "_id_acc",
-    "_id_burst",
-    "_id_pic_pairs",
-    "_id_pic_n",
-    "_id_acc_traits",
-    "_id_pairs",
-)
 
 
 def bio_template_sql(col: str = "description") -> str:
@@ -187,10 +178,9 @@ class IdentityTraits(Signal):
     def run(self, engine: Engine) -> Evidence:
         self._check()
         ev = Evidence(signal=self.name, params=self.get_params())
-        try:
-            self._run(engine, ev)
-        finally:
-            engine.drop(*_TABLES)
+        # The run's tables are dropped when it ends.
+        with RunSession(engine) as session:
+            self._run(session, ev)
         return ev
 
     # -- per account ---------------------------------------------------------------------

@@ -47,6 +47,7 @@ import math
 import pyarrow as pa
 
 from unmask.engine.base import Engine
+from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 
 FIELDS = ("ip", "device", "email_domain", "phone_country")
@@ -59,7 +60,6 @@ VALUES_SCHEMA = pa.schema(
         pa.field("links", pa.bool_(), nullable=False),
     ]
 )
-_TABLES = ("_inf_av", "_inf_val", "_inf_pairs", "_inf_shared")
 
 
 class SharedInfrastructure(Signal):
@@ -107,10 +107,9 @@ class SharedInfrastructure(Signal):
     def run(self, engine: Engine) -> Evidence:
         self._check()
         ev = Evidence(signal=self.name, params=self.get_params())
-        try:
-            self._run(engine, ev)
-        finally:
-            engine.drop(*_TABLES)
+        # The run's tables are dropped when it ends.
+        with RunSession(engine) as session:
+            self._run(session, ev)
         return ev
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
