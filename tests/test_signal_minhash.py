@@ -271,3 +271,19 @@ def test_shingle_sets_are_each_texts_distinct_shingles(texts) -> None:
     got = shingle_sets(batch, k=K, max_chars=1000).column(0).to_pylist()
     expected = [x for t in texts for x in sorted(set(shingles(t)))]
     assert got == expected
+
+
+def test_kernels_use_the_engines_threads(monkeypatch) -> None:
+    import numba
+
+    from unmask.compiled import use_threads
+
+    monkeypatch.setenv("UNMASK_THREADS", "1")
+    use_threads()
+    assert numba.get_num_threads() == 1
+    monkeypatch.setenv("UNMASK_THREADS", "999")
+    use_threads()
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+    monkeypatch.delenv("UNMASK_THREADS")
+    use_threads()
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS

@@ -20,6 +20,8 @@ from functools import lru_cache
 import numpy as np
 from numba import njit, prange
 
+from unmask.compiled import use_threads
+
 
 @lru_cache(maxsize=1)
 def _model():
@@ -96,6 +98,7 @@ def classify_batch(texts: list[str]) -> list[tuple[str, float]]:
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     data = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
+    use_threads()
     scores, has = _raw_scores(data, offsets, nextmove, rowbase, output, ptc, pc)
     # Tempered by sqrt(bytes), softmax; a text with no feature is uniform (py3langid's
     # zeros), which no threshold above 1/n accepts.

@@ -26,6 +26,8 @@ import numpy as np
 import pyarrow as pa
 from numba import njit, prange
 
+from unmask.compiled import use_threads
+
 P = 2147483647  # the Mersenne prime 2^31 - 1
 BASE = 1000003
 EMPTY = np.int64(1) << np.int64(62)  # larger than any value (values are < 2^31)
@@ -254,6 +256,7 @@ def signatures(
     stop shingles, repeats included."""
     data, offsets = _utf8(batch, "norm")
     coef = np.array([pow(BASE, k - 1 - j, P) for j in range(k)], dtype=np.int64)
+    use_threads()
     counts, keys, words = _kernel(data, offsets, k, max_chars, rows, bands, a, b, seed, stop, coef)
     columns = [batch.column(batch.schema.get_field_index("d")), pa.array(counts)]
     columns += [pa.array(x) for x in keys] + [pa.array(x) for x in words]
@@ -364,6 +367,7 @@ def near_duplicates(
     data1, offsets1 = _utf8(batch, "norm1")
     data2, offsets2 = _utf8(batch, "norm2")
     coef = np.array([pow(BASE, k - 1 - j, P) for j in range(k)], dtype=np.int64)
+    use_threads()
     sim = _jaccard_kernel(data1, offsets1, data2, offsets2, max_chars, coef, float(threshold))
     keep = np.flatnonzero(sim >= 0)
     return pa.RecordBatch.from_arrays(
