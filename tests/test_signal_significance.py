@@ -138,3 +138,21 @@ def test_strata_are_judged_apart(engine, a, a_null, b, b_null):
     alone = run(engine, a, a_null)
     for (_, w), pq in alone.items():
         assert both[("a", w)] == pytest.approx(pq)
+
+
+def test_weight_sum_does_not_depend_on_the_order_of_the_rows() -> None:
+    import duckdb
+
+    from unmask.signals.significance import weight_sum
+
+    con = duckdb.connect()
+    con.execute("SET threads = 1")  # one thread adds the rows in the order given
+
+    def sums(values: list[float]) -> tuple[float, float]:
+        rows = ", ".join(f"(CAST({v} AS DOUBLE))" for v in values)
+        return con.execute(f"SELECT sum(x), {weight_sum('x')} FROM (VALUES {rows}) t(x)").fetchone()
+
+    forward, backward = sums([0.1, 0.2, 0.3]), sums([0.3, 0.2, 0.1])
+    # A float sum is not: the same edge could weigh two ways on two runs.
+    assert forward[0] != backward[0]
+    assert forward[1] == backward[1] == 0.6

@@ -66,7 +66,7 @@ from typing import Any
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
-from unmask.signals.significance import significance_sql
+from unmask.signals.significance import significance_sql, weight_sum
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (BIGINT everywhere).
 _P = 2147483647
@@ -275,7 +275,7 @@ class CoAction(Signal):
     def _edges_sql(pairs: str) -> str:
         """Per account pair: the distinct targets and their summed rarity."""
         return f"""
-            SELECT a, b, count(*) AS count, sum(idf) AS weight
+            SELECT a, b, count(*) AS count, {weight_sum("idf")} AS weight
             FROM (SELECT DISTINCT a, b, tid FROM {pairs}) p JOIN _ca_targets USING (tid)
             GROUP BY a, b"""
 

@@ -94,7 +94,7 @@ from unmask.signals.minhash import (
     signatures,
     stop_table,
 )
-from unmask.signals.significance import significance_sql
+from unmask.signals.significance import significance_sql, weight_sum
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (no overflow in
 # BIGINT on either engine).
@@ -578,7 +578,7 @@ class CopiedContent(Signal):
     def _edges_sql(pf: str) -> str:
         return f"""
             SELECT platform_a, account_a, platform_b, account_b,
-                   count(*) AS count, sum(rarity) AS weight,
+                   count(*) AS count, {weight_sum("rarity")} AS weight,
                    count(*) FILTER (WHERE lag <= 3600) AS n_hour,
                    median(lag) AS median_lag,
                    min(least(time_a, time_b)) AS first_time,
@@ -619,7 +619,8 @@ class CopiedContent(Signal):
                                 greatest(x.aid, y.aid) AS b
                 FROM b x JOIN y2 y ON x.fam = y.fam AND x.blk = y.jk
                 WHERE y.rn > x.rn {cond} AND x.aid <> y.aid),
-            w AS (SELECT a, b, count(*) AS count, sum(rarity) AS weight FROM p GROUP BY a, b)
+            w AS (SELECT a, b, count(*) AS count, {weight_sum("rarity")} AS weight
+                  FROM p GROUP BY a, b)
             SELECT {_PAIR_CLASS} AS cls, w.weight, w.count
             FROM w JOIN _cc_aid da ON da.aid = w.a JOIN _cc_aid db ON db.aid = w.b"""
 

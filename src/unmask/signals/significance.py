@@ -88,3 +88,11 @@ def significance_sql(
                min(least(CAST(1 AS DOUBLE), p_value * m / CAST(ge_obs AS DOUBLE)))
                    OVER ({part}ORDER BY weight {running}) AS q_value
         FROM p"""
+
+
+def weight_sum(expr: str) -> str:
+    """The sum of an edge's per-target weights, exact and so the same whatever the order of
+    the rows: in millionths, as integers. A float sum depends on the order the threads add
+    in, and an edge judged against shuffled edges of equal weight (the same targets'
+    rarities, added in another order) could then pass on one run and fail on the next."""
+    return f"CAST(sum(CAST(round({expr} * 1000000) AS BIGINT)) AS DOUBLE) / 1000000"
