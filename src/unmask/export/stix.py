@@ -275,5 +275,5 @@ def build(
 def write(run_dir: Path, path: Path, *, privacy: Privacy | None = None) -> Path:
     """Write the run's bundle as JSON to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(build(run_dir, privacy=privacy).serialize(pretty=True) + "\n", encoding="utf-8")
+    path.write_text(build(run_dir, privacy=privacy).serialize(indent=2) + "\n", encoding="utf-8")
     return path
