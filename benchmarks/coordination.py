@@ -27,6 +27,11 @@ both tools' turns), then unmask alone on the quiet machine (load < 1.3, numba's 
     unmask alone, quiet machine                       15.8 (2.6 + 4.0 + 8.6 s; peak 1,699 MB)
     toolkit / unmask quiet                           33x (the toolkit's 515 s were not quiet)
 
+    The same command on 2026-12-03, quiet machine (load 1.2, nothing else running):
+    toolkit 526.3 s (20.5 + 94.3 + 411.5 s, 295 MB; it runs on one core, so the load barely
+    moves it) against unmask 20.6 s (2.9 + 4.7 + 11.6 s, 1,730 MB), the same edges and
+    recovery as above: 26x in the same run (target >= 100x: NOT met).
+
     Earlier runs: toolkit 815.4 s and 787.9 s (load 3-8; its time swings with the load more
     than its code: it did not change); unmask 148.3 s at load 10-15 before copied content was
     compiled (ingest 16.1 + co-link 19.7 + content 104.2 s): 5.5x.
@@ -79,8 +84,8 @@ What the figures say:
   first version dealt them within each target, which rebuilds every group that is alone on
   its own links, and found nothing here. Slots from 5 min to 6 h give the same recovery
   here; the simulated worlds chose six hours.
-* Speed. unmask is 18x faster end to end in the same run (33x on a quiet machine against
-  the toolkit's loaded time), not 100x. The copied-content signal was 104 s of 148 s; its
+* Speed. unmask is 26x faster end to end in the same run on a quiet machine (18x when
+  other jobs loaded it: unmask uses both cores, the toolkit one), not 100x. The copied-content signal was 104 s of 148 s; its
   loops over characters (MinHash, exact Jaccard, stop shingles) are now compiled and it is
   8.6 s of 15.8 s. What is left is set logic in SQL: grouping 10M bucket keys for candidate
   pairs, the co-link pair join (7M pairs of actions within 60 s on the same link), ingest.
