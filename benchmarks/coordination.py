@@ -499,13 +499,8 @@ def make(params):
 
 signals = [(f"co_link{name}", make(params)) for name, params in variants]
 if content:
-    try:
-        from unmask.signals.content import CopiedContent
-        signals.append(("copied_content", CopiedContent()))
-    except ImportError:
-        stats["copied_content"] = "unmask.signals.content is not there: co-link only"
-else:
-    stats["copied_content"] = "left out (--no-content): co-link only"
+    from unmask.signals.content import CopiedContent
+    signals.append(("copied_content", CopiedContent()))
 with DuckDBEngine(store) as eng:
     # Spilling is bounded so that a signal that explodes fails instead of filling the disk.
     eng.con.execute("SET max_temp_directory_size = '40GB'")
@@ -574,7 +569,9 @@ def run_unmask(csv_path: Path, work: Path, threads: int, content: bool = True) -
         "process_seconds": r["seconds"],
         "peak_rss": r["peak_rss"],
         "steps": {k: round(v, 1) for k, v in steps.items()},
-        "stats": out["stats"] | out2["stats"],
+        "stats": out["stats"]
+        | out2["stats"]
+        | ({} if content else {"copied_content": "left out (--no-content): co-link only"}),
         "configs": configs,
     }
 
