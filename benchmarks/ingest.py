@@ -78,8 +78,8 @@ elif mode == "floor":
     # then writing the parts unmask stored (already computed: no work in between).
     from unmask.engine.duckdb import connect
     con = connect(temp_directory=__import__("pathlib").Path(out) / ".floor-tmp")
-    parts = {t: sorted(__import__("glob").glob(f"{out}/batches/*/{t}-*.parquet"))
-             for t in ("activities", "accounts")}
+    parts = {table: sorted(__import__("glob").glob(f"{out}/batches/*/{table}-*.parquet"))
+             for table in ("activities", "accounts")}
     prep = time.perf_counter()
     for name, files in parts.items():
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_parquet({files})")
