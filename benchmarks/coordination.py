@@ -87,8 +87,9 @@ What the figures say:
 * Speed. unmask is 26x faster end to end in the same run on a quiet machine (18x when
   other jobs loaded it: unmask uses both cores, the toolkit one), not 100x. The
   copied-content signal was 104 s of 148 s; its loops over characters (MinHash, exact
-  Jaccard, stop shingles) are now compiled and it is 8.6 s of 15.8 s. What is left is set logic in SQL: grouping 10M bucket keys for candidate
-  pairs, the co-link pair join (7M pairs of actions within 60 s on the same link), ingest.
+  Jaccard, stop shingles) are now compiled and it is 8.6 s of 15.8 s. What is left is set
+  logic in SQL: grouping 10M bucket keys for candidate pairs, the co-link pair join (7M
+  pairs of actions within 60 s on the same link), ingest.
   The toolkit's cost grows with the messages per window (co_similar_tweet compares every
   pair of messages within +-60 s in Python), so the ratio should grow with the density of
   the data (not measured here): at 1M rows in 7 days, ~130 non-repost messages fall within
