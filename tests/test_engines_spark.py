@@ -116,3 +116,39 @@ def test_operations_are_described_the_same_on_spark(russian_store, spark_engine,
         want = operations.takedown(duck, nodes, result.clusters, vouched)
     got_list = operations.takedown(spark_engine, nodes, result.clusters, vouched).to_pylist()
     assert got_list == want.to_pylist()
+
+
+def test_map_groups_hands_over_whole_groups_on_both_engines(russian_store, spark_engine):
+    import pyarrow as pa
+
+    # Defined here, not in the module: Spark's workers cannot import the test module.
+    def group_sizes(table):
+        """Rows per account of one call: right only if each account's rows come whole."""
+        counts = table.group_by("account_id").aggregate([("account_id", "count")])
+        return pa.table(
+            {"account_id": counts["account_id"], "n": counts["account_id_count"].cast(pa.int64())}
+        )
+
+    schema = pa.schema([("account_id", pa.string()), ("n", pa.int64())])
+    # Three groups of accounts (by the first character of the id), each a query whose rows
+    # Spark reads as two partitions (a union), so that a group arrives whole only if the
+    # engine brings it together.
+    queries = [
+        f"""SELECT account_id FROM activities
+            WHERE substring(account_id, 1, 1) {cond} AND right(activity_id, 1) < '5'
+            UNION ALL
+            SELECT account_id FROM activities
+            WHERE substring(account_id, 1, 1) {cond} AND right(activity_id, 1) >= '5'"""
+        for cond in ("< '4'", "BETWEEN '4' AND '7'", "> '7'")
+    ]
+    expected_sql = "SELECT account_id, count(*) AS n FROM activities GROUP BY account_id"
+    with DuckDBEngine(russian_store) as duck:
+        expected = same_rows(duck.fetch(expected_sql), ["account_id", "n"])
+        duck.map_groups("sizes", queries, group_sizes, schema)
+        got_duck = same_rows(duck.fetch("SELECT * FROM sizes"), ["account_id", "n"])
+    spark_engine.map_groups("sizes", queries, group_sizes, schema)
+    got_spark = same_rows(spark_engine.fetch("SELECT * FROM sizes"), ["account_id", "n"])
+    spark_engine.drop("sizes")
+    assert len(expected) > 100
+    assert got_duck == expected
+    assert got_spark == expected

@@ -18,6 +18,7 @@ from unmask.signals.minhash import (
     EMPTY,
     P,
     _splitmix,
+    candidates,
     jaccard_schema,
     near_duplicates,
     packed_words,
@@ -287,3 +288,89 @@ def test_kernels_use_the_engines_threads(monkeypatch) -> None:
     monkeypatch.delenv("UNMASK_THREADS")
     use_threads()
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+
+
+# -- candidate pairs from the band buckets -------------------------------------------------
+
+
+def candidates_reference(rows, n_values, neighbours, min_agreements) -> set[tuple[int, int]]:
+    """The definition: in each bucket, in document order, each document with the next
+    ``neighbours``; kept when the packed signatures agree on ``min_agreements`` bytes."""
+    word_bytes = [len(w) for w in packed_words(n_values)]
+    buckets: dict[int, list[tuple[int, list[int]]]] = {}
+    for bkey, d, words in rows:
+        buckets.setdefault(bkey, []).append((d, words))
+    out = set()
+    for members in buckets.values():
+        members.sort()
+        for i, (d1, w1) in enumerate(members):
+            for d2, w2 in members[i + 1 : i + 1 + neighbours]:
+                agree = sum(
+                    ((w1[w] ^ w2[w]) >> (8 * b)) & 255 == 0
+                    for w in range(len(word_bytes))
+                    for b in range(word_bytes[w])
+                )
+                if agree >= min_agreements:
+                    out.add((d1, d2))
+    return out
+
+
+def candidate_table(rows, n_values) -> pa.Table:
+    n_words = len(packed_words(n_values))
+    cols = {"bkey": [r[0] for r in rows], "d": [r[1] for r in rows]}
+    cols |= {f"p{w}": [r[2][w] for r in rows] for w in range(n_words)}
+    return pa.table({k: pa.array(v, pa.int64()) for k, v in cols.items()})
+
+
+@st.composite
+def bucketed(draw):
+    n_values = draw(st.integers(1, 15))
+    n_words = len(packed_words(n_values))
+    n = draw(st.integers(0, 60))
+    docs = draw(st.lists(st.integers(1, 10**12), min_size=n, max_size=n, unique=True))
+    # Few bucket keys and few byte values, so that buckets are shared and bytes agree often;
+    # keys at both ends of the 64-bit range as well as small ones.
+    keys = st.sampled_from([0, 1, -1, 7, 2**62 + 3, -(2**63), 2**63 - 1])
+    word = st.integers(0, 2**56 - 1).map(lambda x: x & 0x01_0101_0101_0101)
+    rows = [(draw(keys), d, [draw(word) for _ in range(n_words)]) for d in docs]
+    return rows, n_values, draw(st.integers(1, 6)), draw(st.integers(0, n_values))
+
+
+@given(bucketed())
+@settings(max_examples=200, deadline=None)
+def test_candidates_equal_the_definition(case) -> None:
+    rows, n_values, neighbours, min_agreements = case
+    got = candidates(
+        candidate_table(rows, n_values),
+        n_values=n_values,
+        neighbours=neighbours,
+        min_agreements=min_agreements,
+    )
+    pairs = list(zip(got["d1"].to_pylist(), got["d2"].to_pylist(), strict=True))
+    assert len(pairs) == len(set(pairs))  # one band: each pair once
+    assert set(pairs) == candidates_reference(rows, n_values, neighbours, min_agreements)
+
+
+@given(bucketed(), st.randoms(use_true_random=False))
+@settings(max_examples=100, deadline=None)
+def test_candidates_do_not_depend_on_row_order_or_on_other_groups(case, rnd) -> None:
+    """Map_groups may hand a worker several groups (bands) at once, in any order."""
+    rows, n_values, neighbours, min_agreements = case
+    other = [(k ^ (1 << 40), d + 10**13, w) for k, d, w in rows]  # keys of another band
+    both = rows + other
+    rnd.shuffle(both)
+    kw = dict(n_values=n_values, neighbours=neighbours, min_agreements=min_agreements)
+
+    def pairs(r):
+        t = candidates(candidate_table(r, n_values), **kw)
+        return set(zip(t["d1"].to_pylist(), t["d2"].to_pylist(), strict=True))
+
+    assert pairs(both) == pairs(rows) | pairs(other)
+
+
+def test_candidates_in_large_buckets_stay_linear() -> None:
+    """One bucket of 100,000 copies gives each document its next neighbours only."""
+    n = 100_000
+    rows = candidate_table([(42, d, [0]) for d in range(n)], 7)
+    got = candidates(rows, n_values=7, neighbours=5, min_agreements=7)
+    assert got.num_rows == sum(min(5, n - 1 - i) for i in range(n))

@@ -48,6 +48,23 @@ class Engine(ABC):
         a compiled loop over the characters of each text; never for what SQL can say."""
         raise NotImplementedError(f"{type(self).__name__} cannot map record batches")
 
+    def map_groups(
+        self,
+        name: str,
+        queries: list[str],
+        fn: Callable[[pa.Table], pa.Table],
+        schema: pa.Schema,
+    ) -> None:
+        """Materialise as ``name`` what ``fn`` makes of whole groups of rows: each query of
+        ``queries`` (all with the same columns) is one group.
+
+        Each call of ``fn`` gets every row of one group, and perhaps of other groups too (an
+        engine may hand several groups to one worker), in no particular order; ``fn`` must
+        therefore give on several groups together what it gives on each, and one group's
+        rows must fit in a worker's memory. For a compiled step that needs to see a group
+        at once (all the bucket keys of one band, say) and that SQL does badly."""
+        raise NotImplementedError(f"{type(self).__name__} cannot map groups of rows")
+
     @abstractmethod
     def fetch(self, query: str) -> pa.Table:
         """Run ``query`` and return its (small) result as Arrow."""

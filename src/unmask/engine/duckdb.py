@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from unmask.engine.base import Engine
 
@@ -77,24 +81,48 @@ class DuckDBEngine(Engine):
         schema: pa.Schema,
         batch_rows: int = 100_000,
     ) -> None:
-        # Through a Parquet file: the connection cannot take the results in while it still
-        # streams the query, and holding them in Python would not bound the memory.
-        import pyarrow.parquet as pq
+        with self._parquet_table(name, schema) as writer:
+            for batch in self.con.sql(query).to_arrow_reader(batch_rows):
+                if batch.num_rows:
+                    writer.write_batch(fn(batch))
 
+    def map_groups(
+        self,
+        name: str,
+        queries: list[str],
+        fn: Callable[[pa.Table], pa.Table],
+        schema: pa.Schema,
+    ) -> None:
+        # Groups one after another from DuckDB, each handed to a thread as it arrives (fn is
+        # compiled code that lets go of the GIL); at most one more group in hand than there
+        # are threads, and the results written in the groups' order.
+        threads = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        with self._parquet_table(name, schema) as writer, ThreadPoolExecutor(threads) as pool:
+            running: deque[Future] = deque()
+            for query in queries:
+                group = self.con.sql(query).to_arrow_table()
+                running.append(pool.submit(fn, group))
+                while len(running) > threads or (running and running[0].done()):
+                    writer.write_table(running.popleft().result())
+            while running:
+                writer.write_table(running.popleft().result())
+
+    @contextmanager
+    def _parquet_table(self, name: str, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
+        """A writer whose rows become the table ``name`` when the block ends. Through a
+        Parquet file: the connection cannot take rows in while it still streams a query,
+        and holding them in Python would not bound the memory."""
         base = self.store.temp_dir
         base.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix="map-", dir=base))
         try:
             path = tmp / "out.parquet"
-            reader = self.con.sql(query).to_arrow_reader(batch_rows)
             # Read back once, right away: plain encoding, no compression (dictionaries of
             # high-cardinality columns cost more than they save here).
             with pq.ParquetWriter(
                 path, schema, compression="none", use_dictionary=False, write_statistics=False
             ) as writer:
-                for batch in reader:
-                    if batch.num_rows:
-                        writer.write_batch(fn(batch))
+                yield writer
             self.create_table(name, f"SELECT * FROM read_parquet('{path}')")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -61,6 +61,16 @@ class RunSession(Engine):
         self._made(name)
         self.engine.map_batches(name, query, fn, schema)
 
+    def map_groups(
+        self,
+        name: str,
+        queries: list[str],
+        fn: Callable[[pa.Table], pa.Table],
+        schema: pa.Schema,
+    ) -> None:
+        self._made(name)
+        self.engine.map_groups(name, queries, fn, schema)
+
     def drop(self, *names: str) -> None:
         self.engine.drop(*names)
 

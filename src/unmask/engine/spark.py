@@ -107,6 +107,34 @@ class SparkEngine(Engine):
             ),
         )
 
+    def map_groups(
+        self,
+        name: str,
+        queries: list[str],
+        fn: Callable[[pa.Table], pa.Table],
+        schema: pa.Schema,
+    ) -> None:
+        from pyspark.sql import functions as F
+
+        frames = [
+            self.spark.sql(transpile(q)).withColumn("_unmask_group", F.lit(i))
+            for i, q in enumerate(queries)
+        ]
+        df = frames[0]
+        for f in frames[1:]:
+            df = df.unionByName(f)
+
+        # A partition holds whole groups (perhaps several): fn sees each group at once.
+        def run(batches):
+            parts = [b.drop_columns(["_unmask_group"]) for b in batches if b.num_rows]
+            if parts:
+                yield from fn(pa.Table.from_batches(parts)).to_batches()
+
+        self._keep(
+            name,
+            df.repartition(len(queries), "_unmask_group").mapInArrow(run, _spark_schema(schema)),
+        )
+
     def fetch(self, query: str) -> pa.Table:
         return self.spark.sql(transpile(query)).toArrow()
 

@@ -263,6 +263,114 @@ def signatures(
     return pa.RecordBatch.from_arrays(columns, schema=signature_schema(bands, rows))
 
 
+# -- candidate pairs from the band buckets ------------------------------------------------
+
+
+def candidate_schema() -> pa.Schema:
+    return pa.schema([pa.field("d1", pa.int64()), pa.field("d2", pa.int64())])
+
+
+@njit(cache=True)
+def _maybe_shared(bkey: np.ndarray) -> np.ndarray:
+    """The rows whose bucket key may be another row's too: those whose hash lands on a bit
+    that two rows or more set, in a bitmap small enough to stay in the processor's cache.
+    A key alone in its bucket may come along (a collision of the hash); a shared key never
+    stays behind."""
+    n = bkey.shape[0]
+    bits = 16
+    while (1 << bits) < 16 * n and bits < 27:
+        bits += 1
+    seen = np.zeros((1 << bits) >> 6, dtype=np.uint64)
+    twice = np.zeros((1 << bits) >> 6, dtype=np.uint64)
+    h = np.empty(n, dtype=np.int64)
+    one = np.uint64(1)
+    for i in range(n):
+        x = (np.uint64(bkey[i]) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+        h[i] = np.int64(x)
+        w, b = x >> np.uint64(6), one << (x & np.uint64(63))
+        if seen[w] & b:
+            twice[w] |= b
+        else:
+            seen[w] |= b
+    m = 0
+    for i in range(n):
+        x = np.uint64(h[i])
+        if twice[x >> np.uint64(6)] & (one << (x & np.uint64(63))):
+            h[m] = i
+            m += 1
+    return h[:m]
+
+
+@njit(cache=True, nogil=True)
+def _candidate_kernel(bkey, d, words, word_bytes, neighbours, min_agreements):
+    idx = _maybe_shared(bkey)
+    m = idx.shape[0]
+    order = idx[np.argsort(bkey[idx])]
+    starts = np.empty(m + 1, dtype=np.int64)
+    n_runs = 0
+    for i in range(m):
+        if i == 0 or bkey[order[i]] != bkey[order[i - 1]]:
+            starts[n_runs] = i
+            n_runs += 1
+    starts[n_runs] = m
+    # Each bucket in document order (insertion sort: buckets are small), so that the pairs
+    # do not depend on the order the rows came in.
+    most = 0
+    for r in range(n_runs):
+        s, e = starts[r], starts[r + 1]
+        for i in range(s + 1, e):
+            x = order[i]
+            j = i - 1
+            while j >= s and d[order[j]] > d[x]:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = x
+        for i in range(e - s):
+            most += min(neighbours, e - s - 1 - i)
+    d1 = np.empty(most, dtype=np.int64)
+    d2 = np.empty(most, dtype=np.int64)
+    k = 0
+    for r in range(n_runs):
+        s, e = starts[r], starts[r + 1]
+        for i in range(s, e):
+            u = order[i]
+            for j in range(i + 1, min(i + neighbours, e - 1) + 1):
+                v = order[j]
+                agree = 0
+                for w in range(words.shape[0]):
+                    x = words[w, u] ^ words[w, v]
+                    for b in range(word_bytes[w]):
+                        if ((x >> (8 * b)) & 255) == 0:
+                            agree += 1
+                if agree >= min_agreements:
+                    d1[k] = d[u]
+                    d2[k] = d[v]
+                    k += 1
+    return d1[:k], d2[:k]
+
+
+def candidates(table: pa.Table, *, n_values: int, neighbours: int, min_agreements: int) -> pa.Table:
+    """Candidate pairs (``d1`` < ``d2``) among the rows of ``table`` (columns ``bkey``,
+    ``d`` and the packed signature ``p0 ..`` of :func:`signature_schema`): in each bucket
+    (rows with the same ``bkey``), in document order, each document with the next
+    ``neighbours`` documents, kept when their signatures agree on ``min_agreements`` of their
+    ``n_values`` values or more. A pair found in several bands comes once per band.
+
+    Nine in ten bucket keys are alone in their bucket: a bitmap of hashes picks out the
+    rest, and only those are sorted."""
+    table = table.combine_chunks()
+    word_bytes = np.array([len(w) for w in packed_words(n_values)], dtype=np.int64)
+    bkey = table.column("bkey").to_numpy()
+    d = table.column("d").to_numpy()
+    words = np.empty((len(word_bytes), table.num_rows), dtype=np.int64)
+    for w in range(len(word_bytes)):
+        words[w] = table.column(f"p{w}").to_numpy()
+    # A document is once in a bucket (bucket keys differ between bands): in document
+    # order, d1 < d2.
+    d1, d2 = _candidate_kernel(bkey, d, words, word_bytes, int(neighbours), int(min_agreements))
+    return pa.table({"d1": d1, "d2": d2}, schema=candidate_schema())
+
+
 # -- exact Jaccard similarity of candidate pairs ------------------------------------------
 
 
