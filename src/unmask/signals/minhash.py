@@ -305,7 +305,10 @@ def _maybe_shared(bkey: np.ndarray) -> np.ndarray:
 def _candidate_kernel(bkey, d, words, word_bytes, neighbours, min_agreements):
     idx = _maybe_shared(bkey)
     m = idx.shape[0]
-    order = idx[np.argsort(bkey[idx])]
+    # The shared rows by bucket, each bucket in document order (two stable sorts), so that
+    # the pairs do not depend on the order the rows came in.
+    idx = idx[np.argsort(d[idx], kind="mergesort")]
+    order = idx[np.argsort(bkey[idx], kind="mergesort")]
     starts = np.empty(m + 1, dtype=np.int64)
     n_runs = 0
     for i in range(m):
@@ -313,20 +316,11 @@ def _candidate_kernel(bkey, d, words, word_bytes, neighbours, min_agreements):
             starts[n_runs] = i
             n_runs += 1
     starts[n_runs] = m
-    # Each bucket in document order (insertion sort: buckets are small), so that the pairs
-    # do not depend on the order the rows came in.
     most = 0
     for r in range(n_runs):
-        s, e = starts[r], starts[r + 1]
-        for i in range(s + 1, e):
-            x = order[i]
-            j = i - 1
-            while j >= s and d[order[j]] > d[x]:
-                order[j + 1] = order[j]
-                j -= 1
-            order[j + 1] = x
-        for i in range(e - s):
-            most += min(neighbours, e - s - 1 - i)
+        size = starts[r + 1] - starts[r]
+        for i in range(size):
+            most += min(neighbours, size - 1 - i)
     d1 = np.empty(most, dtype=np.int64)
     d2 = np.empty(most, dtype=np.int64)
     k = 0
