@@ -94,16 +94,16 @@ class DuckDBEngine(Engine):
         schema: pa.Schema,
     ) -> None:
         # Groups one after another from DuckDB, each handed to a thread as it arrives (fn is
-        # compiled code that lets go of the GIL); at most one more group in hand than there
-        # are threads, and the results written in the groups' order.
+        # compiled code that lets go of the GIL); no more groups in hand than there are
+        # threads (each is held in Python, outside DuckDB's memory limit), and the results
+        # written in the groups' order.
         threads = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
         with self._parquet_table(name, schema) as writer, ThreadPoolExecutor(threads) as pool:
             running: deque[Future] = deque()
             for query in queries:
-                group = self.con.sql(query).to_arrow_table()
-                running.append(pool.submit(fn, group))
-                while len(running) > threads or (running and running[0].done()):
+                while len(running) >= threads or (running and running[0].done()):
                     writer.write_table(running.popleft().result())
+                running.append(pool.submit(fn, self.con.sql(query).to_arrow_table()))
             while running:
                 writer.write_table(running.popleft().result())
 
