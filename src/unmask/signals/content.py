@@ -231,16 +231,23 @@ class CopiedContent(Signal):
         return ev
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
+        # Normalised in a step of its own: a filter on the normalised text in the same
+        # query is pushed down into the scan, where it runs the regular expression a second
+        # time (DuckDB 1.x-2.0: 2.7 s instead of 1.2 for a million posts).
+        engine.create_table(
+            "_cc_norm",
+            f"""SELECT platform, account_id, activity_id, time, language, text,
+                       {normalise_sql("text")} AS norm
+                FROM activities WHERE text IS NOT NULL""",
+        )
         engine.create_table(
             "_cc_posts",
             f"""SELECT platform, account_id, platform || '/' || account_id AS actor,
                        activity_id, time, floor(epoch(time)) AS t,
                        coalesce(language, 'und') AS lang, text, norm, md5(norm) AS h
-                FROM (SELECT platform, account_id, activity_id, time, language, text,
-                             {normalise_sql("text")} AS norm
-                      FROM activities WHERE text IS NOT NULL)
-                WHERE length(norm) >= {int(self.min_chars)}""",
+                FROM _cc_norm WHERE length(norm) >= {int(self.min_chars)}""",
         )
+        engine.drop("_cc_norm")
         n_posts = engine.count("_cc_posts")
         ev.stats["posts"] = n_posts
         if n_posts == 0:
@@ -250,12 +257,11 @@ class CopiedContent(Signal):
             )
             ev.tables["families"] = FAMILY_SCHEMA.empty_table()
             return
-        # One document per distinct normalised text.
+        # One document per distinct normalised text; "shared" when two accounts posted it.
         engine.create_table(
             "_cc_texts",
-            """SELECT h, norm, n_posts, n_accounts, row_number() OVER (ORDER BY h) AS d
-               FROM (SELECT h, min(norm) AS norm, count(*) AS n_posts,
-                            count(DISTINCT actor) AS n_accounts
+            """SELECT h, norm, shared, row_number() OVER (ORDER BY h) AS d
+               FROM (SELECT h, min(norm) AS norm, min(actor) < max(actor) AS shared
                      FROM _cc_posts GROUP BY h)""",
         )
         ev.stats["texts"] = engine.count("_cc_texts")
@@ -433,7 +439,7 @@ class CopiedContent(Signal):
             "_cc_tf",
             """SELECT t.h, coalesce(l.lab, t.d) AS fam
                FROM _cc_texts t LEFT JOIN _cc_lab l USING (d)
-               WHERE l.lab IS NOT NULL OR t.n_accounts >= 2""",
+               WHERE l.lab IS NOT NULL OR t.shared""",
         )
         engine.create_table(
             "_cc_m0",
