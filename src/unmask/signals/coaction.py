@@ -82,36 +82,43 @@ _LABEL = {
 _VERB = {"parent": "shared or answered", "hashtag": "used", "text": "posted"}
 
 
+# Whole seconds (the same in every engine); ``actor`` is the account's key in one column.
+_EVENT_COLUMNS = (
+    "platform, account_id, platform || '/' || account_id AS actor, activity_id, time, "
+    "floor(epoch(time)) AS t"
+)
+
+
 def target_sql(on: str, min_text_length: int = 20) -> str:
     """SELECT of (platform, account_id, activity_id, time, t, target) for one target kind."""
-    # Whole seconds (the same in every engine); ``actor`` is the account's key in one column.
-    base = (
-        "platform, account_id, platform || '/' || account_id AS actor, activity_id, time, "
-        "floor(epoch(time)) AS t"
-    )
     if on in ("url", "domain", "hashtag", "media"):
         col = {"url": "urls", "domain": "domains", "hashtag": "hashtags", "media": "media_hashes"}[
             on
         ]
         return (
-            f"SELECT DISTINCT {base}, target FROM "
+            f"SELECT DISTINCT {_EVENT_COLUMNS}, target FROM "
             f"(SELECT *, unnest({col}) AS target FROM activities) WHERE target IS NOT NULL AND target <> ''"
         )
     if on == "parent":
         return (
-            f"SELECT {base}, platform || ':' || parent_activity_id AS target FROM activities "
+            f"SELECT {_EVENT_COLUMNS}, platform || ':' || parent_activity_id AS target "
+            "FROM activities "
             "WHERE parent_activity_id IS NOT NULL"
         )
     if on == "text":
-        norm = (
-            "trim(regexp_replace(regexp_replace(lower(text), "
-            r"'https?://\S+|@[A-Za-z0-9_]+|^rt ', '', 'g'), '\s+', ' ', 'g'))"
-        )
         return (
-            f"SELECT {base}, target FROM (SELECT *, {norm} AS target FROM activities "
-            f"WHERE text IS NOT NULL) WHERE length(target) >= {int(min_text_length)}"
+            f"SELECT * FROM ({_text_targets_sql()}) WHERE length(target) >= {int(min_text_length)}"
         )
     raise ValueError(f"on={on!r}: expected one of {', '.join(TARGETS)}")
+
+
+def _text_targets_sql() -> str:
+    """target_sql("text") before texts shorter than min_text_length are left out."""
+    norm = (
+        "trim(regexp_replace(regexp_replace(lower(text), "
+        r"'https?://\S+|@[A-Za-z0-9_]+|^rt ', '', 'g'), '\s+', ' ', 'g'))"
+    )
+    return f"SELECT {_EVENT_COLUMNS}, {norm} AS target FROM activities WHERE text IS NOT NULL"
 
 
 class CoAction(Signal):
@@ -177,7 +184,16 @@ class CoAction(Signal):
         if self.compat is None and self.null_replicates and not float(self.null_slot) > 0:
             raise ValueError(f"null_slot={self.null_slot}: must be a positive number of seconds")
         ev = Evidence(signal=self.signal_name, params=self.get_params())
-        engine.create_table("_ca_events", target_sql(self.on, self.min_text_length))
+        if self.on == "text":
+            # Two steps: in one query the length filter is pushed down into the scan, where
+            # it runs the regular expressions a second time (10M activities: 41 s -> 30 s).
+            engine.create_table("_ca_events", _text_targets_sql())
+            engine.create_table(
+                "_ca_events",
+                f"SELECT * FROM _ca_events WHERE length(target) >= {int(self.min_text_length)}",
+            )
+        else:
+            engine.create_table("_ca_events", target_sql(self.on, self.min_text_length))
         n_events = engine.count("_ca_events")
         ev.stats["events"] = n_events
         if n_events == 0:
