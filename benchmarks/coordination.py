@@ -608,17 +608,30 @@ WORLD_CHILD = r"""
 import json, sys, time
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.coaction import CoAction, target_sql
+from unmask.signals.content import CopiedContent, normalise_sql
 from unmask.store import Store
 mode, store_dir, on = sys.argv[1], sys.argv[2], sys.argv[3]
 with DuckDBEngine(Store(store_dir)) as eng:
     eng.con.execute("SET max_temp_directory_size = '40GB'")
     t = time.perf_counter()
-    if mode == "sort":
+    if mode == "sort" and on == "content":
+        # The baseline for near-copies: exact copies (normalised texts grouped by their md5).
+        eng.create_table("_norm", f"SELECT {normalise_sql('text')} AS norm FROM activities "
+                         "WHERE text IS NOT NULL")
+        extract = time.perf_counter() - t
+        eng.create_table("_exact", "SELECT md5(norm) AS h, count(*) AS n FROM _norm "
+                         "WHERE length(norm) >= 20 GROUP BY h")
+        out = {"events": eng.count("_norm"), "extract": extract, "texts": eng.count("_exact")}
+    elif mode == "sort":
         eng.create_table("_events", target_sql(on))
         extract = time.perf_counter() - t
         eng.create_table("_sorted", "SELECT * FROM _events ORDER BY target, t")
         n = eng.count("_sorted")
         out = {"events": n, "extract": extract}
+    elif on == "content":
+        ev = CopiedContent().run(eng)
+        out = {"events": ev.stats["posts"], "edges": ev.edges.num_rows,
+               "stats": {k: v for k, v in ev.stats.items() if k != "posts"}}
     else:
         ev = CoAction(on=on, window=60).run(eng)
         out = {"events": ev.stats["events"], "action_pairs": ev.stats.get("action_pairs"),
@@ -670,7 +683,11 @@ def main() -> None:
         "--world-scale", type=float, default=0.1, help="large scenario scale (0.1: ~10M activities)"
     )
     ap.add_argument("--world", type=Path, help="an existing `unmask simulate` folder to use")
-    ap.add_argument("--world-on", default="url,parent", help="CoAction targets to run on the world")
+    ap.add_argument(
+        "--world-on",
+        default="url,parent,content",
+        help="CoAction targets to run on the world, and 'content' for CopiedContent",
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", type=Path, help="where to write (default: a temp dir, removed)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -789,6 +806,16 @@ def main() -> None:
             w = run_world(world, args.threads, on)
             report["world"][on] = w
             s, c = w["sort"], w["coaction"]
+            if on == "content":
+                print(
+                    f"world {world}, copied content: {c['events']:,} posts with a text; DuckDB "
+                    f"normalising them and grouping exact copies by md5: {s['seconds']:.1f} s "
+                    f"(normalise {s['extract']:.1f} s, {s['texts']:,} texts), peak {mb(s['peak_rss'])}; "
+                    f"CopiedContent(): {c['seconds']:.1f} s, peak {mb(c['peak_rss'])}, "
+                    f"{c['edges']:,} edges, {c['stats']}; ratio {c['seconds'] / s['seconds']:.1f}x",
+                    flush=True,
+                )
+                continue
             print(
                 f"world {world}, on={on}: {s['events']:,} events; DuckDB extract + sort by (target, time): "
                 f"{s['seconds']:.1f} s (extract {s['extract']:.1f} s), peak {mb(s['peak_rss'])}; "

@@ -113,6 +113,11 @@ NORMALISE_RE = (
     rf"|{_SPACE}{_SPACE}+|[\t\n\r\f]"
 )
 
+_HEX = "'0123456789abcdef'"
+_MD5_FIRST_BYTE = (
+    f"((instr({_HEX}, substring(h, 1, 1)) - 1) * 16 + instr({_HEX}, substring(h, 2, 1)) - 1)"
+)
+
 FAMILY_SCHEMA = pa.schema(
     [
         pa.field("family_id", pa.string(), nullable=False),
@@ -258,11 +263,17 @@ class CopiedContent(Signal):
             ev.tables["families"] = FAMILY_SCHEMA.empty_table()
             return
         # One document per distinct normalised text; "shared" when two accounts posted it.
+        # Grouped by the text itself as well as its md5 (min(norm) per md5 cost four times
+        # as much), numbered in md5 order (the same on every engine) by 256 sorts of a
+        # part each instead of one of the whole: the first byte of the md5 in the high
+        # bits, the place within its part in the low (10M activities: 8.7-21 s -> 5 s).
         engine.create_table(
             "_cc_texts",
-            """SELECT h, norm, shared, row_number() OVER (ORDER BY h) AS d
-               FROM (SELECT h, min(norm) AS norm, min(actor) < max(actor) AS shared
-                     FROM _cc_posts GROUP BY h)""",
+            f"""SELECT h, norm, shared,
+                       {_MD5_FIRST_BYTE} * 4294967296
+                       + row_number() OVER (PARTITION BY substring(h, 1, 2) ORDER BY h) AS d
+                FROM (SELECT h, norm, min(actor) < max(actor) AS shared
+                      FROM _cc_posts GROUP BY h, norm)""",
         )
         ev.stats["texts"] = engine.count("_cc_texts")
         self._near_duplicates(engine, ev)
