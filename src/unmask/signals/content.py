@@ -534,116 +534,92 @@ class CopiedContent(Signal):
             cond += f" AND y.t - x.t <= {float(gap)}"
         return block, cond
 
-    def _pairs_sql(self, members: str, dedup: bool = True) -> str:
-        """Per account pair and family: the closest pair of their posts (oriented a < b).
-        ``dedup=False`` when each account is at most once in each family of ``members``."""
+    def _pairs_sql(self, units: str) -> str:
+        """(fam, rarity, a, b, rn_a, rn_b, lag): per account pair (by number, a < b) and
+        family, the closest pair of their posts in ``units`` (fam, rarity, aid, t, rn; rn
+        numbers a family's posts in time)."""
         block, cond = self._blocks()
+        pairs = f"""
+            WITH b AS (SELECT fam, rarity, aid, t, rn, {block} AS blk FROM {units}),
+            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b)
+            SELECT x.fam, x.rarity, least(x.aid, y.aid) AS a, greatest(x.aid, y.aid) AS b,
+                   CASE WHEN x.aid < y.aid THEN x.rn ELSE y.rn END AS rn_a,
+                   CASE WHEN x.aid < y.aid THEN y.rn ELSE x.rn END AS rn_b,
+                   y.t - x.t AS lag
+            FROM b x JOIN y2 y ON x.fam = y.fam AND x.blk = y.jk
+            WHERE y.rn > x.rn {cond} AND x.aid <> y.aid"""
+        if self.max_gap is None:
+            # One post per account and family (its first): each pair meets once per family.
+            return pairs
         return f"""
-            WITH e AS (
-                SELECT *, row_number() OVER (PARTITION BY fam ORDER BY t, actor, activity_id) AS rn
-                FROM {members}),
-            b AS (SELECT *, {block} AS blk FROM e),
-            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b),
-            p AS (
-                SELECT x.fam, x.family_id AS target, x.rarity, x.platform AS px,
-                       x.account_id AS ax, x.actor AS kx, x.activity_id AS actx, x.time AS tmx,
-                       y.platform AS py, y.account_id AS ay, y.actor AS ky,
-                       y.activity_id AS acty, y.time AS tmy, y.t - x.t AS lag
-                FROM b x JOIN y2 y ON x.fam = y.fam AND x.blk = y.jk
-                WHERE y.rn > x.rn {cond} AND x.actor <> y.actor),
-            o AS (
-                SELECT target, rarity, lag,
-                       CASE WHEN kx < ky THEN px ELSE py END AS platform_a,
-                       CASE WHEN kx < ky THEN ax ELSE ay END AS account_a,
-                       CASE WHEN kx < ky THEN py ELSE px END AS platform_b,
-                       CASE WHEN kx < ky THEN ay ELSE ax END AS account_b,
-                       CASE WHEN kx < ky THEN actx ELSE acty END AS activity_a,
-                       CASE WHEN kx < ky THEN acty ELSE actx END AS activity_b,
-                       CASE WHEN kx < ky THEN tmx ELSE tmy END AS time_a,
-                       CASE WHEN kx < ky THEN tmy ELSE tmx END AS time_b
-                FROM p)
-            """ + (
-            """SELECT * FROM (
+            SELECT fam, rarity, a, b, rn_a, rn_b, lag FROM (
                 SELECT *, row_number() OVER (
-                    PARTITION BY platform_a, account_a, platform_b, account_b, target
-                    ORDER BY lag, time_a, activity_a, activity_b) AS i
-                FROM o)
+                    PARTITION BY a, b, fam ORDER BY lag, rn_a, rn_b) AS i
+                FROM ({pairs}))
             WHERE i = 1"""
-            if dedup
-            else "SELECT * FROM o"
-        )
 
-    @staticmethod
-    def _edges_sql(pf: str) -> str:
+    def _edges_sql(self, units: str) -> str:
+        """(a, b, cls, count, weight, n_hour, median_lag): the account pairs of ``units``
+        that share a family, aggregated as the pairs are made (never stored: on the 100M
+        world they would not fit on the disk)."""
         return f"""
-            SELECT platform_a, account_a, platform_b, account_b,
-                   count(*) AS count, {weight_sum("rarity")} AS weight,
-                   count(*) FILTER (WHERE lag <= 3600) AS n_hour,
-                   median(lag) AS median_lag,
-                   min(least(time_a, time_b)) AS first_time,
-                   max(greatest(time_a, time_b)) AS last_time
-            FROM {pf} GROUP BY platform_a, account_a, platform_b, account_b"""
+            SELECT w.*, {_PAIR_CLASS} AS cls
+            FROM (SELECT a, b, count(*) AS count, {weight_sum("rarity")} AS weight,
+                         count(*) FILTER (WHERE lag <= 3600) AS n_hour,
+                         median(lag) AS median_lag
+                  FROM ({self._pairs_sql(units)}) GROUP BY a, b) w
+            JOIN _cc_aid da ON da.aid = w.a JOIN _cc_aid db ON db.aid = w.b"""
 
-    def _null_members_sql(self, replicate: int) -> str:
+    def _null_units_sql(self, replicate: int) -> str:
         # The (account, family) memberships are dealt anew among the accounts: each account
         # keeps its number of families, each family its number of accounts and its posts,
-        # their times and languages; which accounts share a family is left to chance. Only
-        # the weights of the shuffled edges count, so the accounts are their numbers (aid).
+        # their times and languages; which accounts share a family is left to chance.
         salt = f"{self.seed}:{replicate}"
         return f"""
-            WITH inc AS (SELECT DISTINCT fam, actor FROM _cc_m),
-            slots AS (SELECT fam, actor, row_number() OVER (ORDER BY fam, actor) AS i FROM inc),
+            WITH inc AS (SELECT DISTINCT fam, aid FROM _cc_u),
+            slots AS (SELECT fam, aid, row_number() OVER (ORDER BY fam, aid) AS i FROM inc),
             dealt AS (
-                SELECT actor AS nk,
+                SELECT aid AS nk,
                        row_number() OVER (
-                           ORDER BY md5(CAST(fam AS VARCHAR) || '|' || actor || '|{salt}'),
-                                    fam, actor) AS i
+                           ORDER BY md5(CAST(fam AS VARCHAR) || '|' || CAST(aid AS VARCHAR)
+                                        || '|{salt}'),
+                                    fam, aid) AS i
                 FROM inc),
-            deal AS (SELECT s.fam, s.actor, d.nk FROM slots s JOIN dealt d USING (i))
-            SELECT m.fam, m.rarity, a.aid, m.activity_id, m.t
-            FROM {self._unit()} m JOIN deal d USING (fam, actor) JOIN _cc_aid a ON a.actor = d.nk"""
+            deal AS (SELECT s.fam, s.aid, d.nk FROM slots s JOIN dealt d USING (i)),
+            m AS (SELECT u.fam, u.rarity, d.nk AS aid, u.activity_id, u.t
+                  FROM _cc_u u JOIN deal d USING (fam, aid))
+            SELECT *, row_number() OVER (PARTITION BY fam ORDER BY t, aid, activity_id) AS rn
+            FROM m"""
 
-    def _null_edges_sql(self, members: str) -> str:
-        """The shuffled copy's edges, (cls, weight, count): the pairs of ``_pairs_sql`` (the
-        same members meet, one pair per family), on account numbers."""
-        block, cond = self._blocks()
+    def _null_edges_sql(self, units: str) -> str:
+        """The shuffled copy's edges, (cls, weight, count): as :meth:`_edges_sql`, but an
+        account dealt into a family twice keeps both places in its order and counts once
+        per account pair and family."""
         return f"""
-            WITH e AS (
-                SELECT *, row_number() OVER (PARTITION BY fam ORDER BY t, aid, activity_id) AS rn
-                FROM {members}),
-            b AS (SELECT fam, rarity, aid, t, rn, {block} AS blk FROM e),
-            y2 AS (SELECT *, blk AS jk FROM b UNION ALL SELECT *, blk - 1 AS jk FROM b),
-            p AS (
-                SELECT DISTINCT x.fam, x.rarity, least(x.aid, y.aid) AS a,
-                                greatest(x.aid, y.aid) AS b
-                FROM b x JOIN y2 y ON x.fam = y.fam AND x.blk = y.jk
-                WHERE y.rn > x.rn {cond} AND x.aid <> y.aid),
-            w AS (SELECT a, b, count(*) AS count, {weight_sum("rarity")} AS weight
-                  FROM p GROUP BY a, b)
             SELECT {_PAIR_CLASS} AS cls, w.weight, w.count
-            FROM w JOIN _cc_aid da ON da.aid = w.a JOIN _cc_aid db ON db.aid = w.b"""
+            FROM (SELECT a, b, count(*) AS count, {weight_sum("rarity")} AS weight
+                  FROM (SELECT DISTINCT fam, rarity, a, b FROM ({self._pairs_sql(units)}))
+                  GROUP BY a, b) w
+            JOIN _cc_aid da ON da.aid = w.a JOIN _cc_aid db ON db.aid = w.b"""
 
-    def _unit(self) -> str:
-        # Without a time limit, an account's first post of a family stands for all its posts
-        # of it (a fan who chants one slogan 40 times is one member); with max_gap, every
-        # post counts, so that the two closest in time are found.
-        return "_cc_m" if self.max_gap is not None else "_cc_inc"
+    def _first_posts(self, units: str, account: str, columns: str) -> str:
+        """Without a time limit, an account's first post of a family stands for all its
+        posts of it (a fan who chants one slogan 40 times is one member); with max_gap,
+        every post counts, so that the two closest in time are found."""
+        if self.max_gap is not None:
+            return units
+        return f"""(SELECT {columns} FROM (
+                       SELECT *, row_number() OVER (
+                           PARTITION BY fam, {account} ORDER BY t, activity_id) AS i
+                       FROM {units})
+                   WHERE i = 1)"""
 
     def _edges(self, engine: Engine, ev: Evidence) -> None:
-        engine.create_table(
-            "_cc_inc",
-            """SELECT fam, family_id, rarity, platform, account_id, actor, activity_id, time, t
-               FROM (SELECT *, row_number() OVER (
-                         PARTITION BY fam, actor ORDER BY t, activity_id) AS i FROM _cc_m)
-               WHERE i = 1""",
-        )
-        engine.create_table("_cc_pf", self._pairs_sql(self._unit(), dedup=self.max_gap is not None))
-        mr = int(self.min_repeat)
-        replicates = int(self.null_replicates or 0)
         # Edges are judged against shuffled edges between accounts that are in as many
         # families (a stratified FDR): the class of a pair is the binary order of magnitude
         # of each account's number of families, the same in the data and in the shuffles.
-        # Accounts by number (the shuffled copy is computed on numbers), with their class.
+        # Accounts by number (the pairs, in the data and in the shuffles, are made on
+        # numbers; names are joined back for the kept edges only), with their class.
         engine.create_table(
             "_cc_aid",
             """SELECT actor, platform, account_id, cls, row_number() OVER (ORDER BY actor) AS aid
@@ -652,18 +628,24 @@ class CopiedContent(Signal):
                             CAST(floor(log2(count(DISTINCT fam))) AS BIGINT) AS cls
                      FROM _cc_m GROUP BY actor)""",
         )
-        with_cls = f"""SELECT e.*, {_PAIR_CLASS} AS cls
-                      FROM ({{q}}) e
-                      JOIN _cc_aid da ON da.platform = e.platform_a AND da.account_id = e.account_a
-                      JOIN _cc_aid db ON db.platform = e.platform_b AND db.account_id = e.account_b"""
-        engine.create_table("_cc_edges", with_cls.format(q=self._edges_sql("_cc_pf")))
-        ev.stats["account_family_pairs"] = engine.count("_cc_pf")
+        # The units on numbers; rn orders a family's posts in time (aid follows the name).
+        engine.create_table(
+            "_cc_u",
+            f"""SELECT u.fam, u.rarity, a.aid, u.activity_id, u.time, u.t,
+                       row_number() OVER (
+                           PARTITION BY u.fam ORDER BY u.t, a.aid, u.activity_id) AS rn
+                FROM {self._first_posts("_cc_m", "actor", "fam, rarity, actor, activity_id, time, t")} u JOIN _cc_aid a USING (actor)""",
+        )
+        engine.create_table("_cc_edges", self._edges_sql("_cc_u"))
+        ev.stats["account_family_pairs"] = int(engine.scalar("SELECT sum(count) FROM _cc_edges"))
         ev.stats["candidate_edges"] = engine.count("_cc_edges")
+        mr = int(self.min_repeat)
+        replicates = int(self.null_replicates or 0)
         null_union = []
         for r in range(replicates):
-            engine.create_table(f"_cc_null_m_{r}", self._null_members_sql(r))
-            engine.create_table(f"_cc_null_{r}", self._null_edges_sql(f"_cc_null_m_{r}"))
-            engine.drop(f"_cc_null_m_{r}")
+            engine.create_table(f"_cc_null_u_{r}", self._null_units_sql(r))
+            engine.create_table(f"_cc_null_{r}", self._null_edges_sql(f"_cc_null_u_{r}"))
+            engine.drop(f"_cc_null_u_{r}")
             null_union.append(f"SELECT cls, weight FROM _cc_null_{r} WHERE count >= {mr}")
         if replicates:
             engine.create_table("_cc_null", " UNION ALL ".join(null_union))
@@ -683,19 +665,42 @@ class CopiedContent(Signal):
             f"""SELECT e.*, s.p_value, s.q_value
                 FROM _cc_edges e JOIN ({significance}) s USING (cls, weight) WHERE {keep}""",
         )
+        # The kept edges' pairs of posts again, with names, families and times (the evidence).
+        engine.create_table(
+            "_cc_kept_pairs",
+            f"""SELECT p.a, p.b, f.family_id AS target, p.lag,
+                       xa.platform AS platform_a, xa.account_id AS account_a,
+                       xb.platform AS platform_b, xb.account_id AS account_b,
+                       ua.activity_id AS activity_a, ub.activity_id AS activity_b,
+                       ua.time AS time_a, ub.time AS time_b
+                FROM ({self._pairs_sql("_cc_u")}) p SEMI JOIN _cc_kept k USING (a, b)
+                JOIN _cc_fam f USING (fam)
+                JOIN _cc_u ua ON ua.fam = p.fam AND ua.rn = p.rn_a
+                JOIN _cc_u ub ON ub.fam = p.fam AND ub.rn = p.rn_b
+                JOIN _cc_aid xa ON xa.aid = p.a
+                JOIN _cc_aid xb ON xb.aid = p.b""",
+        )
         edges = engine.fetch(
-            f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
-                       weight, count, p_value, q_value, first_time, last_time,
-                       CASE WHEN count = 1
+            f"""SELECT '{self.name}' AS signal, x.platform_a, x.account_a, x.platform_b,
+                       x.account_b, k.weight, k.count, k.p_value, k.q_value, x.first_time,
+                       x.last_time,
+                       CASE WHEN k.count = 1
                             THEN 'posted a near-copy of the same text once ('
-                                 || CASE WHEN n_hour = 1 THEN 'within an hour'
+                                 || CASE WHEN k.n_hour = 1 THEN 'within an hour'
                                          ELSE 'more than an hour apart' END
-                                 || ', lag ' || {_lag_words("median_lag")} || ')'
-                            ELSE 'posted near-copies of the same text ' || count || ' times, '
-                                 || n_hour || ' of them within an hour of each other (median lag '
-                                 || {_lag_words("median_lag")} || ')' END AS reason
-                FROM _cc_kept
-                ORDER BY weight DESC, platform_a, account_a, platform_b, account_b"""
+                                 || ', lag ' || {_lag_words("k.median_lag")} || ')'
+                            ELSE 'posted near-copies of the same text ' || k.count
+                                 || ' times, ' || k.n_hour
+                                 || ' of them within an hour of each other (median lag '
+                                 || {_lag_words("k.median_lag")} || ')' END AS reason
+                FROM _cc_kept k
+                JOIN (SELECT a, b, platform_a, account_a, platform_b, account_b,
+                             min(least(time_a, time_b)) AS first_time,
+                             max(greatest(time_a, time_b)) AS last_time
+                      FROM _cc_kept_pairs
+                      GROUP BY a, b, platform_a, account_a, platform_b, account_b) x
+                  USING (a, b)
+                ORDER BY k.weight DESC, x.platform_a, x.account_a, x.platform_b, x.account_b"""
         )
         ev.edges = edges.cast(EDGE_SCHEMA)
         ev.events = engine.fetch(
@@ -704,8 +709,7 @@ class CopiedContent(Signal):
                 FROM (SELECT p.*, row_number() OVER (
                           PARTITION BY p.platform_a, p.account_a, p.platform_b, p.account_b
                           ORDER BY p.time_a, p.target, p.activity_a, p.activity_b) AS j
-                      FROM _cc_pf p SEMI JOIN _cc_kept k
-                      USING (platform_a, account_a, platform_b, account_b))
+                      FROM _cc_kept_pairs p)
                 WHERE j <= {int(self.max_events_per_edge)}
                 ORDER BY platform_a, account_a, platform_b, account_b, time_a, target"""
         ).cast(EVENT_SCHEMA)
