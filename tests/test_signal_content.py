@@ -291,6 +291,23 @@ def test_a_text_copied_thousands_of_times_is_compared_once(tmp_path):
     assert ev.stats["account_family_pairs"] <= 2 * 700 * 50
 
 
+def test_bands_split_into_parts_find_the_same(tmp_path, monkeypatch):
+    """Past GROUP_ROWS documents a band's buckets are handed over in parts (by their key):
+    the candidates, and so everything after them, are the same."""
+    import unmask.signals.content as content
+
+    store = hand_store(tmp_path)
+    whole = run(store, null_replicates=0, fdr=None)
+    monkeypatch.setattr(content, "GROUP_ROWS", 2)
+    assert whole.stats["texts"] > 2 * 3  # several parts per band
+    parts = run(store, null_replicates=0, fdr=None)
+    assert parts.stats == whole.stats
+    for name in ("edges", "events"):
+        a, b = getattr(parts, name), getattr(whole, name)
+        assert same_rows(a, a.column_names) == same_rows(b, b.column_names), name
+    assert parts.tables["families"].equals(whole.tables["families"])
+
+
 def test_nothing_to_compare_is_a_note_not_a_failure(tmp_path):
     store = hand_store(tmp_path, [p for p in POSTS if p[0].startswith("s")])
     ev = run(store)

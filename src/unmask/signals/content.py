@@ -118,6 +118,9 @@ _MD5_FIRST_BYTE = (
     f"((instr({_HEX}, substring(h, 1, 1)) - 1) * 16 + instr({_HEX}, substring(h, 2, 1)) - 1)"
 )
 
+# Documents in one group of the candidate step (see _near_duplicates).
+GROUP_ROWS = 8_000_000
+
 FAMILY_SCHEMA = pa.schema(
     [
         pa.field("family_id", pa.string(), nullable=False),
@@ -369,13 +372,19 @@ class CopiedContent(Signal):
         # kept when their signatures agree often enough to be near the threshold. Compiled,
         # band by band: in SQL, grouping ten million bucket keys (nine in ten of them alone
         # in their bucket) to find the shared ones cost twice the whole compiled step.
+        # A group is a band, or, past GROUP_ROWS documents, a part of a band (its buckets
+        # split by their key, a bucket never): the groups in hand are held in Python,
+        # outside DuckDB's memory limit (at 47M documents a whole band is 3 GB).
         words = ", ".join(f"p{w}" for w in range(len(packed_words(n))))
+        parts = max(1, math.ceil(n_texts / GROUP_ROWS))
         engine.map_groups(
             "_cc_cand",
             [
                 f"""SELECT b{band} AS bkey, d, {words} FROM _cc_sig
                     WHERE n_shingles >= {max(1, int(self.min_shingles))}"""
+                + (f" AND (b{band} % {parts} + {parts}) % {parts} = {part}" if parts > 1 else "")
                 for band in range(int(self.bands))
+                for part in range(parts)
             ],
             partial(
                 candidates,
