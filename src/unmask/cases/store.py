@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -666,6 +668,21 @@ def _upsert(
     con.execute(stmt, rows)
 
 
+def _use_wal(cur: Any, wait: float = 30.0) -> None:
+    """Put the SQLite file in WAL mode (it stays so). Switching needs the file to itself and
+    SQLite does not wait for that as it waits for locks (the busy timeout is not used): two
+    processes opening a new case store at once made one fail with "database is locked"."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_transactions(engine: sa.Engine) -> None:
     """SQLite: every transaction takes the write lock when it begins (BEGIN IMMEDIATE), so
     that two writers queue instead of one failing when it upgrades a read lock; WAL lets
@@ -676,7 +693,7 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
         dbapi_con.isolation_level = None
         cur = dbapi_con.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cur)
         cur.close()
 
     @sa.event.listens_for(engine, "begin")
