@@ -580,8 +580,12 @@ def run_unmask(csv_path: Path, work: Path, threads: int, content: bool = True) -
     _, out2 = _unmask_child(csv_path, store, VARIANTS[1:], False, threads)
     steps = out["steps"] | {k: v for k, v in out2["steps"].items() if k != "ingest"}
     content_linked = out["linked"].get("copied_content", [])
-    configs = {"unmask": {"seconds": r["seconds"], "linked": sorted(
-        set(out["linked"].get("co_link", [])) | set(content_linked))}}
+    configs = {
+        "unmask": {
+            "seconds": r["seconds"],
+            "linked": sorted(set(out["linked"].get("co_link", [])) | set(content_linked)),
+        }
+    }
     for name, _ in VARIANTS[1:]:
         configs["unmask" + name] = {
             "seconds": r["seconds"] - steps["co_link"] + steps[f"co_link{name}"],

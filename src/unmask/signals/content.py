@@ -569,8 +569,8 @@ class CopiedContent(Signal):
 
     def _edges_sql(self, units: str) -> str:
         """(a, b, cls, count, weight, n_hour, median_lag): the account pairs of ``units``
-        that share a family, aggregated as the pairs are made (never stored: on the 100M
-        world they would not fit on the disk)."""
+        that share a family, aggregated as the pairs are made: stored with their names, the
+        100M world's pairs overflowed the 40 GB that its benchmark lets DuckDB spill."""
         return f"""
             SELECT w.*, {_PAIR_CLASS} AS cls
             FROM (SELECT a, b, count(*) AS count, {weight_sum("rarity")} AS weight,
@@ -638,12 +638,13 @@ class CopiedContent(Signal):
                      FROM _cc_m GROUP BY actor)""",
         )
         # The units on numbers; rn orders a family's posts in time (aid follows the name).
+        units = self._first_posts("_cc_m", "actor", "fam, rarity, actor, activity_id, time, t")
         engine.create_table(
             "_cc_u",
             f"""SELECT u.fam, u.rarity, a.aid, u.activity_id, u.time, u.t,
                        row_number() OVER (
                            PARTITION BY u.fam ORDER BY u.t, a.aid, u.activity_id) AS rn
-                FROM {self._first_posts("_cc_m", "actor", "fam, rarity, actor, activity_id, time, t")} u JOIN _cc_aid a USING (actor)""",
+                FROM {units} u JOIN _cc_aid a USING (actor)""",
         )
         engine.create_table("_cc_edges", self._edges_sql("_cc_u"))
         ev.stats["account_family_pairs"] = int(engine.scalar("SELECT sum(count) FROM _cc_edges"))
