@@ -277,15 +277,21 @@ def _item_matches() -> str:
 def _text_tables(engine: Engine, threshold: float) -> list[str]:
     """The members' texts as documents, the catalogue's family texts, and which of them
     are the same (md5 of the normalised text) or near-copies (shingle Jaccard)."""
+    # Normalised in a step of their own: with the length filter in the same query, DuckDB
+    # pushes the filter down and runs the regular expressions twice (as in the content signal).
+    engine.create_table(
+        "_ln_norm",
+        f"""SELECT m.cluster_id, t.platform, t.account_id, {normalise_sql("t.text")} AS norm
+            FROM {_M} m JOIN activities t
+              ON t.platform = m.platform AND t.account_id = m.account_id
+            WHERE t.text IS NOT NULL""",
+    )
     engine.create_table(
         "_ln_posts",
-        f"""SELECT cluster_id, platform, account_id, md5(norm) AS h, norm FROM (
-                SELECT m.cluster_id, t.platform, t.account_id, {normalise_sql("t.text")} AS norm
-                FROM {_M} m JOIN activities t
-                  ON t.platform = m.platform AND t.account_id = m.account_id
-                WHERE t.text IS NOT NULL)
+        f"""SELECT cluster_id, platform, account_id, md5(norm) AS h, norm FROM _ln_norm
             WHERE length(norm) >= {MIN_TEXT_CHARS}""",
     )
+    engine.drop("_ln_norm")
     engine.create_table(
         "_ln_docs",
         """SELECT h, min(norm) AS norm, row_number() OVER (ORDER BY h) AS d
