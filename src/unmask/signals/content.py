@@ -244,7 +244,7 @@ class CopiedContent(Signal):
         # time (DuckDB 1.x-2.0: 2.7 s instead of 1.2 for a million posts).
         engine.create_table(
             "_cc_norm",
-            f"""SELECT platform, account_id, activity_id, time, language, text,
+            f"""SELECT platform, account_id, activity_id, time, language,
                        {normalise_sql("text")} AS norm
                 FROM activities WHERE text IS NOT NULL""",
         )
@@ -252,7 +252,7 @@ class CopiedContent(Signal):
             "_cc_posts",
             f"""SELECT platform, account_id, platform || '/' || account_id AS actor,
                        activity_id, time, floor(epoch(time)) AS t,
-                       coalesce(language, 'und') AS lang, text, norm, md5(norm) AS h
+                       coalesce(language, 'und') AS lang, norm, md5(norm) AS h
                 FROM _cc_norm WHERE length(norm) >= {int(self.min_chars)}""",
         )
         engine.drop("_cc_norm")
@@ -277,6 +277,13 @@ class CopiedContent(Signal):
                        + row_number() OVER (PARTITION BY substring(h, 1, 2) ORDER BY h) AS d
                 FROM (SELECT h, norm, min(actor) < max(actor) AS shared
                       FROM _cc_posts GROUP BY h, norm)""",
+        )
+        # The posts' texts live on in _cc_texts only (the original text of a family's
+        # representative is read back from activities): at 100M activities the texts
+        # held twice filled tens of GB of DuckDB's spill.
+        engine.create_table(
+            "_cc_posts",
+            "SELECT platform, account_id, actor, activity_id, time, t, lang, h FROM _cc_posts",
         )
         ev.stats["texts"] = engine.count("_cc_texts")
         self._near_duplicates(engine, ev)
@@ -464,7 +471,7 @@ class CopiedContent(Signal):
         engine.create_table(
             "_cc_m0",
             """SELECT f.fam, p.h, p.platform, p.account_id, p.actor, p.activity_id, p.time, p.t,
-                      p.lang, p.text
+                      p.lang
                FROM _cc_posts p JOIN _cc_tf f USING (h)""",
         )
         engine.create_table(
@@ -503,11 +510,15 @@ class CopiedContent(Signal):
                                 SELECT fam, h, row_number() OVER (
                                     PARTITION BY fam ORDER BY n DESC, t0, h) AS i FROM hn)
                             WHERE i = 1),
-                    rep AS (SELECT fam, text FROM (
-                                SELECT m.fam, m.text, row_number() OVER (
+                    first AS (SELECT fam, platform, activity_id FROM (
+                                SELECT m.fam, m.platform, m.activity_id, row_number() OVER (
                                     PARTITION BY m.fam ORDER BY m.time, m.platform, m.activity_id) AS i
                                 FROM _cc_m m JOIN top USING (fam, h))
                             WHERE i = 1),
+                    rep AS (SELECT r.fam, min(a.text) AS text
+                            FROM first r JOIN activities a
+                              ON a.platform = r.platform AND a.activity_id = r.activity_id
+                            GROUP BY r.fam),
                     lists AS (
                         SELECT fam, list_sort(list(DISTINCT platform)) AS platforms,
                                list_sort(list(DISTINCT lang)) AS languages,
