@@ -167,6 +167,7 @@ against DuckDB doing nothing but ``CREATE TABLE ... AS <the same event extractio
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -384,10 +385,12 @@ def planted_in(path: Path, planted: dict[str, int], push_urls: set[str]) -> set[
 
 
 class TreeRSS:
-    """Samples the summed resident memory of a process and all its descendants."""
+    """Samples the summed resident memory of a process and all its descendants, and the
+    disk taken by the files under ``spill_dir`` (where DuckDB spills) if given."""
 
-    def __init__(self, pid: int, every: float = 0.2) -> None:
+    def __init__(self, pid: int, every: float = 0.2, spill_dir: Path | None = None) -> None:
         self.pid, self.every, self.peak = pid, every, 0
+        self.spill_dir, self.peak_spill = spill_dir, 0
         self._stop = threading.Event()
         self._page = os.sysconf("SC_PAGE_SIZE")
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -422,6 +425,8 @@ class TreeRSS:
                 except OSError:
                     pass
             self.peak = max(self.peak, total)
+            if self.spill_dir is not None:
+                self.peak_spill = max(self.peak_spill, _disk_used(self.spill_dir))
             self._stop.wait(self.every)
 
     def stop(self) -> int:
@@ -430,8 +435,24 @@ class TreeRSS:
         return self.peak
 
 
-def run(cmd: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
-    """Run one command as a process group; wall seconds, peak tree RSS, output."""
+def _disk_used(folder: Path) -> int:
+    """Bytes allocated to the files under ``folder`` (spill files are sparse at first)."""
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):  # removed while we looked
+                total += os.stat(os.path.join(root, name)).st_blocks * 512
+    return total
+
+
+def run(
+    cmd: list[str],
+    timeout: float | None = None,
+    env: dict | None = None,
+    spill_dir: Path | None = None,
+) -> dict:
+    """Run one command as a process group; wall seconds, peak tree RSS (and peak disk
+    under ``spill_dir``), output."""
     t = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -441,7 +462,7 @@ def run(cmd: list[str], timeout: float | None = None, env: dict | None = None) -
         start_new_session=True,
         env={**os.environ, **(env or {})},
     )
-    rss = TreeRSS(proc.pid)
+    rss = TreeRSS(proc.pid, spill_dir=spill_dir)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -452,7 +473,13 @@ def run(cmd: list[str], timeout: float | None = None, env: dict | None = None) -
     peak = rss.stop()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return {"seconds": seconds, "peak_rss": peak, "stdout": stdout, "timeout": False}
+    return {
+        "seconds": seconds,
+        "peak_rss": peak,
+        "peak_spill": rss.peak_spill,
+        "stdout": stdout,
+        "timeout": False,
+    }
 
 
 def run_toolkit(csv_path: Path, work: Path, timeout: float, n_cpus: int) -> dict:
@@ -652,8 +679,12 @@ def run_world(world: Path, threads: int, on: str) -> dict:
         r = run(
             [sys.executable, "-c", WORLD_CHILD, mode, str(store), on],
             env={"UNMASK_THREADS": str(threads)},
+            spill_dir=store / ".tmp",
         )
-        res[mode] = json.loads(r["stdout"].strip().splitlines()[-1]) | {"peak_rss": r["peak_rss"]}
+        res[mode] = json.loads(r["stdout"].strip().splitlines()[-1]) | {
+            "peak_rss": r["peak_rss"],
+            "peak_spill": r["peak_spill"],
+        }
     return res
 
 
@@ -814,16 +845,18 @@ def main() -> None:
                 print(
                     f"world {world}, copied content: {c['events']:,} posts with a text; DuckDB "
                     f"normalising them and grouping exact copies by md5: {s['seconds']:.1f} s "
-                    f"(normalise {s['extract']:.1f} s, {s['texts']:,} texts), peak {mb(s['peak_rss'])}; "
-                    f"CopiedContent(): {c['seconds']:.1f} s, peak {mb(c['peak_rss'])}, "
+                    f"(normalise {s['extract']:.1f} s, {s['texts']:,} texts), peak {mb(s['peak_rss'])}, "
+                    f"spill {mb(s['peak_spill'])}; CopiedContent(): {c['seconds']:.1f} s, "
+                    f"peak {mb(c['peak_rss'])}, spill {mb(c['peak_spill'])}, "
                     f"{c['edges']:,} edges, {c['stats']}; ratio {c['seconds'] / s['seconds']:.1f}x",
                     flush=True,
                 )
                 continue
             print(
                 f"world {world}, on={on}: {s['events']:,} events; DuckDB extract + sort by (target, time): "
-                f"{s['seconds']:.1f} s (extract {s['extract']:.1f} s), peak {mb(s['peak_rss'])}; "
-                f"CoAction({on}, 60 s): {c['seconds']:.1f} s, peak {mb(c['peak_rss'])}, "
+                f"{s['seconds']:.1f} s (extract {s['extract']:.1f} s), peak {mb(s['peak_rss'])}, "
+                f"spill {mb(s['peak_spill'])}; CoAction({on}, 60 s): {c['seconds']:.1f} s, "
+                f"peak {mb(c['peak_rss'])}, spill {mb(c['peak_spill'])}, "
                 f"{c['action_pairs']:,} action pairs, {c['edges']:,} edges; "
                 f"ratio to the sort {c['seconds'] / s['seconds']:.1f}x",
                 flush=True,
