@@ -38,6 +38,15 @@ both tools' turns), then unmask alone on the quiet machine (load < 1.3, numba's 
     speed ratio, same run               24x                              92x
     unmask, later runs (--unmask-only)  24.6, 18.9 s (21-27x)            18.5, 19.0, 17.2 s (101-112x)
 
+    2026-12-04, after the texts' steps were made cheaper (quiet machine):
+
+    run (same 1M rows)                  7 days (default)                 1 day (--rows-per-day 1000000)
+    toolkit 1.5.2                       (512.3 s above)                  1,587.1 s (16.2 + 206.2 + 1,364.7)
+      peak RSS; linked planted                                           299 MB; 0.7 %
+    unmask                              16.1 s (2.9 + 5.9 + 6.1)         14.5 s (2.8 + 5.0 + 5.8), same run
+      peak RSS; linked planted          1,736 MB; 73.7 %                 1,677 MB; 73.7 %
+    speed ratio                         32x (not the same run)           110x (same run: target met)
+
     (every planted account linked by both tools in every run). The toolkit's cost grows with
     the messages per minute (co_similar_tweet compares every pair of messages within 60 s;
     co_link's pairs grow likewise: 24.6M edges at 1 day, 7.9M at 7 days); unmask's does
@@ -124,17 +133,18 @@ What the figures say:
   first version dealt them within each target, which rebuilds every group that is alone on
   its own links, and found nothing here. Slots from 5 min to 6 h give the same recovery
   here; the simulated worlds chose six hours.
-* Speed. At 7 days unmask is 24-27x faster end to end on a quiet machine (18x when other
+* Speed. At 7 days unmask is 24-32x faster end to end on a quiet machine (18x when other
   jobs loaded it), not 100x, and cannot be (see the floor above). The copied-content
   signal was 104 s of 148 s; its loops over characters (MinHash, exact Jaccard, stop
-  shingles) and its candidate pairs are now compiled, and it is 8-10 s of 17-21 s. What is
-  left is set logic in SQL: the co-link pair join (7M pairs of actions within 60 s on the
-  same link) and its shuffled copy, normalising and numbering the texts, ingest.
+  shingles) and its candidate pairs are now compiled and its texts' steps cheaper: it is
+  6 s of 14.5-16 s. What is left is set logic in SQL: the co-link pair join (7M pairs of
+  actions within 60 s on the same link) and its shuffled copy, ingest.
   The toolkit's cost grows with the messages per window (co_similar_tweet compares every
   pair of messages within +-60 s in Python), so the ratio grows with the density of the
-  data: at 1M rows in 7 days (~130 non-repost messages within +-60 s of each one) 24x, at
-  1M rows in one day 92x in the same run (101-112x against later unmask runs). Numba compiles the kernels on the first run after an install or a
-  change (about 5 s; then cached beside the module).
+  data: at 1M rows in 7 days (~130 non-repost messages within +-60 s of each one) 24-32x,
+  at 1M rows in one day 92x in the same run on 2026-12-03 and 110x on 2026-12-04. Numba
+  compiles the kernels on the first run after an install or a change (about 5 s; then
+  cached beside the module).
 * Memory. unmask's peak is bounded by DuckDB's memory limit (4 GB by default,
   ``UNMASK_MEMORY_LIMIT``); here 1.7-1.9 GB; the toolkit's SQLite stays under 300 MB.
 * At scale, CoAction costs 1.9-2.4x DuckDB's sort of the same events at 10M (was 3.8-3.9x)
