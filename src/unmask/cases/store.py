@@ -106,6 +106,10 @@ class Recorded:
         return d
 
 
+# How long a SQLite connection waits for another's lock before it fails.
+_SQLITE_WAIT_SECONDS = 30
+
+
 class CaseStore:
     """A case store at a SQLAlchemy URL; its tables are made on first use."""
 
@@ -116,8 +120,10 @@ class CaseStore:
         if self.dialect == "sqlite":
             if sa_url.database and sa_url.database != ":memory:":
                 Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
-            # Writers wait for each other (30 s) rather than fail at once.
-            self.engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30})
+            # Writers wait for each other rather than fail at once.
+            self.engine = sa.create_engine(
+                url, echo=echo, connect_args={"timeout": _SQLITE_WAIT_SECONDS}
+            )
             _sqlite_transactions(self.engine)
         else:
             self.engine = sa.create_engine(url, echo=echo, pool_pre_ping=True)
@@ -668,11 +674,11 @@ def _upsert(
     con.execute(stmt, rows)
 
 
-def _use_wal(cur: Any, wait: float = 30.0) -> None:
+def _use_wal(cur: Any) -> None:
     """Put the SQLite file in WAL mode (it stays so). Switching needs the file to itself and
     SQLite does not wait for that as it waits for locks (the busy timeout is not used): two
     processes opening a new case store at once made one fail with "database is locked"."""
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + _SQLITE_WAIT_SECONDS
     while True:
         try:
             cur.execute("PRAGMA journal_mode=WAL")
