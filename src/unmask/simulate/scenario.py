@@ -228,7 +228,7 @@ class FanClub:
     posts_per_member: list[int] = field(default_factory=lambda: [2, 10])
     retweet_rate: float = 0.5
     hashtags: list[str] = field(default_factory=lambda: ["#LUMI_DAY", "#StreamLumi"])
-    platforms: list[str] = field(default_factory=lambda: ["x", "instagram", "facebook"])
+    platforms: list[str] = field(default_factory=lambda: ["facebook", "x", "instagram"])
     vendor: str = ""  # the [vendors.NAME] it buys followers from (required)
     boosted_share: float = 0.2  # members who also buy followers for themselves
     purchases: list[int] = field(default_factory=lambda: [1, 2])

@@ -101,9 +101,7 @@ class VendorState:
     def setup(self) -> None:
         w, cfg, reg = self.world, self.cfg, self.world.registry
         rng = self.rng("setup")
-        plats = np.array(
-            [P[p] for p, k in cfg.pool.items() for _ in range(k)], dtype=np.int64
-        )
+        plats = np.array([P[p] for p, k in cfg.pool.items() for _ in range(k)], dtype=np.int64)
         m = len(plats)
         aged = rng.random(m) < cfg.aged_share
         # Aged accounts: made years ago by people of a region (as ordinary ones are).
@@ -123,7 +121,10 @@ class VendorState:
         prof_names = list(w.scenario.population.profiles)
         pw = np.array([w.scenario.population.profiles[k] for k in prof_names], dtype=float)
         profile = np.array(
-            [PROFILE_NAMES.index(prof_names[i]) for i in rng.choice(len(prof_names), m, p=pw / pw.sum())],
+            [
+                PROFILE_NAMES.index(prof_names[i])
+                for i in rng.choice(len(prof_names), m, p=pw / pw.sum())
+            ],
             dtype=np.int8,
         )
         created_aged = w.t_start - rng.integers(400, 3000, m) * DAY - rng.integers(0, DAY, m)
@@ -250,7 +251,13 @@ class VendorState:
             for _ in range(int(n)):
                 lo = max(int(reg.created[b]) + DAY, w.t_start - 30 * DAY)
                 f, t = purchase(
-                    rng, pool, lo, w.t_end, min(int(size), len(pool)), str(how), 20.0,
+                    rng,
+                    pool,
+                    lo,
+                    w.t_end,
+                    min(int(size), len(pool)),
+                    str(how),
+                    20.0,
                     cfg.delivery_days,
                 )
                 fs.append(f)
