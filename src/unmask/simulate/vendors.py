@@ -219,6 +219,8 @@ class VendorState:
                 )
             )
         parts = [f for f in out if len(f)]
+        if not parts:
+            return []
         return [
             unique_follows(
                 Follows(
