@@ -241,6 +241,7 @@ def test_truth_describes_every_account(world, con):
             "camouflage",
             "schedule_spread",
             "aged_accounts",
+            "own_infrastructure",
         }
         n = one(con, "SELECT count(*) FROM truth WHERE operation_id = ?", [o["id"]])[0]
         assert o["accounts"] == n

@@ -1086,4 +1086,14 @@ FANDOM_CHANTS = [
     "10M VIEWS LET'S GO {tags} 💜🌟",
     "the vocals on starfall?? unreal {tags}",
 ]
+# A fan club of a (fictional) streamer and singer, Lumi.
+FAN_CLUB_CHANTS = [
+    "happy LUMI day!!! we love you 💖 {tags}",
+    "stream tonight at 8, everyone be there {tags}",
+    "lumi deserves the world, vote vote vote {tags} 🗳️",
+    "ルミちゃん大好き！ {tags}",
+    "루미 사랑해 💖 {tags}",
+    "3 years of lumi and still the best voice {tags}",
+    "trending soon, keep posting!! {tags} ✨",
+]
 BREAKING_TAGS = ["#earthquake", "#breaking", "#BreakingNews", "#storm"]

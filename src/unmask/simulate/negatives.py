@@ -11,6 +11,10 @@
   outlet within seconds of publication, around the clock. They say they are bots.
 * ``fandom``: fans flood a hashtag with chants for a few hours, re-share each other and
   follow each other.
+* ``fan_club``: fans of an idol (popular accounts of the club's platforms) flood its
+  hashtags the same way, and buy followers for the idol and for some members from a
+  follower vendor (``[vendors.NAME]``): the co-posting and the bought audience of an
+  operation, from authentic people.
 
 The people of each group are drawn from the ordinary population (disjoint groups), so
 they also keep their ordinary lives; news bots are added as accounts of their own.
@@ -48,6 +52,9 @@ class NegativesState:
     breaking: list[dict[str, Any]] = field(default_factory=list)
     activist_slots: list[int] = field(default_factory=list)
     floods: list[int] = field(default_factory=list)
+    club_floods: list[int] = field(default_factory=list)
+    idols: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    boosted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     def describe(self, world) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -67,6 +74,20 @@ class NegativesState:
         if "fandom" in out:
             cfg = world.scenario.negatives.fandom
             out["fandom"] |= {"hashtags": cfg.hashtags, "floods": [_iso(t) for t in self.floods]}
+        if "fan_club" in out:
+            from unmask.simulate import identity
+
+            cfg = world.scenario.negatives.fan_club
+            vendor = world.vendors.get(cfg.vendor)
+            out["fan_club"] |= {
+                "idols": identity.account_ids(world.seed, self.idols).to_pylist(),
+                "idol_platforms": [PLATFORMS[int(world.registry.platform[i])] for i in self.idols],
+                "hashtags": cfg.hashtags,
+                "floods": [_iso(t) for t in self.club_floods],
+                "vendor": cfg.vendor,
+                "boosted_members": len(self.boosted),
+                "followers_bought": vendor.sold.get("fan_club", 0) if vendor else 0,
+            }
         if len(self.bots):
             out["news_bots"] = {
                 "accounts": len(self.bots),
@@ -205,13 +226,47 @@ def setup(world) -> NegativesState:
         cfg = neg.fandom
         cand = everyone[np.isin(reg.platform[: lay.end], [P[p] for p in cfg.platforms])]
         carve("fandom", cand, cfg.fans)
-        st.floods = [
-            world.t_start
-            + min(world.days - 1, int((f + 0.5) * world.days / max(cfg.floods, 1))) * DAY
-            + 9 * HOUR
-            for f in range(cfg.floods)
-        ]
+        st.floods = _flood_starts(world, cfg.floods, 9 * HOUR)
+    if neg.fan_club is not None:
+        cfg = neg.fan_club
+        plats = [P[p] for p in cfg.platforms]
+        # The idols: popular accounts of the club's platforms (the first to join are the
+        # most followed), a page where the platform has pages.
+        idols = []
+        for i in range(cfg.idol):
+            p = plats[i % len(plats)]
+            top = np.arange(lay.start[p], lay.start[p] + min(lay.size[p], 60))
+            top = top[(reg.group[top] == 0) & ~np.isin(top, idols)]
+            pages = top[reg.kind[top] == KINDS.index("page")]
+            accts = top[reg.kind[top] == KINDS.index("account")]
+            pick = pages if len(pages) else accts
+            if len(pick):
+                idols.append(int(pick[int(rng.integers(min(len(pick), 10)))]))
+        st.idols = np.array(sorted(idols), dtype=np.int64)
+        free[st.idols] = False
+        reg.group[st.idols] = G["fan_club"]
+        cand = everyone[np.isin(reg.platform[: lay.end], plats)]
+        members = carve("fan_club", cand, cfg.members)
+        st.members["fan_club"] = np.sort(np.concatenate([st.idols, members]))
+        st.boosted = members[rng.random(len(members)) < cfg.boosted_share]
+        st.club_floods = _flood_starts(world, cfg.floods, 14 * HOUR)
     return st
+
+
+def _flood_starts(world, floods: int, hour: int) -> list[int]:
+    """Flood days spread evenly over the world, at ``hour`` UTC."""
+    return [
+        world.t_start
+        + min(world.days - 1, int((f + 0.5) * world.days / max(floods, 1))) * DAY
+        + hour
+        for f in range(floods)
+    ]
+
+
+def fan_club_buyers(world) -> np.ndarray:
+    """Who in the fan club buys followers: the idols and the boosted members."""
+    st: NegativesState = world.negatives
+    return np.concatenate([st.idols, st.boosted])
 
 
 def follows(world) -> list[Follows]:
@@ -325,6 +380,7 @@ def day_events(world, day: int) -> list[Acts]:
     out += _breaking(world, day)
     out += _activists(world, day)
     out += _fandom(world, day)
+    out += _fan_club(world, day)
     return out
 
 
@@ -468,49 +524,94 @@ def _reshare_each_other(world, rng, posts: Acts, rate: float, median_delay: floa
 
 def _fandom(world, day: int) -> list[Acts]:
     st: NegativesState = world.negatives
-    reg = world.registry
+    cfg = world.scenario.negatives.fandom
     out = []
     fans = st.members.get("fandom")
     for i, start in enumerate(st.floods):
         if not _in_day(world, day, start) or fans is None or not len(fans):
             continue
-        cfg = world.scenario.negatives.fandom
         rng = world.rng("fandom", i)
-        lo, hi = cfg.posts_per_fan
-        author = np.repeat(fans, rng.integers(lo, hi + 1, len(fans)))
-        t = start + (cfg.flood_hours * HOUR * rng.random(len(author)) ** 1.5).astype(np.int64)
-        texts = []
-        for _ in range(len(author)):
-            k = int(rng.integers(1, len(cfg.hashtags) + 1))
-            tags = " ".join(cfg.hashtags[:k])
-            texts.append(
-                content.FANDOM_CHANTS[int(rng.integers(len(content.FANDOM_CHANTS)))].format(
-                    tags=tags
-                )
-            )
-        langs = [
-            LANGUAGES.index("ko")
-            if any("\uac00" <= c <= "\ud7a3" for c in x)
-            else LANGUAGES.index("ja")
-            if "大好き" in x
-            else 0
-            for x in texts
-        ]
-        posts = acts(
+        out += _flood(
             world,
-            reg.platform[author],
-            author,
-            t,
-            K_POST,
-            langs,
-            text=texts,
-            urls_original=[[] for _ in texts],
-            hashtags=[content.text_hashtags(x) for x in texts],
-            mentions=[[] for _ in texts],
+            rng,
+            fans,
+            start,
+            cfg.flood_hours,
+            cfg.posts_per_fan,
+            cfg.hashtags,
+            cfg.retweet_rate,
+            content.FANDOM_CHANTS,
         )
-        out.append(posts)
-        out += _reshare_each_other(world, rng, posts, cfg.retweet_rate, 5 * 60)
     return out
+
+
+def _fan_club(world, day: int) -> list[Acts]:
+    st: NegativesState = world.negatives
+    cfg = world.scenario.negatives.fan_club
+    out = []
+    members = st.members.get("fan_club")
+    for i, start in enumerate(st.club_floods):
+        if not _in_day(world, day, start) or members is None or not len(members):
+            continue
+        rng = world.rng("fan_club", i)
+        fans = members[~np.isin(members, st.idols)]
+        out += _flood(
+            world,
+            rng,
+            fans,
+            start,
+            cfg.flood_hours,
+            cfg.posts_per_member,
+            cfg.hashtags,
+            cfg.retweet_rate,
+            content.FAN_CLUB_CHANTS,
+        )
+    return out
+
+
+def _flood(
+    world,
+    rng,
+    fans: np.ndarray,
+    start: int,
+    hours: float,
+    posts_per_fan: list[int],
+    hashtags: list[str],
+    retweet_rate: float,
+    chants: list[str],
+) -> list[Acts]:
+    """Fans flood ``hashtags`` with chants for ``hours`` from ``start`` (most early on)
+    and re-share each other."""
+    reg = world.registry
+    lo, hi = posts_per_fan
+    author = np.repeat(fans, rng.integers(lo, hi + 1, len(fans)))
+    t = start + (hours * HOUR * rng.random(len(author)) ** 1.5).astype(np.int64)
+    texts = []
+    for _ in range(len(author)):
+        k = int(rng.integers(1, len(hashtags) + 1))
+        tags = " ".join(hashtags[:k])
+        texts.append(chants[int(rng.integers(len(chants)))].format(tags=tags))
+    langs = [
+        LANGUAGES.index("ko")
+        if any("\uac00" <= c <= "\ud7a3" for c in x)
+        else LANGUAGES.index("ja")
+        if "大好き" in x
+        else 0
+        for x in texts
+    ]
+    posts = acts(
+        world,
+        reg.platform[author],
+        author,
+        t,
+        K_POST,
+        langs,
+        text=texts,
+        urls_original=[[] for _ in texts],
+        hashtags=[content.text_hashtags(x) for x in texts],
+        mentions=[[] for _ in texts],
+    )
+    return [posts, *_reshare_each_other(world, rng, posts, retweet_rate, 5 * 60)]
 
 
 __all__ = [

@@ -50,6 +50,7 @@ from unmask.simulate.records import (
 )
 from unmask.simulate.scenario import KINDS, LANGUAGES, PLATFORMS, to_dict
 from unmask.simulate.timing import DAY, HOUR, PROFILE_NAMES, parse_clock, schedule_from_config
+from unmask.simulate.vendors import purchase
 
 STYLE = {name: i for i, name in enumerate(identity.HANDLE_STYLES)}
 KIND_ROLE = {"page": "page", "group": "group", "channel": "channel", "blog": "blog"}
@@ -290,27 +291,29 @@ class SpamouflageOp(OpBase):
             bio=bio,
         )
         self.image_keys = sorted(set(keys[~aged].tolist()))
-        # The spam pool that sells followers.
-        fplats = np.array(
-            [P[p] for p, k in cfg.fake_followers.pool.items() for _ in range(k)], dtype=np.int64
-        )
-        m = len(fplats)
-        fcreated = self.batch_created(rng, m, cfg.creation_days * 2)
-        self.fakes = self.add_assets(
-            m,
-            platform=fplats,
-            kind=KINDS.index("account"),
-            role=ROLES.index("fake_follower"),
-            created=fcreated,
-            lang=_lang_codes(rng, {"en": 0.7, "zh": 0.3}, m),
-            style=np.where(rng.random(m) < 0.5, STYLE["random"], STYLE["name_digits"]),
-            image=np.where(
-                rng.random(m) < 0.7,
-                IMAGE_NONE,
-                image_code(1_000_000 * (self.index + 1) + 999_000 + rng.integers(0, 20, m)),
-            ),
-            bio=BIO_NONE,
-        )
+        # The spam pool that sells followers (a vendor's pool instead, if it buys from one).
+        self.fakes = np.empty(0, dtype=np.int64)
+        if not cfg.fake_followers.vendor:
+            fplats = np.array(
+                [P[p] for p, k in cfg.fake_followers.pool.items() for _ in range(k)], dtype=np.int64
+            )
+            m = len(fplats)
+            fcreated = self.batch_created(rng, m, cfg.creation_days * 2)
+            self.fakes = self.add_assets(
+                m,
+                platform=fplats,
+                kind=KINDS.index("account"),
+                role=ROLES.index("fake_follower"),
+                created=fcreated,
+                lang=_lang_codes(rng, {"en": 0.7, "zh": 0.3}, m),
+                style=np.where(rng.random(m) < 0.5, STYLE["random"], STYLE["name_digits"]),
+                image=np.where(
+                    rng.random(m) < 0.7,
+                    IMAGE_NONE,
+                    image_code(1_000_000 * (self.index + 1) + 999_000 + rng.integers(0, 20, m)),
+                ),
+                bio=BIO_NONE,
+            )
         self.core = self.assets[~np.isin(self.assets, self.fakes)]
         # Every task posted (message, hashtags, link), for a comeback to reuse.
         self.tasks_posted: list[tuple[content.Message, list[str], str | None]] = []
@@ -326,6 +329,10 @@ class SpamouflageOp(OpBase):
                 w.seed, np.array(self.image_keys)
             ).to_pylist(),
             "schedule": to_dict(cfg.schedule),
+            "fake_followers": {
+                "vendor": cfg.fake_followers.vendor or None,
+                "delivery": cfg.fake_followers.delivery,
+            },
         }
 
     def reused_task(self, rng) -> tuple[content.Message, list[str], str | None] | None:
@@ -363,10 +370,15 @@ class SpamouflageOp(OpBase):
         rng = self.rng("follows")
         ff = cfg.fake_followers
         out = []
-        pools = {
-            int(p): self.fakes[reg.platform[self.fakes] == p]
-            for p in np.unique(reg.platform[self.fakes])
-        }
+        vendor = self.world.vendors[ff.vendor] if ff.vendor else None
+        pools = (
+            vendor.pools
+            if vendor is not None
+            else {
+                int(p): self.fakes[reg.platform[self.fakes] == p]
+                for p in np.unique(reg.platform[self.fakes])
+            }
+        )
         buyers = self.core[rng.random(len(self.core)) < ff.buyers_share]
         rows_f, rows_e, rows_t = [], [], []
         for b in buyers:
@@ -376,15 +388,27 @@ class SpamouflageOp(OpBase):
             for _ in range(int(rng.integers(ff.purchases[0], ff.purchases[1] + 1))):
                 size = min(int(rng.integers(ff.burst_size[0], ff.burst_size[1] + 1)), len(pool))
                 lo = max(int(reg.created[b]) + DAY, self.t_begin - 30 * DAY)
-                start = int(rng.integers(lo, max(lo + 1, self.world.t_end - 2 * HOUR)))
-                rows_f.append(rng.choice(pool, size, replace=False))
-                rows_e.append(np.full(size, b))
-                rows_t.append(
-                    start + rng.exponential(ff.burst_minutes * 60 / 3, size).astype(np.int64)
+                f, t = purchase(
+                    rng,
+                    pool,
+                    lo,
+                    self.world.t_end,
+                    size,
+                    ff.delivery,
+                    ff.burst_minutes,
+                    ff.delivery_days,
                 )
+                rows_f.append(f)
+                rows_e.append(np.full(size, b))
+                rows_t.append(t)
         if rows_f:
-            f, e = np.concatenate(rows_f), np.concatenate(rows_e)
-            out.append(Follows(reg.platform[e], f, e, np.concatenate(rows_t)))
+            f, e, t = np.concatenate(rows_f), np.concatenate(rows_e), np.concatenate(rows_t)
+            if vendor is not None:
+                # A vendor's aged accounts may be younger than the order's start.
+                t = np.maximum(t, reg.created[f] + 60)
+                vendor.sold[cfg.id] = vendor.sold.get(cfg.id, 0) + len(f)
+            out.append(Follows(reg.platform[e], f, e, t))
+        self.extra["fake_followers"]["followers_bought"] = sum(len(x) for x in rows_f)
         out.append(
             self.follow_popular(rng, self.fakes, np.full(len(self.fakes), ff.camouflage_follows))
         )

@@ -45,6 +45,11 @@ GROUPS = (
     "activist_campaign",
     "news_bots",
     "fandom",
+    # Authentic accounts of commercial follower vendors (not an operation's), the ordinary
+    # people who buy from them, and a fan club that floods hashtags and buys followers.
+    "follower_vendor",
+    "vendor_customers",
+    "fan_club",
 )
 ROLES = (
     "user",

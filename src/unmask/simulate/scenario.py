@@ -32,6 +32,7 @@ PLATFORMS = (
 KINDS = ("account", "page", "group", "channel", "blog")
 LANGUAGES = ("en", "zh", "ja", "es", "de", "fr", "pt", "ru", "ko")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DELIVERIES = ("burst", "slow")
 
 
 class ScenarioError(ValueError):
@@ -216,12 +217,77 @@ class Fandom:
 
 
 @dataclass
+class FanClub:
+    """Fans of an idol who flood its hashtags together and buy it (and themselves)
+    followers from a vendor: two kinds of evidence, both authentic."""
+
+    members: int = field(default=300, metadata=_scaled(10))
+    idol: int = 2  # popular ordinary accounts (a page on facebook) the club is about
+    floods: int = 2
+    flood_hours: float = 3.0
+    posts_per_member: list[int] = field(default_factory=lambda: [2, 10])
+    retweet_rate: float = 0.5
+    hashtags: list[str] = field(default_factory=lambda: ["#LUMI_DAY", "#StreamLumi"])
+    platforms: list[str] = field(default_factory=lambda: ["facebook", "x", "instagram"])
+    vendor: str = ""  # the [vendors.NAME] it buys followers from (required)
+    boosted_share: float = 0.2  # members who also buy followers for themselves
+    purchases: list[int] = field(default_factory=lambda: [1, 2])
+    burst_size: list[int] = field(default_factory=lambda: [30, 150])
+
+    def check(self, where: str) -> None:
+        if not self.platforms:
+            raise ScenarioError(f"{where}.platforms: must not be empty")
+        for p in self.platforms:
+            _in(p, PLATFORMS, f"{where}.platforms")
+        _share(self.retweet_rate, f"{where}.retweet_rate")
+        _share(self.boosted_share, f"{where}.boosted_share")
+        _range(self.posts_per_member, f"{where}.posts_per_member")
+        _range(self.purchases, f"{where}.purchases")
+        _range(self.burst_size, f"{where}.burst_size")
+        _positive(self.flood_hours, f"{where}.flood_hours")
+        if self.idol < 1:
+            raise ScenarioError(f"{where}.idol: must be ≥ 1, got {self.idol}")
+
+
+@dataclass
 class Negatives:
     office_workers_utc8: OfficeWorkers | None = None
     breaking_news: BreakingNews | None = None
     activist_campaign: ActivistCampaign | None = None
     news_bots: NewsBots | None = None
     fandom: Fandom | None = None
+    fan_club: FanClub | None = None
+
+
+# -- follower vendors --------------------------------------------------------------------
+
+
+@dataclass
+class Vendor:
+    """A commercial follower vendor: its accounts are authentic-looking and sell follows to
+    operations and to ordinary people alike."""
+
+    pool: dict[str, int] = field(
+        metadata=_scaled(), default_factory=lambda: {"x": 600, "facebook": 400, "instagram": 200}
+    )
+    aged_share: float = 0.5  # accounts made years ago, with pictures, bios and a few posts
+    posts_per_account: list[int] = field(default_factory=lambda: [2, 12])  # aged, over the world
+    customers: int = field(default=40, metadata=_scaled(1))  # ordinary accounts that buy
+    customer_followers: list[int] = field(default_factory=lambda: [30, 200])  # per customer
+    customer_slow_share: float = 0.5  # customers whose followers arrive slowly
+    delivery_days: float = 10.0  # spread of a slow delivery
+    camouflage_follows: int = 8  # popular ordinary accounts each vendor account follows
+    own_infrastructure: float = 0.3  # share of its sign-ups through its own proxies
+
+    def check(self, where: str) -> None:
+        for p in self.pool:
+            _in(p, PLATFORMS, f"{where}.pool")
+        _share(self.aged_share, f"{where}.aged_share")
+        _share(self.customer_slow_share, f"{where}.customer_slow_share")
+        _share(self.own_infrastructure, f"{where}.own_infrastructure")
+        _range(self.posts_per_account, f"{where}.posts_per_account")
+        _range(self.customer_followers, f"{where}.customer_followers")
+        _positive(self.delivery_days, f"{where}.delivery_days")
 
 
 # -- planted operations ------------------------------------------------------------------
@@ -236,10 +302,18 @@ class Evasion:
     camouflage: float = 0.0  # share of actions spent on popular organic content
     schedule_spread: float = 0.0  # share of actions at random times, off the schedule
     aged_accounts: float = 0.0  # share of accounts bought aged instead of made new
+    # Share of sign-ups through the operation's own proxies; the rest look residential.
+    own_infrastructure: float = 0.7
 
     def check(self, where: str) -> None:
         _positive(self.timing_jitter_s, f"{where}.timing_jitter_s", zero=True)
-        for name in ("paraphrase_rate", "camouflage", "schedule_spread", "aged_accounts"):
+        for name in (
+            "paraphrase_rate",
+            "camouflage",
+            "schedule_spread",
+            "aged_accounts",
+            "own_infrastructure",
+        ):
             _share(getattr(self, name), f"{where}.{name}")
 
 
@@ -278,11 +352,16 @@ class FakeFollowers:
     burst_size: list[int] = field(default_factory=lambda: [40, 250])
     burst_minutes: float = 20.0
     camouflage_follows: int = 8  # popular organic accounts each fake follower follows
+    vendor: str = ""  # "": the operation's own pool; else a [vendors.NAME] it buys from
+    delivery: str = "burst"  # "burst": within minutes; "slow": over delivery_days
+    delivery_days: float = 10.0
 
     def check(self, where: str) -> None:
         _share(self.buyers_share, f"{where}.buyers_share")
         _range(self.purchases, f"{where}.purchases")
         _range(self.burst_size, f"{where}.burst_size")
+        _in(self.delivery, DELIVERIES, f"{where}.delivery")
+        _positive(self.delivery_days, f"{where}.delivery_days")
 
 
 @dataclass
@@ -492,6 +571,7 @@ class Scenario:
     world: WorldConfig = field(default_factory=WorldConfig)
     population: Population = field(default_factory=Population)
     negatives: Negatives = field(default_factory=Negatives)
+    vendors: dict[str, Vendor] = field(default_factory=dict)
     operations: list[Operation] = field(default_factory=list)
     source_text: str = ""  # the TOML it was read from
     source_name: str = ""
@@ -511,14 +591,27 @@ class Scenario:
             neg = getattr(self.negatives, f.name)
             if neg is not None and hasattr(neg, "check"):
                 neg.check(f"negatives.{f.name}")
+        for name, v in self.vendors.items():
+            v.check(f"vendors.{name}")
+        if self.negatives.fan_club is not None:
+            self._check_vendor(self.negatives.fan_club.vendor, "negatives.fan_club.vendor")
         seen = set()
         for i, op in enumerate(self.operations):
             if op.id in seen:
                 raise ScenarioError(f"operations[{i}].id: {op.id!r} is used twice")
             op.check(f"operations[{i}]")
+            ff = getattr(op, "fake_followers", None)
+            if ff is not None and ff.vendor:
+                self._check_vendor(ff.vendor, f"operations[{i}].fake_followers.vendor")
             if op.lineage is not None:
                 _check_lineage(op, [o for o in self.operations[:i]], f"operations[{i}].lineage")
             seen.add(op.id)
+
+    def _check_vendor(self, name: str, where: str) -> None:
+        if name not in self.vendors:
+            raise ScenarioError(
+                f"{where}: unknown vendor {name!r} (vendors: {', '.join(self.vendors) or 'none'})"
+            )
 
     def scaled(self, scale: float) -> Scenario:
         """A copy whose counts (population, negatives, operation assets) are multiplied."""
@@ -699,8 +792,9 @@ def _convert(tp: Any, value: Any, where: str, f: dataclasses.Field | None = None
 
 
 def _scale_in_place(obj: Any, scale: float) -> None:
-    if isinstance(obj, list):
-        for v in obj:
+    if isinstance(obj, list | dict):
+        # Lists of operations, tables of vendors: their dataclasses scale.
+        for v in obj.values() if isinstance(obj, dict) else obj:
             _scale_in_place(v, scale)
         return
     if not dataclasses.is_dataclass(obj):

@@ -6,6 +6,8 @@
 ``TRUTH/operations.json``   each operation: id, type, parameters, assets per role and
                             platform, and what it used (domains, hashtags, images, …)
 ``TRUTH/negatives.json``    the hard-negative groups and their events
+``TRUTH/vendors.json``      follower vendors (only when the scenario has some): pool,
+                            customers, who bought
 ``TRUTH/scenario.toml``     the scenario as given; ``run.json``: seed, scale, counts
 """
 
@@ -246,9 +248,52 @@ _OP_INFRA = {
 }
 
 
+# Share of sign-ups with the operation's own kit (device, e-mail, phone) is
+# min(1, own_infrastructure / KIT_AT): at the default 0.7 all of them, as it always was (the
+# sign-ups off its proxies kept their emulators), and none at 0.
+KIT_AT = 0.7
+
+
+def _plausible_regions(world, langs: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """A region whose people speak each account's language (weighted as the population
+    is), picked by hash: where a residential sign-up pretends to be from."""
+    from unmask.simulate.scenario import LANGUAGES
+
+    regions = world.layout.regions
+    out = np.zeros(len(langs), dtype=np.int64)
+    u = (h % np.uint64(1_000_000)).astype(np.float64) / 1e6
+    for code in np.unique(langs):
+        w = np.array([r.weight * r.languages.get(LANGUAGES[int(code)], 0.0) for r in regions])
+        if w.sum() <= 0:
+            w = np.array([r.weight for r in regions], dtype=float)
+        cdf = np.cumsum(w) / w.sum()
+        sel = langs == code
+        out[sel] = np.minimum(np.searchsorted(cdf, u[sel], side="right"), len(regions) - 1)
+    return out
+
+
+def _own_shares(world, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per account: its owner's ``own_infrastructure`` (NaN for people) and the vendor it
+    belongs to (-1 if none)."""
+    reg = world.registry
+    ops = reg.op[idx]
+    own = np.array([op.cfg.evasion.own_infrastructure for op in world.operations] + [np.nan])
+    share = own[np.where(ops >= 0, ops, len(own) - 1)]
+    vendor = np.full(len(idx), -1, dtype=np.int64)
+    for v in getattr(world, "vendors", {}).values():
+        if len(v.accounts):
+            sel = (idx >= v.accounts[0]) & (idx <= v.accounts[-1])
+            vendor[sel] = v.index
+            share[sel] = v.cfg.own_infrastructure
+    return share, vendor
+
+
 def infrastructure(world, first_row: int) -> Iterator[pa.Table]:
     """One sign-up record per account: ordinary people on home or mobile networks (a few
-    behind shared carrier NAT addresses), operations on a handful of proxies."""
+    behind shared carrier NAT addresses), operations and vendors mostly on a handful of
+    proxies (``own_infrastructure``), the rest residential."""
+    from unmask.simulate.vendors import VENDOR_INFRA, vendor_proxy
+
     reg = world.registry
     regions = world.layout.regions
     n_all = len(reg)
@@ -261,6 +306,21 @@ def infrastructure(world, first_row: int) -> Iterator[pa.Table]:
         h = [identity.hash64(world.seed, 500 + j, idx) for j in range(6)]
         octs = [(h[j] % np.uint64(254)).astype(np.int64) + 1 for j in range(4)]
         region = reg.region[idx].astype(np.int64)
+        share, vendor = _own_shares(world, idx)
+        managed = ~np.isnan(share)
+        # A sign-up's place in [0, 1): below the share it used the owner's proxies (at 0.7
+        # exactly those with h % 10 < 7, as before).
+        frac = ((h[1] >> np.uint64(24)) % np.uint64(1000)).astype(np.float64) / 1000
+        u = ((h[1] % np.uint64(10)).astype(np.float64) + frac) / 10
+        share0 = np.nan_to_num(share)
+        proxied = managed & (u < share0)
+        kit = managed & (u < np.minimum(1.0, share0 / KIT_AT))
+        residential = managed & ~kit
+        if residential.any():
+            # They look like people of a region that speaks their language.
+            sel = np.flatnonzero(residential & (region < 0))
+            h_region = identity.hash64(world.seed, 510, idx[sel])
+            region[sel] = _plausible_regions(world, reg.lang[idx[sel]], h_region)
         # Carrier NAT: 10% share one of 40 addresses of their region.
         nat = (h[4] % np.uint64(10)) == 0
         octs[0] = np.where(nat, 100, 20 + (np.maximum(region, 0) * 13) % 200 + (octs[0] % 7))
@@ -278,13 +338,18 @@ def infrastructure(world, first_row: int) -> Iterator[pa.Table]:
             r = int(region[i])
             phones.append(regions[r].country if r >= 0 else None)
         ops = reg.op[idx]
-        for k in np.flatnonzero(ops >= 0):
-            op = world.operations[int(ops[k])]
-            spec = _OP_INFRA[op.cfg.type]
+        for k in np.flatnonzero(kit):
             hv = int(h[1][k])
-            if hv % 10 < 7:  # most sign-ups go through the operation's proxies
+            if ops[k] >= 0:
+                op = world.operations[int(ops[k])]
+                spec = _OP_INFRA[op.cfg.type]
                 a, b = spec["proxy"]
-                octs[0][k], octs[1][k], octs[2][k], octs[3][k] = a, b, 7 + int(ops[k]), 1 + hv % 30
+                c = 7 + int(ops[k])
+            else:
+                spec = VENDOR_INFRA
+                (a, b), c = vendor_proxy(int(vendor[k])), 7
+            if proxied[k]:  # most sign-ups go through the owner's proxies
+                octs[0][k], octs[1][k], octs[2][k], octs[3][k] = a, b, c, 1 + hv % 30
             devices[k] = spec["devices"][hv % len(spec["devices"])]
             emails[k] = spec["emails"][(hv >> 8) % len(spec["emails"])]
             phones[k] = spec["phones"][(hv >> 16) % len(spec["phones"])]
@@ -319,6 +384,8 @@ def write_files(world, truth_dir: Path, scenario, seed: int, scale: float) -> No
         }
     _dump(truth_dir / "operations.json", {"operations": ops})
     _dump(truth_dir / "negatives.json", world.negatives.describe(world))
+    if world.vendors:
+        _dump(truth_dir / "vendors.json", {"vendors": [v.truth() for v in world.vendors.values()]})
     (truth_dir / "scenario.toml").write_text(scenario.source_text, encoding="utf-8")
     reg = world.registry
     _dump(

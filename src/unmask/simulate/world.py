@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 import unmask
 from unmask import schema
-from unmask.simulate import content, identity, negatives, operations, population, truth
+from unmask.simulate import content, identity, negatives, operations, population, truth, vendors
 from unmask.simulate.records import Acts, Follows, activities_table, follows_table
 from unmask.simulate.scenario import LANGUAGES, Scenario
 from unmask.simulate.timing import DAY, day_start
@@ -77,12 +77,16 @@ class World:
         self.operations: list[operations.OpBase] = []
         for i, op in enumerate(scenario.operations):
             self.operations.append(operations.build(self, i, op))
+        # After the operations: worlds without vendors keep their account numbers.
+        self.vendors = vendors.setup(self)
         specials = []
         neg = scenario.negatives
         if neg.activist_campaign:
             specials.append(neg.activist_campaign.hashtag)
         if neg.fandom:
             specials += neg.fandom.hashtags
+        if neg.fan_club:
+            specials += neg.fan_club.hashtags
         specials += content.BREAKING_TAGS
         for tags in content.NARRATIVE_TAGS.values():
             specials += tags
@@ -177,6 +181,8 @@ class World:
         yield from negatives.follows(self)
         for op in self.operations:
             yield from op.follows()
+        for v in self.vendors.values():
+            yield from v.follows()
         del reg
 
     def day_activities(self, day: int):
@@ -198,6 +204,8 @@ class World:
         yield from negatives.day_events(self, day)
         for op in self.operations:
             yield from op.day(day)
+        for v in self.vendors.values():
+            yield from v.day(day)
         del reg
 
 
