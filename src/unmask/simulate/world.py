@@ -83,6 +83,8 @@ class World:
             specials.append(neg.activist_campaign.hashtag)
         if neg.fandom:
             specials += neg.fandom.hashtags
+        if neg.campaign_volunteers:
+            specials.append(neg.campaign_volunteers.hashtag)
         specials += content.BREAKING_TAGS
         for tags in content.NARRATIVE_TAGS.values():
             specials += tags
