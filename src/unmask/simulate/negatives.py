@@ -903,23 +903,22 @@ def _agency(world, day: int) -> list[Acts]:
             target.append(j)
     if who:
         target_a = np.asarray(target, dtype=np.int64)
-        ts = (
-            posts.time[target_a] // 900 * 900
-            + rng.integers(1, 9, len(who)) * 900
-            + rng.integers(0, 20, len(who))
-        )
+        later = quarter[target_a] + rng.integers(1, 9, len(who))
+        ok = later < max(q1, q0 + 1)  # the tool's queue ends with the office day
+        who_a, target_a, later = np.asarray(who)[ok], target_a[ok], later[ok]
+        ts = local0 + later * 15 * 60 + rng.integers(0, 20, len(who_a))
         out.append(
             acts(
                 world,
-                reg.platform[who],
-                who,
+                reg.platform[who_a],
+                who_a,
                 ts,
                 K_SHARE,
                 parent=posts.counter[target_a],
                 parent_author=posts.author[target_a],
             )
         )
-        ag["cross_promotions"] += len(who)
+        ag["cross_promotions"] += len(who_a)
     return out
 
 
