@@ -171,6 +171,16 @@ def test_newsroom_works_office_hours_from_the_office_network(con, truth):
     assert office == truth["newsroom"]["office_accounts"]
     assert 20 <= office < 40 and ips <= 8 and devices >= 4
     assert one(con, "SELECT count(*) FROM infra WHERE starts_with(ip, ?)", [block])[0] == office
+    # Colleagues follow each other (about half of those on their platform).
+    pairs, follows = one(
+        con,
+        """WITH s AS (SELECT platform, account_id FROM truth WHERE "group" = 'newsroom')
+           SELECT (SELECT sum(n * (n - 1)) FROM (SELECT count(*) n FROM s GROUP BY platform)),
+                  (SELECT count(*) FROM follows f
+                   SEMI JOIN s a ON a.platform = f.platform AND a.account_id = f.follower_id
+                   SEMI JOIN s b ON b.platform = f.platform AND b.account_id = f.followee_id)""",
+    )
+    assert 0.35 < follows / pairs < 0.7
 
 
 # -- marketing agency --------------------------------------------------------------------
@@ -283,6 +293,17 @@ def test_volunteers_signed_up_together_at_the_event(con, truth):
            WHERE c."group" = 'campaign_volunteers' AND f.time < c.created_at""",
     )[0]
     assert early_follows == 0
+    # They follow each other, mostly within hours of the event.
+    within, n_follows = one(
+        con,
+        """WITH v AS (SELECT platform, account_id, created_at FROM accs
+                      WHERE "group" = 'campaign_volunteers')
+           SELECT count(*) FILTER (WHERE f.time < b.created_at + INTERVAL 6 HOUR), count(*)
+           FROM follows f
+           JOIN v a ON a.platform = f.platform AND a.account_id = f.follower_id
+           JOIN v b ON b.platform = f.platform AND b.account_id = f.followee_id""",
+    )
+    assert n_follows >= 100 and within / n_follows > 0.8
     # They live on after the event: ordinary posts too.
     assert (
         one(

@@ -17,15 +17,16 @@ Three groups show two or more kinds of evidence at once, all of it authentic:
 * ``newsroom``: one outlet's journalists. Most signed up from the office network (one
   address block), they post in office hours of their time zone (Monday–Friday, a lunch
   dip, each with their own shift) and share the outlet's new articles within minutes,
-  often with the headline: infrastructure, schedule and coordination on URLs.
+  often with the headline: infrastructure, schedule and coordination on URLs (and they
+  follow their colleagues).
 * ``marketing_agency``: brand accounts of an agency's clients, run from one office (sign-ups
   from its address block on a few devices), posting by a scheduling tool at quarter hours
   on working days, from templates with the client's name swapped in, and sharing each
   other's posts: infrastructure, schedule, content and shared devices.
 * ``campaign_volunteers``: a campaign's volunteers who made their accounts together at a
   sign-up event (within minutes, many on the event's Wi-Fi) and post its toolkit with a
-  hashtag at announced times, re-sharing each other: identity (a creation batch),
-  infrastructure, content and coordination.
+  hashtag at announced times, re-sharing and following each other: identity (a creation
+  batch), infrastructure, content and coordination.
 
 The people of each group are drawn from the ordinary population (disjoint groups), so
 they also keep their ordinary lives; news bots and the agency's brands are added as
@@ -277,8 +278,29 @@ def follows(world) -> list[Follows]:
 
 
 def fan_follows(world, lo: int, hi: int) -> Follows | None:
-    """Fans follow each other. Made with the ordinary follows of the same block of users,
-    so that a pair is never made twice."""
+    """Members of a group follow each other: fans, journalists their colleagues, volunteers
+    the people they met at the sign-up event. Made with the ordinary follows of the same
+    block of users, so that a pair is never made twice."""
+    parts = [
+        f
+        for f in (
+            _fans_follow(world, lo, hi),
+            _colleagues_follow(world, lo, hi),
+            _volunteers_follow(world, lo, hi),
+        )
+        if f is not None
+    ]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    return Follows(
+        *(
+            np.concatenate([getattr(f, c) for f in parts])
+            for c in ("platform", "follower", "followee", "time")
+        )
+    )
+
+
+def _fans_follow(world, lo: int, hi: int) -> Follows | None:
     st: NegativesState = world.negatives
     fans = st.members.get("fandom")
     if fans is None or len(fans) < 2:
@@ -294,6 +316,44 @@ def fan_follows(world, lo: int, hi: int) -> Follows | None:
     return Follows(
         reg.platform[follower], follower, followee, _times(world, rng, follower, followee)
     )
+
+
+def _colleagues_follow(world, lo: int, hi: int) -> Follows | None:
+    staff = world.negatives.members.get("newsroom")
+    if staff is None or len(staff) < 2:
+        return None
+    reg = world.registry
+    cfg = world.scenario.negatives.newsroom
+    rng = world.rng("negatives", "colleague_follows", lo)
+    mine = staff[(staff >= lo) & (staff < hi)]
+    a, b = np.meshgrid(mine, staff, indexing="ij")
+    pick = (
+        (reg.platform[a] == reg.platform[b])
+        & (a != b)
+        & (rng.random(a.shape) < cfg.follows_colleagues)
+    )
+    follower, followee = a[pick], b[pick]
+    return Follows(
+        reg.platform[follower], follower, followee, _times(world, rng, follower, followee)
+    )
+
+
+def _volunteers_follow(world, lo: int, hi: int) -> Follows | None:
+    members = world.negatives.members.get("campaign_volunteers")
+    if members is None or len(members) < 2:
+        return None
+    reg = world.registry
+    cfg = world.scenario.negatives.campaign_volunteers
+    rng = world.rng("negatives", "volunteer_follows", lo)
+    mine = members[(members >= lo) & (members < hi)]
+    follower = np.repeat(mine, cfg.follows_per_volunteer)
+    followee = members[rng.integers(0, len(members), len(follower))]
+    same = reg.platform[follower] == reg.platform[followee]
+    follower, followee = follower[same], followee[same]
+    # Mostly at the event and on the way home, once both accounts exist.
+    first = np.maximum(reg.created[follower], reg.created[followee])
+    t = np.minimum(first + rng.exponential(2 * HOUR, len(first)).astype(np.int64), world.t_end - 1)
+    return Follows(reg.platform[follower], follower, followee, t)
 
 
 def _times(world, rng, follower, followee):

@@ -230,11 +230,12 @@ class Newsroom:
     share_rate: float = 0.35  # of the outlet's articles published while one is at work
     median_delay_minutes: float = 8.0
     headline_rate: float = 0.6  # shares that carry the headline verbatim
+    follows_colleagues: float = 0.5  # share of colleagues (same platform) each one follows
 
     def check(self, where: str) -> None:
         for p in self.platforms:
             _in(p, PLATFORMS, f"{where}.platforms")
-        for name in ("office_network_share", "share_rate", "headline_rate"):
+        for name in ("office_network_share", "share_rate", "headline_rate", "follows_colleagues"):
             _share(getattr(self, name), f"{where}.{name}")
         _clock_range(self.hours, f"{where}.hours")
         _clock_range(self.lunch, f"{where}.lunch")
@@ -281,6 +282,7 @@ class CampaignVolunteers:
     window_minutes: float = 30.0
     posts_per_slot: int = 1
     retweet_rate: float = 0.6
+    follows_per_volunteer: int = 6  # other volunteers (same platform) each follows
     hashtag: str = "#Whitfield4Senate"
     toolkit: list[str] = field(default_factory=list)  # empty: built-in texts; "{tag}" = hashtag
 
@@ -296,6 +298,7 @@ class CampaignVolunteers:
         _positive(self.window_minutes, f"{where}.window_minutes")
         _share(self.event_wifi_share, f"{where}.event_wifi_share")
         _share(self.retweet_rate, f"{where}.retweet_rate")
+        _positive(self.follows_per_volunteer, f"{where}.follows_per_volunteer", zero=True)
         if self.posts_per_slot < 1:
             raise ScenarioError(f"{where}.posts_per_slot: must be ≥ 1, got {self.posts_per_slot}")
 
