@@ -381,3 +381,22 @@ def test_new_sections_can_be_left_out():
     assert sc.negatives.newsroom is None
     assert sc.negatives.marketing_agency is None
     assert sc.negatives.campaign_volunteers is None
+
+
+def test_shared_networks_touch_only_their_groups(world, con, tmp_path):
+    """The office blocks and the event's Wi-Fi are written over the group's own sign-ups:
+    everyone else's records are those of the same world without the three sections."""
+    simulate(tmp_path / "plain", _scenario(""), seed=2)
+    c = Store(tmp_path / "plain" / "store").connect()
+    cols = "platform, account_id, time, ip, device, email_domain, phone_country"
+    plain = set(c.execute(f"SELECT {cols} FROM infrastructure").fetchall())
+    c.close()
+    others = set(
+        rows(
+            con,
+            f"""SELECT {cols} FROM infra WHERE "group" NOT IN
+                ('newsroom', 'marketing_agency', 'campaign_volunteers')""",
+        )
+    )
+    assert others and others <= plain
+    assert len(plain - others) == 40 + 80  # the journalists and the volunteers, as people
