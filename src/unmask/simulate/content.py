@@ -1097,3 +1097,106 @@ FAN_CLUB_CHANTS = [
     "trending soon, keep posting!! {tags} ✨",
 ]
 BREAKING_TAGS = ["#earthquake", "#breaking", "#BreakingNews", "#storm"]
+
+# Journalists' bios, by language ({outlet} = the outlet's domain).
+NEWSROOM_BIOS = {
+    "en": [
+        "Reporter at {outlet}. Views my own.",
+        "Political correspondent, {outlet}",
+        "Senior editor @ {outlet} | tips welcome, DMs open",
+        "Data journalist at {outlet}. Charts, maps, coffee.",
+        "Covering climate and energy for {outlet}",
+        "Reporter at {outlet}. RTs are not endorsements.",
+    ],
+    "de": [
+        "Redakteurin bei {outlet}. Meinung privat.",
+        "Reporter bei {outlet} | Politik, Wirtschaft",
+        "Korrespondent für {outlet}. Hinweise gern per DM.",
+        "Datenjournalismus @ {outlet}",
+    ],
+    "fr": [
+        "Journaliste à {outlet}. Avis personnels.",
+        "Reporter politique, {outlet}",
+        "Rédactrice en chef adjointe @ {outlet}",
+    ],
+    "es": ["Periodista en {outlet}. Opiniones propias.", "Corresponsal de {outlet}"],
+    "pt": ["Repórter da {outlet}. Opiniões pessoais.", "Editora de política, {outlet}"],
+    "ru": ["Корреспондент {outlet}. Мнение личное.", "Редактор отдела политики, {outlet}"],
+    "ja": ["{outlet} 記者。発言は個人の見解です。", "{outlet} 政治部"],
+    "ko": ["{outlet} 기자. 개인 의견입니다.", "{outlet} 정치부 기자"],
+    "zh": ["{outlet} 記者，言論僅代表個人", "{outlet} 編輯"],
+}
+
+# Brands an agency runs: name parts and the kinds of business they are.
+BRAND_NAMES = [
+    "Luna",
+    "Northwind",
+    "Blue Harbor",
+    "Maple & Co",
+    "Urban Roots",
+    "Golden Fork",
+    "Peak",
+    "Bright Smile",
+    "Velvet",
+    "Cedar",
+    "Copper Kettle",
+    "Riverside",
+    "Sunny Side",
+    "Oak & Iron",
+    "Little Fox",
+    "Harbor Light",
+]
+BRAND_TRADES = {
+    "Bakery": "Fresh sourdough and pastries, baked every morning since {year}.",
+    "Fitness": "Classes, personal training and a community that shows up. Since {year}.",
+    "Dental": "Gentle family dentistry. New patients welcome!",
+    "Coffee": "Specialty coffee, roasted in-house since {year}.",
+    "Bikes": "Sales, repairs and rentals. Ride more since {year}.",
+    "Spa": "Massage, facials and calm. Book online.",
+    "Books": "Independent bookshop since {year}. Events every week.",
+    "Pet Supplies": "Everything for your furry family. Since {year}.",
+    "Florist": "Flowers for every day and every occasion.",
+    "Pizza": "Wood-fired pizza, made to order since {year}.",
+    "Realty": "Helping families find home since {year}.",
+    "Auto Care": "Honest repairs, fair prices, since {year}.",
+}
+# A scheduling tool's templates: the same text for every client with the name swapped in.
+AGENCY_TEMPLATES = {
+    "en": [
+        "Big weekend sale at {client}! Up to {pct}% off everything until Sunday 🎉 {tags}",
+        "New week, new goals 💪 Stop by {client} and see what's new! {tags}",
+        "Happy {weekday}! ☀️ Tag someone who needs a treat from {client} today. {tags}",
+        "We're hiring! Join the {client} team. Apply via the link in our bio. {tags}",
+        "Thank you for 10 amazing years with {client} ❤️ Here's to the next ten! {tags}",
+        "Don't miss out: {pct}% off for our followers this week only at {client}. {tags}",
+        "Behind the scenes at {client} 👀 Meet the people who make it happen. {tags}",
+        "Giveaway time at {client}! 🎁 Like, share and comment to win. {tags}",
+    ],
+    "de": [
+        "Großer Wochenend-Sale bei {client}! Bis zu {pct}% auf alles bis Sonntag 🎉 {tags}",
+        "Neue Woche, neue Ziele 💪 Schaut bei {client} vorbei! {tags}",
+        "Wir stellen ein! Werde Teil des {client}-Teams. Link in der Bio. {tags}",
+        "Gewinnspiel bei {client}! 🎁 Liken, teilen, kommentieren und gewinnen. {tags}",
+    ],
+}
+AGENCY_TAGS = ["#sale", "#weekend", "#shoplocal", "#giveaway", "#smallbusiness", "#deals"]
+
+# A (fictional) election campaign's toolkit for its volunteers, by language.
+CAMPAIGN_TOOLKIT = {
+    "en": [
+        "I'm voting for Dana Whitfield because she'll fix our roads and fund our schools. {tag}",
+        "Early voting starts Monday! Find your polling place: https://whitfieldforsenate.org/vote {tag}",
+        "Dana Whitfield has knocked on 10,000 doors. She listens. Join us! {tag}",
+        "Proud to volunteer for Dana Whitfield. Lower costs, better jobs, safer streets. {tag}",
+        "Ask me why I'm voting Whitfield 🗳️ {tag}",
+    ],
+    "es": [
+        "Voto por Dana Whitfield porque arreglará nuestras calles y apoyará nuestras escuelas. {tag}",
+        "¡La votación anticipada empieza el lunes! https://whitfieldforsenate.org/vota {tag}",
+        "Orgulloso de ser voluntario de Dana Whitfield. {tag}",
+    ],
+    "de": [
+        "Ich wähle Dana Whitfield: bessere Schulen, sichere Straßen. {tag}",
+        "Stolz, für Dana Whitfield im Wahlkampf zu helfen. Mach mit! {tag}",
+    ],
+}

@@ -16,30 +16,50 @@
   follower vendor (``[vendors.NAME]``): the co-posting and the bought audience of an
   operation, from authentic people.
 
+Three groups show two or more kinds of evidence at once, all of it authentic:
+
+* ``newsroom``: one outlet's journalists. Most signed up from the office network (one
+  address block), they post in office hours of their time zone (Monday–Friday, a lunch
+  dip, each with their own shift) and share the outlet's new articles within minutes,
+  often with the headline: infrastructure, schedule and coordination on URLs (and they
+  follow their colleagues).
+* ``marketing_agency``: brand accounts of an agency's clients, run from one office (sign-ups
+  from its address block on a few devices), posting by a scheduling tool at quarter hours
+  on working days, from templates with the client's name swapped in, and sharing each
+  other's posts: infrastructure, schedule, content and shared devices.
+* ``campaign_volunteers``: a campaign's volunteers who made their accounts together at a
+  sign-up event (within minutes, many on the event's Wi-Fi) and post its toolkit with a
+  hashtag at announced times, re-sharing and following each other: identity (a creation
+  batch), infrastructure, content and coordination.
+
 The people of each group are drawn from the ordinary population (disjoint groups), so
-they also keep their ordinary lives; news bots are added as accounts of their own.
+they also keep their ordinary lives; news bots and the agency's brands are added as
+accounts of their own. Volunteers' accounts are re-dated to the sign-up event, and nothing
+of theirs (posts, responses, follows) comes before it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from unmask.simulate import content
+from unmask.simulate import content, identity
 from unmask.simulate.population import (
     BIO_OVERRIDE,
     GROUPS,
     ROLES,
     make_posts,
+    media_lists,
     sample_ordinary,
     sample_popular,
 )
 from unmask.simulate.records import K_POST, K_SHARE, Acts, Follows, P, acts, unique_follows
 from unmask.simulate.scenario import KINDS, LANGUAGES, PLATFORMS
-from unmask.simulate.timing import DAY, HOUR, PROFILE_NAMES, parse_clock, parse_offset
+from unmask.simulate.timing import DAY, HOUR, PROFILE_NAMES, parse_clock, parse_offset, weekday
 
 G = {name: i for i, name in enumerate(GROUPS)}
 
@@ -55,6 +75,14 @@ class NegativesState:
     club_floods: list[int] = field(default_factory=list)
     idols: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     boosted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    newsroom: dict[str, Any] = field(default_factory=dict)
+    agency: dict[str, Any] = field(default_factory=dict)
+    volunteers: dict[str, Any] = field(default_factory=dict)
+    # Sign-ups on a shared network: (accounts, ip octets (n, 4), devices or None, e-mail
+    # domains or None), applied over the ordinary ones by infrastructure_overrides.
+    infra: list[tuple[np.ndarray, np.ndarray, list[str] | None, list[str] | None]] = field(
+        default_factory=list
+    )
 
     def describe(self, world) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -88,6 +116,13 @@ class NegativesState:
                 "boosted_members": len(self.boosted),
                 "followers_bought": vendor.sold.get("fan_club", 0) if vendor else 0,
             }
+        for name, extra in (
+            ("newsroom", self.newsroom),
+            ("marketing_agency", self.agency),
+            ("campaign_volunteers", self.volunteers),
+        ):
+            if name in out:
+                out[name] |= {k: v for k, v in extra.items() if not k.startswith("_")}
         if len(self.bots):
             out["news_bots"] = {
                 "accounts": len(self.bots),
@@ -112,9 +147,11 @@ def setup(world) -> NegativesState:
     free = np.zeros(len(reg), dtype=bool)
     free[: lay.end] = (reg.kind[: lay.end] == KINDS.index("account")) & (reg.group[: lay.end] == 0)
 
-    def carve(name: str, candidates: np.ndarray, n: int) -> np.ndarray:
+    def carve(
+        name: str, candidates: np.ndarray, n: int, gen: np.random.Generator | None = None
+    ) -> np.ndarray:
         cand = candidates[free[candidates]]
-        chosen = np.sort(rng.choice(cand, size=min(n, len(cand)), replace=False))
+        chosen = np.sort((gen or rng).choice(cand, size=min(n, len(cand)), replace=False))
         free[chosen] = False
         reg.group[chosen] = G[name]
         st.members[name] = chosen
@@ -250,6 +287,14 @@ def setup(world) -> NegativesState:
         st.members["fan_club"] = np.sort(np.concatenate([st.idols, members]))
         st.boosted = members[rng.random(len(members)) < cfg.boosted_share]
         st.club_floods = _flood_starts(world, cfg.floods, 14 * HOUR)
+    # The groups below draw from their own generators, so that adding one changes nothing
+    # of the others.
+    if neg.newsroom is not None:
+        _setup_newsroom(world, st, carve, free)
+    if neg.marketing_agency is not None:
+        _setup_agency(world, st)
+    if neg.campaign_volunteers is not None:
+        _setup_volunteers(world, st, carve)
     return st
 
 
@@ -272,7 +317,7 @@ def fan_club_buyers(world) -> np.ndarray:
 def follows(world) -> list[Follows]:
     st: NegativesState = world.negatives
     reg = world.registry
-    out = []
+    out = _agency_follows(world)
     rng = world.rng("negatives", "follows")
     if len(st.bots):
         # People follow news feeds.
@@ -288,8 +333,29 @@ def follows(world) -> list[Follows]:
 
 
 def fan_follows(world, lo: int, hi: int) -> Follows | None:
-    """Fans follow each other. Made with the ordinary follows of the same block of users,
-    so that a pair is never made twice."""
+    """Members of a group follow each other: fans, journalists their colleagues, volunteers
+    the people they met at the sign-up event. Made with the ordinary follows of the same
+    block of users, so that a pair is never made twice."""
+    parts = [
+        f
+        for f in (
+            _fans_follow(world, lo, hi),
+            _colleagues_follow(world, lo, hi),
+            _volunteers_follow(world, lo, hi),
+        )
+        if f is not None
+    ]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    return Follows(
+        *(
+            np.concatenate([getattr(f, c) for f in parts])
+            for c in ("platform", "follower", "followee", "time")
+        )
+    )
+
+
+def _fans_follow(world, lo: int, hi: int) -> Follows | None:
     st: NegativesState = world.negatives
     fans = st.members.get("fandom")
     if fans is None or len(fans) < 2:
@@ -305,6 +371,44 @@ def fan_follows(world, lo: int, hi: int) -> Follows | None:
     return Follows(
         reg.platform[follower], follower, followee, _times(world, rng, follower, followee)
     )
+
+
+def _colleagues_follow(world, lo: int, hi: int) -> Follows | None:
+    staff = world.negatives.members.get("newsroom")
+    if staff is None or len(staff) < 2:
+        return None
+    reg = world.registry
+    cfg = world.scenario.negatives.newsroom
+    rng = world.rng("negatives", "colleague_follows", lo)
+    mine = staff[(staff >= lo) & (staff < hi)]
+    a, b = np.meshgrid(mine, staff, indexing="ij")
+    pick = (
+        (reg.platform[a] == reg.platform[b])
+        & (a != b)
+        & (rng.random(a.shape) < cfg.follows_colleagues)
+    )
+    follower, followee = a[pick], b[pick]
+    return Follows(
+        reg.platform[follower], follower, followee, _times(world, rng, follower, followee)
+    )
+
+
+def _volunteers_follow(world, lo: int, hi: int) -> Follows | None:
+    members = world.negatives.members.get("campaign_volunteers")
+    if members is None or len(members) < 2:
+        return None
+    reg = world.registry
+    cfg = world.scenario.negatives.campaign_volunteers
+    rng = world.rng("negatives", "volunteer_follows", lo)
+    mine = members[(members >= lo) & (members < hi)]
+    follower = np.repeat(mine, cfg.follows_per_volunteer)
+    followee = members[rng.integers(0, len(members), len(follower))]
+    same = reg.platform[follower] == reg.platform[followee]
+    follower, followee = follower[same], followee[same]
+    # Mostly at the event and on the way home, once both accounts exist.
+    first = np.maximum(reg.created[follower], reg.created[followee])
+    t = np.minimum(first + rng.exponential(2 * HOUR, len(first)).astype(np.int64), world.t_end - 1)
+    return Follows(reg.platform[follower], follower, followee, t)
 
 
 def _times(world, rng, follower, followee):
@@ -381,6 +485,9 @@ def day_events(world, day: int) -> list[Acts]:
     out += _activists(world, day)
     out += _fandom(world, day)
     out += _fan_club(world, day)
+    out += _newsroom(world, day)
+    out += _agency(world, day)
+    out += _volunteers(world, day)
     return out
 
 
@@ -614,11 +721,483 @@ def _flood(
     return [posts, *_reshare_each_other(world, rng, posts, retweet_rate, 5 * 60)]
 
 
+# -- groups with several kinds of evidence at once ---------------------------------------
+
+
+def _region(world, name: str) -> tuple[int, int, str]:
+    """Index, UTC offset (minutes) and main language of a scenario region."""
+    regions = world.layout.regions
+    r = [x.name for x in regions].index(name)
+    langs = regions[r].languages
+    return r, parse_offset(regions[r].utc_offset), max(langs, key=lambda k: langs[k])
+
+
+def _block(rng: np.random.Generator, first: int) -> tuple[int, int, int]:
+    """A /24 of a business network (the first octet fixed by the caller)."""
+    return first, int(rng.integers(1, 255)), int(rng.integers(1, 255))
+
+
+def _existing_handles(world, idx: np.ndarray) -> list[str]:
+    reg = world.registry
+    return identity.handles(world.seed, idx, reg.style[idx], reg.lang[idx]).to_pylist()
+
+
+def _setup_newsroom(world, st: NegativesState, carve, free: np.ndarray) -> None:
+    cfg = world.scenario.negatives.newsroom
+    reg = world.registry
+    lay = world.layout
+    rng = world.rng("negatives", "newsroom")
+    r, off, lang = _region(world, cfg.region)
+    domains = [d for d, _ in world.outlets]
+    if cfg.outlet:
+        o = domains.index(cfg.outlet)
+    else:
+        same = [i for i, (_, ol) in enumerate(world.outlets) if ol == lang]
+        o = same[0] if same else 0
+    domain, olang = world.outlets[o]
+    everyone = np.arange(lay.end, dtype=np.int64)
+    base = everyone[
+        (reg.region[: lay.end] == r)
+        & np.isin(reg.platform[: lay.end], [P[p] for p in cfg.platforms])
+    ]
+    # Journalists write in their outlet's language when the region has enough of them.
+    cand = base[reg.lang[base] == LANGUAGES.index(olang)]
+    if int(free[cand].sum()) < cfg.staff:
+        cand = base
+    staff = carve("newsroom", cand, cfg.staff, rng)
+    n = len(staff)
+    handles = _existing_handles(world, staff)
+    for i, k in enumerate(staff):
+        bios = content.NEWSROOM_BIOS.get(LANGUAGES[int(reg.lang[k])], content.NEWSROOM_BIOS["en"])
+        reg.overrides[int(k)] = {
+            "handle": handles[i],
+            "description": bios[int(rng.integers(len(bios)))].format(outlet=domain),
+        }
+    reg.bio[staff] = BIO_OVERRIDE
+    office = rng.random(n) < cfg.office_network_share
+    a, b, c = _block(rng, 193)
+    hosts = 10 + rng.integers(0, 8, int(office.sum()))  # the office's few egress addresses
+    ips = np.column_stack([np.full(len(hosts), x) for x in (a, b, c)] + [hosts])
+    st.infra.append((staff[office], ips.astype(np.int64), None, None))
+    st.newsroom = {
+        "outlet": domain,
+        "region": cfg.region,
+        "office_block": f"{a}.{b}.{c}.0/24",
+        "office_accounts": int(office.sum()),
+        "hours": cfg.hours,
+        "articles_shared": 0,
+        "_outlet": o,
+        "_offset": off,
+        # Each journalist's own shift: starts up to an hour early or 90 minutes late, and
+        # their own appetite for posting.
+        "_shift": rng.integers(-60, 91, n),
+        "_rate": np.exp(rng.normal(-0.125, 0.5, n)),
+    }
+
+
+def _workday(world, day: int) -> bool:
+    return bool(weekday(world.t_start + day * DAY) < 5)
+
+
+def _office_minutes(rng, n: int, hours: list[str], lunch: list[str]) -> np.ndarray:
+    """Minutes after local midnight in office hours, a quarter as many in the lunch break."""
+    h0, h1 = (parse_clock(x) for x in hours)
+    l0, l1 = (parse_clock(x) for x in lunch)
+    minute = np.arange(h0, h1)
+    w = np.where((minute >= l0) & (minute < l1), 0.25, 1.0)
+    cdf = np.cumsum(w) / w.sum()
+    return minute[np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), len(minute) - 1)]
+
+
+def _newsroom(world, day: int) -> list[Acts]:
+    st: NegativesState = world.negatives
+    staff = st.members.get("newsroom")
+    if staff is None or not len(staff) or not _workday(world, day):
+        return []
+    cfg = world.scenario.negatives.newsroom
+    reg = world.registry
+    nr = st.newsroom
+    rng = world.rng("newsroom", day)
+    off, shift = nr["_offset"], nr["_shift"]
+    local0 = world.t_start + day * DAY - off * 60  # local midnight of this day, in UTC
+    out: list[Acts] = []
+    # Their own reporting and chatter, at their desks.
+    k = rng.poisson(cfg.posts_per_workday * nr["_rate"])
+    who = np.repeat(np.arange(len(staff)), k)
+    if len(who):
+        minute = _office_minutes(rng, len(who), cfg.hours, cfg.lunch) + shift[who]
+        t = local0 + minute * 60 + rng.integers(0, 60, len(who))
+        out.append(make_posts(world, rng, staff[who], t, day))
+    # The outlet's articles published while each one is at work, shared within minutes.
+    h0, h1 = (parse_clock(x) for x in cfg.hours)
+    pubs, urls, heads, langs = [], [], [], []
+    for d in (day - 1, day, day + 1):
+        if not 0 <= d < world.days:
+            continue
+        arts = world.articles(d)
+        mine = np.flatnonzero(arts.outlet == nr["_outlet"])
+        pubs.append(arts.published[mine])
+        urls += arts.original.take(pa.array(mine)).to_pylist()
+        heads += arts.headline.take(pa.array(mine)).to_pylist()
+        langs.append(arts.lang[mine])
+    if not pubs:
+        return out
+    pub = np.concatenate(pubs)
+    lang = np.concatenate(langs)
+    minute = (pub - local0) // 60  # minutes after this local midnight
+    at_work = (minute[None, :] >= h0 + shift[:, None]) & (minute[None, :] < h1 + shift[:, None])
+    take = at_work & (rng.random(at_work.shape) < cfg.share_rate)
+    who, art = np.nonzero(take)
+    delay = np.maximum(30, cfg.median_delay_minutes * 60 * np.exp(rng.normal(0, 0.8, len(who))))
+    t = pub[art] + delay.astype(np.int64)
+    keep = t < world.t_end
+    who, art, t = who[keep], art[keep], t[keep]
+    if not len(who):
+        return out
+    author = staff[who]
+    own = content.random_texts(rng, reg.lang[author], rng.integers(3, 14, len(who))).to_pylist()
+    headline = rng.random(len(who)) < cfg.headline_rate
+    texts = [
+        f"{heads[a]} {urls[a]}" if headline[j] else f"{own[j]} {urls[a]}" for j, a in enumerate(art)
+    ]
+    nr["articles_shared"] += len(who)
+    out.append(
+        acts(
+            world,
+            reg.platform[author],
+            author,
+            t,
+            K_POST,
+            np.where(headline, lang[art], reg.lang[author]),
+            text=texts,
+            urls_original=[[urls[a]] for a in art],
+            hashtags=[content.text_hashtags(x) for x in texts],
+            mentions=[[] for _ in texts],
+        )
+    )
+    return out
+
+
+# Devices of an agency's office (its people's laptops and the office phone).
+_AGENCY_DEVICES = ["Safari on macOS", "Chrome on macOS", "iPhone 15 Pro", "Chrome on Windows"]
+_AGENCY_NAMES = ["brightpath-social", "hivemind-media", "northstar-digital", "pixel-and-post"]
+_BRAND_KIND = {"facebook": "page", "youtube": "channel", "telegram": "channel"}
+_AGENCY_SHARES = {P["facebook"], P["x"], P["tiktok"], P["telegram"]}  # a share exists there
+
+
+def _setup_agency(world, st: NegativesState) -> None:
+    cfg = world.scenario.negatives.marketing_agency
+    reg = world.registry
+    rng = world.rng("negatives", "marketing_agency")
+    r, off, lang = _region(world, cfg.region)
+    region = world.layout.regions[r]
+    trades = list(content.BRAND_TRADES)
+    grid = len(content.BRAND_NAMES) * len(trades)
+    pick = rng.permutation(grid)
+    brands = []
+    for c in range(cfg.clients):
+        trade = trades[pick[c % grid] % len(trades)]
+        name = f"{content.BRAND_NAMES[pick[c % grid] // len(trades)]} {trade}"
+        if c >= grid:
+            name += f" {c // grid + 1}"
+        slug = "".join(ch for ch in name.lower().replace("&", "and") if ch.isalnum())
+        city = region.cities[c % len(region.cities)] if region.cities else region.country
+        bio = content.BRAND_TRADES[trade].format(year=int(rng.integers(1985, 2019)))
+        brands.append(
+            {"name": name, "slug": slug, "domain": f"{slug}.com", "city": city, "bio": bio}
+        )
+    plats = [P[p] for p in cfg.platforms]
+    n = len(brands) * len(plats)
+    brand = np.repeat(np.arange(len(brands)), len(plats))
+    platform = np.tile(plats, len(brands))
+    kinds = np.array(
+        [KINDS.index(_BRAND_KIND.get(PLATFORMS[p], "account")) for p in platform], dtype=np.int8
+    )
+    idx = reg.add(
+        n,
+        platform=platform,
+        kind=kinds,
+        created=world.t_start - rng.integers(365, 3000, n) * DAY - rng.integers(0, DAY, n),
+        offset=off,
+        lang=LANGUAGES.index(lang),
+        region=r,
+        profile=PROFILE_NAMES.index("flat"),
+        group=G["marketing_agency"],
+        role=np.where(kinds == KINDS.index("account"), ROLES.index("user"), kinds),
+        style=identity.HANDLE_STYLES.index("page"),
+        bio=BIO_OVERRIDE,
+        out_k=0,
+    )
+    site = {"facebook": "https://facebook.com/", "x": "https://x.com/"}
+    for i, k in enumerate(idx):
+        b = brands[int(brand[i])]
+        pname = PLATFORMS[int(platform[i])]
+        handle = {
+            "x": b["name"].replace(" ", "").replace("&", "And"),
+            "tiktok": f"{b['slug']}.official",
+            "instagram": f"{b['slug']}_",
+        }.get(pname, b["slug"])
+        reg.overrides[int(k)] = {
+            "handle": handle,
+            "display_name": b["name"],
+            "description": f"{b['bio']} 📍 {b['city']}",
+            "url": site.get(pname, f"https://{b['domain']}/") + (handle if pname in site else ""),
+        }
+    agency = _AGENCY_NAMES[int(rng.integers(len(_AGENCY_NAMES)))]
+    a, bb, c = _block(rng, 198)
+    devices = list(rng.choice(_AGENCY_DEVICES, 3, replace=False))
+    hosts = 20 + rng.integers(0, 4, n)
+    ips = np.column_stack([np.full(n, a), np.full(n, bb), np.full(n, c), hosts])
+    # Half the accounts were made with the agency's address, half with the client's.
+    emails = [
+        f"{agency}.com" if rng.random() < 0.5 else brands[int(brand[i])]["domain"] for i in range(n)
+    ]
+    st.infra.append(
+        (idx, ips.astype(np.int64), [devices[int(x)] for x in rng.integers(0, 3, n)], emails)
+    )
+    st.members["marketing_agency"] = idx
+    st.agency = {
+        "agency": agency,
+        "region": cfg.region,
+        "clients": [{"name": b["name"], "domain": b["domain"]} for b in brands],
+        "office_block": f"{a}.{bb}.{c}.0/24",
+        "devices": devices,
+        "posts": 0,
+        "cross_promotions": 0,
+        "_brand": brand,
+        "_brands": brands,
+        "_offset": off,
+    }
+
+
+def _agency_follows(world) -> list[Follows]:
+    """People follow the brands; the agency's brands follow each other on each platform."""
+    st: NegativesState = world.negatives
+    idx = st.members.get("marketing_agency")
+    if idx is None or not len(idx):
+        return []
+    reg = world.registry
+    rng = world.rng("negatives", "agency_follows")
+    k = rng.integers(30, 300, len(idx))
+    followee = np.repeat(idx, k)
+    follower = sample_ordinary(world, rng, reg.platform[followee].astype(np.int64))
+    ok = follower >= 0
+    follower, followee = follower[ok], followee[ok]
+    a, b = np.meshgrid(idx, idx, indexing="ij")
+    same = (reg.platform[a] == reg.platform[b]) & (a != b)
+    follower = np.concatenate([follower, a[same]])
+    followee = np.concatenate([followee, b[same]])
+    t = _times(world, rng, follower, followee)
+    return [unique_follows(Follows(reg.platform[followee], follower, followee, t))]
+
+
+def _agency(world, day: int) -> list[Acts]:
+    st: NegativesState = world.negatives
+    idx = st.members.get("marketing_agency")
+    if idx is None or not len(idx) or not _workday(world, day):
+        return []
+    cfg = world.scenario.negatives.marketing_agency
+    reg = world.registry
+    ag = st.agency
+    rng = world.rng("marketing_agency", day)
+    local0 = world.t_start + day * DAY - ag["_offset"] * 60
+    h0, h1 = (parse_clock(x) for x in cfg.hours)
+    q0, q1 = -(-h0 // 15), h1 // 15  # the tool posts on quarter hours
+    k = rng.poisson(cfg.posts_per_client_day, len(idx))
+    row = np.repeat(np.arange(len(idx)), k)
+    if not len(row):
+        return []
+    author = idx[row]
+    quarter = rng.integers(q0, max(q1, q0 + 1), len(row))
+    t = local0 + quarter * 15 * 60 + rng.integers(0, 20, len(row))  # the tool's few seconds
+    lang = LANGUAGES[int(reg.lang[idx[0]])]
+    templates = content.AGENCY_TEMPLATES.get(lang, content.AGENCY_TEMPLATES["en"])
+    wd = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][
+        int(weekday(world.t_start + day * DAY))
+    ]
+    texts, links = [], []
+    for rr in row:
+        b = ag["_brands"][int(ag["_brand"][rr])]
+        extra = rng.choice(content.AGENCY_TAGS, int(rng.integers(1, 3)), replace=False)
+        tags = " ".join(["#" + b["name"].replace(" ", "").replace("&", "And"), *extra])
+        text = templates[int(rng.integers(len(templates)))].format(
+            client=b["name"],
+            pct=int(rng.choice([10, 15, 20, 25, 30, 40, 50])),
+            weekday=wd,
+            tags=tags,
+        )
+        link = []
+        if rng.random() < cfg.link_rate:
+            url = (
+                f"https://{b['domain']}/{rng.choice(['sale', 'offers', 'jobs', 'giveaway', 'new'])}"
+            )
+            text = f"{text} {url}"
+            link = [url]
+        texts.append(text)
+        links.append(link)
+    posts = acts(
+        world,
+        reg.platform[author],
+        author,
+        t,
+        K_POST,
+        reg.lang[author],
+        text=texts,
+        urls_original=links,
+        hashtags=[content.text_hashtags(x) for x in texts],
+        mentions=[[] for _ in texts],
+        media=media_lists(rng, np.ones(len(row), dtype=bool)),
+    )
+    out = [posts]
+    ag["posts"] += len(posts)
+    # Cross-promotion: another client on the same platform shares the post, on a later
+    # quarter hour of the tool's queue.
+    promote = np.flatnonzero(
+        (rng.random(len(row)) < cfg.cross_promote_rate)
+        & np.isin(posts.platform, list(_AGENCY_SHARES))
+    )
+    who, target = [], []
+    for j in promote:
+        same = idx[(reg.platform[idx] == posts.platform[j]) & (idx != posts.author[j])]
+        if len(same):
+            who.append(int(same[int(rng.integers(len(same)))]))
+            target.append(j)
+    if who:
+        target_a = np.asarray(target, dtype=np.int64)
+        later = quarter[target_a] + rng.integers(1, 9, len(who))
+        ok = later < max(q1, q0 + 1)  # the tool's queue ends with the office day
+        who_a, target_a, later = np.asarray(who)[ok], target_a[ok], later[ok]
+        ts = local0 + later * 15 * 60 + rng.integers(0, 20, len(who_a))
+        out.append(
+            acts(
+                world,
+                reg.platform[who_a],
+                who_a,
+                ts,
+                K_SHARE,
+                parent=posts.counter[target_a],
+                parent_author=posts.author[target_a],
+            )
+        )
+        ag["cross_promotions"] += len(who_a)
+    return out
+
+
+def _setup_volunteers(world, st: NegativesState, carve) -> None:
+    cfg = world.scenario.negatives.campaign_volunteers
+    reg = world.registry
+    lay = world.layout
+    rng = world.rng("negatives", "campaign_volunteers")
+    r, off, _ = _region(world, cfg.region)
+    everyone = np.arange(lay.end, dtype=np.int64)
+    plat = reg.platform[: lay.end].astype(np.int64)
+    # People who only now make an account are the newest on their platform (accounts are
+    # numbered in the order they joined), so they do not get the oldest accounts' audience.
+    newest = (everyone - lay.start[plat]) >= lay.size[plat] // 2
+    cand = everyone[(reg.region[: lay.end] == r) & np.isin(plat, [P[p] for p in cfg.platforms])]
+    cand = cand[newest[cand]]
+    members = carve("campaign_volunteers", cand, cfg.volunteers, rng)
+    n = len(members)
+    event = world.t_start + cfg.event_day * DAY + (parse_clock(cfg.event_time) - off) * 60
+    created = event + (rng.random(n) * cfg.signup_minutes * 60).astype(np.int64)
+    # Follows are timed between creation and the world's end: keep that span non-empty.
+    reg.created[members] = np.minimum(created, world.t_end - HOUR)
+    wifi = rng.random(n) < cfg.event_wifi_share
+    a, b, c = _block(rng, 172)
+    host = int(rng.integers(2, 250))
+    ips = np.tile(np.array([a, b, c, host], dtype=np.int64), (int(wifi.sum()), 1))
+    st.infra.append((members[wifi], ips, None, None))
+    last = int(reg.created[members].max()) if n else event
+    slots = sorted(
+        world.t_start + d * DAY + (parse_clock(x) - off) * 60
+        for d in cfg.days
+        for x in cfg.local_times
+        if 0 <= d < world.days
+    )
+    st.volunteers = {
+        "hashtag": cfg.hashtag,
+        "region": cfg.region,
+        "event": _iso(event),
+        "signup_minutes": cfg.signup_minutes,
+        "event_wifi_ip": f"{a}.{b}.{c}.{host}",
+        "event_wifi_accounts": int(wifi.sum()),
+        "slots": [_iso(t) for t in slots if t > last],
+        "_slots": [t for t in slots if t > last],
+    }
+
+
+def _volunteers(world, day: int) -> list[Acts]:
+    st: NegativesState = world.negatives
+    members = st.members.get("campaign_volunteers")
+    if members is None or not len(members):
+        return []
+    cfg = world.scenario.negatives.campaign_volunteers
+    reg = world.registry
+    out: list[Acts] = []
+    for i, slot in enumerate(st.volunteers["_slots"]):
+        if not _in_day(world, day, slot):
+            continue
+        rng = world.rng("campaign_volunteers", i)
+        # Most of them turn out for each call, some post more than once.
+        here = members[rng.random(len(members)) < 0.85]
+        author = np.repeat(here, rng.integers(1, cfg.posts_per_slot + 1, len(here)))
+        t = slot + (cfg.window_minutes * 60 * rng.random(len(author)) ** 1.5).astype(np.int64)
+        prefix = content.random_texts(
+            rng, reg.lang[author], rng.integers(2, 7, len(author))
+        ).to_pylist()
+        texts, links = [], []
+        for j, k in enumerate(author):
+            kit = cfg.toolkit or content.CAMPAIGN_TOOLKIT.get(
+                LANGUAGES[int(reg.lang[k])], content.CAMPAIGN_TOOLKIT["en"]
+            )
+            base = kit[int(rng.integers(len(kit)))].format(tag=cfg.hashtag)
+            text = f"{prefix[j]} {base}" if rng.random() < 0.3 else base
+            texts.append(text)
+            links.append(re.findall(r"https?://\S+", text))
+        posts = acts(
+            world,
+            reg.platform[author],
+            author,
+            t,
+            K_POST,
+            reg.lang[author],
+            text=texts,
+            urls_original=links,
+            hashtags=[content.text_hashtags(x) for x in texts],
+            mentions=[[] for _ in texts],
+        )
+        out.append(posts)
+        out += _reshare_each_other(world, rng, posts, cfg.retweet_rate, 10 * 60)
+    return out
+
+
+def infrastructure_overrides(
+    world, idx: np.ndarray, octs: list[np.ndarray], devices: list, emails: list
+) -> None:
+    """Sign-ups on a hard-negative group's shared network (an office block, an event's
+    Wi-Fi), written over one block of ordinary sign-up records in place."""
+    st: NegativesState = world.negatives
+    if not st.infra or not len(idx):
+        return
+    lo, hi = int(idx[0]), int(idx[-1]) + 1
+    for members, ips, devs, mails in st.infra:
+        sel = np.flatnonzero((members >= lo) & (members < hi))
+        pos = members[sel] - lo
+        for j in range(4):
+            octs[j][pos] = ips[sel, j]
+        for i, p in zip(sel, pos, strict=True):
+            if devs is not None:
+                devices[p] = devs[i]
+            if mails is not None:
+                emails[p] = mails[i]
+
+
 __all__ = [
     "NegativesState",
     "day_events",
     "day_posts",
     "follows",
+    "infrastructure_overrides",
     "make_posts",
     "sample_popular",
     "setup",

@@ -50,6 +50,9 @@ GROUPS = (
     "follower_vendor",
     "vendor_customers",
     "fan_club",
+    "newsroom",
+    "marketing_agency",
+    "campaign_volunteers",
 )
 ROLES = (
     "user",
@@ -419,7 +422,17 @@ def organic_posts(world, day: int, lo: int, hi: int) -> Acts:
     lam, weekend = day_rates(world, idx, day, reg.post_rate[idx])
     author = np.repeat(idx, rng.poisson(lam))
     t = local_times(world, rng, author, day, weekend)
+    author, t = _after_creation(reg, author, t)
     return make_posts(world, rng, author, t, day)
+
+
+def _after_creation(reg: Registry, author: np.ndarray, t: np.ndarray):
+    """Accounts made during the world (campaign volunteers) do nothing before they exist;
+    everyone else was made before the world starts, so nothing is dropped (no draw moves)."""
+    born = t >= reg.created[author]
+    if born.all():
+        return author, t
+    return author[born], t[born]
 
 
 def make_posts(
@@ -481,6 +494,7 @@ def organic_responses(world, day: int, lo: int, hi: int) -> Acts:
     lam, weekend = day_rates(world, idx, day, reg.resp_rate[idx])
     author = np.repeat(idx, rng.poisson(lam))
     t = local_times(world, rng, author, day, weekend)
+    author, t = _after_creation(reg, author, t)
     return make_responses(world, rng, author, t)
 
 

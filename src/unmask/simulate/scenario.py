@@ -250,6 +250,94 @@ class FanClub:
 
 
 @dataclass
+class Newsroom:
+    """Journalists of one outlet: office network, office hours, its articles within minutes."""
+
+    staff: int = field(default=40, metadata=_scaled(3))
+    region: str = "uk"
+    outlet: str = ""  # a domain of the world's outlets; "" = the first in the region's language
+    platforms: list[str] = field(default_factory=lambda: ["x", "facebook"])
+    office_network_share: float = 0.7  # staff whose sign-up came from the office block
+    hours: list[str] = field(default_factory=lambda: ["09:00", "18:00"])
+    lunch: list[str] = field(default_factory=lambda: ["12:30", "13:30"])
+    posts_per_workday: float = 1.0  # own work posts (besides the outlet's articles)
+    share_rate: float = 0.35  # of the outlet's articles published while one is at work
+    median_delay_minutes: float = 8.0
+    headline_rate: float = 0.6  # shares that carry the headline verbatim
+    follows_colleagues: float = 0.5  # share of colleagues (same platform) each one follows
+
+    def check(self, where: str) -> None:
+        for p in self.platforms:
+            _in(p, PLATFORMS, f"{where}.platforms")
+        for name in ("office_network_share", "share_rate", "headline_rate", "follows_colleagues"):
+            _share(getattr(self, name), f"{where}.{name}")
+        _clock_range(self.hours, f"{where}.hours")
+        _clock_range(self.lunch, f"{where}.lunch")
+        _positive(self.median_delay_minutes, f"{where}.median_delay_minutes")
+        _positive(self.posts_per_workday, f"{where}.posts_per_workday", zero=True)
+
+
+@dataclass
+class MarketingAgency:
+    """A social-media agency running its clients' brand accounts from one office."""
+
+    clients: int = field(default=8, metadata=_scaled(2))  # brands; each on every platform
+    region: str = "us_east"
+    platforms: list[str] = field(default_factory=lambda: ["facebook", "instagram", "x", "tiktok"])
+    hours: list[str] = field(default_factory=lambda: ["08:00", "19:00"])
+    posts_per_client_day: float = 1.5  # per brand account and working day
+    cross_promote_rate: float = 0.3  # posts shared by another client of the agency
+    link_rate: float = 0.4  # posts linking to the brand's site
+
+    def check(self, where: str) -> None:
+        for p in self.platforms:
+            _in(p, PLATFORMS, f"{where}.platforms")
+        if not self.platforms:
+            raise ScenarioError(f"{where}.platforms: must not be empty")
+        _clock_range(self.hours, f"{where}.hours")
+        _positive(self.posts_per_client_day, f"{where}.posts_per_client_day", zero=True)
+        _share(self.cross_promote_rate, f"{where}.cross_promote_rate")
+        _share(self.link_rate, f"{where}.link_rate")
+
+
+@dataclass
+class CampaignVolunteers:
+    """Volunteers who signed up together at a campaign event and post its toolkit."""
+
+    volunteers: int = field(default=80, metadata=_scaled(5))
+    region: str = "us_east"
+    platforms: list[str] = field(default_factory=lambda: ["x", "facebook", "instagram"])
+    event_day: int = -2  # day of the sign-up event (negative: before the world starts)
+    event_time: str = "19:00"  # local
+    signup_minutes: float = 45.0
+    event_wifi_share: float = 0.6  # volunteers whose sign-up came from the event's Wi-Fi
+    days: list[int] = field(default_factory=lambda: [3, 7, 10])
+    local_times: list[str] = field(default_factory=lambda: ["12:00", "20:00"])
+    window_minutes: float = 30.0
+    posts_per_slot: int = 1
+    retweet_rate: float = 0.6
+    follows_per_volunteer: int = 6  # other volunteers (same platform) each follows
+    hashtag: str = "#Whitfield4Senate"
+    toolkit: list[str] = field(default_factory=list)  # empty: built-in texts; "{tag}" = hashtag
+
+    def check(self, where: str) -> None:
+        for p in self.platforms:
+            _in(p, PLATFORMS, f"{where}.platforms")
+        from unmask.simulate.timing import parse_clock
+
+        parse_clock(self.event_time, f"{where}.event_time")
+        for t in self.local_times:
+            parse_clock(t, f"{where}.local_times")
+        _positive(self.signup_minutes, f"{where}.signup_minutes")
+        _positive(self.window_minutes, f"{where}.window_minutes")
+        _share(self.event_wifi_share, f"{where}.event_wifi_share")
+        _share(self.retweet_rate, f"{where}.retweet_rate")
+        _positive(self.follows_per_volunteer, f"{where}.follows_per_volunteer", zero=True)
+        if self.posts_per_slot < 1:
+            raise ScenarioError(f"{where}.posts_per_slot: must be ≥ 1, got {self.posts_per_slot}")
+
+
+@dataclass
 class Negatives:
     office_workers_utc8: OfficeWorkers | None = None
     breaking_news: BreakingNews | None = None
@@ -257,6 +345,9 @@ class Negatives:
     news_bots: NewsBots | None = None
     fandom: Fandom | None = None
     fan_club: FanClub | None = None
+    newsroom: Newsroom | None = None
+    marketing_agency: MarketingAgency | None = None
+    campaign_volunteers: CampaignVolunteers | None = None
 
 
 # -- follower vendors --------------------------------------------------------------------
@@ -580,13 +671,20 @@ class Scenario:
         self.world.check("world")
         self.population.check("population")
         regions = {r.name for r in self.population.regions}
-        for name in ("office_workers_utc8", "activist_campaign"):
+        for name in (
+            "office_workers_utc8",
+            "activist_campaign",
+            "newsroom",
+            "marketing_agency",
+            "campaign_volunteers",
+        ):
             neg = getattr(self.negatives, name)
             if neg is not None and neg.region not in regions:
                 raise ScenarioError(
                     f"negatives.{name}.region: unknown region {neg.region!r} "
                     f"(regions: {', '.join(sorted(regions))})"
                 )
+        self._check_new_negatives()
         for f in dataclasses.fields(self.negatives):
             neg = getattr(self.negatives, f.name)
             if neg is not None and hasattr(neg, "check"):
@@ -611,6 +709,25 @@ class Scenario:
         if name not in self.vendors:
             raise ScenarioError(
                 f"{where}: unknown vendor {name!r} (vendors: {', '.join(self.vendors) or 'none'})"
+            )
+
+    def _check_new_negatives(self) -> None:
+        """What the newsroom and the volunteers need from the rest of the world."""
+        news = self.negatives.newsroom
+        if news is not None and news.outlet:
+            from unmask.simulate.content import NEWS_OUTLETS
+
+            domains = self.population.news_outlets or [d for d, _ in NEWS_OUTLETS]
+            if news.outlet not in domains:
+                raise ScenarioError(
+                    f"negatives.newsroom.outlet: {news.outlet!r} is not one of the world's "
+                    f"outlets ({', '.join(domains)})"
+                )
+        vol = self.negatives.campaign_volunteers
+        if vol is not None and vol.event_day >= self.world.days:
+            raise ScenarioError(
+                f"negatives.campaign_volunteers.event_day: must be before the world ends "
+                f"(day {self.world.days}), got {vol.event_day}"
             )
 
     def scaled(self, scale: float) -> Scenario:
@@ -834,6 +951,16 @@ def _share(value: float, where: str) -> None:
 def _range(value: list[int], where: str) -> None:
     if len(value) != 2 or value[0] > value[1] or value[0] < 0:
         raise ScenarioError(f"{where}: must be [low, high] with 0 ≤ low ≤ high, got {value}")
+
+
+def _clock_range(value: list[str], where: str) -> None:
+    from unmask.simulate.timing import parse_clock
+
+    if len(value) != 2:
+        raise ScenarioError(f"{where}: must be [start, end], got {value!r}")
+    a, b = (parse_clock(x, where) for x in value)
+    if b <= a:
+        raise ScenarioError(f"{where}: {value!r} ends before it starts")
 
 
 def _in(value: str, allowed: tuple[str, ...], where: str) -> None:

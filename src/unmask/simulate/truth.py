@@ -353,6 +353,10 @@ def infrastructure(world, first_row: int) -> Iterator[pa.Table]:
             devices[k] = spec["devices"][hv % len(spec["devices"])]
             emails[k] = spec["emails"][(hv >> 8) % len(spec["emails"])]
             phones[k] = spec["phones"][(hv >> 16) % len(spec["phones"])]
+        # Hard negatives on a shared network (an office block, an event's Wi-Fi).
+        from unmask.simulate.negatives import infrastructure_overrides
+
+        infrastructure_overrides(world, idx, octs, devices, emails)
         ip = pc.binary_join_element_wise(*(pc.cast(pa.array(o), pa.string()) for o in octs), ".")
         yield pa.table(
             {

@@ -87,6 +87,8 @@ class World:
             specials += neg.fandom.hashtags
         if neg.fan_club:
             specials += neg.fan_club.hashtags
+        if neg.campaign_volunteers:
+            specials.append(neg.campaign_volunteers.hashtag)
         specials += content.BREAKING_TAGS
         for tags in content.NARRATIVE_TAGS.values():
             specials += tags
