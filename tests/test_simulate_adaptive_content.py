@@ -298,3 +298,33 @@ def test_bad_values_name_the_key(snippet, error):
     text = base + "[[operations]]\nid = 's'\ntype = 'spamouflage'\n" + snippet
     with pytest.raises(ScenarioError, match=re.escape(error)):
         parse_scenario(text)
+
+
+def test_translation_and_strength_parse_from_toml():
+    base = load_scenario("small").source_text.split("[[operations]]")[0]
+    sc = parse_scenario(
+        base
+        + "[[operations]]\nid = 'd'\ntype = 'doppelganger'\n"
+        + "[operations.evasion]\nparaphrase_strength = 0.7\n"
+        + "[operations.translation]\nshare = 0.25\nlanguages = { ru = 1.0, ko = 2.0 }\n"
+    )
+    op = sc.operations[0]
+    assert op.evasion.paraphrase_strength == 0.7 and op.evasion.timing_jitter_s == 1800.0
+    assert op.translation.share == 0.25 and op.translation.weights() == {"ru": 1.0, "ko": 2.0}
+    assert load_scenario("small").operations[0].translation.weights() == ALL
+
+
+def test_careful_strength_reorders():
+    moved = 0
+    for seed in range(200):
+        for lang in ("en", "de", "zh"):
+            rng = np.random.default_rng(seed)
+            text = content.careful_text(rng, "media_distrust", 9, lang, 1.0)
+            codas = (
+                content.CAREFUL_THEMES["media_distrust"][3]
+                if lang == "en"
+                else (content.CAREFUL_MORE[lang]["media_distrust"][3])
+            )
+            heads = {c.strip("。")[:6].lower() for c in codas if c}
+            moved += text[:6].lower() in heads
+    assert moved > 200  # the coda opens most posts (5 of 6 codas are not empty)
