@@ -17,6 +17,22 @@ import pyarrow.compute as pc
 
 from unmask.ingest.normalise import canonical_url
 from unmask.simulate.scenario import LANGUAGES
+from unmask.simulate.texts import (
+    CAREFUL_CLOSE_MORE,
+    CAREFUL_MORE,
+    CAREFUL_OPEN_MORE,
+    CLOSERS_MORE,
+    CRITICS_MORE,
+    HEADLINES_MORE,
+    NARRATIVES_MORE,
+    PLACES_MORE,
+    SPAM_COMMENTS_MORE,
+    STRONG_SYNONYMS,
+    SUPPORT,
+    SYNONYMS_MORE,
+    TEASER_PATHS_MORE,
+    TEASERS_MORE,
+)
 
 STRINGS = pa.list_(pa.string())
 
@@ -846,28 +862,51 @@ class Message:
     lang: str
     slots: dict[str, str]
     closer: int
+    place: int = 0  # index into PLACES[lang]: a translation names the same place
+    critic: int = 0  # index into CRITICS[lang]
 
     def text(self) -> str:
         claims = NARRATIVES[self.narrative][self.claim][self.lang]
-        body = claims[self.phrasing].format(**self.slots)
-        closers = _CLOSERS.get(self.lang, _CLOSERS["en"])
+        body = claims[self.phrasing % len(claims)].format(**self.slots)
+        closers = _CLOSERS[self.lang]
         return body + closers[self.closer % len(closers)]
 
 
 def new_message(rng: np.random.Generator, narrative: str, lang: str) -> Message:
     claims = NARRATIVES[narrative]
     c = int(rng.integers(len(claims)))
-    key = lang if lang in ("en", "zh", "ja") else "en"
+    n = str(int(rng.integers(12, 900)))
+    place = int(rng.integers(len(PLACES[lang])))
+    critic = int(rng.integers(len(CRITICS[lang])))
+    slots = {"n": n, "place": PLACES[lang][place], "critic": CRITICS[lang][critic]}
+    return Message(
+        narrative, c, int(rng.integers(3)), lang, slots, int(rng.integers(6)), place, critic
+    )
+
+
+def translate(msg: Message, lang: str) -> Message:
+    """The message machine-translated: the same claim, phrasing, number and closer, its place
+    and critic named in ``lang``."""
     slots = {
-        "n": str(int(rng.integers(12, 900))),
-        "place": PLACES[key][int(rng.integers(len(PLACES[key])))],
-        "critic": CRITICS[key][int(rng.integers(len(CRITICS[key])))],
+        "n": msg.slots["n"],
+        "place": PLACES[lang][msg.place % len(PLACES[lang])],
+        "critic": CRITICS[lang][msg.critic % len(CRITICS[lang])],
     }
-    return Message(narrative, c, int(rng.integers(3)), key, slots, int(rng.integers(6)))
+    return Message(
+        msg.narrative, msg.claim, msg.phrasing, lang, slots, msg.closer, msg.place, msg.critic
+    )
 
 
-def paraphrase(rng: np.random.Generator, msg: Message) -> str:
-    """The same claim in other words: another phrasing, another closer, synonyms swapped."""
+def paraphrase(rng: np.random.Generator, msg: Message, strength: float = 0.0) -> str:
+    """The same claim in other words: another phrasing, another closer, synonyms swapped;
+    with ``strength`` > 0 also reordered, reworded and with clauses added and dropped."""
+    if strength > 0:
+        pool = NARRATIVES[msg.narrative][msg.claim][msg.lang]
+        k = len(pool)
+        body = pool[(msg.phrasing + 1 + int(rng.integers(max(k - 1, 1)))) % k]
+        support = [c.format(**msg.slots) for c in SUPPORT[msg.narrative][msg.lang]]
+        closers = [c.strip() for c in _CLOSERS[msg.lang] if c.strip()]
+        return rewrite(rng, body.format(**msg.slots), msg.lang, strength, support, closers)
     other = Message(
         msg.narrative,
         msg.claim,
@@ -889,14 +928,118 @@ def copy_text(
     typo_rate: float,
     headline_rate: float,
     paraphrase_rate: float,
+    strength: float = 0.0,
 ) -> str:
     """One copy of a message as an operation's account posts it."""
-    text = paraphrase(rng, msg) if rng.random() < paraphrase_rate else msg.text()
+    text = paraphrase(rng, msg, strength) if rng.random() < paraphrase_rate else msg.text()
     if rng.random() < typo_rate:
         text = typo(rng, text, msg.lang, int(rng.integers(1, 3)))
     if rng.random() < headline_rate:
         text = odd_headline(rng, msg.lang) + " " + text
     return text
+
+
+# -- strong paraphrase -------------------------------------------------------------------
+
+_UNSPACED = ("zh", "ja")
+_STOP = {"zh": "。", "ja": "。"}
+
+
+def _segments(text: str, lang: str) -> list[str]:
+    """Sentence-like units (a lone sentence is cut at its commas), without their ending."""
+    if lang in _UNSPACED:
+        parts = re.split(r"(?<=[。！？：；])", text)
+        if len([p for p in parts if p.strip()]) < 2:
+            parts = re.split(r"(?<=[，、])", text)
+    else:
+        parts = []
+        for piece in re.split(r"(?<=[.!?:;])\s+", text):
+            # "EE. UU. supera": a full stop before a small letter ends no sentence.
+            if parts and piece[:1].islower():
+                parts[-1] += " " + piece
+            else:
+                parts.append(piece)
+        if len(parts) < 2:
+            parts = re.split(r"(?<=,)\s+", text)
+    return [
+        p.strip().rstrip(",.;:，。；：、 ") for p in parts if p.strip().rstrip(",.;:，。；：、 ")
+    ]
+
+
+def _join(segs: list[str], lang: str) -> str:
+    out = []
+    for seg in segs:
+        if lang not in _UNSPACED and seg[:1].islower():
+            seg = seg[:1].upper() + seg[1:]
+        if not seg.endswith(("?", "!", "？", "！", "…", "?»", "»")):
+            seg += _STOP.get(lang, ".")
+        out.append(seg)
+    return ("" if lang in _UNSPACED else " ").join(out)
+
+
+_SYN_CACHE: dict[str, tuple[re.Pattern[str], dict[str, list[str]]]] = {}
+
+
+def _synonym_table(lang: str) -> tuple[re.Pattern[str], dict[str, list[str]]]:
+    if lang not in _SYN_CACHE:
+        groups: dict[str, list[str]] = {}
+        for group in STRONG_SYNONYMS[lang]:
+            for word in group:
+                groups.setdefault(word.lower(), group)
+        words = sorted(groups, key=len, reverse=True)
+        alt = "|".join(re.escape(w) for w in words)
+        # Korean attaches particles and CJK has no spaces: match inside words there.
+        pat = alt if lang in ("zh", "ja", "ko") else rf"(?<!\w)(?:{alt})(?!\w)"
+        _SYN_CACHE[lang] = (re.compile(pat, re.IGNORECASE), groups)
+    return _SYN_CACHE[lang]
+
+
+def swap_synonyms(rng: np.random.Generator, text: str, lang: str, p: float) -> str:
+    """Each word of the language's synonym sets, with probability ``p``, said another way."""
+    pattern, groups = _synonym_table(lang)
+
+    def sub(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if rng.random() >= p:
+            return word
+        others = [w for w in groups[word.lower()] if w.lower() != word.lower()]
+        new = others[int(rng.integers(len(others)))]
+        return new[:1].upper() + new[1:] if word[:1].isupper() else new
+
+    return pattern.sub(sub, text)
+
+
+def rewrite(
+    rng: np.random.Generator,
+    text: str,
+    lang: str,
+    strength: float,
+    support: list[str],
+    closers: list[str],
+) -> str:
+    """A strong paraphrase of ``text``: with probability ``strength`` each, a sentence or
+    clause dropped, supporting clauses added, the order shuffled and the closer moved to
+    the front; every synonym-set word swapped with probability ``strength``."""
+    segs = _segments(text, lang)
+    if len(segs) > 1 and rng.random() < strength / 2:
+        # Keep the sentence that carries the number: the claim stays the claim.
+        droppable = [i for i, s in enumerate(segs) if not re.search(r"\d", s)]
+        if droppable:
+            del segs[droppable[int(rng.integers(len(droppable)))]]
+    pool = list(support)
+    for _ in range(2):
+        if pool and rng.random() < strength:
+            clause = pool.pop(int(rng.integers(len(pool))))
+            segs.insert(int(rng.integers(len(segs) + 1)), clause.rstrip(".。"))
+    if len(segs) > 1 and rng.random() < strength:
+        segs = [segs[i] for i in rng.permutation(len(segs))]
+    if closers and rng.random() < 1 - strength / 2:
+        closer = closers[int(rng.integers(len(closers)))]
+        if rng.random() < strength / 2:
+            segs.insert(0, closer.rstrip(".。"))
+        else:
+            segs.append(closer.rstrip(".。"))
+    return swap_synonyms(rng, _join(segs, lang), lang, strength)
 
 
 # -- Doppelganger teasers ----------------------------------------------------------------
@@ -925,10 +1068,20 @@ TEASER_PATHS = {
 }
 
 
-def teaser(rng: np.random.Generator, lang: str, n: int, variant: int | None = None) -> str:
-    pool = TEASERS.get(lang, TEASERS["en"])
+def teaser(
+    rng: np.random.Generator,
+    lang: str,
+    n: int,
+    variant: int | None = None,
+    strength: float = 0.0,
+) -> str:
+    """An article's teaser; ``strength`` > 0 rewrites it (a strong paraphrase)."""
+    pool = TEASERS[lang]
     v = int(rng.integers(len(pool))) if variant is None else variant % len(pool)
-    return pool[v].format(n=n)
+    text = pool[v].format(n=n)
+    if strength > 0:
+        text = rewrite(rng, text, lang, strength, SUPPORT["teaser"][lang], [])
+    return text
 
 
 # -- the careful operation's voice (paraphrase everything) -----------------------------
@@ -1057,16 +1210,49 @@ _CAREFUL_OPEN = [
 _CAREFUL_CLOSE = ["", "", "", "Thoughts?", "Just me?", "Sad.", "We deserve better.", "🤷"]
 
 
-def careful_text(rng: np.random.Generator, theme: str, n: int) -> str:
-    """One persona's wording of a theme: every part is picked anew (a paraphrase)."""
-    parts = [p[int(rng.integers(len(p)))] for p in CAREFUL_THEMES[theme]]
-    body = " ".join(x for x in parts if x).format(n=n)
-    o = _CAREFUL_OPEN[int(rng.integers(len(_CAREFUL_OPEN)))]
-    c = _CAREFUL_CLOSE[int(rng.integers(len(_CAREFUL_CLOSE)))]
-    text = f"{o} {body}" if o else body[:1].upper() + body[1:]
-    text += "." if rng.random() < 0.6 else ""
-    return f"{text} {c}".strip()
+def careful_text(
+    rng: np.random.Generator, theme: str, n: int, lang: str = "en", strength: float = 0.0
+) -> str:
+    """One persona's wording of a theme: every part is picked anew (a paraphrase); with
+    ``strength`` > 0 the coda sometimes comes first."""
+    if lang == "en":
+        themes, opens, closes = CAREFUL_THEMES, _CAREFUL_OPEN, _CAREFUL_CLOSE
+    else:
+        themes, opens, closes = (
+            CAREFUL_MORE[lang],
+            CAREFUL_OPEN_MORE[lang],
+            CAREFUL_CLOSE_MORE[lang],
+        )
+    sep = "" if lang in _UNSPACED else " "
+    stop = _STOP.get(lang, ".")
+    parts = [p[int(rng.integers(len(p)))] for p in themes[theme]]
+    body = sep.join(x for x in parts if x).format(n=n)
+    o = opens[int(rng.integers(len(opens)))]
+    c = closes[int(rng.integers(len(closes)))]
+    text = f"{o}{sep}{body}" if o else body[:1].upper() + body[1:]
+    text += stop if rng.random() < 0.6 else ""
+    if strength > 0 and parts[-1] and rng.random() < strength:
+        # Reordered: the coda opens the post as a sentence of its own.
+        coda = parts[-1].strip("。 ")
+        rest = sep.join(x for x in parts[:-1] if x).format(n=n).rstrip("，、,")
+        rest = f"{o}{sep}{rest}" if o else rest
+        text = f"{coda[:1].upper()}{coda[1:]}{stop}{sep}{rest}{stop}"
+    return f"{text}{sep}{c}".strip()
 
+
+# -- the other languages (texts.py): merged so that no language falls back to English ------
+
+for _nar, _claims in NARRATIVES_MORE.items():
+    for _claim, _more in zip(NARRATIVES[_nar], _claims, strict=True):
+        _claim.update(_more)
+CRITICS.update(CRITICS_MORE)
+PLACES.update(PLACES_MORE)
+_CLOSERS.update(CLOSERS_MORE)
+_SYNONYMS.update(SYNONYMS_MORE)
+SPAM_COMMENTS.update(SPAM_COMMENTS_MORE)
+_HEADLINES.update(HEADLINES_MORE)
+TEASERS.update(TEASERS_MORE)
+TEASER_PATHS.update(TEASER_PATHS_MORE)
 
 # -- hard negatives ----------------------------------------------------------------------
 

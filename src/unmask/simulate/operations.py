@@ -86,6 +86,23 @@ class OpBase:
         shift_minutes = sum(parse_clock(b) - parse_clock(a) for a, b in self.cfg.schedule.shifts)
         self.minutes_per_workday = max(shift_minutes, 1)
         self.posts_made: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.translated = 0  # copies posted as machine translations
+
+    def translation_rng(self, *keys) -> np.random.Generator | None:
+        """The generator of the translation knob (its own stream), or None when it is off."""
+        return self.rng("translate", *keys) if self.cfg.translation.share > 0 else None
+
+    def translated_lang(self, trng: np.random.Generator | None, lang: str) -> str | None:
+        """With probability ``translation.share``: the language (never ``lang``) a copy is
+        machine-translated into; otherwise None."""
+        tr = self.cfg.translation
+        if trng is None or trng.random() >= tr.share:
+            return None
+        weights = {k: v for k, v in tr.weights().items() if k != lang and v > 0}
+        if not weights:
+            return None
+        self.translated += 1
+        return LANGUAGES[int(_lang_codes(trng, weights, 1)[0])]
 
     @property
     def reg(self):
@@ -231,6 +248,8 @@ class OpBase:
             "assets": counts,
             **self.extra,
         }
+        if self.cfg.translation.share > 0:
+            out["translated_copies"] = self.translated
         if self.cfg.lineage is not None:
             out["lineage_of"] = self.cfg.lineage.of
             out["reused"] = self.reused_truth()
@@ -433,6 +452,8 @@ class SpamouflageOp(OpBase):
             return []
         cfg, reg = self.cfg, self.reg
         rng = self.rng("day", day)
+        trng = self.translation_rng("day", day)
+        strength = cfg.evasion.paraphrase_strength
         T, spread = self.task_times(rng, day, cfg.tasks_per_workday)
         narr = list(cfg.narratives)
         nw = np.array([cfg.narratives[k] for k in narr])
@@ -493,8 +514,24 @@ class SpamouflageOp(OpBase):
                 ).to_pylist()
             for j in range(k):
                 text = content.copy_text(
-                    rng, msg, cfg.typo_rate, cfg.headline_rate, cfg.evasion.paraphrase_rate
+                    rng,
+                    msg,
+                    cfg.typo_rate,
+                    cfg.headline_rate,
+                    cfg.evasion.paraphrase_rate,
+                    strength,
                 )
+                lang = self.translated_lang(trng, msg.lang)
+                if lang is not None:
+                    assert trng is not None
+                    text = content.copy_text(
+                        trng,
+                        content.translate(msg, lang),
+                        cfg.typo_rate,
+                        cfg.headline_rate,
+                        cfg.evasion.paraphrase_rate,
+                        strength,
+                    )
                 if task_tags:
                     text += " " + " ".join(task_tags)
                 if link:
@@ -502,7 +539,7 @@ class SpamouflageOp(OpBase):
                 authors.append(int(who[j]))
                 times.append(int(t[j]))
                 texts.append(text)
-                langs.append(LANGUAGES.index(msg.lang))
+                langs.append(LANGUAGES.index(lang or msg.lang))
                 urls.append([link] if link else [])
                 tags.append(content.tag_list(task_tags))
                 media.append(image or [])
@@ -710,6 +747,7 @@ class DoppelgangerOp(OpBase):
             if not (w.t_start + day * DAY <= wave["start"] < w.t_start + (day + 1) * DAY):
                 continue
             rng = self.rng("wave", wi)
+            trng = self.translation_rng("wave", wi)
             idx, life = wave["accounts"], wave["lifetime"]
             k = rng.integers(
                 max(cfg.posts_per_account[0], 1), cfg.posts_per_account[1] + 1, len(idx)
@@ -734,12 +772,17 @@ class DoppelgangerOp(OpBase):
             texts, urls, langs = [], [], []
             for j in range(len(author)):
                 art = arts[a_i[j]]
-                variant = art["variant"] + (
-                    1 + int(rng.integers(2)) if rng.random() < cfg.evasion.paraphrase_rate else 0
-                )
-                texts.append(f"{content.teaser(rng, wave['lang'], art['n'], variant)} {art['url']}")
+                para = rng.random() < cfg.evasion.paraphrase_rate
+                variant = art["variant"] + (1 + int(rng.integers(2)) if para else 0)
+                strength = cfg.evasion.paraphrase_strength if para else 0.0
+                # A translated teaser links the same article (the URL stays).
+                lang = self.translated_lang(trng, wave["lang"])
+                r = rng if lang is None else trng
+                lang = lang or wave["lang"]
+                teaser = content.teaser(r, lang, art["n"], variant, strength)
+                texts.append(f"{teaser} {art['url']}")
                 urls.append([art["url"]])
-                langs.append(LANGUAGES.index(wave["lang"]))
+                langs.append(LANGUAGES.index(lang))
             reply = rng.random(len(author)) < cfg.reply_spam_rate
             p = reg.platform[author].astype(np.int64)
             parent, pauthor, _ = w.pool.sample_before(rng, p, t)
@@ -866,15 +909,34 @@ class CarefulOp(OpBase):
                 self.themes[int(i)]
                 for i in rng.choice(len(self.themes), cfg.messages_per_day, replace=False)
             ]
-            base = {th: content.careful_text(rng, th, int(rng.integers(3, 60))) for th in themes}
-            texts, urls, tags = [], [], []
-            for _ in rows:
+            strength = cfg.evasion.paraphrase_strength
+            base = {}
+            for th in themes:
+                n_base = int(rng.integers(3, 60))
+                base[th] = (content.careful_text(rng, th, n_base), n_base)
+            # Personas writing in another language than English, and translated posts, draw
+            # from their own stream: the English posts stay what they were.
+            lrng = self.rng("careful-lang", day)
+            trng = self.translation_rng("day", day)
+            base_lang: dict[tuple[str, str], str] = {}
+            texts, urls, tags, langs = [], [], [], []
+            for r in rows:
                 th = themes[int(rng.integers(len(themes)))]
-                text = (
-                    content.careful_text(rng, th, int(rng.integers(3, 60)))
-                    if rng.random() < cfg.evasion.paraphrase_rate
-                    else base[th]
-                )
+                para = rng.random() < cfg.evasion.paraphrase_rate
+                if para:
+                    n_value = int(rng.integers(3, 60))
+                    text = content.careful_text(rng, th, n_value, "en", strength)
+                else:
+                    text, n_value = base[th]
+                own = LANGUAGES[int(reg.lang[author[r]])]
+                lang = self.translated_lang(trng, own) or own
+                if lang != "en":
+                    if para:
+                        text = content.careful_text(lrng, th, n_value, lang, strength)
+                    else:
+                        if (th, lang) not in base_lang:
+                            base_lang[th, lang] = content.careful_text(lrng, th, n_value, lang)
+                        text = base_lang[th, lang]
                 link = []
                 if rng.random() < cfg.link_rate and cfg.site_domains:
                     site = cfg.site_domains[int(rng.integers(len(cfg.site_domains)))]
@@ -885,13 +947,14 @@ class CarefulOp(OpBase):
                 texts.append(text)
                 urls.append(link)
                 tags.append([])
+                langs.append(LANGUAGES.index(lang))
             posts = acts(
                 w,
                 reg.platform[author[rows]],
                 author[rows],
                 t[rows],
                 K_POST,
-                reg.lang[author[rows]],
+                langs,
                 text=texts,
                 urls_original=urls,
                 hashtags=tags,

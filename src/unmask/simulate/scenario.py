@@ -395,6 +395,9 @@ class Evasion:
     aged_accounts: float = 0.0  # share of accounts bought aged instead of made new
     # Share of sign-ups through the operation's own proxies; the rest look residential.
     own_infrastructure: float = 0.7
+    # How far a paraphrase moves from the message: 0 = a light rewording (another phrasing,
+    # closer, a few synonyms); 1 = reordered, most words swapped, clauses added and dropped.
+    paraphrase_strength: float = 0.0
 
     def check(self, where: str) -> None:
         _positive(self.timing_jitter_s, f"{where}.timing_jitter_s", zero=True)
@@ -404,8 +407,25 @@ class Evasion:
             "schedule_spread",
             "aged_accounts",
             "own_infrastructure",
+            "paraphrase_strength",
         ):
             _share(getattr(self, name), f"{where}.{name}")
+
+
+@dataclass
+class Translation:
+    """Copies posted as machine-translated variants of the task's message."""
+
+    share: float = 0.0  # of a task's copies (0: none, as before the knob existed)
+    languages: dict[str, float] = field(default_factory=dict)  # empty: all nine, equally
+
+    def check(self, where: str) -> None:
+        _share(self.share, f"{where}.share")
+        if self.languages:
+            _weights(self.languages, f"{where}.languages", LANGUAGES)
+
+    def weights(self) -> dict[str, float]:
+        return dict(self.languages) if self.languages else dict.fromkeys(LANGUAGES, 1.0)
 
 
 @dataclass
@@ -484,10 +504,12 @@ class Operation:
     real_engagement: float = 0.05  # organic responses per post of the operation
     real_followers: float = 2.0  # organic followers per asset
     lineage: Lineage | None = None  # this is an earlier operation back after its takedown
+    translation: Translation = field(default_factory=Translation)
 
     def check(self, where: str) -> None:
         self.schedule.check(f"{where}.schedule")
         self.evasion.check(f"{where}.evasion")
+        self.translation.check(f"{where}.translation")
         _weights(self.languages, f"{where}.languages", LANGUAGES)
         if self.lineage is not None:
             self.lineage.check(f"{where}.lineage")
