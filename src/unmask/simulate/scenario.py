@@ -236,11 +236,44 @@ class Evasion:
     camouflage: float = 0.0  # share of actions spent on popular organic content
     schedule_spread: float = 0.0  # share of actions at random times, off the schedule
     aged_accounts: float = 0.0  # share of accounts bought aged instead of made new
+    # How coordinated actions are delayed from their start (``DELAY_SHAPES``).
+    delay_shape: str = "exponential"
+    delay_wait_s: float = 1800.0  # wait_burst: working seconds before the burst
+    single_shot: float = 0.0  # share of posts made by throwaway accounts (1–2 actions each)
 
     def check(self, where: str) -> None:
         _positive(self.timing_jitter_s, f"{where}.timing_jitter_s", zero=True)
-        for name in ("paraphrase_rate", "camouflage", "schedule_spread", "aged_accounts"):
+        for name in (
+            "paraphrase_rate",
+            "camouflage",
+            "schedule_spread",
+            "aged_accounts",
+            "single_shot",
+        ):
             _share(getattr(self, name), f"{where}.{name}")
+        _in(self.delay_shape, DELAY_SHAPES, f"{where}.delay_shape")
+        _positive(self.delay_wait_s, f"{where}.delay_wait_s", zero=True)
+
+
+# exponential: each delay drawn anew (scale = the knob that sets it); wait_burst: a fixed
+# wait, then all in a tight burst; per_operator: each account keeps its own habitual delay.
+DELAY_SHAPES = ("exponential", "wait_burst", "per_operator")
+
+
+@dataclass
+class Teams:
+    """Fixed teams of accounts that act together task after task (count 0: no teams)."""
+
+    count: int = 0
+    size: list[int] = field(default_factory=lambda: [5, 15])  # relative sizes, drawn per team
+    turnout: float = 0.8  # share of a team's members that post a task given to the team
+
+    def check(self, where: str) -> None:
+        _positive(self.count, f"{where}.count", zero=True)
+        _range(self.size, f"{where}.size")
+        if self.size[1] < 1:
+            raise ScenarioError(f"{where}.size: teams need at least one member, got {self.size}")
+        _share(self.turnout, f"{where}.turnout")
 
 
 @dataclass
@@ -364,6 +397,7 @@ class Spamouflage(Operation):
     amplify_delay_s: float = 900.0
     internal_follows: int = 6
     fake_followers: FakeFollowers = field(default_factory=FakeFollowers)
+    teams: Teams = field(default_factory=Teams)
 
     def check(self, where: str) -> None:
         super().check(where)
@@ -387,6 +421,7 @@ class Spamouflage(Operation):
         ):
             _share(getattr(self, name), f"{where}.{name}")
         self.fake_followers.check(f"{where}.fake_followers")
+        self.teams.check(f"{where}.teams")
 
 
 @dataclass
@@ -439,11 +474,19 @@ class Careful(Operation):
         default_factory=lambda: ["civic-ledger-news.com", "heartland-daily-report.com"]
     )
     messages_per_day: int = 1
+    teams: Teams = field(default_factory=Teams)
 
     def check(self, where: str) -> None:
         super().check(where)
         for p in self.personas:
             _in(p, PLATFORMS, f"{where}.personas")
+        self.teams.check(f"{where}.teams")
+        if self.evasion.single_shot > 0:
+            # Personas are the careful operation's whole point: it has no throwaway accounts.
+            raise ScenarioError(
+                f"{where}.evasion.single_shot: careful operations have no throwaway accounts"
+                f" (only spamouflage and doppelganger), got {self.evasion.single_shot}"
+            )
         _share(self.narrative_share, f"{where}.narrative_share")
         _share(self.in_network_share, f"{where}.in_network_share")
 
