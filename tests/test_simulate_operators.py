@@ -147,6 +147,27 @@ def test_teams_post_together_task_after_task_and_never_with_another_team(teams_w
     con.close()
 
 
+def test_a_teams_throwaways_post_only_its_tasks(tmp_path):
+    def tweak(o):
+        clean_copies(o)
+        o.teams.count, o.teams.size, o.teams.turnout = 4, [10, 20], 0.6
+        o.evasion.single_shot = 0.5
+
+    world = build(tmp_path, SPAM, tweak)
+    truth = op_truth(world, SPAM)
+    teams = truth["teams"]
+    assert sum(t["throwaways"] for t in teams) == truth["throwaway_accounts"] > 50
+    team_of = {a: i for i, t in enumerate(teams) for a in t["accounts"]}
+    assert all(t["size"] == t["posters"] + t["amplifiers"] + t["throwaways"] for t in teams)
+    con = connect(world)
+    groups = task_groups(con, SPAM)
+    assert all(len({team_of[a] for _, a in c}) == 1 for c in groups.values())
+    uses = Counter(a for c in groups.values() for _, a in c)
+    throw = {a for t in teams for a in t["accounts"][t["posters"] + t["amplifiers"] :]}
+    assert throw <= set(uses) and max(uses[a] for a in throw) <= 2
+    con.close()
+
+
 def test_without_teams_every_poster_may_copy_with_every_other(plain):
     assert "teams" not in op_truth(plain, SPAM)
     con = connect(plain)

@@ -18,7 +18,7 @@ Every operation honours the evasion knobs (``timing_jitter_s``, ``paraphrase_rat
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -430,19 +430,22 @@ class SpamouflageOp(OpBase):
                     slots.append((int(T[ti]), day, ti))
             plan[day] = tasks
         # Throwaways, in the order of the tasks: each posts in one task, or in two (the
-        # next tasks that need one), and is never used again.
+        # next task of its team that needs one), and is never used again.
         slots.sort()
-        pending: deque[int] = deque()
+        pending: dict[int, deque[int]] = defaultdict(deque)
         first_use: list[int] = []
+        owner: list[int] = []  # the team that made each throwaway (-1: no teams)
         given: dict[tuple[int, int], list[int]] = {}
         for t_task, day, ti in slots:
-            m = plan[day][ti][2]
-            take = [pending.popleft() for _ in range(min(m, len(pending)))]
+            team, m = plan[day][ti][0], plan[day][ti][2]
+            queue = pending[team]
+            take = [queue.popleft() for _ in range(min(m, len(queue)))]
             fresh = range(len(first_use), len(first_use) + m - len(take))
             for a in fresh:
                 first_use.append(t_task)
+                owner.append(team)
                 if rng.random() < 0.5:
-                    pending.append(a)
+                    queue.append(a)
             given[(day, ti)] = take + list(fresh)
         n = len(first_use)
         if n:
@@ -477,6 +480,14 @@ class SpamouflageOp(OpBase):
                 self.casts[day].append((team, np.concatenate([regular, throw]), len(regular)))
         if share > 0:
             self.extra["throwaway_accounts"] = n
+        if self.team_posters and n:
+            # A team's throwaways are its members too.
+            owner_a = np.array(owner)
+            for tm, row in enumerate(self.extra["teams"]):
+                own = self.throwaways[owner_a == tm]
+                row["throwaways"] = len(own)
+                row["size"] += len(own)
+                row["accounts"] += identity.account_ids(self.world.seed, own).to_pylist()
 
     def reused_task(self, rng) -> tuple[content.Message, list[str], str | None] | None:
         """For a comeback, with probability ``lineage.reuse_content``: one of the tasks its
