@@ -235,6 +235,7 @@ def test_truth_describes_every_account(world, con):
     assert [o["id"] for o in ops] == ["spamouflage-1", "doppelganger-1", "careful-1"]
     assert [o["type"] for o in ops] == ["spamouflage", "doppelganger", "careful"]
     for o in ops:
+        # Every evasion knob is in the truth (other knobs may join them).
         assert o["parameters"]["evasion"].keys() >= {
             "timing_jitter_s",
             "paraphrase_rate",
@@ -242,6 +243,9 @@ def test_truth_describes_every_account(world, con):
             "schedule_spread",
             "aged_accounts",
             "own_infrastructure",
+            "delay_shape",
+            "delay_wait_s",
+            "single_shot",
         }
         n = one(con, "SELECT count(*) FROM truth WHERE operation_id = ?", [o["id"]])[0]
         assert o["accounts"] == n

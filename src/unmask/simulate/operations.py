@@ -18,6 +18,7 @@ Every operation honours the evasion knobs (``timing_jitter_s``, ``paraphrase_rat
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,11 @@ from unmask.simulate.vendors import purchase
 
 STYLE = {name: i for i, name in enumerate(identity.HANDLE_STYLES)}
 KIND_ROLE = {"page": "page", "group": "group", "channel": "channel", "blog": "blog"}
+# delay_shape = "per_operator": log-spread of the accounts' habitual delays (a median each,
+# between about a third and three times the knob's scale) and of one account's actions
+# around its habit (±20%).
+HABIT_SIGMA = 1.0
+HABIT_SPREAD = 0.2
 
 
 def _lang_codes(rng, weights: dict[str, float], n: int) -> np.ndarray:
@@ -87,6 +93,7 @@ class OpBase:
         self.minutes_per_workday = max(shift_minutes, 1)
         self.posts_made: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.translated = 0  # copies posted as machine translations
+        self._habit: np.ndarray | None = None
 
     def translation_rng(self, *keys) -> np.random.Generator | None:
         """The generator of the translation knob (its own stream), or None when it is off."""
@@ -155,12 +162,50 @@ class OpBase:
         spread = np.concatenate([np.zeros(len(t) - n_spread, bool), np.ones(n_spread, bool)])
         return t.astype(np.int64), spread
 
-    def later(self, rng, t: np.ndarray, spread: np.ndarray, scale_s: float) -> np.ndarray:
-        """``t`` plus an exponential delay: in working time for actions on the rota, in
-        plain time for the spread ones."""
-        delay = rng.exponential(max(scale_s, 1.0), len(t)).astype(np.int64)
+    def later(
+        self,
+        rng,
+        t: np.ndarray,
+        spread: np.ndarray,
+        scale_s: float,
+        who: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``t`` plus a delay of the operation's ``delay_shape`` on the scale ``scale_s``:
+        in working time for actions on the rota, in plain time for the spread ones.
+        ``who`` (the accounts that act) is needed by ``per_operator``."""
+        ev = self.cfg.evasion
+        scale = max(scale_s, 1.0)
+        if ev.delay_shape == "wait_burst":
+            raw = ev.delay_wait_s + rng.exponential(max(scale / 10, 1.0), len(t))
+        elif ev.delay_shape == "per_operator":
+            assert who is not None, "per_operator delays need the accounts that act"
+            raw = scale * self.habit(who) * np.exp(rng.normal(0, HABIT_SPREAD, len(t)))
+        else:
+            raw = rng.exponential(scale, len(t))
+        delay = raw.astype(np.int64)
         on = self.schedule.add_work_time(t, delay)
         return np.where(spread, t + delay, on)
+
+    def habit(self, who: np.ndarray) -> np.ndarray:
+        """Each account's habitual delay (a factor of the scale), drawn once from a key of
+        its own so that other delay shapes draw exactly what they always did."""
+        if self._habit is None:
+            self._habit = np.exp(self.rng("delay-habit").normal(0, HABIT_SIGMA, len(self.assets)))
+        # Assets are registered in order, so their indices are sorted.
+        return self._habit[np.searchsorted(self.assets, who)]
+
+    def team_truth(self, teams: list[np.ndarray], amplifiers: list[np.ndarray] | None = None):
+        """Ground truth of the teams: members as account ids (posters, then amplifiers)."""
+        out = []
+        for i, members in enumerate(teams):
+            amps = amplifiers[i] if amplifiers is not None else np.empty(0, dtype=np.int64)
+            every = np.concatenate([members, amps])
+            row: dict[str, Any] = {"size": len(every), "posters": len(members)}
+            if amplifiers is not None:
+                row["amplifiers"] = len(amps)
+            row["accounts"] = identity.account_ids(self.world.seed, every).to_pylist()
+            out.append(row)
+        return out
 
     # -- follows shared by all operations ------------------------------------------------
 
@@ -353,6 +398,122 @@ class SpamouflageOp(OpBase):
                 "delivery": cfg.fake_followers.delivery,
             },
         }
+        self.form_teams()
+        self.plan_casts()
+
+    def form_teams(self) -> None:
+        """``teams.count`` fixed teams: the posting accounts and the amplifiers are split
+        over them in proportion to sizes drawn from ``teams.size``."""
+        tm = self.cfg.teams
+        self.team_posters: list[np.ndarray] = []
+        self.team_amps: list[np.ndarray] = []
+        if tm.count == 0 or len(self.posters) == 0:
+            return
+        rng = self.rng("teams")
+        n = min(tm.count, len(self.posters))
+        sizes = rng.integers(max(tm.size[0], 1), tm.size[1] + 1, n).astype(float)
+        self.team_posters = _split(rng, self.posters, sizes, at_least_one=True)
+        self.team_amps = _split(rng, self.amplifiers, sizes, at_least_one=False)
+        self.team_weights = np.array([len(m) for m in self.team_posters], dtype=float)
+        self.extra["teams"] = self.team_truth(self.team_posters, self.team_amps)
+
+    def plan_casts(self) -> None:
+        """With teams or throwaway accounts, who posts each task is planned before the
+        days are made: throwaway accounts must be in the registry before the follows and
+        each one must be used. Task times are replayed from each day's own generator, the
+        casts drawn from a key of their own; without either knob nothing is drawn."""
+        cfg, reg = self.cfg, self.reg
+        share = cfg.evasion.single_shot
+        self.casts: dict[int, list[tuple[int, np.ndarray, int]]] | None = None
+        self.throwaways = np.empty(0, dtype=np.int64)
+        if (not self.team_posters and share <= 0) or len(self.posters) == 0:
+            return
+        rng = self.rng("casts")
+        plan: dict[int, list[tuple[int, np.ndarray, int, int]]] = {}
+        slots: list[tuple[int, int, int]] = []  # (task time, day, task) of tasks with throwaways
+        for day in range(self.first_day, self.last_day):
+            T, _ = self.task_times(self.rng("day", day), day, cfg.tasks_per_workday)
+            tasks = []
+            for ti in range(len(T)):
+                if self.team_posters:
+                    team = int(
+                        rng.choice(
+                            len(self.team_posters), p=self.team_weights / self.team_weights.sum()
+                        )
+                    )
+                    members = self.team_posters[team]
+                    who = members[rng.random(len(members)) < cfg.teams.turnout]
+                    if len(who) == 0:
+                        who = members[[int(rng.integers(len(members)))]]
+                    who = rng.permutation(who)
+                else:
+                    team = -1
+                    k = min(int(rng.integers(cfg.copies[0], cfg.copies[1] + 1)), len(self.posters))
+                    who = rng.choice(self.posters, k, replace=False)
+                m = int(rng.binomial(len(who), share)) if share > 0 else 0
+                tasks.append((team, who[m:], m, int(T[ti])))
+                if m:
+                    slots.append((int(T[ti]), day, ti))
+            plan[day] = tasks
+        # Throwaways, in the order of the tasks: each posts in one task, or in two (the
+        # next task of its team that needs one), and is never used again.
+        slots.sort()
+        pending: dict[int, deque[int]] = defaultdict(deque)
+        first_use: list[int] = []
+        owner: list[int] = []  # the team that made each throwaway (-1: no teams)
+        given: dict[tuple[int, int], list[int]] = {}
+        for t_task, day, ti in slots:
+            team, m = plan[day][ti][0], plan[day][ti][2]
+            queue = pending[team]
+            take = [queue.popleft() for _ in range(min(m, len(queue)))]
+            fresh = range(len(first_use), len(first_use) + m - len(take))
+            for a in fresh:
+                first_use.append(t_task)
+                owner.append(team)
+                if rng.random() < 0.5:
+                    queue.append(a)
+            given[(day, ti)] = take + list(fresh)
+        n = len(first_use)
+        if n:
+            acct = self.posters[reg.kind[self.posters] == KINDS.index("account")]
+            if len(acct) == 0:
+                acct = self.amplifiers if len(self.amplifiers) else self.posters
+            plats = reg.platform[acct[rng.integers(0, len(acct), n)]].astype(np.int64)
+            hs = cfg.handle_styles
+            styles = np.where(
+                rng.random(n) < hs.get("name_digits", 0) / max(sum(hs.values()), 1e-9),
+                STYLE["name_digits"],
+                STYLE["random"],
+            )
+            # Made shortly (one to 24 hours) before their first post.
+            created = np.array(first_use, dtype=np.int64) - rng.integers(HOUR, DAY, n)
+            self.throwaways = self.add_assets(
+                n,
+                platform=plats,
+                kind=KINDS.index("account"),
+                role=ROLES.index("poster"),
+                created=created,
+                lang=_lang_codes(rng, cfg.languages, n),
+                style=styles,
+                image=IMAGE_NONE,
+                bio=BIO_NONE,
+            )
+        self.casts = {}
+        for day, tasks in plan.items():
+            self.casts[day] = []
+            for ti, (team, regular, _m, _t) in enumerate(tasks):
+                throw = self.throwaways[np.array(given.get((day, ti), []), dtype=np.int64)]
+                self.casts[day].append((team, np.concatenate([regular, throw]), len(regular)))
+        if share > 0:
+            self.extra["throwaway_accounts"] = n
+        if self.team_posters and n:
+            # A team's throwaways are its members too.
+            owner_a = np.array(owner)
+            for tm, row in enumerate(self.extra["teams"]):
+                own = self.throwaways[owner_a == tm]
+                row["throwaways"] = len(own)
+                row["size"] += len(own)
+                row["accounts"] += identity.account_ids(self.world.seed, own).to_pylist()
 
     def reused_task(self, rng) -> tuple[content.Message, list[str], str | None] | None:
         """For a comeback, with probability ``lineage.reuse_content``: one of the tasks its
@@ -468,6 +629,7 @@ class SpamouflageOp(OpBase):
             [],
         )
         youtube = self.posters[reg.platform[self.posters] == P["youtube"]]
+        team_rows: list[int] = []
         for ti in range(len(T)):
             # A comeback reposts some of its earlier self's tasks (message, hashtags, link).
             old = self.reused_task(rng)
@@ -478,10 +640,20 @@ class SpamouflageOp(OpBase):
             else:
                 msg = old[0]
                 nar = msg.narrative
-            k = min(int(rng.integers(cfg.copies[0], cfg.copies[1] + 1)), len(self.posters))
-            who = rng.choice(self.posters, k, replace=False)
+            if self.casts is None:
+                k = min(int(rng.integers(cfg.copies[0], cfg.copies[1] + 1)), len(self.posters))
+                who = rng.choice(self.posters, k, replace=False)
+                team, n_regular = -1, k
+            else:
+                team, who, n_regular = self.casts[day][ti]
+                who = who.copy()
+                k = len(who)
             t = self.later(
-                rng, np.full(k, T[ti]), np.full(k, spread[ti]), cfg.evasion.timing_jitter_s
+                rng,
+                np.full(k, T[ti]),
+                np.full(k, spread[ti]),
+                cfg.evasion.timing_jitter_s,
+                who=who,
             )
             link = None
             if old is None:
@@ -498,10 +670,21 @@ class SpamouflageOp(OpBase):
                     link = f"https://www.youtube.com/watch?v={vid}"
             else:
                 task_tags, link = list(old[1]), old[2]
-            if link and len(youtube):
+            if self.casts is not None:
+                # Only the team's own channel posts its video; a throwaway keeps its post.
+                yt = youtube if team < 0 else youtube[np.isin(youtube, self.team_posters[team])]
+                if link and len(yt):
+                    channel = yt[int(rng.integers(len(yt)))]
+                    if n_regular == 0:
+                        who, t = np.concatenate([[channel], who]), np.concatenate([[T[ti]], t])
+                        k += 1
+                    else:
+                        who[0], t[0] = channel, T[ti]
+            elif link and len(youtube):
                 # One of its YouTube channels posts the video first.
                 who[0] = youtube[int(rng.integers(len(youtube)))]
                 t[0] = T[ti]
+            team_rows += [team] * k
             self.tasks_posted.append((msg, task_tags, link))
             image = None
             if rng.random() < cfg.image_rate:
@@ -561,18 +744,29 @@ class SpamouflageOp(OpBase):
             media=media,
         )
         out = [posts]
-        amp = self.amplify(rng, posts, np.array(spread_rows))
+        amp = self.amplify(
+            rng, posts, np.array(spread_rows), np.array(team_rows) if self.team_posters else None
+        )
         out += amp
         out += self.camouflage(rng, day, self.core, len(posts) + sum(len(a) for a in amp))
         out += self.real_engagement(rng, posts)
         return out
 
-    def amplify(self, rng, posts: Acts, spread: np.ndarray) -> list[Acts]:
-        """Comments, likes and shares from the operation's own accounts."""
+    def amplify(
+        self, rng, posts: Acts, spread: np.ndarray, team: np.ndarray | None = None
+    ) -> list[Acts]:
+        """Comments, likes and shares from the operation's own accounts (with teams: from
+        the amplifiers of the team that posted)."""
         cfg, reg = self.cfg, self.reg
         out = []
         pool = self.amplifiers if len(self.amplifiers) else self.core
         by_platform = {int(p): pool[reg.platform[pool] == p] for p in np.unique(reg.platform[pool])}
+        if team is not None:
+            by_team = {}
+            for tm in range(len(self.team_posters)):
+                tp = self.team_amps[tm] if len(self.amplifiers) else self.team_posters[tm]
+                for p in np.unique(reg.platform[tp]):
+                    by_team[(tm, int(p))] = tp[reg.platform[tp] == p]
         for kind, mean in (
             (K_COMMENT, cfg.comments_per_post),
             (K_REACTION, cfg.likes_per_post),
@@ -581,15 +775,21 @@ class SpamouflageOp(OpBase):
             k = rng.poisson(mean, len(posts))
             i = np.repeat(np.arange(len(posts)), k)
             who = np.full(len(i), -1, dtype=np.int64)
-            for p, cand in by_platform.items():
-                sel = np.flatnonzero(posts.platform[i] == p)
-                if len(sel) and len(cand):
-                    who[sel] = cand[rng.integers(0, len(cand), len(sel))]
+            if team is None:
+                for p, cand in by_platform.items():
+                    sel = np.flatnonzero(posts.platform[i] == p)
+                    if len(sel) and len(cand):
+                        who[sel] = cand[rng.integers(0, len(cand), len(sel))]
+            else:
+                for (tm, p), cand in by_team.items():
+                    sel = np.flatnonzero((posts.platform[i] == p) & (team[i] == tm))
+                    if len(sel):
+                        who[sel] = cand[rng.integers(0, len(cand), len(sel))]
             ok = (who >= 0) & (who != posts.author[i])
             i, who = i[ok], who[ok]
             if len(i) == 0:
                 continue
-            t = self.later(rng, posts.time[i], spread[i], cfg.amplify_delay_s)
+            t = self.later(rng, posts.time[i], spread[i], cfg.amplify_delay_s, who=who)
             p = posts.platform[i]
             kinds = np.full(len(i), kind, dtype=np.int8)
             if kind == K_COMMENT:
@@ -716,6 +916,15 @@ class DoppelgangerOp(OpBase):
                     "lang": lang,
                 }
             )
+        share = cfg.evasion.single_shot
+        if share > 0:
+            # Throwaways: 1–2 shares within an hour of the first, then silence.
+            srng = self.rng("single-shot")
+            for wv in self.waves:
+                n = len(wv["accounts"])
+                wv["throw"] = srng.random(n) < share
+                wv["throw_posts"] = srng.integers(1, 3, n)
+                wv["lifetime"] = np.where(wv["throw"], HOUR, wv["lifetime"])
         self.extra = {
             "domains": dict(sorted(self.squats.items())),
             "waves": [
@@ -725,9 +934,12 @@ class DoppelgangerOp(OpBase):
                     "language": wv["lang"],
                     "urls": [a["url"] for a in wv["articles"]],
                 }
+                | ({"throwaway_accounts": int(wv["throw"].sum())} if "throw" in wv else {})
                 for wv in self.waves
             ],
         }
+        if share > 0:
+            self.extra["throwaway_accounts"] = sum(int(wv["throw"].sum()) for wv in self.waves)
 
     def reused_truth(self) -> dict[str, Any]:
         # Its new look-alikes can fall on old ones too: what it shares with its earlier self.
@@ -752,11 +964,20 @@ class DoppelgangerOp(OpBase):
             k = rng.integers(
                 max(cfg.posts_per_account[0], 1), cfg.posts_per_account[1] + 1, len(idx)
             )
+            throw = wave.get("throw")
+            # The accounts that like and engage: throwaways only post.
+            keep = idx if throw is None else idx[~throw]
+            if throw is not None:
+                k = np.where(throw, wave["throw_posts"], k)
             author = np.repeat(idx, k)
             nth = np.concatenate([np.arange(x) for x in k]) if len(k) else np.empty(0, int)
             spread = rng.random(len(author)) < cfg.evasion.schedule_spread
             first = self.later(
-                rng, np.full(len(author), wave["start"]), spread, cfg.evasion.timing_jitter_s
+                rng,
+                np.full(len(author), wave["start"]),
+                spread,
+                cfg.evasion.timing_jitter_s,
+                who=author,
             )
             # An account lives ``lifetime_days`` from its first share, then falls silent.
             first_row = np.concatenate([[0], np.cumsum(k)[:-1]])
@@ -806,9 +1027,9 @@ class DoppelgangerOp(OpBase):
             )
             out.append(posts)
             # The wave likes its own posts.
-            kl = rng.poisson(cfg.likes_per_post, len(posts))
-            i = np.repeat(np.arange(len(posts)), kl)
-            who = idx[rng.integers(0, len(idx), len(i))]
+            kl = rng.poisson(cfg.likes_per_post, len(posts)) if len(keep) else np.zeros(0, int)
+            i = np.repeat(np.arange(len(kl)), kl)
+            who = keep[rng.integers(0, len(keep), len(i))]
             ok = (reg.platform[who] == posts.platform[i]) & (who != posts.author[i])
             i, who = i[ok], who[ok]
             if len(i):
@@ -834,8 +1055,8 @@ class DoppelgangerOp(OpBase):
             # Camouflage: engagement with popular organic posts, within each account's life.
             share = min(cfg.evasion.camouflage, 0.95)
             n_camo = rng.poisson(len(posts) * share / (1 - share)) if share > 0 else 0
-            if n_camo:
-                who = idx[rng.integers(0, len(idx), n_camo)]
+            if n_camo and len(keep):
+                who = keep[rng.integers(0, len(keep), n_camo)]
                 b = np.array([begin_of[int(x)] for x in who], dtype=np.int64)
                 e = np.array([last_time[int(x)] for x in who], dtype=np.int64)
                 out.append(
@@ -874,6 +1095,13 @@ class CarefulOp(OpBase):
         self.themes = list(content.CAREFUL_THEMES)
         self.recent: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.extra = {"themes": self.themes, "sites": cfg.site_domains}
+        self.teams: list[np.ndarray] = []
+        if cfg.teams.count:
+            trng = self.rng("teams")
+            n_teams = min(cfg.teams.count, len(self.assets))
+            sizes = trng.integers(max(cfg.teams.size[0], 1), cfg.teams.size[1] + 1, n_teams)
+            self.teams = _split(trng, self.assets, sizes.astype(float), at_least_one=True)
+            self.extra["teams"] = self.team_truth(self.teams)
 
     def follows(self) -> list[Follows]:
         rng = self.rng("follows")
@@ -904,7 +1132,8 @@ class CarefulOp(OpBase):
         if len(chit):
             out.append(make_posts(w, rng, author[chit], t[chit], day))
         rows = np.flatnonzero(narrative)
-        if len(rows):
+        n_team_posts = 0
+        if len(rows) or self.teams:
             themes = [
                 self.themes[int(i)]
                 for i in rng.choice(len(self.themes), cfg.messages_per_day, replace=False)
@@ -914,21 +1143,29 @@ class CarefulOp(OpBase):
             for th in themes:
                 n_base = int(rng.integers(3, 60))
                 base[th] = (content.careful_text(rng, th, n_base), n_base)
+            n_author, n_time = author[rows], t[rows]
+            row_theme: list[str] | None = None
+            if self.teams:
+                # Each message goes to one team (another team for each), whose turning-out
+                # members post it once each, at their own times of the day.
+                n_author, row_theme = self._team_casts(rng, themes)
+                n_time = self._times(rng, len(n_author), d0)
+                n_team_posts = len(n_author)
             # Personas writing in another language than English, and translated posts, draw
             # from their own stream: the English posts stay what they were.
             lrng = self.rng("careful-lang", day)
             trng = self.translation_rng("day", day)
             base_lang: dict[tuple[str, str], str] = {}
             texts, urls, tags, langs = [], [], [], []
-            for r in rows:
-                th = themes[int(rng.integers(len(themes)))]
+            for r in range(len(n_author)):
+                th = themes[int(rng.integers(len(themes)))] if row_theme is None else row_theme[r]
                 para = rng.random() < cfg.evasion.paraphrase_rate
                 if para:
                     n_value = int(rng.integers(3, 60))
                     text = content.careful_text(rng, th, n_value, "en", strength)
                 else:
                     text, n_value = base[th]
-                own = LANGUAGES[int(reg.lang[author[r]])]
+                own = LANGUAGES[int(reg.lang[n_author[r]])]
                 lang = self.translated_lang(trng, own) or own
                 if lang != "en":
                     if para:
@@ -950,9 +1187,9 @@ class CarefulOp(OpBase):
                 langs.append(LANGUAGES.index(lang))
             posts = acts(
                 w,
-                reg.platform[author[rows]],
-                author[rows],
-                t[rows],
+                reg.platform[n_author],
+                n_author,
+                n_time,
                 K_POST,
                 langs,
                 text=texts,
@@ -969,8 +1206,22 @@ class CarefulOp(OpBase):
         ra = np.repeat(self.assets, kr)
         if len(ra):
             out.append(make_responses(w, rng, ra, self._times(rng, len(ra), d0)))
-        out += self.camouflage(rng, day, self.assets, int(k.sum() + kr.sum()))
+        own = int(k.sum() + kr.sum()) if not self.teams else len(chit) + n_team_posts + len(ra)
+        out += self.camouflage(rng, day, self.assets, own)
         return out
+
+    def _team_casts(self, rng, themes: list[str]) -> tuple[np.ndarray, list[str]]:
+        """The day's messages given to teams: the authors and the message of each post."""
+        order = rng.permutation(len(self.teams))
+        authors, row_theme = [], []
+        for j, th in enumerate(themes):
+            members = self.teams[int(order[j % len(order)])]
+            on = members[rng.random(len(members)) < self.cfg.teams.turnout]
+            if len(on) == 0:
+                on = members[[int(rng.integers(len(members)))]]
+            authors.append(on)
+            row_theme += [th] * len(on)
+        return np.concatenate(authors), row_theme
 
     def _times(self, rng, n: int, d0: int) -> np.ndarray:
         t = self.schedule.sample(rng, n, d0, d0 + DAY)
@@ -1009,6 +1260,22 @@ def build(world, index: int, cfg) -> OpBase:
     op = OP_CLASSES[cfg.type](world, index, cfg)
     op.setup()
     return op
+
+
+def _split(rng, items: np.ndarray, weights: np.ndarray, *, at_least_one: bool) -> list[np.ndarray]:
+    """``items`` shuffled and cut into len(weights) parts in proportion to the weights
+    (largest remainders round up); ``at_least_one``: no part left empty while items last."""
+    items = rng.permutation(items)
+    share = weights / weights.sum() * len(items)
+    counts = np.floor(share).astype(np.int64)
+    counts[np.argsort(counts - share, kind="stable")[: len(items) - counts.sum()]] += 1
+    if at_least_one:
+        for i in np.flatnonzero(counts == 0):
+            j = int(np.argmax(counts))
+            if counts[j] > 1:
+                counts[j] -= 1
+                counts[i] += 1
+    return [np.sort(part) for part in np.split(items, np.cumsum(counts)[:-1])]
 
 
 def _merge_follows(parts: list[Follows]) -> Follows:

@@ -398,6 +398,10 @@ class Evasion:
     # How far a paraphrase moves from the message: 0 = a light rewording (another phrasing,
     # closer, a few synonyms); 1 = reordered, most words swapped, clauses added and dropped.
     paraphrase_strength: float = 0.0
+    # How coordinated actions are delayed from their start (``DELAY_SHAPES``).
+    delay_shape: str = "exponential"
+    delay_wait_s: float = 1800.0  # wait_burst: working seconds before the burst
+    single_shot: float = 0.0  # share of posts made by throwaway accounts (1–2 actions each)
 
     def check(self, where: str) -> None:
         _positive(self.timing_jitter_s, f"{where}.timing_jitter_s", zero=True)
@@ -408,8 +412,32 @@ class Evasion:
             "aged_accounts",
             "own_infrastructure",
             "paraphrase_strength",
+            "single_shot",
         ):
             _share(getattr(self, name), f"{where}.{name}")
+        _in(self.delay_shape, DELAY_SHAPES, f"{where}.delay_shape")
+        _positive(self.delay_wait_s, f"{where}.delay_wait_s", zero=True)
+
+
+# exponential: each delay drawn anew (scale = the knob that sets it); wait_burst: a fixed
+# wait, then all in a tight burst; per_operator: each account keeps its own habitual delay.
+DELAY_SHAPES = ("exponential", "wait_burst", "per_operator")
+
+
+@dataclass
+class Teams:
+    """Fixed teams of accounts that act together task after task (count 0: no teams)."""
+
+    count: int = 0
+    size: list[int] = field(default_factory=lambda: [5, 15])  # relative sizes, drawn per team
+    turnout: float = 0.8  # share of a team's members that post a task given to the team
+
+    def check(self, where: str) -> None:
+        _positive(self.count, f"{where}.count", zero=True)
+        _range(self.size, f"{where}.size")
+        if self.size[1] < 1:
+            raise ScenarioError(f"{where}.size: teams need at least one member, got {self.size}")
+        _share(self.turnout, f"{where}.turnout")
 
 
 @dataclass
@@ -556,6 +584,7 @@ class Spamouflage(Operation):
     amplify_delay_s: float = 900.0
     internal_follows: int = 6
     fake_followers: FakeFollowers = field(default_factory=FakeFollowers)
+    teams: Teams = field(default_factory=Teams)
 
     def check(self, where: str) -> None:
         super().check(where)
@@ -579,6 +608,7 @@ class Spamouflage(Operation):
         ):
             _share(getattr(self, name), f"{where}.{name}")
         self.fake_followers.check(f"{where}.fake_followers")
+        self.teams.check(f"{where}.teams")
 
 
 @dataclass
@@ -631,11 +661,19 @@ class Careful(Operation):
         default_factory=lambda: ["civic-ledger-news.com", "heartland-daily-report.com"]
     )
     messages_per_day: int = 1
+    teams: Teams = field(default_factory=Teams)
 
     def check(self, where: str) -> None:
         super().check(where)
         for p in self.personas:
             _in(p, PLATFORMS, f"{where}.personas")
+        self.teams.check(f"{where}.teams")
+        if self.evasion.single_shot > 0:
+            # Personas are the careful operation's whole point: it has no throwaway accounts.
+            raise ScenarioError(
+                f"{where}.evasion.single_shot: careful operations have no throwaway accounts"
+                f" (only spamouflage and doppelganger), got {self.evasion.single_shot}"
+            )
         _share(self.narrative_share, f"{where}.narrative_share")
         _share(self.in_network_share, f"{where}.in_network_share")
 
