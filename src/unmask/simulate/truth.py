@@ -6,7 +6,7 @@
 ``TRUTH/operations.json``   each operation: id, type, parameters, assets per role and
                             platform, and what it used (domains, hashtags, images, …)
 ``TRUTH/negatives.json``    the hard-negative groups and their events
-``TRUTH/scenario.toml``     the scenario as given; ``run.json``: seed, scale, counts
+``TRUTH/scenario.toml``     the scenario as given (merged, with ``extends``); ``run.json``: seed, scale, counts
 """
 
 from __future__ import annotations
