@@ -151,3 +151,28 @@ def test_benchmark_variations_are_toml_that_extend_a_base():
     for path in files:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         assert isinstance(data.get("extends"), str), path.name
+
+
+def test_a_world_from_an_extension_is_the_world_of_its_merged_scenario(tmp_path):
+    from unmask.simulate.world import simulate
+
+    files = {}
+    ext = load_scenario(
+        _write(
+            tmp_path,
+            "v.toml",
+            'extends = "small"\n[world]\ndays = 3\n[[operations]]\nid = "spamouflage-1"\n'
+            "[operations.evasion]\naged_accounts = 0.5\n",
+        )
+    )
+    simulate(tmp_path / "a", ext, seed=3, scale=0.3)
+    merged = load_scenario(tmp_path / "a" / "truth" / "scenario.toml")
+    simulate(tmp_path / "b", merged, seed=3, scale=0.3)
+    for name in "ab":
+        root = tmp_path / name / "store"
+        files[name] = {
+            str(p.relative_to(root)): p.read_bytes()
+            for p in sorted(root.rglob("*.parquet"))
+            if "store.json" not in p.name
+        }
+    assert files["a"] and files["a"] == files["b"]
