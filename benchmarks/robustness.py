@@ -163,6 +163,14 @@ def _num(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+def _f1(scores: dict[str, Any] | None) -> str:
+    """F1, 0 where nothing of it was flagged (precision is then undefined, recall 0)."""
+    if scores is None:
+        return "–"
+    f1 = scores["f1"]
+    return _num(0.0 if f1 is None and scores["recall"] == 0 else f1)
+
+
 def _per_seed(recs: list[dict[str, Any]], get: Any) -> str:
     return " / ".join(get(r) for r in recs)
 
@@ -187,43 +195,58 @@ def markdown(records: list[dict[str, Any]], seeds: list[int]) -> str:
     for recs in rows.values():
         recs.sort(key=lambda r: r["seed"])
     seed_note = " / ".join(str(s) for s in seeds)
+    # Overall recall hides a small operation missed whole; each operation's recall shows it.
+    op_ids = list(
+        dict.fromkeys(op["id"] for r in records if r["status"] == "ok" for op in r["operations"])
+    )
+    columns = [
+        "precision",
+        "recall",
+        "F1",
+        *(f"{i} recall" for i in op_ids),
+        "found · merged · split",
+        "false positives",
+        "simulate s",
+        "detect s",
+    ]
     out = [
-        f"Each cell: seed {seed_note}. Accounts: precision, recall, F1 of flagged accounts. "
-        "Operations: found · merged · split (of the world's operations). False positives: "
-        "authentic accounts flagged, ordinary and in the hard-negative groups together.",
+        f"Each cell: seed {seed_note}. Accounts: precision, recall, F1 of flagged accounts "
+        "(F1 is 0 where nothing was flagged; precision is then –), and each operation's "
+        "recall. Operations: found · merged · split, of the world's operations. False "
+        "positives: authentic accounts flagged, ordinary and hard negatives together.",
         "",
-        "| variation | precision | recall | F1 | found · merged · split | false positives | "
-        "simulate s | detect s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| variation | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
     ]
     for label, recs in rows.items():
         bad = [r for r in recs if r["status"] != "ok"]
         if bad:
             # The list of known keys is long and in the JSON; the key that failed is enough.
             msg = bad[0]["error"].splitlines()[0].split(" (known: ")[0].replace("|", "\\|")
-            out.append(f"| {label} | error: {msg} | | | | | | |")
+            out.append(f"| {label} | error: {msg} |" + " |" * (len(columns) - 1))
             continue
-        out.append(
-            "| "
-            + " | ".join(
-                [
-                    label,
-                    _per_seed(recs, lambda r: _num(r["overall"]["precision"])),
-                    _per_seed(recs, lambda r: _num(r["overall"]["recall"])),
-                    _per_seed(recs, lambda r: _num(r["overall"]["f1"])),
-                    _per_seed(recs, lambda r: f"{r['found']}·{r['merged']}·{r['split']}"),
-                    _per_seed(recs, lambda r: str(r["overall"]["fp"])),
-                    _per_seed(recs, lambda r: f"{r['simulate_s']:.1f}"),
-                    _per_seed(recs, lambda r: f"{r['detect_s']:.1f}"),
-                ]
-            )
-            + " |"
-        )
+
+        def op_recall(r: dict[str, Any], op_id: str) -> str:
+            op = next((o for o in r["operations"] if o["id"] == op_id), None)
+            return _num(op["recall"]) if op else "–"
+
+        cells = [
+            label,
+            _per_seed(recs, lambda r: _num(r["overall"]["precision"])),
+            _per_seed(recs, lambda r: _num(r["overall"]["recall"])),
+            _per_seed(recs, lambda r: _f1(r["overall"])),
+            *(_per_seed(recs, lambda r, i=i: op_recall(r, i)) for i in op_ids),
+            _per_seed(recs, lambda r: f"{r['found']}·{r['merged']}·{r['split']}"),
+            _per_seed(recs, lambda r: str(r["overall"]["fp"])),
+            _per_seed(recs, lambda r: f"{r['simulate_s']:.1f}"),
+            _per_seed(recs, lambda r: f"{r['detect_s']:.1f}"),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
 
     out += [
         "",
         "Per operation: recall (its accounts flagged), purity (its share of the clusters "
-        "that cover it), F1 of the two, and status.",
+        "that cover it; – when none does), F1 of the two, and status.",
         "",
         "| variation | operation | recall | purity | F1 | status |",
         "|---|---|---|---|---|---|",
@@ -242,7 +265,7 @@ def markdown(records: list[dict[str, Any]], seeds: list[int]) -> str:
                         op_id,
                         " / ".join(_num(o and o["recall"]) for o in ops),
                         " / ".join(_num(o and o["precision"]) for o in ops),
-                        " / ".join(_num(o and o["f1"]) for o in ops),
+                        " / ".join(_f1(o) for o in ops),
                         " / ".join(_status(o) if o else "–" for o in ops),
                     ]
                 )
