@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
+import json
+import math
 import tomllib
 import types
 import typing
@@ -838,25 +841,54 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     """Read a scenario: a built-in name (``small``, ``medium``, ``large``) or a TOML path."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise ScenarioError(f"{path}: no such scenario file")
-        text, name = path.read_text(encoding="utf-8"), str(path)
+        src = _read_file(path, str(name_or_path))
     else:
-        res = resources.files("unmask.simulate") / "scenarios" / f"{name_or_path}.toml"
-        if not res.is_file():
-            raise ScenarioError(
-                f"unknown scenario {name_or_path!r}; built-in: {', '.join(builtin_scenarios())}"
-                " (or give a path to a .toml file)"
-            )
-        text, name = res.read_text(encoding="utf-8"), str(name_or_path)
-    return parse_scenario(text, name)
+        src = _read_builtin(str(name_or_path))
+    return _parse(src)
 
 
-def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{name}: not valid TOML: {exc}") from exc
+@dataclass
+class _Source:
+    text: str
+    name: str  # as the user named it, for messages
+    ident: str  # the same file under any name: a resolved path or ``builtin:<name>``
+    base_dir: Path | None  # where its relative ``extends`` point from (None: the working folder)
+
+
+def _read_file(path: Path, name: str) -> _Source:
+    if not path.is_file():
+        raise ScenarioError(f"{name}: no such scenario file")
+    resolved = path.resolve()
+    return _Source(path.read_text(encoding="utf-8"), name, str(resolved), resolved.parent)
+
+
+def _read_builtin(name: str) -> _Source:
+    res = resources.files("unmask.simulate") / "scenarios" / f"{name}.toml"
+    if not res.is_file():
+        raise ScenarioError(
+            f"unknown scenario {name!r}; built-in: {', '.join(builtin_scenarios())}"
+            " (or give a path to a .toml file)"
+        )
+    return _Source(res.read_text(encoding="utf-8"), name, f"builtin:{name}", None)
+
+
+def parse_scenario(
+    text: str, name: str = "<scenario>", *, base_dir: Path | None = None
+) -> Scenario:
+    """A scenario from TOML text. With ``extends = "small"`` (a built-in name, or a path
+    relative to ``base_dir``, default the working folder) the text says only what differs
+    from its base (see :func:`_extend`); ``source_text`` is then the merged scenario, so the
+    truth's ``scenario.toml`` stands on its own, and the same merged scenario gives the same
+    world whatever files it was spread over."""
+    return _parse(_Source(text, name, f"text:{name}", base_dir))
+
+
+def _parse(src: _Source) -> Scenario:
+    data, root = _resolve(src, [])
+    text = src.text
+    if root is not None:
+        # An extension that changes nothing is its base, byte for byte.
+        text = root[0] if data == root[1] else dump_toml(data, EFFECTIVE_HEADER)
     ops = data.pop("operations", [])
     if not isinstance(ops, list):
         raise ScenarioError("operations: must be an array of tables ([[operations]])")
@@ -873,9 +905,187 @@ def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
         merged = _deep_merge(TYPE_DEFAULTS.get(kind, {}), raw)
         sc.operations.append(_build(OPERATION_TYPES[kind], merged, where))
     sc.source_text = text
-    sc.source_name = name
+    sc.source_name = src.name
     sc.check()
     return sc
+
+
+# The first line of a merged scenario. It names no file: where the files lie must not
+# change the world (``World`` keys its batch by a hash of ``source_text``).
+EFFECTIVE_HEADER = "# The effective scenario: its `extends` chain merged (docs/simulator.md)."
+
+
+def _resolve(
+    src: _Source, chain: list[_Source]
+) -> tuple[dict[str, Any], tuple[str, dict[str, Any]] | None]:
+    """The TOML data of ``src`` with its ``extends`` chain merged in, and the text and data
+    of the chain's root (the scenario that extends nothing; None when ``src`` is it)."""
+    try:
+        data = tomllib.loads(src.text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{src.name}: not valid TOML: {exc}") from exc
+    if "extends" not in data:
+        return data, None
+    ref = data.pop("extends")
+    if not isinstance(ref, str) or not ref:
+        raise ScenarioError(f"extends: expected a scenario name or path, got {ref!r}")
+    chain = [*chain, src]
+    try:
+        if ref.endswith(".toml") or "/" in ref or "\\" in ref:
+            base = _read_file((src.base_dir or Path.cwd()) / ref, ref)
+        else:
+            base = _read_builtin(ref)
+    except ScenarioError as exc:
+        raise ScenarioError(f"extends (in {src.name}): {exc}") from exc
+    if base.ident in {s.ident for s in chain}:
+        names = " -> ".join(s.name for s in [*chain, base])
+        raise ScenarioError(f"extends: a cycle: {names}")
+    base_data, root = _resolve(base, chain)
+    try:
+        merged = _extend(base_data, data)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{exc} (in {src.name}, which extends {ref})") from exc
+    return merged, root if root is not None else (base.text, base_data)
+
+
+def _extend(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` laid on ``base``: tables merge key by key; ``[[operations]]`` merge by ``id``
+    (``remove = true`` drops the base's entry, a new id is appended); ``[negatives] X =
+    false`` drops a hard negative; any other value (lists included) replaces the base's."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if key == "operations":
+            out[key] = _extend_operations(out.get(key, []), value)
+        elif key == "negatives" and isinstance(value, dict):
+            negs = out.setdefault(key, {})
+            for neg, v in value.items():
+                if v is False:
+                    if neg not in negs:
+                        raise ScenarioError(
+                            f"negatives.{neg}: false removes the base's section, but the base "
+                            f"has none (it has: {', '.join(negs) or 'none'})"
+                        )
+                    del negs[neg]
+                elif isinstance(v, dict) and isinstance(negs.get(neg), dict):
+                    negs[neg] = _merge_tables(negs[neg], v)
+                else:
+                    negs[neg] = copy.deepcopy(v)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge_tables(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge_tables(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _extend_operations(base: Any, over: Any) -> list[Any]:
+    if not isinstance(over, list) or not all(isinstance(o, dict) for o in over):
+        raise ScenarioError("operations: must be an array of tables ([[operations]])")
+    out = copy.deepcopy(base) if isinstance(base, list) else []
+    ids = [o.get("id") if isinstance(o, dict) else None for o in out]
+    for i, entry in enumerate(over):
+        where = f"operations[{i}]"
+        entry = dict(entry)
+        op_id = entry.get("id")
+        if not isinstance(op_id, str):
+            raise ScenarioError(
+                f"{where}.id: missing (in a scenario that extends another, each "
+                "[[operations]] entry names the base's operation it changes, or a new id)"
+            )
+        remove = entry.pop("remove", False)
+        if not isinstance(remove, bool):
+            raise ScenarioError(f"{where}.remove: expected true or false, got {remove!r}")
+        if op_id in ids:
+            j = ids.index(op_id)
+            if remove:
+                del out[j]
+                del ids[j]
+            else:
+                out[j] = _merge_tables(out[j], entry)
+        elif remove:
+            raise ScenarioError(
+                f"{where}.remove: the base has no operation {op_id!r} to remove "
+                f"(it has: {', '.join(str(x) for x in ids) or 'none'})"
+            )
+        else:
+            out.append(copy.deepcopy(entry))
+            ids.append(op_id)
+    return out
+
+
+def dump_toml(data: dict[str, Any], header: str = "") -> str:
+    """TOML text of plain data (what ``tomllib`` reads), in the data's key order: tables as
+    ``[a.b]`` sections, lists of tables as ``[[a]]``, everything else inline."""
+    lines = [header] if header else []
+    _dump_table(data, [], lines)
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _is_table_list(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
+def _inline(v: Any, path: list[str]) -> bool:
+    """Short tables of plain values below a section read best on one line."""
+    if not isinstance(v, dict):
+        return not _is_table_list(v)
+    if not path or any(isinstance(x, dict) or _is_table_list(x) for x in v.values()):
+        return False
+    return len(_toml_value(v)) <= 72
+
+
+def _dump_table(data: dict[str, Any], path: list[str], lines: list[str]) -> None:
+    for k, v in data.items():
+        if _inline(v, path):
+            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+    for k, v in data.items():
+        here = [*path, _toml_key(k)]
+        if _inline(v, path):
+            continue
+        if isinstance(v, dict):
+            lines += ["", f"[{'.'.join(here)}]"]
+            _dump_table(v, here, lines)
+        elif _is_table_list(v):
+            for item in v:
+                lines += ["", f"[[{'.'.join(here)}]]"]
+                _dump_table(item, here, lines)
+
+
+def _toml_key(key: str) -> str:
+    bare = key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+    return key if bare else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(v, datetime.date | datetime.time):
+        return v.isoformat()
+    raise ScenarioError(f"cannot write {v!r} as TOML")
 
 
 def to_dict(obj: Any) -> Any:

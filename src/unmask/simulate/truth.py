@@ -8,7 +8,7 @@
 ``TRUTH/negatives.json``    the hard-negative groups and their events
 ``TRUTH/vendors.json``      follower vendors (only when the scenario has some): pool,
                             customers, who bought
-``TRUTH/scenario.toml``     the scenario as given; ``run.json``: seed, scale, counts
+``TRUTH/scenario.toml``     the scenario as given (merged, with ``extends``); ``run.json``: seed, scale, counts
 """
 
 from __future__ import annotations
