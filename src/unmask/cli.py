@@ -385,11 +385,17 @@ def simulate(
 @app.command("signals")
 def list_signals() -> None:
     """The signals `detect` runs, their families and their parameters with defaults."""
-    from unmask.detect import default_signals
+    from unmask.detect import default_signals, optional_signals
 
     for sig in default_signals():
         out.print(
             f"[bold]{sig.signal_name}[/] ({sig.family}): {sig!r}\n  {sig.reference}",
+            highlight=False,
+        )
+    for sig in optional_signals():
+        out.print(
+            f"[bold]{sig.signal_name}[/] ({sig.family}, optional: only with --signals): "
+            f"{sig!r}\n  {sig.reference}",
             highlight=False,
         )
 

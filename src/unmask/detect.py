@@ -59,6 +59,17 @@ def default_signals() -> list[Signal]:
     ]
 
 
+def optional_signals() -> list[Signal]:
+    """Signals ``detect`` can run when asked (``--signals``, ``[signals] run``) but does not
+    run by default: new evidence that the judgement does not weigh yet."""
+    return []
+
+
+def available_signals() -> list[Signal]:
+    """Every signal ``detect`` knows: the default ones first, then the optional ones."""
+    return [*default_signals(), *optional_signals()]
+
+
 @dataclass
 class DetectConfig:
     """Everything ``detect`` can be told; a TOML file with the same keys sets it.
@@ -113,8 +124,9 @@ class DetectConfig:
         return cfg
 
     def build_signals(self) -> list[Signal]:
-        available = {s.signal_name: s for s in default_signals()}
-        names = self.signals if self.signals is not None else list(available)
+        available = {s.signal_name: s for s in available_signals()}
+        defaults = [s.signal_name for s in default_signals()]
+        names = self.signals if self.signals is not None else defaults
         unknown = [n for n in [*names, *self.signal_params] if n not in available]
         if unknown:
             raise ValueError(
