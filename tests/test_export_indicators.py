@@ -82,9 +82,16 @@ def test_privacy_mode_leaves_no_handle_id_or_text(run_dir, tmp_path):
     plain = indicators.write(run_dir, tmp_path / "plain.csv").read_text()
     private = indicators.write(run_dir, tmp_path / "private.csv", privacy=Privacy(b"k")).read_text()
     hidden = set()
+    # An operation's own domains are indicators and stay; a brand account's handle that is
+    # its own site's name ("harborlightcoffee" of harborlightcoffee.com) is no secret then.
+    domains = [d for op in read_run(run_dir)[1] for d in op.domains]
     with open(run_dir / "takedown.csv", newline="") as fh:
         for r in csv.DictReader(fh):
-            hidden.update(v for v in (r["handle"], r["account_id"]) if v and len(v) >= 6)
+            hidden.update(
+                v
+                for v in (r["handle"], r["account_id"])
+                if v and len(v) >= 6 and not any(v in d for d in domains)
+            )
     assert hidden and any(h in plain for h in hidden)
     assert not [h for h in hidden if h in private]
     with open(run_dir / "takedown.csv", newline="") as fh:
@@ -124,3 +131,16 @@ def test_the_command_line_writes_the_files(run_dir, tmp_path):
     assert private.exit_code == 0, private.output
     assert "hmac-sha256:" in (tmp_path / "s" / "indicators.csv").read_text()
     assert not (tmp_path / "s" / "graphs").exists()
+
+
+def test_a_profile_link_is_on_the_platform():
+    """An account's ``url`` off its platform (an X profile's website, a brand's shop) is
+    not its profile: the link is made from the handle instead."""
+    from unmask.export.findings import Account
+
+    shop = Account("x", "42", "account", "harborlightcoffee", "https://harborlightcoffee.com/", [])
+    assert indicators.profile_link(shop) == "https://twitter.com/harborlightcoffee"
+    page = Account("facebook", "7", "page", "hl", "https://www.facebook.com/hl", [])
+    assert indicators.profile_link(page) == "https://www.facebook.com/hl"
+    blog = Account("blog", "9", "blog", None, "https://heartland-daily-report.com/", [])
+    assert indicators.profile_link(blog) == "https://heartland-daily-report.com/"

@@ -15,7 +15,7 @@ from stix2validator import ValidationOptions, validate_file
 
 from unmask import operations
 from unmask.export import stix, ttp
-from unmask.export.findings import Privacy
+from unmask.export.findings import Privacy, read_run
 
 KEY = b"team-key-for-tests"
 
@@ -173,8 +173,15 @@ def secrets(run_dir: Path) -> set[str]:
     """What must not leave the team: handles, account ids and posted texts (long enough not
     to occur by chance inside other values)."""
     out = set()
+    # An operation's own domains are indicators and stay; a brand account's handle that is
+    # its own site's name ("harborlightcoffee" of harborlightcoffee.com) is no secret then.
+    domains = [d for op in read_run(run_dir)[1] for d in op.domains]
     for r in _takedown(run_dir):
-        out.update(v for v in (r["handle"], r["account_id"]) if v and len(v) >= 6)
+        out.update(
+            v
+            for v in (r["handle"], r["account_id"])
+            if v and len(v) >= 6 and not any(v in d for d in domains)
+        )
     for f in _figures(run_dir):
         out.update(n["representative"] for n in f["narratives"] if n["representative"])
     return out

@@ -439,8 +439,13 @@ def test_world_finds_the_fake_follower_pool(world_result, small_world):
     r = world_result
     op = spamouflage(small_world)["id"]
     assert role_recall(r, op, ("fake_follower",)) >= 0.95
-    # The followers it flags are the pool's (precision of the flagged followers).
-    assert r["overall"]["precision"] >= 0.95
+    # The followers it flags are bought ones: the operation's pool, or the follower vendor's
+    # batch-made accounts (measured: 233 of its 600, of which 40 % are batch-made; its aged
+    # accounts that post look like people and are not flagged).
+    vendor = next(g for g in r["groups"] if g["group"] == "follower_vendor")
+    o = r["overall"]
+    assert (o["tp"] + vendor["flagged"]) / (o["tp"] + o["fp"]) >= 0.95
+    assert vendor["rate"] <= 0.5
     for role in ASSET_ROLES:
         assert role_recall(r, op, (role,)) == 0, role
 
@@ -464,15 +469,29 @@ def test_world_operation_assets_show_a_bought_audience(world_result, small_world
         )
         if o == op["id"]
     }
+    group = {
+        (p, a): g
+        for p, a, g in zip(
+            *(t[c].to_pylist() for c in ("platform", "account_id", "group")), strict=True
+        )
+    }
     aud = ev.tables["audiences"].to_pylist()
     bought = [x for x in aud if x["bought_in_bursts"] > 0]
-    # Every account with bought follows in bursts is one of the operation's assets...
-    assert all(role.get((x["platform"], x["account_id"])) in ASSET_ROLES for x in bought)
-    assert all(x["bought_share"] >= 0.7 for x in bought)
+    # Every account with bought follows in bursts is one of the operation's assets or one
+    # of the follower vendor's known buyers (the fan club's idols and boosted members, its
+    # ordinary customers): buying followers alone does not make an operation...
+    buyers = [x for x in bought if role.get((x["platform"], x["account_id"])) in ASSET_ROLES]
+    others = [x for x in bought if (x["platform"], x["account_id"]) not in role]
+    assert len(buyers) + len(others) == len(bought)
+    assert {group[x["platform"], x["account_id"]] for x in others} <= {
+        "fan_club",
+        "vendor_customers",
+    }
+    assert all(x["bought_share"] >= 0.7 for x in buyers)
     # ... and about buyers_share of its assets on the pool's platforms bought.
     pool_platforms = set(op["parameters"]["fake_followers"]["pool"])
     assets = [k for k, r in role.items() if r in ASSET_ROLES and k[0] in pool_platforms]
-    assert len(bought) >= 0.5 * op["parameters"]["fake_followers"]["buyers_share"] * len(assets)
+    assert len(buyers) >= 0.5 * op["parameters"]["fake_followers"]["buyers_share"] * len(assets)
 
 
 def test_world_popular_ordinary_accounts_have_no_bought_audience(world_result, small_world):

@@ -352,8 +352,10 @@ def test_world_finds_the_copying_operations(world_result):
     assert role_recall(r, "doppelganger-1", ("poster",)) >= 0.5
     # The careful operation paraphrases everything: nothing to find here.
     assert role_recall(r, "careful-1", ("persona",)) == 0
-    # Precision of the linked accounts: operation accounts among those flagged.
-    assert r["overall"]["precision"] >= 0.3
+    # Precision of the linked accounts: operation accounts among those flagged. Measured
+    # 0.27: five authentic groups copy texts openly (below), 0.39 before the newsroom, the
+    # agency, the volunteers and the fan club joined the world.
+    assert r["overall"]["precision"] >= 0.25
 
 
 def test_world_leaves_ordinary_people_alone_and_says_which_groups_copy(world_result):
@@ -366,10 +368,18 @@ def test_world_leaves_ordinary_people_alone_and_says_which_groups_copy(world_res
     # from an operation (other signals must); measured here so that a change is seen.
     assert group_rate(r, "activist_campaign") >= 0.9
     assert group_rate(r, "fandom") >= 0.9
+    # So do the groups with a second kind of evidence: the fan club chants, the agency's
+    # brands post one template, the volunteers the campaign's toolkit, the journalists
+    # their outlet's headlines (measured 150/152, 32/32, 79/80, 38/40).
+    for group in ("fan_club", "marketing_agency", "campaign_volunteers"):
+        assert group_rate(r, group) >= 0.9, group
+    assert group_rate(r, "newsroom") >= 0.8
     # The 8 news bots copy too, but their few edges sit in a stratum of their own, and one
     # shuffled copy cannot vouch for a handful of edges at 5 % (q >= ~1 / edges; see
     # unmask.signals.significance): measured 0/8 (8/8 before the p-values got their + 1).
-    assert group_rate(r, "news_bots") == 0
+    # The two bots of the newsroom's outlet now share its headlines with the journalists,
+    # in a larger stratum: measured 2/8.
+    assert group_rate(r, "news_bots") <= 0.25
 
 
 def test_world_edges_and_families_are_consistent(world_result, small_world):

@@ -172,16 +172,28 @@ def test_small_world_recall_by_role_and_false_positives(small_world, tmp_path):
     roles = sorted({r for r in truth.column("role").to_pylist()})
     spam_roles = [r for r in roles if r in ("poster", "amplifier", "fake_follower")]
     assert role_recall(res, spam, spam_roles) >= 0.35
-    # The IPs behind the edges are the planted proxies (read from the truth).
+    # The IPs behind the edges are shared networks named in the truth: the planted proxies,
+    # the follower vendor's proxies, and the campaign volunteers' event Wi-Fi (authentic:
+    # they signed up together at an event, which this signal alone cannot tell apart).
+    negatives = json.loads((small_world / "truth" / "negatives.json").read_text())
+    vendors = json.loads((small_world / "truth" / "vendors.json").read_text())["vendors"]
     proxies = tuple(f"ip {o['infrastructure']['proxy_prefix']}." for o in ops.values())
+    shared = proxies + tuple(f"ip {v['infrastructure']['proxy_prefix']}." for v in vendors)
+    wifi = f"ip {negatives['campaign_volunteers']['event_wifi_ip']} "
     ips = [r["target"] for r in ev.events.to_pylist() if r["target"].startswith("ip ")]
-    assert sum(t.startswith(proxies) for t in ips) / len(ips) >= 0.95
+    assert sum(t.startswith(proxies) for t in ips) / len(ips) >= 0.8
+    assert sum(t.startswith((*shared, wifi)) for t in ips) / len(ips) >= 0.95
     # Measured: none here; 0.3 % of ordinary accounts and at most 0.7 % of a hard-negative
     # group on the 10M world (carrier NAT neighbours: three who signed up in the same week
     # and share their region's phone country and e-mail provider).
     for g in ("office_workers_utc8", "breaking_news", "activist_campaign", "news_bots", "fandom"):
         assert group_rate(res, g) <= 0.01, g
     assert res["ordinary"]["rate"] <= 0.005
+    # Measured (seed 1): 36 of the 80 volunteers (event Wi-Fi), 12 of the vendor's 600
+    # accounts; the newsroom's and the agency's office blocks link no one (a few addresses
+    # each, used over years): the judgement, not this signal, must leave those groups alone.
+    assert 0.2 <= group_rate(res, "campaign_volunteers") <= 0.7
+    assert group_rate(res, "newsroom") <= 0.1
 
 
 # -- Spark -----------------------------------------------------------------------------------

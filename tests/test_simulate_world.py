@@ -207,6 +207,12 @@ def test_truth_describes_every_account(world, con):
         "activist_campaign",
         "news_bots",
         "fandom",
+        "newsroom",
+        "marketing_agency",
+        "campaign_volunteers",
+        "fan_club",
+        "follower_vendor",
+        "vendor_customers",
     }
     assert (
         one(

@@ -20,6 +20,7 @@ import csv
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from unmask.export import ttp
 from unmask.export.findings import Account, Operation, Privacy, read_run
@@ -56,9 +57,31 @@ def defang(text: str) -> str:
     return _HOST.sub(lambda m: "[.]".join(m.group(1).rsplit(".", 1)), text)
 
 
+# The platforms' own hosts: an account's ``url`` elsewhere is a link its profile shows (an
+# X profile's website, a brand's shop), not the profile itself.
+PLATFORM_HOSTS = {
+    "x": ("twitter.com", "x.com"),
+    "facebook": ("facebook.com", "fb.com"),
+    "instagram": ("instagram.com",),
+    "tiktok": ("tiktok.com",),
+    "telegram": ("t.me", "telegram.me"),
+    "youtube": ("youtube.com",),
+    "reddit": ("reddit.com",),
+    "medium": ("medium.com",),
+}
+
+
+def _on_platform(url: str, platform: str) -> bool:
+    hosts = PLATFORM_HOSTS.get(platform)
+    if hosts is None:
+        return True  # a blog's own site is its profile
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
 def profile_link(acc: Account) -> str | None:
     """The account's profile link, or None when its platform has no link form known here."""
-    if acc.url:
+    if acc.url and _on_platform(acc.url, acc.platform):
         return acc.url
     if acc.platform == "facebook" and acc.account_id.isdigit():
         return f"https://www.facebook.com/profile.php?id={acc.account_id}"
