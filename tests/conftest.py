@@ -59,16 +59,27 @@ def small_world(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def coordination_run(small_world, tmp_path_factory):
-    """``detect`` on the small world with the coordination signals alone (so one family is
-    enough: the others were not assessed): the result and the progress stages it reported
-    (read-only)."""
+def small_run(small_world, tmp_path_factory):
+    """``detect`` with every default signal on the small world: the result and the progress
+    stages it reported (read-only)."""
     from unmask.detect import DetectConfig, detect
 
     run = tmp_path_factory.mktemp("detect") / "run"
-    cfg = DetectConfig(signals=COORDINATION)
     stages: list[str] = []
     result = detect(
-        Store(small_world / "store"), run, cfg, progress=lambda s, i, n: stages.append(s)
+        Store(small_world / "store"),
+        run,
+        DetectConfig(),
+        progress=lambda s, i, n: stages.append(s),
     )
     return result, stages
+
+
+@pytest.fixture(scope="session")
+def coordination_run(small_world, tmp_path_factory):
+    """``detect`` on the small world with the coordination signals alone: the other
+    families were not assessed, so nothing may be called inauthentic (read-only)."""
+    from unmask.detect import DetectConfig, detect
+
+    run = tmp_path_factory.mktemp("detect-coordination") / "run"
+    return detect(Store(small_world / "store"), run, DetectConfig(signals=COORDINATION))

@@ -66,13 +66,14 @@ def _detect(store: Store, run: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def runs(small_world, coordination_run, tmp_path_factory) -> dict[str, Path]:
-    """``full``: the whole world (the shared coordination run); ``again``: the whole world
-    detected a second time; ``early`` and ``late``: its first days and the rest."""
+def runs(small_world, tmp_path_factory) -> dict[str, Path]:
+    """``full``: the whole world; ``again``: the whole world detected a second time;
+    ``early`` and ``late``: its first days and the rest (coordination signals, one family
+    enough: many cases, fast)."""
     base = tmp_path_factory.mktemp("case-runs")
     src = Store(small_world / "store")
     return {
-        "full": coordination_run[0].run_dir,
+        "full": _detect(src, base / "full"),
         "again": _detect(src, base / "again"),
         "early": _detect(_window(src, base / "early-store", None, CUT), base / "early"),
         "late": _detect(_window(src, base / "late-store", CUT, None), base / "late"),

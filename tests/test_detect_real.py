@@ -22,14 +22,20 @@ def german_run(german_store, tmp_path_factory):
     return result, ops, con
 
 
-def test_operations_are_found_and_say_what_the_data_could_not_show(german_run):
+def test_coordination_alone_is_reported_without_calling_it_inauthentic(german_run):
+    """An export for researchers (no profiles, follows or infrastructure): the coordinated
+    groups are reported, with their evidence, as coordinated behaviour whose authenticity
+    was not assessed; none is called inauthentic or proposed for removal."""
     result, ops, _ = german_run
-    assert result.operations.num_rows >= 3 and len(ops) == result.operations.num_rows
+    reported = result.reported.to_pylist()
+    assert len(reported) >= 3 and len(ops) == len(reported)
+    assert result.operations.num_rows == 0
     meta = json.loads((result.run_dir / "run.json").read_text())
-    # An export for researchers: no profiles, follows or infrastructure.
     assert any(n.startswith("infra:") for n in meta["notes"])
-    for c in result.operations.to_pylist():
-        assert "only coordination could be assessed" in c["reason"]
+    for c in reported:
+        assert c["tier"] == "coordinated_unassessed"
+        assert "the data lacks what they need" in c["reason"]
+        assert {"audience", "identity", "infrastructure"} <= set(c["unassessed"])
 
 
 def test_each_operations_size_and_activity_equal_the_rows(german_run):
@@ -88,10 +94,10 @@ def test_the_synchronised_actions_behind_an_edge_are_in_the_store(german_run):
     assert checked > 0
 
 
-def test_the_takedown_list_is_the_operations_accounts(german_run):
+def test_the_takedown_list_is_empty_when_nothing_is_called_inauthentic(german_run):
     result, ops, _ = german_run
     with open(result.run_dir / "takedown.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == sum(o["assets"]["accounts"] for o in ops)
-    assert {r["platform"] for r in rows} <= {"facebook", "x"}
-    assert all(r["signals"] for r in rows)
+    assert rows == [] and all(not o["operation"] for o in ops)
+    with open(result.run_dir / "flagged.csv", newline="") as f:
+        assert list(csv.DictReader(f)) == []

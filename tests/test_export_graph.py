@@ -25,8 +25,8 @@ EDGE_ATTRIBUTES = {"signal", "weight", "evidence"}
 
 
 @pytest.fixture(scope="module")
-def graphs(coordination_run, small_world, tmp_path_factory):
-    result, _ = coordination_run
+def graphs(small_run, small_world, tmp_path_factory):
+    result, _ = small_run
     out = tmp_path_factory.mktemp("graphs")
     written = write_graphs(result.run_dir, out, Store(small_world / "store"))
     return result.run_dir, out, written

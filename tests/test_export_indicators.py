@@ -22,8 +22,8 @@ META = Path(__file__).resolve().parents[2] / "shared" / "data" / "meta-threat-re
 
 
 @pytest.fixture(scope="module")
-def run_dir(coordination_run) -> Path:
-    return coordination_run[0].run_dir
+def run_dir(small_run) -> Path:
+    return small_run[0].run_dir
 
 
 def _rows(path: Path) -> list[dict]:

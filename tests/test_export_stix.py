@@ -21,8 +21,8 @@ KEY = b"team-key-for-tests"
 
 
 @pytest.fixture(scope="module")
-def run_dir(coordination_run) -> Path:
-    return coordination_run[0].run_dir
+def run_dir(small_run) -> Path:
+    return small_run[0].run_dir
 
 
 @pytest.fixture(scope="module")

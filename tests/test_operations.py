@@ -15,8 +15,8 @@ from unmask.store import Store
 
 
 @pytest.fixture(scope="module")
-def run(coordination_run, small_world):
-    result, _ = coordination_run
+def run(small_run, small_world):
+    result, _ = small_run
     ops = json.loads((result.run_dir / "operations.json").read_text())
     con = Store(small_world / "store").connect()
     con.execute(f"CREATE TEMP TABLE members AS SELECT * FROM '{result.run_dir / 'nodes.parquet'}'")

@@ -71,8 +71,8 @@ def shown(value) -> str:
 
 
 @pytest.fixture(scope="module")
-def report(coordination_run, tmp_path_factory):
-    result, _ = coordination_run
+def report(small_run, tmp_path_factory):
+    result, _ = small_run
     out = tmp_path_factory.mktemp("report")
     paths = write(result.run_dir, out)
     return paths, json.loads(paths["json"].read_text())
@@ -140,15 +140,33 @@ def test_the_markdown_and_json_say_the_same(report):
     paths, model = report
     md = paths["md"].read_text()
     for op in model["operations"]:
-        assert f"## Operation {op['cluster_id']}" in md
+        assert f"## {op['heading']}" in md
         assert f"**{op['assets']['accounts']:,}**" in md
     for picture in (paths["md"].parent / "report_files").glob("*.svg"):
         assert f"report_files/{picture.name}" in md
     assert model["not_concluded"] in md and model["not_concluded"] in paths["html"].read_text()
+    assert md.startswith(f"# {model['headline']}")
+
+
+def test_coordination_alone_is_reported_in_the_words_of_its_tier(coordination_run, tmp_path):
+    """Coordination signals alone: the report calls nothing inauthentic, proposes nothing
+    for removal, and says which families were not run."""
+    paths = write(coordination_run.run_dir, tmp_path / "report")
+    model = json.loads(paths["json"].read_text())
+    md = paths["md"].read_text()
+    assert model["operations"] and all(not op["operation"] for op in model["operations"])
+    assert model["headline"].startswith("Coordinated inauthentic behaviour: 0 operation(s) found;")
+    assert all(
+        op["heading"].startswith("Coordinated group ")
+        and op["heading"].endswith("coordinated behaviour (authenticity not assessed)")
+        for op in model["operations"]
+    )
+    assert "proposed for removal" not in md.replace("nothing is proposed for removal", "")
+    assert "not that anyone is inauthentic" in model["not_concluded"]
     assert "no schedule signal ran" in model["missing"]
 
 
-def test_copied_content_evidence_names_its_activities(report, coordination_run, small_world):
+def test_copied_content_evidence_names_its_activities(report, small_run, small_world):
     _, model = report
     from unmask.store import Store
 

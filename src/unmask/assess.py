@@ -1,15 +1,28 @@
-"""Judging clusters: which independent signals support each, and which are operations.
+"""Judging clusters: which independent signals support each, and in what words to report it.
 
-A cluster of the fused graph is a group of accounts that the signals tie together. It is
-reported as an *operation* only when several independent families of signals support it:
-coordination alone is what news bots, fandoms and activists show too (``docs/detect.md``).
+A cluster of the fused graph is a group of accounts that the signals tie together. A family
+*supports* a cluster by the share of its accounts it vouches for: accounts with an edge of
+that family to another account of the same cluster, or with a score of that family at or
+above the signal's threshold. A cluster's ``score`` is the sum over families of these
+shares (2.6 reads "two and a half families' worth of the accounts").
 
-A family *supports* a cluster by the share of its accounts it vouches for: accounts with an
-edge of that family to another account of the same cluster, or with a score of that family
-at or above the signal's threshold. A cluster's ``score`` is the sum over families of
-these shares (2.6 reads "two and a half families' worth of the accounts"); it is an
-operation when at least ``min_families`` families each support ``min_support`` of it, and
-it has at least ``min_size`` accounts.
+Coordination is not inauthenticity: fandoms, activists, newsrooms and news bots act
+together in the open. So a cluster is given a *tier*, in words that claim no more than the
+data shows (``TIERS``):
+
+* ``cib_high``, "coordinated inauthentic behaviour (high confidence)": at least
+  ``high_families`` families each support ``min_support`` of it;
+* ``cib_likely``, "likely coordinated inauthentic behaviour": at least ``min_families``;
+* ``coordinated_unassessed``, "coordinated behaviour (authenticity not assessed)": fewer
+  families support it, and the families this data could not show (no follows, no profile
+  fields, no sign-up records, or signals not chosen) are the ones that would have decided
+  it. The bar is never lowered because the data is thin: the tier says so instead, and
+  names the families that were not assessed.
+
+A cluster with fewer than ``min_size`` accounts, or one that every family could have judged
+and fewer than ``min_families`` support, gets no tier (it is what open crowds look like).
+Only the two inauthentic tiers are *operations* (``operation``): they make the takedown
+list; the other tier is reported, with its evidence, for an analyst to judge.
 """
 
 from __future__ import annotations
@@ -92,6 +105,16 @@ def member_support(nodes: pa.Table, judged: Sequence[Judged]) -> pa.Table:
     return con.sql("SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")").to_arrow_table()
 
 
+FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
+TIERS = {
+    "cib_high": "coordinated inauthentic behaviour (high confidence)",
+    "cib_likely": "likely coordinated inauthentic behaviour",
+    "coordinated_unassessed": "coordinated behaviour (authenticity not assessed)",
+}
+# The tiers that name inauthentic behaviour: the ones that make a takedown list.
+TAKEDOWN_TIERS = ("cib_high", "cib_likely")
+
+
 def judge(
     nodes: pa.Table,
     vouched: pa.Table,
@@ -99,25 +122,35 @@ def judge(
     min_size: int = 5,
     min_support: float = 0.2,
     min_families: int = 2,
+    high_families: int = 3,
     assessable: set[str] | None = None,
+    ran: set[str] | None = None,
 ) -> pa.Table:
-    """One row per cluster: size, platforms, support per family, score, and whether it is
-    an operation, with the reason in words.
+    """One row per cluster: size, platforms, support per family, score, its tier (and
+    whether that makes it an operation), with the reason in words.
 
-    ``assessable``: the families whose signals could link accounts on this data (None: all).
-    Exports for researchers often have no follows, profile fields or infrastructure: then
-    fewer families can agree, the number required drops to what the data allows (at least
-    one), and every verdict says so.
+    ``assessable``: the families whose signals ran and could judge this data (None: all).
+    Exports for researchers often have no follows, profile fields or infrastructure; a
+    family that could not be assessed never counts as agreeing, and the bar stays where it
+    is: such clusters are ``coordinated_unassessed`` when the missing families could have
+    made the difference. ``ran``: the families whose signals ran at all (None: all), so that
+    the reason can tell a family not chosen from one the data could not show.
     """
-    required = min_families
-    if assessable is not None:
-        required = max(1, min(min_families, len(assessable)))
-    limited = (
-        f"; only {', '.join(sorted(assessable)) or 'no family'} could be assessed from this "
-        f"data, so {required} famil{'y' if required == 1 else 'ies'} sufficed (less confidence)"
-        if required < min_families
-        else ""
+    known = set(FAMILIES) if assessable is None else set(assessable)
+    unassessed = [f for f in FAMILIES if f not in known]
+    not_run = [f for f in unassessed if ran is not None and f not in ran]
+    lacking = [f for f in unassessed if f not in not_run]
+    why = "; ".join(
+        part
+        for part in (
+            f"{', '.join(not_run)}: no signal of theirs was run" if not_run else "",
+            f"{', '.join(lacking)}: the data lacks what they need (see the notes)"
+            if lacking
+            else "",
+        )
+        if part
     )
+    not_shown = f"; not assessed ({why})" if unassessed else ""
     con = connect()
     con.register("nodes", nodes)
     con.register("vouched", vouched)
@@ -144,21 +177,26 @@ def judge(
     for cluster_id, accounts, platforms, support in rows:
         strong = [f for f in support if f["share"] >= min_support]
         score = sum(min(1.0, f["share"]) for f in support)
-        is_op = accounts >= min_size and len(strong) >= required
         said = ", ".join(f"{f['family']} {100 * f['share']:.0f}%" for f in support) or "no family"
-        if is_op:
+        agree = (
+            f"{len(strong)} independent famil{'y supports' if len(strong) == 1 else 'ies support'}"
+            f" at least {100 * min_support:.0f}% of it ({said})"
+        )
+        tier = None
+        if accounts < min_size:
+            reason = f"too small ({accounts} accounts < {min_size}); {said}{not_shown}"
+        elif len(strong) >= max(high_families, min_families):
+            tier, reason = "cib_high", agree + not_shown
+        elif len(strong) >= min_families:
+            tier, reason = "cib_likely", agree + not_shown
+        elif strong and len(strong) + len(unassessed) >= min_families:
+            tier = "coordinated_unassessed"
             reason = (
-                f"{len(strong)} independent famil{'y agrees' if len(strong) == 1 else 'ies agree'}: "
-                f"{said}{limited}"
+                f"{agree}; {min_families} are needed to call it inauthentic, and the others "
+                f"were not assessed ({why})"
             )
-        elif accounts < min_size:
-            reason = f"too small ({accounts} accounts < {min_size}); {said}{limited}"
         else:
-            reason = (
-                f"only {len(strong)} famil{'y' if len(strong) == 1 else 'ies'} "
-                f"support at least {100 * min_support:.0f}% of it ({said}); "
-                f"{required} needed{limited}"
-            )
+            reason = f"{agree}; {min_families} needed, and every family could judge it"
         out.append(
             {
                 "cluster_id": cluster_id,
@@ -167,11 +205,18 @@ def judge(
                 "families": [f["family"] for f in strong],
                 "support": support,
                 "score": score,
-                "operation": is_op,
+                "tier": tier,
+                "operation": tier in TAKEDOWN_TIERS,
                 "reason": reason,
+                "unassessed": unassessed,
             }
         )
     return pa.Table.from_pylist(out, schema=CLUSTER_SCHEMA)
+
+
+def tier_words(tier: str | None) -> str:
+    """The words a report uses for a tier ("" for a cluster without one)."""
+    return TIERS.get(tier or "", "")
 
 
 CLUSTER_SCHEMA = pa.schema(
@@ -194,7 +239,12 @@ CLUSTER_SCHEMA = pa.schema(
             ),
         ),
         pa.field("score", pa.float64(), nullable=False),
+        # TIERS key, or null for a cluster that is not reported
+        pa.field("tier", pa.string()),
+        # the tier names inauthentic behaviour: the cluster is on the takedown list
         pa.field("operation", pa.bool_(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
+        # the families this data could not show (never counted as agreeing)
+        pa.field("unassessed", pa.list_(pa.string())),
     ]
 )

@@ -460,16 +460,21 @@ def detect(
             _fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
+    from unmask.assess import tier_words
+
+    reported = result.reported
     table = Table(
-        title=f"operations ({result.operations.num_rows} of {result.clusters.num_rows} clusters)"
+        title=f"operations: {result.operations.num_rows}; other coordinated groups reported: "
+        f"{reported.num_rows - result.operations.num_rows} (of {result.clusters.num_rows} clusters)"
     )
-    for col in ("cluster", "accounts", "platforms", "score", "why"):
+    for col in ("cluster", "accounts", "platforms", "tier", "score", "why"):
         table.add_column(col)
-    for row in result.operations.to_pylist():
+    for row in reported.to_pylist():
         table.add_row(
             row["cluster_id"],
             f"{row['accounts']:,}",
             ", ".join(row["platforms"]),
+            tier_words(row["tier"]),
             f"{row['score']:.2f}",
             row["reason"],
         )

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -152,7 +153,16 @@ class DetectResult:
 
     @property
     def operations(self) -> pa.Table:
+        """The clusters judged inauthentic (``assess.TAKEDOWN_TIERS``)."""
         return self.clusters.filter(self.clusters["operation"])
+
+    @property
+    def reported(self) -> pa.Table:
+        """Every cluster with a tier: the operations first, then the coordinated groups
+        whose authenticity the data could not show."""
+        rows = self.clusters.filter(pc.is_valid(self.clusters["tier"])).to_pylist()
+        rows.sort(key=lambda r: (not r["operation"], -r["score"], r["cluster_id"]))
+        return pa.Table.from_pylist(rows, schema=self.clusters.schema)
 
 
 def detect(
@@ -215,7 +225,8 @@ def detect(
             min_size=cfg.min_size,
             min_support=cfg.min_support,
             min_families=cfg.min_families,
-            assessable={j.family for j in judged if j.defines_groups and j.evidence.assessable},
+            assessable={j.family for j in judged if j.evidence.assessable},
+            ran={j.family for j in judged},
         )
         seconds["judge"] = round(time.perf_counter() - t0, 3)
         tell("describing operations", len(signals), len(signals))
@@ -255,6 +266,7 @@ def detect(
                     "linked_accounts": nodes.num_rows,
                     "clusters": clusters.num_rows,
                     "operations": int(sum(clusters["operation"].to_pylist())),
+                    "reported": clusters["tier"].drop_null().value_counts().to_pylist(),
                     "flagged_accounts": flagged.num_rows,
                 },
             },

@@ -32,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from unmask.assess import tier_words
 from unmask.engine.base import Engine
 from unmask.signals.audience import bought_share, echo_chambers
 from unmask.signals.base import Evidence
@@ -91,8 +92,10 @@ def describe(
     *,
     top: int = 10,
 ) -> list[dict[str, Any]]:
-    """The figures of every operation in ``clusters`` (see the module docstring)."""
-    ops = clusters.filter(clusters["operation"])
+    """The figures of every reported cluster in ``clusters`` (those with a tier: the
+    operations, and the coordinated groups whose authenticity the data could not show; see
+    the module docstring)."""
+    ops = clusters.filter(pc.is_valid(clusters["tier"]))
     if ops.num_rows == 0:
         return []
     op_ids = set(ops["cluster_id"].to_pylist())
@@ -114,17 +117,24 @@ def describe(
             op["killchain"] = killchain(op)
     finally:
         engine.drop(MEMBERS)
-    return sorted(out.values(), key=lambda o: (-o["confidence"]["score"], o["cluster_id"]))
+    return sorted(
+        out.values(),
+        key=lambda o: (not o["operation"], -o["confidence"]["score"], o["cluster_id"]),
+    )
 
 
 def _skeleton(c: dict[str, Any]) -> dict[str, Any]:
     return {
         "cluster_id": c["cluster_id"],
+        "tier": c["tier"],
+        "tier_words": tier_words(c["tier"]),
+        "operation": c["operation"],
         "confidence": {
             "score": c["score"],
             "families": c["families"],
             "support": c["support"],
             "reason": c["reason"],
+            "unassessed": c["unassessed"],
         },
     }
 

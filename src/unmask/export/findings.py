@@ -71,12 +71,17 @@ def own_domains(figures: dict[str, Any]) -> list[str]:
 
 
 def read_run(run_dir: Path, privacy: Privacy | None = None) -> tuple[dict, list[Operation]]:
-    """``run.json`` and the run's operations (best first), pseudonymised with ``privacy``."""
+    """``run.json`` and the run's operations (best first), pseudonymised with ``privacy``.
+
+    Only clusters judged inauthentic are operations to share (``assess.TAKEDOWN_TIERS``);
+    coordinated groups whose authenticity was not assessed stay in the report."""
     run_dir = Path(run_dir)
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     figures = json.loads((run_dir / "operations.json").read_text(encoding="utf-8"))
     ops = {
-        f["cluster_id"]: Operation(f["cluster_id"], f, private=privacy is not None) for f in figures
+        f["cluster_id"]: Operation(f["cluster_id"], f, private=privacy is not None)
+        for f in figures
+        if f.get("operation", True)  # runs made before tiers listed operations only
     }
     with open(run_dir / "takedown.csv", newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):

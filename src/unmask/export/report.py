@@ -33,6 +33,12 @@ NOT_CONCLUDED = (
     "say who is behind it. Attribution is left to a human investigator, with evidence from "
     "outside this data."
 )
+NOT_CONCLUDED_UNASSESSED = (
+    "These findings show coordination in the data, not that anyone is inauthentic: open "
+    "groups (fans, activists, newsrooms) act together too, and the signals that could tell "
+    "them apart could not judge this data. Nor do they say who is behind it: attribution is "
+    "left to a human investigator, with evidence from outside this data."
+)
 FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
 
 
@@ -46,6 +52,7 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
     copied = _copied(run_dir, store, ops, examples, variants)
     synchronised = _synchronised(run_dir, cluster_of, examples)
     for op in ops:
+        op["heading"] = heading(op)
         op["summary"] = summary(op)
         op["evidence"] = {
             "synchronised": synchronised.get(op["cluster_id"], []),
@@ -56,6 +63,7 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
     missing = [f"no {f} signal ran" for f in FAMILIES if f not in ran_families]
     missing += run.get("notes", [])
     return {
+        "headline": headline(ops),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "run": {
             "directory": str(run_dir),
@@ -64,7 +72,9 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
             "counts": run.get("counts", {}),
             "signals": {k: v.get("family") for k, v in signals.items()},
         },
-        "not_concluded": NOT_CONCLUDED,
+        "not_concluded": NOT_CONCLUDED
+        if any(_is_operation(op) for op in ops)
+        else NOT_CONCLUDED_UNASSESSED,
         "missing": missing,
         "operations": ops,
     }
@@ -77,17 +87,48 @@ def _store(path: str | None) -> Store | None:
         return None
 
 
+def _is_operation(op: dict[str, Any]) -> bool:
+    # Runs written before tiers existed listed operations only.
+    return op.get("operation", True)
+
+
+def headline(ops: list[dict[str, Any]]) -> str:
+    """The report's title: how many operations, and how many other coordinated groups."""
+    n_ops = sum(_is_operation(op) for op in ops)
+    others = len(ops) - n_ops
+    text = f"Coordinated inauthentic behaviour: {n_ops} operation(s) found"
+    if others:
+        text += f"; {others} coordinated group(s) whose authenticity was not assessed"
+    return text
+
+
+def heading(op: dict[str, Any]) -> str:
+    """An operation's or coordinated group's section title, with its tier in words."""
+    kind = "Operation" if _is_operation(op) else "Coordinated group"
+    words = op.get("tier_words")
+    return f"{kind} {op['cluster_id']}" + (f": {words}" if words else "")
+
+
 def summary(op: dict[str, Any]) -> str:
-    """The operation in a few sentences, from its figures alone."""
+    """The operation (or coordinated group) in a few sentences, from its figures alone."""
     a, act, reach = op["assets"], op["activity"], op["reach"]
     per_platform = "; ".join(
         f"{p}: " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
         for p, kinds in sorted(a["by_platform"].items())
     )
     langs = ", ".join(list(op["audience"]["languages"])[:4])
+    where = f"{len(a['by_platform'])} platform(s) ({per_platform})"
+    if _is_operation(op):
+        first = f"{a['accounts']:,} assets on {where} are proposed for removal."
+    else:
+        unassessed = op["confidence"].get("unassessed") or []
+        first = (
+            f"{a['accounts']:,} accounts on {where} acted in coordination. Whether they are "
+            f"inauthentic was not assessed ({', '.join(unassessed) or 'other families'} could "
+            f"not be judged on this data), so nothing is proposed for removal."
+        )
     text = [
-        f"{a['accounts']:,} assets on {len(a['by_platform'])} platform(s) ({per_platform}) are "
-        f"proposed for removal.",
+        first,
         f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
         f"{act['actions']:,} times, mostly in {langs or 'no detected language'}.",
     ]

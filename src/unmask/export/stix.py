@@ -72,9 +72,11 @@ def describe(op: Operation) -> str:
         for p, kinds in sorted(a["by_platform"].items())
     )
     reach = f.get("reach", {})
+    tier = f.get("tier_words") or "coordinated inauthentic behaviour"
     parts = [
-        f"{a['accounts']} assets on {len(a['by_platform'])} platform(s) ({per_platform}) "
-        f"acted {act['actions']} times between {act['first']} and {act['last']}.",
+        f"{tier[0].upper()}{tier[1:]}: {a['accounts']} assets on {len(a['by_platform'])} "
+        f"platform(s) ({per_platform}) acted {act['actions']} times between {act['first']} "
+        f"and {act['last']}.",
         "Signals vouching for its accounts: "
         + ", ".join(f"{s} ({n})" for s, n in sorted(a["by_signal"].items()))
         + ".",
@@ -200,7 +202,8 @@ def build(
             first_seen=_time(op.first_seen),
             last_seen=_time(op.last_seen),
             confidence=confidence(op.score),
-            labels=sorted(op.figures["confidence"]["families"]),
+            labels=sorted(op.figures["confidence"]["families"])
+            + ([op.figures["tier"]] if op.figures.get("tier") else []),
         )
         objects[campaign.id] = campaign
         valid_from = _time(op.first_seen)
