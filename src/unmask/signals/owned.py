@@ -427,9 +427,7 @@ class OwnedDomains(Signal):
             "_own_acc", "SELECT actor, count(*) AS total FROM _own_links GROUP BY actor"
         )
         n_acc = engine.count("_own_acc")
-        cap = max(
-            int(self.min_accounts), min(int(self.max_accounts), int(self.max_share * n_acc))
-        )
+        cap = max(int(self.min_accounts), min(int(self.max_accounts), int(self.max_share * n_acc)))
         ev.stats.update(accounts_with_links=n_acc, cap=cap)
         # unit x account: links, first link; then per unit: audience, links, diet, top share.
         engine.create_table(
@@ -456,10 +454,14 @@ class OwnedDomains(Signal):
                       FROM _own_ua u JOIN _own_acc a ON a.actor = u.actor)
                 GROUP BY unit""",
         )
-        crowd = engine.fetch(
-            f"""SELECT CAST(links AS DOUBLE) / group_links AS diet FROM _own_units
+        crowd = (
+            engine.fetch(
+                f"""SELECT CAST(links AS DOUBLE) / group_links AS diet FROM _own_units
                 WHERE accounts > {cap}"""
-        ).column("diet").to_pylist()
+            )
+            .column("diet")
+            .to_pylist()
+        )
         crowd.sort()
         p0 = float(self.min_null_diet)
         if len(crowd) >= int(self.min_null_units):
