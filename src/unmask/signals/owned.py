@@ -190,6 +190,18 @@ PLATFORM_HOSTS = (
     "mastodon.social",
     "bsky.app",
 )
+# The platform (as the data names it) whose accounts upload what a platform host serves.
+PLATFORM_HOMES = {
+    "youtube": ("youtube.com", "youtu.be"),
+    "telegram": ("t.me", "telegram.me"),
+    "facebook": ("facebook.com", "fb.com", "fb.watch"),
+    "x": ("x.com", "twitter.com"),
+    "instagram": ("instagram.com",),
+    "tiktok": ("tiktok.com",),
+    "reddit": ("reddit.com", "redd.it"),
+    "medium": ("medium.com",),
+    "vk": ("vk.com",),
+}
 # Path segments of platform links that name no owner: the unit is then the link itself.
 _NO_OWNER = (
     "",
@@ -279,8 +291,10 @@ def _alt(values: tuple[str, ...]) -> str:
 
 
 def unit_sql() -> str:
-    """SELECT of (actor, platform, account_id, activity_id, time, t, url, unit, kind) for
-    every link of every activity: ``kind`` is 'site', 'platform' or 'shortener'."""
+    """SELECT of (actor, platform, account_id, activity_id, time, t, url, reg, home, named,
+    unit, kind) for every link of every activity: ``kind`` is 'site', 'platform' or
+    'shortener'; on a platform host, ``home`` is the platform's name in the data and
+    ``named`` whether the path names the owner (else the unit is the link itself)."""
     host = (
         "regexp_replace(lower(regexp_extract(url, "
         r"'^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/?#:]+)', 1)), '^www\.', '')"
@@ -293,8 +307,13 @@ def unit_sql() -> str:
     )
     seg = r"lower(regexp_extract(url, '^[^:]+://[^/?#]+/([^/?#]*)', 1))"
     hosting = rf"regexp_matches(host, '\.({_alt(HOSTING)})$')"
+    home = " ".join(
+        f"WHEN reg IN ({_in(hosts)}) THEN '{name}'" for name, hosts in PLATFORM_HOMES.items()
+    )
     return f"""
-        SELECT actor, platform, account_id, activity_id, time, t, url,
+        SELECT actor, platform, account_id, activity_id, time, t, url, reg,
+               CASE {home} END AS home,
+               NOT (seg IN ({_in(_NO_OWNER)})) AS named,
                CASE WHEN reg IN ({_in(SHORTENERS)}) OR host IN ({_in(SHORTENERS)})
                       THEN 'shortener'
                     WHEN reg IN ({_in(PLATFORM_HOSTS)}) AND NOT hosting THEN 'platform'
@@ -338,6 +357,38 @@ def binomial_sf(k: int, n: int, p: float) -> float:
     return min(1.0, total)
 
 
+def betabinomial_sf(k: int, n: int, a: float, b: float) -> float:
+    """P(X >= k) for X ~ BetaBinomial(n, a, b): a binomial whose rate varies as Beta(a, b)
+    from one audience to another (overdispersion), summed in log space from k upwards."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    if k <= n * a / (a + b):
+        return 1.0  # at or below the mean: no evidence (conservative)
+
+    def lbeta(x: float, y: float) -> float:
+        return math.lgamma(x) + math.lgamma(y) - math.lgamma(x + y)
+
+    lc = math.lgamma(n + 1)
+    lb = lbeta(a, b)
+    total = 0.0
+    for i in range(k, n + 1):
+        term = math.exp(
+            lc - math.lgamma(i + 1) - math.lgamma(n - i + 1) + lbeta(i + a, n - i + b) - lb
+        )
+        total += term
+        if term < total * 1e-12:
+            break
+    return min(1.0, total)
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
 def bh(pvalues: list[float]) -> list[float]:
     """Benjamini & Hochberg's step-up q-values, in the order given."""
     m = len(pvalues)
@@ -368,10 +419,10 @@ class OwnedDomains(Signal):
     def __init__(
         self,
         min_accounts: int = 3,
-        max_accounts: int = 200,
+        max_accounts: int = 1000,
         max_share: float = 0.05,
         max_top_share: float = 0.6,
-        null_quantile: float = 0.5,
+        crowd_accounts: int = 100,
         min_null_diet: float = 0.05,
         min_null_units: int = 10,
         fdr: float = 0.01,
@@ -383,7 +434,7 @@ class OwnedDomains(Signal):
         self.max_accounts = max_accounts
         self.max_share = max_share
         self.max_top_share = max_top_share
-        self.null_quantile = null_quantile
+        self.crowd_accounts = crowd_accounts
         self.min_null_diet = min_null_diet
         self.min_null_units = min_null_units
         self.fdr = fdr
@@ -396,7 +447,7 @@ class OwnedDomains(Signal):
             raise ValueError("min_accounts must be at least 2 and at most max_accounts")
         if int(self.neighbours) < 1:
             raise ValueError("neighbours must be at least 1")
-        for k in ("max_share", "max_top_share", "null_quantile", "min_null_diet", "fdr"):
+        for k in ("max_share", "max_top_share", "min_null_diet", "fdr"):
             if not 0 < float(getattr(self, k)) <= 1:
                 raise ValueError(f"{k}={getattr(self, k)}: must be in (0, 1]")
 
@@ -409,7 +460,26 @@ class OwnedDomains(Signal):
         return ev
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
-        engine.create_table("_own_links", unit_sql())
+        engine.create_table("_own_l0", unit_sql())
+        # A platform link whose path names no owner (a video) belongs to the account of
+        # that platform that posted it first: its uploader, when the data holds the upload.
+        engine.create_table(
+            "_own_up",
+            """SELECT unit, account_id AS uploader FROM (
+                 SELECT unit, account_id,
+                        row_number() OVER (PARTITION BY unit ORDER BY t, account_id) AS rn
+                 FROM _own_l0 WHERE kind = 'platform' AND NOT named AND platform = home)
+               WHERE rn = 1""",
+        )
+        engine.create_table(
+            "_own_links",
+            """SELECT l.actor, l.platform, l.account_id, l.activity_id, l.time, l.t, l.url,
+                      l.kind,
+                      CASE WHEN u.uploader IS NULL THEN l.unit
+                           ELSE l.reg || '/uploads-of/' || u.uploader END AS unit
+               FROM _own_l0 l LEFT JOIN _own_up u ON u.unit = l.unit""",
+        )
+        engine.drop("_own_l0")
         links = engine.count("_own_links")
         ev.stats["links"] = links
         if links == 0:
@@ -454,25 +524,46 @@ class OwnedDomains(Signal):
                       FROM _own_ua u JOIN _own_acc a ON a.actor = u.actor)
                 GROUP BY unit""",
         )
-        crowd = (
+        # The null: the diets of audiences of sites linked by at least crowd_accounts
+        # accounts (outlets: their audiences are readers), their top accounts left out as
+        # the candidates' are; a beta distribution fitted to their bulk (median, MAD).
+        crowd = sorted(
             engine.fetch(
-                f"""SELECT CAST(links AS DOUBLE) / group_links AS diet FROM _own_units
-                WHERE accounts > {cap}"""
+                f"""SELECT CAST(rest_links AS DOUBLE) / rest_group_links AS diet
+                    FROM _own_units
+                    WHERE accounts >= {int(self.crowd_accounts)} AND rest_group_links > 0"""
             )
             .column("diet")
             .to_pylist()
         )
-        crowd.sort()
-        p0 = float(self.min_null_diet)
+        floor = float(self.min_null_diet)
         if len(crowd) >= int(self.min_null_units):
-            idx = min(len(crowd) - 1, int(float(self.null_quantile) * (len(crowd) - 1) + 0.5))
-            p0 = max(p0, crowd[idx])
+            m = max(floor, _median(crowd))
+            mad = 1.4826 * _median([abs(x - m) for x in crowd])
+            var = min(mad * mad, 0.5 * m * (1 - m))
+            if var > 0:
+                nu = m * (1 - m) / var - 1
+                alpha, beta = m * nu, (1 - m) * nu
+            else:
+                alpha = beta = None
         else:
+            m, alpha, beta = floor, None, None
             ev.notes.append(
-                f"only {len(crowd)} sites are linked by more than {cap} accounts: the null "
-                f"diet is min_null_diet = {self.min_null_diet}"
+                f"only {len(crowd)} sites are linked by {self.crowd_accounts} accounts or "
+                f"more: the null is a binomial with diet min_null_diet = {floor}"
             )
-        ev.stats.update(crowd_units=len(crowd), null_diet=round(p0, 4))
+        ev.stats.update(
+            crowd_units=len(crowd),
+            null_diet=round(m, 4),
+            null_alpha=None if alpha is None else round(alpha, 3),
+            null_beta=None if beta is None else round(beta, 3),
+        )
+
+        def pvalue(k: int, n: int) -> float:
+            if alpha is None:
+                return binomial_sf(k, n, m)
+            return betabinomial_sf(k, n, alpha, beta)
+
         cand = engine.fetch(
             f"""SELECT unit, CAST(accounts AS BIGINT) AS accounts, links, group_links,
                        CAST(top AS DOUBLE) / links AS top_share, rest_links, rest_group_links
@@ -482,7 +573,7 @@ class OwnedDomains(Signal):
                 ORDER BY unit"""
         ).to_pylist()
         ev.stats["candidates"] = len(cand)
-        pv = [binomial_sf(int(r["rest_links"]), int(r["rest_group_links"]), p0) for r in cand]
+        pv = [pvalue(int(r["rest_links"]), int(r["rest_group_links"])) for r in cand]
         qv = bh(pv)
         rows = []
         for r, p, q in zip(cand, pv, qv, strict=True):
