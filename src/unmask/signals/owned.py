@@ -273,6 +273,7 @@ UNITS_SCHEMA = pa.schema(
         pa.field("top_share", pa.float64(), nullable=False),
         pa.field("rest_links", pa.int64(), nullable=False),
         pa.field("rest_group_links", pa.int64(), nullable=False),
+        pa.field("casual", pa.int64(), nullable=False),
         pa.field("typosquat_of", pa.string()),
         pa.field("p_value", pa.float64(), nullable=False),
         pa.field("q_value", pa.float64(), nullable=False),
@@ -311,7 +312,7 @@ def unit_sql() -> str:
         f"WHEN reg IN ({_in(hosts)}) THEN '{name}'" for name, hosts in PLATFORM_HOMES.items()
     )
     return f"""
-        SELECT actor, platform, account_id, activity_id, time, t, url, reg,
+        SELECT actor, platform, account_id, activity_id, akind, time, t, url, reg,
                CASE {home} END AS home,
                NOT (seg IN ({_in(_NO_OWNER)})) AS named,
                CASE WHEN reg IN ({_in(SHORTENERS)}) OR host IN ({_in(SHORTENERS)})
@@ -327,7 +328,8 @@ def unit_sql() -> str:
         FROM (SELECT *, {reg} AS reg, {seg} AS seg, {hosting} AS hosting
               FROM (SELECT *, {host} AS host
                     FROM (SELECT platform, account_id, platform || '/' || account_id AS actor,
-                                 activity_id, time, floor(epoch(time)) AS t,
+                                 activity_id, kind AS akind, time,
+                                 floor(epoch(time)) AS t,
                                  unnest(urls) AS url
                           FROM activities)
                     WHERE url IS NOT NULL AND url <> ''))
@@ -383,6 +385,29 @@ def betabinomial_sf(k: int, n: int, a: float, b: float) -> float:
     return min(1.0, total)
 
 
+def _components(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Union-find over (item, account) pairs: every account that shares an item with
+    another, mapped to the smallest account of its component."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict[str, str] = {}
+    for item, acc in pairs:
+        if item in first:
+            a, b = find(first[item]), find(acc)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        else:
+            first[item] = acc
+            find(acc)
+    return {x: find(x) for x in parent}
+
+
 def _median(xs: list[float]) -> float:
     xs = sorted(xs)
     n = len(xs)
@@ -419,9 +444,11 @@ class OwnedDomains(Signal):
     def __init__(
         self,
         min_accounts: int = 3,
-        max_accounts: int = 1000,
-        max_share: float = 0.05,
+        max_accounts: int = 5000,
+        max_share: float = 0.1,
         max_top_share: float = 0.6,
+        casual_diet: float = 0.1,
+        max_casual: float = 0.1,
         crowd_accounts: int = 100,
         min_null_diet: float = 0.05,
         min_null_units: int = 10,
@@ -434,6 +461,8 @@ class OwnedDomains(Signal):
         self.max_accounts = max_accounts
         self.max_share = max_share
         self.max_top_share = max_top_share
+        self.casual_diet = casual_diet
+        self.max_casual = max_casual
         self.crowd_accounts = crowd_accounts
         self.min_null_diet = min_null_diet
         self.min_null_units = min_null_units
@@ -447,7 +476,14 @@ class OwnedDomains(Signal):
             raise ValueError("min_accounts must be at least 2 and at most max_accounts")
         if int(self.neighbours) < 1:
             raise ValueError("neighbours must be at least 1")
-        for k in ("max_share", "max_top_share", "min_null_diet", "fdr"):
+        for k in (
+            "max_share",
+            "max_top_share",
+            "casual_diet",
+            "max_casual",
+            "min_null_diet",
+            "fdr",
+        ):
             if not 0 < float(getattr(self, k)) <= 1:
                 raise ValueError(f"{k}={getattr(self, k)}: must be in (0, 1]")
 
@@ -463,13 +499,37 @@ class OwnedDomains(Signal):
         engine.create_table("_own_l0", unit_sql())
         # A platform link whose path names no owner (a video) belongs to the account of
         # that platform that posted it first: its uploader, when the data holds the upload.
+        # Accounts that post the same video on its platform (re-uploads across one owner's
+        # channels) are one owner: connected components of the upload graph.
+        engine.create_table(
+            "_own_up0",
+            """SELECT unit, account_id, min(t) AS t FROM _own_l0
+               WHERE kind = 'platform' AND NOT named AND platform = home AND akind = 'post'
+               GROUP BY unit, account_id""",
+        )
+        shared = engine.fetch(
+            """SELECT unit, account_id FROM _own_up0 WHERE unit IN
+                 (SELECT unit FROM _own_up0 GROUP BY unit HAVING count(*) >= 2)"""
+        ).to_pylist()
+        owner = _components([(r["unit"], r["account_id"]) for r in shared])
+        ev.stats["co_uploaders"] = len(owner)
+        engine.register(
+            "_own_owner",
+            pa.table(
+                {
+                    "account_id": pa.array(list(owner), pa.string()),
+                    "owner": pa.array(list(owner.values()), pa.string()),
+                }
+            ),
+        )
         engine.create_table(
             "_own_up",
-            """SELECT unit, account_id AS uploader FROM (
+            """SELECT u.unit, coalesce(o.owner, u.account_id) AS uploader FROM (
                  SELECT unit, account_id,
                         row_number() OVER (PARTITION BY unit ORDER BY t, account_id) AS rn
-                 FROM _own_l0 WHERE kind = 'platform' AND NOT named AND platform = home)
-               WHERE rn = 1""",
+                 FROM _own_up0) u
+               LEFT JOIN _own_owner o ON o.account_id = u.account_id
+               WHERE u.rn = 1""",
         )
         engine.create_table(
             "_own_links",
@@ -517,7 +577,10 @@ class OwnedDomains(Signal):
                        CAST(sum(CASE WHEN rk > {drop} THEN links ELSE 0 END) AS BIGINT)
                          AS rest_links,
                        CAST(sum(CASE WHEN rk > {drop} THEN total ELSE 0 END) AS BIGINT)
-                         AS rest_group_links
+                         AS rest_group_links,
+                       CAST(sum(CASE WHEN links <= {float(self.casual_diet)} * total THEN 1 ELSE 0 END)
+                            AS BIGINT)
+                         AS casual
                 FROM (SELECT u.unit, u.links, a.total,
                              row_number() OVER (PARTITION BY u.unit
                                                 ORDER BY u.links DESC, u.actor) AS rk
@@ -566,10 +629,12 @@ class OwnedDomains(Signal):
 
         cand = engine.fetch(
             f"""SELECT unit, CAST(accounts AS BIGINT) AS accounts, links, group_links,
-                       CAST(top AS DOUBLE) / links AS top_share, rest_links, rest_group_links
+                       CAST(top AS DOUBLE) / links AS top_share, rest_links, rest_group_links,
+                       casual
                 FROM _own_units
                 WHERE accounts >= {int(self.min_accounts)} AND accounts <= {cap}
                   AND CAST(top AS DOUBLE) / links <= {float(self.max_top_share)}
+                  AND casual <= {float(self.max_casual)} * accounts
                 ORDER BY unit"""
         ).to_pylist()
         ev.stats["candidates"] = len(cand)
