@@ -251,9 +251,10 @@ CLEAN = [
 def test_small_world_recall_and_false_positives(small_world, tmp_path):
     ev, res = _score(small_world, tmp_path)
     # Measured (seed 1): Doppelganger 150/150 (all eight squats owned, each named as the
-    # look-alike of its outlet), careful 18/24 (both sites), Spamouflage posters 117/131,
-    # 14/14 channels, 8/9 blogs, 5/6 pages (its channels' uploads), amplifiers 0 (they like
-    # and comment, no links); seed 2: 150/150, 17/24, 117/122 posters.
+    # look-alike of its outlet), careful 18/24 (both sites; the six others never linked
+    # them), Spamouflage posters 117/131, 14/14 channels, 8/9 blogs, 5/6 pages (one unit:
+    # its channels' uploads), amplifiers 0 (they like and comment, no links); seed 2:
+    # 150/150, 20/24, 118/122 posters.
     assert role_recall(res, "doppelganger-1", "poster") >= 0.95
     assert role_recall(res, "careful-1", "persona") >= 0.6
     assert role_recall(res, "spamouflage-1", SPAM_ROLES) >= 0.8
@@ -270,7 +271,9 @@ def test_small_world_recall_and_false_positives(small_world, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variation", ["no_infrastructure", "careful_120"])
+@pytest.mark.parametrize(
+    "variation", ["no_infrastructure", "doppelganger_one_article", "careful_120"]
+)
 def test_robustness_variations(variation, tmp_path):
     from unmask.simulate.scenario import load_scenario
     from unmask.simulate.world import simulate
@@ -279,10 +282,13 @@ def test_robustness_variations(variation, tmp_path):
     world = tmp_path / "world"
     simulate(world, load_scenario(str(root / "benchmarks" / "robustness" / f"{variation}.toml")), 1)
     _, res = _score(world, tmp_path / "run")
-    # Measured (seed 1): as small (no_infrastructure changes nothing posts show);
-    # careful_120: 92 of 120 personas.
+    # Measured (seed 1): as small (no_infrastructure changes nothing posts show; one article
+    # a wave still goes to the squats: 17 units owned instead of 19); careful_120: 92 of 120
+    # personas (every persona that ever linked its sites).
     assert role_recall(res, "doppelganger-1", "poster") >= 0.95
     assert role_recall(res, "careful-1", "persona") >= 0.6
+    assert role_recall(res, "spamouflage-1", SPAM_ROLES) >= 0.8
+    assert group_rate(res, "marketing_agency") >= 0.9
     for g in CLEAN:
         assert group_rate(res, g) == 0.0, g
 

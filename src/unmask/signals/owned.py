@@ -23,48 +23,61 @@ unit that someone can own:
   ``*.github.io``, ...) is its own unit, since each belongs to another person;
 * on a *platform host* (``youtube.com``, ``t.me``, ``facebook.com``, ``x.com``, ...;
   ``PLATFORM_HOSTS``) the host itself is everyone's and is never owned: the unit is the
-  owner the path names (``t.me/channelname``, ``youtube.com/@name``, ``x.com/user``) or,
-  where the path names no owner (``youtube.com/watch?v=...``, ``instagram.com/p/...``,
-  ``reddit.com/r/...``), the link itself (one video: Spamouflage's videos are pushed by
-  their channel and its amplifiers and by nobody else);
+  owner the path names (``t.me/channelname``, ``youtube.com/@name``, ``x.com/user``); where
+  the path names no owner (``youtube.com/watch?v=...``, ``instagram.com/p/...``), the
+  owner is the *uploader*: the account of that platform that posted the link first (kind
+  ``post``), when the data holds the upload (``youtube.com/uploads-of/<account>``), and
+  accounts that post the same video on its platform are one owner (connected components of
+  the upload graph: Spamouflage re-uploads its videos across its channels; an ordinary
+  channel uploads its own). Without the upload in the data the unit is the link itself;
 * a *link shortener* (``bit.ly``, ``t.co``, ...; ``SHORTENERS``) hides its target: it is
   not a unit at all, and the run counts how many links were left unexpanded
-  (``stats["shortened_links"]``). Shortened links are expanded only where the data has the
-  expansion (an adapter that fills ``urls`` with the expanded link); unmask does not
-  follow them.
+  (``stats["shortened_links"]``, and a note). Shortened links are expanded only where the
+  data has the expansion (an adapter that fills ``urls`` with the expanded link and keeps
+  the short one in ``urls_original``); unmask does not follow them.
 
 **What makes a unit owned.** For a unit ``d`` with ``L_d`` links by ``n_d`` distinct
 accounts (its *audience*), whose accounts post ``G_d`` links in all (to anything), the
 *diet* ``L_d / G_d`` is the share of its audience's links that go to ``d``. An audience
-of readers spends a few per cent of its links on any one site (the median popular outlet of
-the small world: 4-8 %); an operation spends a large share of its links on its own sites
-(Doppelganger's squats 46-100 %, careful's sites 35-40 %, Spamouflage's videos 20-35 %). A
-unit is a candidate when ``min_accounts <= n_d <= cap`` (``cap`` = the smaller of
-``max_accounts`` and ``max_share`` of the accounts with links: a site linked by hundreds of
-unrelated accounts is an outlet, not a group's) and no single account makes more than
-``max_top_share`` of its links (a one-person blog with a few readers is one owner's, and
-linking the readers to the owner would be wrong).
+of readers spends a small share of its links on any one site (the median outlet's audience
+of the small world: 12 %, of the medium world: 7 %); an operation spends a large share of
+its links on its own sites (small world: Doppelganger's squats 46-100 %, careful's sites
+35-40 %, Spamouflage's channels 100 %). Three rules and a null make a unit owned:
 
-**The null.** Could an audience have devoted this much of its links to one site by chance,
-as readers do? The reference is the data's own crowds: ``p0`` is the ``null_quantile``
-(default 0.9) of the diets of the units linked by more than ``cap`` accounts (outlets,
-whose audiences are readers by construction), and at least ``min_null_diet``. A
-candidate's ``p_value`` is the binomial tail ``P(X >= L_d)``, ``X ~ Binomial(G_d, p0)``:
-the chance that ``G_d`` links of readers as devoted as the most devoted tenth of the
-outlets' audiences put ``L_d`` links on ``d``. ``q_value`` is Benjamini & Hochberg's
-adjustment (JRSS B 1995) over all candidates; units with ``q <= fdr`` are *owned*. Twelve
-people who each link a niche blog once among their fifty links (diet 2 %), or a local
-paper's loyal readers (5 %), are not significant; twelve personas who spend a third of
-their links on one site are. When there are fewer than ``min_null_units`` crowd units the
-reference is ``min_null_diet`` alone (noted).
+* *a small set of accounts*: ``min_accounts <= n_d <= cap``, ``cap`` = the smaller of
+  ``max_accounts`` and ``max_share`` of the accounts with links (an operation can be a
+  thousand accounts; a site linked by a tenth of everyone is not a group's);
+* *nobody else links it*: at most ``max_casual`` of the audience are *casual* linkers, for
+  whom ``d`` is at most ``casual_diet`` of their own links. An outlet's audience is 20-40 %
+  casual readers (one link among many); an owned site's is none (every account of every
+  owned unit in the simulated worlds). This is the rule that keeps a newsroom's outlet
+  (its 40 staff share every article; the outlet's hundreds of readers are casual) and the
+  outlets that honest feed bots push from being owned;
+* *a group, not one owner*: no single account makes more than ``max_top_share`` of its
+  links (a one-person blog with a few readers is one owner's, and linking its readers to
+  the owner would be wrong);
+* *the null*: could an audience have devoted this much of its links to one site by chance,
+  as readers do? The reference is the data's own crowds: the diets of the units linked by
+  at least ``crowd_accounts`` accounts (outlets: their audiences are readers), with a beta
+  distribution fitted to their bulk (median ``m``, at least ``min_null_diet``, and the
+  median absolute deviation: robust to the few owned units among them). A candidate's
+  ``p_value`` is the beta-binomial tail ``P(X >= L_d)``, ``X ~ BetaBinomial(G_d, a, b)``:
+  ``G_d`` links of an audience whose devotion varies as outlets' audiences' does. Both
+  the candidate and the reference leave out their ``min_accounts - 1`` heaviest accounts
+  (``rest_links`` of ``rest_group_links``): a site carried by two feed bots among casual
+  readers is the bots', not a group's. ``q_value`` is Benjamini & Hochberg's adjustment
+  (JRSS B 1995) over all candidates; units with ``q <= fdr`` are *owned*. Quiet readers
+  who each spend a third of their three links on a niche site (no casual reader gives the
+  site away) spend as much on the outlets: not significant (``tests/test_signal_owned.py``);
+  five accounts that spend all their links on one site among them are. With fewer than
+  ``min_null_units`` crowd units the null is a binomial at ``min_null_diet`` (noted).
 
 **Typosquats** strengthen the evidence but are not required: an owned unit within edit
 distance 2 of a popular unit (one that is not owned and is linked by at least
 ``popular_accounts`` accounts: a doubled, dropped or swapped letter, a hyphen), with a
 popular unit's name and another top-level domain, or its name with its TLD glued on after a
-hyphen
-(the simulator's ``content.typosquats``) is a look-alike; the table names the domain it
-imitates (``typosquat_of``), the reason says so and its evidence counts double.
+hyphen (the simulator's ``content.typosquats``) is a look-alike; the table names the domain
+it imitates (``typosquat_of``), the reason says so and its evidence counts double.
 
 **Edges.** Within each owned unit, accounts are ordered by their first link to it and each
 is paired with the next ``neighbours`` (at most ``n_d * neighbours`` pairs per unit, never
@@ -73,32 +86,42 @@ all pairs). A pair's weight sums the bits of the owned units it shares
 ``p_value``/``q_value`` the smallest of them. Each event names the unit and the first
 activity of each account that linked it; the reason names the units, their audiences and
 diets. ``tables["units"]`` lists every candidate (unit, accounts, links, group links, diet,
-top share, typosquat_of, p, q, owned) for the report. ``scores`` give each account that
-links an owned unit the share of its own links that go to owned units (``score_threshold``
-0.5: an account that mostly pushes owned sites).
+top share, casual linkers, typosquat_of, p, q, owned) for the report. ``scores`` give each
+account that links an owned unit the share of its own links that go to owned units
+(``score_threshold`` 0.5: an account that mostly pushes owned sites).
 
 **What it fires on that is not an operation.** Anything owned by a small group pushes its
 own site: a company's brand accounts link the brand's site (the simulated marketing
 agency: each brand's 3-4 accounts, diet 100 %), a campaign's volunteers link the
-campaign's site (the simulated campaign volunteers: 56 accounts, diet 65 %). They *are*
+campaign's site (the simulated campaign volunteers: 56 of 80, diet 65 %). They *are*
 owned, by open organisations that say so in their names and bios; this signal cannot tell
 open from covert ownership, and the judgement must weigh self-identification. Readers of
-outlets (breaking news, a newsroom sharing its outlet's articles: the outlet is linked by
-hundreds) do not fire. A small loyal readership that links almost nothing else would.
+outlets (breaking news, a newsroom sharing its outlet's articles) do not fire. A small
+loyal readership that links almost nothing else would, and so would a fan community around
+one small site; the null cannot tell them from a group that owns the site.
 
 **Cost.** One pass over the links (unnest of ``urls``, regular expressions on each link),
-two group-bys (unit x account, account), a join of the candidates (units of at most
-``cap`` accounts) with their audiences, a binomial tail per candidate in Python (the
-candidates are fetched: a few per thousand links), a cross join of the *owned* units with
-the crowd units for typosquats, and at most ``n_d * neighbours`` pairs per owned unit.
+group-bys (unit x account, account, unit), a window over the uploads of platform links
+and a union-find in Python over the videos posted by two or more accounts of their
+platform, a window over each unit's audience (the leave-top-out), a beta-binomial tail per
+candidate in Python (candidates are fetched: units of at most ``cap`` accounts without
+casual readers, a few dozen in the medium world), a cross join of the *owned* units with
+the popular ones for typosquats, and at most ``n_d * neighbours`` pairs per owned unit.
+Medium world (2.2M activities, 188k links): about 7 s.
 
 **Tried and dropped.** A hypergeometric test of the group's share of the domain's links
 given the group's link volume (is ``d`` over-represented among these accounts' links?):
 the group is chosen *as* the domain's audience, so every rare domain is significant (three
 readers of a niche blog among a million links: p ~ 1e-12). Repeat linking (more links than
-accounts, a birthday test of collisions): Spamouflage's amplifiers link each video once
-and a local paper's readers link it again and again. The audience's diet against the
-outlets' audiences keeps what both miss.
+accounts, a birthday test): careful's personas link each of their two sites once or twice.
+A binomial null at the outlets' median (or 90th percentile) diet: binomial tails over
+thousands of links make every outlet above the median significant (overdispersion); the
+beta-binomial does not. The pooled diet alone (no casual rule): a newsroom's outlet in the
+small world, shared by its 40 staff and by 180 readers, had a leave-top-out diet of 24 %
+and was owned. One unit per video: Spamouflage's 30 videos (small) each had a diet of
+20-35 % and 75 channels' videos in the medium world 12 %: none was owned there, because an
+operation that spreads itself over many units spends little on each; the uploader merge
+makes them one unit (100 %).
 """
 
 from __future__ import annotations
@@ -438,7 +461,8 @@ class OwnedDomains(Signal):
     defines_groups = True
     reference = (
         "EU DisinfoLab 2022 (Doppelganger media clones); Nimmo et al. 2023 and Graphika "
-        "(Spamouflage's own channels); Benjamini & Hochberg 1995 (FDR, JRSS B)"
+        "(Spamouflage's own channels); Griffiths 1973 (beta-binomial, Biometrics); "
+        "Benjamini & Hochberg 1995 (FDR, JRSS B)"
     )
 
     def __init__(
