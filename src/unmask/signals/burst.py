@@ -107,6 +107,7 @@ BURSTS_SCHEMA = pa.schema(
         pa.field("transient", pa.int64(), nullable=False),
         pa.field("target_accounts", pa.int64(), nullable=False),
         pa.field("p_transient_day", pa.float64(), nullable=False),
+        pa.field("expected", pa.float64(), nullable=False),
         pa.field("p_rate", pa.float64(), nullable=False),
         pa.field("p_who", pa.float64(), nullable=False),
         pa.field("p_value", pa.float64(), nullable=False),
@@ -370,7 +371,8 @@ class SingleShotBurst(Signal):
         p = np.maximum(p_rate, p_who)
         q = bh_qvalues(p)
         sig = q <= float(self.fdr)
-        bursts = stats.append_column("p_rate", pa.array(p_rate))
+        bursts = stats.append_column("expected", pa.array(mu))
+        bursts = bursts.append_column("p_rate", pa.array(p_rate))
         bursts = bursts.append_column("p_who", pa.array(p_who))
         bursts = bursts.append_column("p_value", pa.array(p))
         bursts = bursts.append_column("q_value", pa.array(q))
@@ -384,11 +386,16 @@ class SingleShotBurst(Signal):
         )
         if not sig.any():
             return
-        keep = bursts.filter(pa.array(sig)).select(["bid", "p_value", "q_value"])
+        # All members of a clean burst are linked: fewer than one chance arrival expected in
+        # the window, and most of it transient. Otherwise (a popular target such as
+        # youtube.com, whose hour brings a few ordinary sharers anyway) only the transient
+        # members: chance brings about mu * p0 of those.
+        clean = (mu < 1.0) & (2 * x >= k)
+        keep = bursts.append_column("link_all", pa.array(clean)).filter(pa.array(sig))
+        keep = keep.select(["bid", "p_value", "q_value", "link_all"])
         evid = np.minimum(-np.log10(np.maximum(keep["p_value"].to_numpy(), 1e-300)), 30.0) / 10
-        engine.register(
-            "_bu_sig", keep.append_column("evidence", pa.array(evid, pa.float64()))
-        )
+        engine.register("_bu_sig", keep.append_column("evidence", pa.array(evid, pa.float64())))
+        ev.stats["clean_bursts"] = int((clean & sig).sum())
         self._pairs(engine, ev)
 
     def _pairs(self, engine: Engine, ev: Evidence) -> None:
@@ -398,7 +405,9 @@ class SingleShotBurst(Signal):
             "_bu_r",
             """SELECT m.*, s.p_value, s.q_value, s.evidence,
                       row_number() OVER (PARTITION BY m.bid ORDER BY m.t, m.actor) AS i
-               FROM _bu_mem m JOIN _bu_sig s ON s.bid = m.bid""",
+               FROM _bu_mem m JOIN _bu_sig s ON s.bid = m.bid
+               JOIN _bu_life l ON l.actor = m.actor
+               WHERE s.link_all OR l.transient = 1""",
         )
         engine.create_table(
             "_bu_pairs",
