@@ -274,7 +274,9 @@ class SingleShotBurst(Signal):
         return " UNION ALL ".join(parts)
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
-        w = float(self.window_s)
+        # Whole seconds, as the arrivals' times are (a RANGE frame in Spark wants the type
+        # of its ORDER BY column).
+        w = max(1, round(float(self.window_s)))
         m = int(self.min_accounts)
         engine.create_table("_bu_ev", self._events_sql())
         n_ev = engine.count("_bu_ev")
