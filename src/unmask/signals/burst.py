@@ -292,11 +292,11 @@ class SingleShotBurst(Signal):
         engine.create_table(
             "_bu_arr",
             f"""SELECT target, actor, platform, account_id, activity_id, time, t, n_t
-                FROM (SELECT *, row_number() OVER (PARTITION BY target, actor
-                                                   ORDER BY t, activity_id) AS r,
-                             count(DISTINCT actor) OVER (PARTITION BY target) AS n_t
-                      FROM _bu_ev)
-                WHERE r = 1 AND n_t >= {m}""",
+                FROM (SELECT *, count(*) OVER (PARTITION BY target) AS n_t
+                      FROM (SELECT *, row_number() OVER (PARTITION BY target, actor
+                                                         ORDER BY t, activity_id) AS r
+                            FROM _bu_ev) WHERE r = 1)
+                WHERE n_t >= {m}""",
         )
         # Sessions (a gap of more than the window starts one), and each arrival's forward
         # window count: the arrivals within window_s after it (itself included).
