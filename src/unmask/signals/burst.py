@@ -258,27 +258,31 @@ class SingleShotBurst(Signal):
 
     # -- the run -----------------------------------------------------------------------------
 
-    def _events_sql(self) -> str:
+    def _events(self, engine: Engine) -> None:
+        """``_bu_ev``: (platform, account_id, actor, activity_id, time, t, target) of every
+        action on a target of the kinds in ``on``, the target prefixed with its kind."""
         parts = []
         for kind in self.on:
-            src = (
-                f"SELECT * FROM ({_text_targets_sql()}) "
-                f"WHERE length(target) >= {int(self.min_text_length)}"
-                if kind == "text"
-                else target_sql(kind)
-            )
+            if kind == "text":
+                # Two steps, as co-action does: a length filter in the same query is pushed
+                # down into the scan and runs the regular expressions a second time.
+                engine.create_table("_bu_text", _text_targets_sql())
+                src = f"SELECT * FROM _bu_text WHERE length(target) >= {int(self.min_text_length)}"
+            else:
+                src = target_sql(kind)
             parts.append(
                 f"SELECT platform, account_id, actor, activity_id, time, t, "
                 f"'{kind}:' || target AS target FROM ({src})"
             )
-        return " UNION ALL ".join(parts)
+        engine.create_table("_bu_ev", " UNION ALL ".join(parts))
+        engine.drop("_bu_text")
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
         # Whole seconds, as the arrivals' times are (a RANGE frame in Spark wants the type
         # of its ORDER BY column).
         w = max(1, round(float(self.window_s)))
         m = int(self.min_accounts)
-        engine.create_table("_bu_ev", self._events_sql())
+        self._events(engine)
         n_ev = engine.count("_bu_ev")
         ev.stats["events"] = n_ev
         if n_ev == 0:
@@ -289,13 +293,20 @@ class SingleShotBurst(Signal):
         ev.stats["span_days"] = round(t_span / 86400, 2)
         # Arrivals: each account's first action on each target (its activity on ties by id),
         # on targets that at least min_accounts accounts reached.
+        # Most targets (a text of one's own, a link nobody else shares) are reached by one
+        # account: they are left out before the arrivals are sorted.
+        engine.create_table(
+            "_bu_tg",
+            f"""SELECT target FROM _bu_ev GROUP BY target
+                HAVING count(DISTINCT actor) >= {m}""",
+        )
         engine.create_table(
             "_bu_arr",
             f"""SELECT target, actor, platform, account_id, activity_id, time, t, n_t
                 FROM (SELECT *, count(*) OVER (PARTITION BY target) AS n_t
                       FROM (SELECT *, row_number() OVER (PARTITION BY target, actor
                                                          ORDER BY t, activity_id) AS r
-                            FROM _bu_ev) WHERE r = 1)
+                            FROM _bu_ev SEMI JOIN _bu_tg USING (target)) WHERE r = 1)
                 WHERE n_t >= {m}""",
         )
         # Sessions (a gap of more than the window starts one), and each arrival's forward
