@@ -130,11 +130,17 @@ def test_tails_and_qvalues_are_exact():
     from math import comb, exp, factorial
 
     k, x, p = np.array([10, 5, 3, 40]), np.array([3, 0, 3, 12]), np.array([0.2, 0.5, 0.01, 0.1])
-    want = [sum(comb(kk, i) * pp**i * (1 - pp) ** (kk - i) for i in range(xx, kk + 1)) for kk, xx, pp in zip(k, x, p, strict=True)]
+    want = [
+        sum(comb(kk, i) * pp**i * (1 - pp) ** (kk - i) for i in range(xx, kk + 1))
+        for kk, xx, pp in zip(k, x, p, strict=True)
+    ]
     assert binom_sf(x, k, p) == pytest.approx(want, rel=1e-9)
     assert binom_sf(np.array([2]), np.array([2]), np.array([1.0]))[0] == 1.0
     kk, mu = np.array([1, 4, 10, 3, 30]), np.array([0.5, 2.0, 0.01, 7.0, 29.0])
-    want = [1 - sum(exp(-m) * m**i / factorial(i) for i in range(n)) for n, m in zip(kk, mu, strict=True)]
+    want = [
+        1 - sum(exp(-m) * m**i / factorial(i) for i in range(n))
+        for n, m in zip(kk, mu, strict=True)
+    ]
     assert poisson_sf(kk, mu) == pytest.approx(want, rel=1e-7, abs=1e-15)
     # Benjamini-Hochberg: p * m / rank, monotone from the top.
     assert bh_qvalues(np.array([0.01, 0.04, 0.03, 0.5])) == pytest.approx(
@@ -213,7 +219,9 @@ def test_data_shorter_than_a_life_judges_nothing(tmp_path):
     # One day of data: everybody is transient, p0 = 1, no burst can pass.
     rows = [r for r in hand_rows() if r["time"] < T0 + timedelta(days=1)]
     for i, a in enumerate(WAVE):
-        rows.append(_act(10**6 + i, a, 3600 + 60 * i, "the same teaser text again", "https://z.xyz/a"))
+        rows.append(
+            _act(10**6 + i, a, 3600 + 60 * i, "the same teaser text again", "https://z.xyz/a")
+        )
     ev = SingleShotBurst().run(DuckDBEngine(_store(tmp_path / "store", rows)))
     assert ev.stats["bursts"] >= 1 and ev.stats["significant_bursts"] == 0
     assert ev.edges.num_rows == 0
