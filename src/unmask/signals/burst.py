@@ -71,8 +71,8 @@ throwaways' burst belong to it. Any other significant burst links only its trans
 members: youtube.com's busiest hour of a Spamouflage video campaign also holds the few
 ordinary people who share a youtube link every hour anyway (``mu`` of them, about
 ``mu * p0`` transient). Without this rule the single-shot world flagged 19 ordinary
-accounts, 5 of breaking news and 4 of other groups at seed 1 (at seed 2, 31 and 8, all
-through youtube.com's bursts); with it, none.
+accounts, 5 of breaking news and 4 of other groups at seed 1 (at seed 2, 31 ordinary and
+8 of the groups, all through youtube.com's bursts); with it, none.
 
 **Cost.** One pass over the activities per target kind (the text kind runs co-action's
 normalisation, the dearest step), a sort of the arrivals of the targets that
