@@ -63,9 +63,10 @@ def default_signals() -> list[Signal]:
 def optional_signals() -> list[Signal]:
     """Signals ``detect`` can run when asked (``--signals``, ``[signals] run``) but does not
     run by default: new evidence that the judgement does not weigh yet."""
+    from unmask.signals.burst import SingleShotBurst
     from unmask.signals.owned import OwnedDomains
 
-    return [OwnedDomains()]
+    return [OwnedDomains(), SingleShotBurst()]
 
 
 def available_signals() -> list[Signal]:

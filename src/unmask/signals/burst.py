@@ -1,0 +1,508 @@
+"""Single-shot bursts: many accounts act on one rare target within minutes, even if each
+acts only once, and the accounts are ones that live for little else.
+
+Co-action (``coaction.py``) links two accounts when they act together on several targets:
+it cannot see an operation whose accounts act once. A one-article Doppelganger wave (its
+accounts share one fake article on a typosquat domain within minutes, then fall silent) and
+throwaway accounts (``single_shot``: made hours before, one or two posts, never used again)
+leave one trace each: a crowd on one target at one moment. This signal looks for those
+crowds, CopyCatch's lockstep (Beutel et al. 2013, "CopyCatch: stopping group attacks by
+spotting lockstep behavior in social networks", WWW: many accounts acting on the same
+object within a time window) at the level of the group, with a single object.
+
+**Targets** are what co-action uses (``coaction.target_sql``): canonical URLs, domains,
+normalised texts of at least ``min_text_length`` characters and media hashes (``on``; a
+target's name is prefixed with its kind). An account's *arrival* on a target is its first
+action on it.
+
+**Bursts.** A target's arrivals are cut into sessions wherever two consecutive arrivals
+are more than ``window_s`` apart; a session's burst is its densest window: the largest set
+of arrivals that all fall within ``window_s`` of the first of them (the earliest such set
+on ties), kept when it holds at least ``min_accounts`` distinct accounts. A burst is a
+maximal set of accounts within ``window_s`` of each other; a session gives at most one, so
+that the bursts of one target do not overlap and are tested once each.
+
+**The null: the burst must be more than the target's popularity AND its accounts must be
+unlike the crowd of the moment.** Crowds on one target within minutes are common and
+authentic: a breaking-news article is shared by hundreds of unrelated people (the world's
+``breaking_news``), a newsroom's staff share their outlet's fresh articles, news bots post
+every headline within seconds of each other, a popular video's link is shared all day and
+three of its sharers fall in one hour by chance. Two tests, and a burst must pass both
+(its p-value is the larger of the two, an intersection-union test, valid whatever the
+tests' dependence; Berger 1982, Technometrics 24):
+
+* *Popularity (the scan test).* The target's other ``n_t - k`` arrivals (plus one, so that
+  a target seen only in its burst still has a rate) are spread evenly over the data's span
+  ``T``: ``mu = (n_t - k + 1) * window_s / T`` arrivals are expected in a window. ``p_rate``
+  is the Poisson chance of ``k`` or more in one window, times the ``T / window_s`` windows
+  that could have held it (Bonferroni over the scan). A URL or a domain that is shared all
+  the time (a popular outlet, youtube.com) has chance clusters of three or five that this
+  leaves at ``p = 1``; the domain target makes the domain's own popularity the null for its
+  articles: a typosquat domain nobody else shares has a rate of almost nothing.
+* *Who (the accounts' lives).* An account is *transient* when all its activity in the data
+  (every kind: posts, shares, reactions) lies within ``life_s`` (three days): a throwaway
+  account, a wave's account that shares for a day or three and falls silent. Ordinary
+  people who share breaking news, journalists, bots, activists, fans and volunteers act on
+  other days too. ``p0`` is the share of transient accounts among all accounts active on
+  the burst's day (UTC); under the null the burst's ``k`` accounts are ``k`` draws from
+  that day's active accounts, and ``p_who`` is the binomial chance of at least the ``x``
+  transient accounts seen. It is time-local on purpose: on a day when many ordinary
+  accounts are new or quiet (the first days of a collection, a platform where most
+  accounts post once), ``p0`` is large and bursts need more to pass; data that spans less
+  than ``life_s`` makes every account transient and nothing passes (``p0 = 1``): the
+  signal cannot judge there, and says so in ``stats``. The burst's own accounts count in
+  ``p0``, which only makes the test more conservative.
+
+Each burst keeps ``p_value = max(p_rate, p_who)``; ``q_value`` is Benjamini & Hochberg's
+step-up adjustment (JRSS B 1995) over all bursts tested; bursts with ``q_value <= fdr``
+are significant. The burst table (``tables["bursts"]``) lists every burst tested with its
+numbers, significant or not.
+
+**Edges.** Within a significant burst, accounts are ordered by arrival and each is paired
+with the next ``neighbours`` (as ``infra.py`` caps its values): a burst of ``k`` accounts
+gives at most ``k * neighbours`` pairs, and a chain of neighbours keeps the burst one
+connected group. An edge's weight is the sum, over the significant bursts the pair is in,
+of the burst's evidence ``min(-log10 p, 30) / 10`` (a pair in two waves weighs more), its
+``p_value`` and ``q_value`` are those of its strongest burst, and its events name the target
+and the two arrivals (activities and times). A *clean* significant burst (fewer than one
+chance arrival expected, ``mu < 1``, and at least half of it transient) links all its
+members, transient or not: an operation's aged pages and posters that post in its
+throwaways' burst belong to it. Any other significant burst links only its transient
+members: youtube.com's busiest hour of a Spamouflage video campaign also holds the few
+ordinary people who share a youtube link every hour anyway (``mu`` of them, about
+``mu * p0`` transient). Without this rule the single-shot world flagged 19 ordinary
+accounts, 5 of breaking news and 4 of other groups at seed 1 (at seed 2, 31 ordinary and
+8 of the groups, all through youtube.com's bursts); with it, none.
+
+**Cost.** One pass over the activities per target kind (the text kind runs co-action's
+normalisation, the dearest step), a sort of the arrivals of the targets that
+``min_accounts`` accounts reached (most targets, a text of one's own, are dropped before),
+two window counts, and pairs only within significant bursts, ``neighbours`` per member:
+linear in the activities, no pairs over accounts. Measured on the medium world (~2.2M
+activities) in ``docs/signals.md``.
+
+**Tried and dropped.** A 5-minute window (``window_s = 300``) misses most of a Doppelganger
+wave: its accounts' first shares are spread over ~10 working minutes (exponential), so the
+URL bursts of 300 s held 46 of the 150 wave accounts of the small world (seed 1; median
+burst 3), those of 20 minutes 84, those of an hour 140. The
+share of a target's audience inside its burst (no null for a crowd): a breaking-news
+article has 99 % of its sharers in its burst, as a wave's article has; the popularity test
+alone flags breaking news and newsrooms (they *are* bursts), which is why the accounts'
+lives are tested too.
+
+**Known weaknesses.** Throwaways whose copy carries a typo or a prefix no longer share
+its normalised text, and without a link or an image they meet on nothing (a fifth of
+Spamouflage's in the single-shot world); near-duplicate families (``content``) as a target
+kind would catch them. Aged accounts that keep posting camouflage for weeks are not
+transient: an operation that keeps its accounts alive is left to co-action (which it then
+feeds with repeats). A wave that spreads its first shares over more than ``window_s``
+splits into several smaller bursts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from unmask.engine.base import Engine
+from unmask.engine.session import RunSession
+from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.signals.coaction import TARGETS, _text_targets_sql, target_sql
+
+KINDS = ("url", "domain", "text", "media")
+
+BURSTS_SCHEMA = pa.schema(
+    [
+        pa.field("bid", pa.int64(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("start", pa.timestamp("us", tz="UTC")),
+        pa.field("accounts", pa.int64(), nullable=False),
+        pa.field("transient", pa.int64(), nullable=False),
+        pa.field("target_accounts", pa.int64(), nullable=False),
+        pa.field("p_transient_day", pa.float64(), nullable=False),
+        pa.field("expected", pa.float64(), nullable=False),
+        pa.field("p_rate", pa.float64(), nullable=False),
+        pa.field("p_who", pa.float64(), nullable=False),
+        pa.field("p_value", pa.float64(), nullable=False),
+        pa.field("q_value", pa.float64(), nullable=False),
+        pa.field("significant", pa.bool_(), nullable=False),
+    ]
+)
+
+
+# -- exact tails, vectorised over bursts (no scipy) ------------------------------------------
+
+
+def _log_factorials(n: int) -> np.ndarray:
+    """log(i!) for i = 0..n."""
+    return np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))])
+
+
+def _segment_logsumexp(logs: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
+    """log(sum(exp(logs))) per segment (``seg`` the segment of each term, sorted)."""
+    out = np.full(n, -np.inf)
+    if not len(logs):
+        return out
+    top = np.full(n, -np.inf)
+    np.maximum.at(top, seg, logs)
+    s = np.zeros(n)
+    np.add.at(s, seg, np.exp(logs - top[seg]))
+    ok = s > 0
+    out[ok] = top[ok] + np.log(s[ok])
+    return out
+
+
+def binom_sf(x: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """P(X >= x) for X ~ Binomial(k, p), elementwise (exact: the sum of the upper terms)."""
+    x, k, p = (np.asarray(a) for a in (x, k, p))
+    x = x.astype(np.int64)
+    k = k.astype(np.int64)
+    out = np.ones(len(x))
+    todo = x > 0
+    out[todo & (p <= 0)] = 0.0
+    todo &= p > 0
+    todo &= p < 1  # p = 1: certain
+    idx = np.flatnonzero(todo)
+    if not len(idx):
+        return out
+    lf = _log_factorials(int(k[idx].max()))
+    lens = k[idx] - x[idx] + 1
+    seg = np.repeat(np.arange(len(idx)), lens)
+    first = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    i = x[idx][seg] + (np.arange(len(seg)) - first[seg])
+    kk, pp = k[idx][seg], p[idx][seg]
+    logs = lf[kk] - lf[i] - lf[kk - i] + i * np.log(pp) + (kk - i) * np.log1p(-pp)
+    out[idx] = np.minimum(1.0, np.exp(_segment_logsumexp(logs, seg, len(idx))))
+    return out
+
+
+def poisson_sf(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """P(X >= k) for X ~ Poisson(mu), elementwise."""
+    k, mu = np.asarray(k).astype(np.int64), np.asarray(mu, dtype=np.float64)
+    out = np.ones(len(k))
+    for upper in (True, False):
+        # mu < k: the upper terms k .. k + 60 + 3 sqrt(k) (the rest is negligible);
+        # otherwise 1 - the lower terms 0 .. k - 1 (then p is large anyway).
+        sel = (k > 0) & ((mu < k) if upper else (mu >= k)) & (mu > 0)
+        idx = np.flatnonzero(sel)
+        if not len(idx):
+            continue
+        kk, m = k[idx], mu[idx]
+        lo = kk if upper else np.zeros_like(kk)
+        lens = (60 + 3 * np.sqrt(kk)).astype(np.int64) if upper else kk
+        seg = np.repeat(np.arange(len(idx)), lens)
+        first = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        i = lo[seg] + (np.arange(len(seg)) - first[seg])
+        lf = _log_factorials(int(i.max()) if len(i) else 1)
+        logs = -m[seg] + i * np.log(m[seg]) - lf[i]
+        s = np.exp(_segment_logsumexp(logs, seg, len(idx)))
+        out[idx] = np.clip(s if upper else 1.0 - s, 0.0, 1.0)
+    out[(k > 0) & (mu <= 0)] = 0.0
+    return out
+
+
+def bh_qvalues(p: np.ndarray) -> np.ndarray:
+    """Benjamini & Hochberg's step-up q-values."""
+    p = np.asarray(p, dtype=np.float64)
+    m = len(p)
+    if not m:
+        return p
+    order = np.argsort(p, kind="stable")
+    q = p[order] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(q[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
+
+
+class SingleShotBurst(Signal):
+    """Crowds of short-lived accounts on one rare target within minutes; see the module's
+    docstring."""
+
+    name = "burst"
+    kind = "edges"
+    family = "coordination"
+    reference = (
+        "Beutel et al. 2013 (CopyCatch, WWW); Kulldorff 1997 (scan statistics, Commun. Stat.); "
+        "Berger 1982 (intersection-union tests, Technometrics); Benjamini & Hochberg 1995 "
+        "(FDR, JRSS B)"
+    )
+
+    def __init__(
+        self,
+        on: tuple[str, ...] = KINDS,
+        window_s: float = 3600.0,
+        min_accounts: int = 4,
+        life_s: float = 3 * 86400.0,
+        fdr: float = 0.01,
+        neighbours: int = 5,
+        min_text_length: int = 20,
+        max_events_per_edge: int = 20,
+    ) -> None:
+        self.on = on
+        self.window_s = window_s
+        self.min_accounts = min_accounts
+        self.life_s = life_s
+        self.fdr = fdr
+        self.neighbours = neighbours
+        self.min_text_length = min_text_length
+        self.max_events_per_edge = max_events_per_edge
+
+    def _check(self) -> None:
+        on = (self.on,) if isinstance(self.on, str) else tuple(self.on)
+        bad = [k for k in on if k not in TARGETS or k == "parent" or k == "hashtag"]
+        if bad or not on:
+            raise ValueError(f"on={self.on!r}: choose from {KINDS}")
+        self.on = on
+        if float(self.window_s) <= 0 or float(self.life_s) <= 0:
+            raise ValueError("window_s and life_s must be positive")
+        if int(self.min_accounts) < 2 or int(self.neighbours) < 1:
+            raise ValueError("min_accounts must be at least 2 and neighbours at least 1")
+        if not 0 < float(self.fdr) <= 1:
+            raise ValueError(f"fdr={self.fdr}: must be in (0, 1]")
+
+    def run(self, engine: Engine) -> Evidence:
+        self._check()
+        ev = Evidence(signal=self.name, params=self.get_params())
+        ev.tables["bursts"] = BURSTS_SCHEMA.empty_table()
+        with RunSession(engine) as session:
+            self._run(session, ev)
+        return ev
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def _events(self, engine: Engine) -> None:
+        """``_bu_ev``: (platform, account_id, actor, activity_id, time, t, target) of every
+        action on a target of the kinds in ``on``, the target prefixed with its kind."""
+        parts = []
+        for kind in self.on:
+            if kind == "text":
+                # Two steps, as co-action does: a length filter in the same query is pushed
+                # down into the scan and runs the regular expressions a second time.
+                engine.create_table("_bu_text", _text_targets_sql())
+                src = f"SELECT * FROM _bu_text WHERE length(target) >= {int(self.min_text_length)}"
+            else:
+                src = target_sql(kind)
+            parts.append(
+                f"SELECT platform, account_id, actor, activity_id, time, t, "
+                f"'{kind}:' || target AS target FROM ({src})"
+            )
+        engine.create_table("_bu_ev", " UNION ALL ".join(parts))
+        engine.drop("_bu_text")
+
+    def _run(self, engine: Engine, ev: Evidence) -> None:
+        # Whole seconds, as the arrivals' times are (a RANGE frame in Spark wants the type
+        # of its ORDER BY column).
+        w = max(1, round(float(self.window_s)))
+        m = int(self.min_accounts)
+        self._events(engine)
+        n_ev = engine.count("_bu_ev")
+        ev.stats["events"] = n_ev
+        if n_ev == 0:
+            ev.notes.append("nothing to compare: no activity has a URL, domain, text or image")
+            return
+        span = engine.fetch("SELECT min(t) AS lo, max(t) AS hi FROM _bu_ev").to_pylist()[0]
+        t_span = max(float(span["hi"]) - float(span["lo"]), w)
+        ev.stats["span_days"] = round(t_span / 86400, 2)
+        # Arrivals: each account's first action on each target (its activity on ties by id),
+        # on targets that at least min_accounts accounts reached.
+        # Most targets (a text of one's own, a link nobody else shares) are reached by one
+        # account: they are left out before the arrivals are sorted.
+        engine.create_table(
+            "_bu_tg",
+            f"""SELECT target FROM _bu_ev GROUP BY target
+                HAVING count(DISTINCT actor) >= {m}""",
+        )
+        engine.create_table(
+            "_bu_arr",
+            f"""SELECT target, actor, platform, account_id, activity_id, time, t, n_t
+                FROM (SELECT *, count(*) OVER (PARTITION BY target) AS n_t
+                      FROM (SELECT *, row_number() OVER (PARTITION BY target, actor
+                                                         ORDER BY t, activity_id) AS r
+                            FROM _bu_ev SEMI JOIN _bu_tg USING (target)) WHERE r = 1)
+                WHERE n_t >= {m}""",
+        )
+        # Sessions (a gap of more than the window starts one), and each arrival's forward
+        # window count: the arrivals within window_s after it (itself included).
+        engine.create_table(
+            "_bu_win",
+            f"""SELECT *, sum(brk) OVER (PARTITION BY target ORDER BY t, actor
+                                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                          AS sess,
+                       count(*) OVER (PARTITION BY target ORDER BY t
+                                      RANGE BETWEEN CURRENT ROW AND {w} FOLLOWING) AS k
+                FROM (SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY target ORDER BY t, actor)
+                                          <= {w} THEN 0 ELSE 1 END AS brk
+                      FROM _bu_arr)""",
+        )
+        # A session's burst: its densest window (earliest on ties).
+        engine.create_table(
+            "_bu_b",
+            f"""SELECT target, t0, k, n_t, time0,
+                       row_number() OVER (ORDER BY target, t0) AS bid
+                FROM (SELECT target, t AS t0, k, n_t, time AS time0,
+                             row_number() OVER (PARTITION BY target, sess
+                                                ORDER BY k DESC, t, actor) AS r
+                      FROM _bu_win)
+                WHERE r = 1 AND k >= {m}""",
+        )
+        n_b = engine.count("_bu_b")
+        ev.stats["bursts"] = n_b
+        if n_b == 0:
+            ev.notes.append(f"no target drew {m} accounts within {w:g} s")
+            return
+        engine.create_table(
+            "_bu_mem",
+            f"""SELECT b.bid, a.target, a.actor, a.platform, a.account_id, a.activity_id,
+                       a.time, a.t
+                FROM _bu_b b JOIN _bu_arr a
+                  ON a.target = b.target AND a.t >= b.t0 AND a.t <= b.t0 + {w}""",
+        )
+        # Accounts' lives over all their activity, and each day's share of transient ones
+        # among the accounts active that day.
+        life = float(self.life_s)
+        engine.create_table(
+            "_bu_life",
+            f"""SELECT platform || '/' || account_id AS actor,
+                       CASE WHEN max(floor(epoch(time))) - min(floor(epoch(time))) <= {life}
+                            THEN 1 ELSE 0 END AS transient
+                FROM activities GROUP BY platform, account_id""",
+        )
+        engine.create_table(
+            "_bu_day",
+            """SELECT d.day, avg(CAST(l.transient AS DOUBLE)) AS p0, count(*) AS active
+               FROM (SELECT DISTINCT platform || '/' || account_id AS actor,
+                            CAST(floor(epoch(time) / 86400) AS BIGINT) AS day
+                     FROM activities) d JOIN _bu_life l USING (actor)
+               GROUP BY d.day""",
+        )
+        stats = engine.fetch(
+            """SELECT b.bid, b.target, b.time0 AS start, b.k AS accounts,
+                      CAST(coalesce(x.transient, 0) AS BIGINT) AS transient,
+                      b.n_t AS target_accounts, coalesce(d.p0, 1.0) AS p_transient_day
+               FROM _bu_b b
+               LEFT JOIN (SELECT m.bid, sum(l.transient) AS transient
+                          FROM _bu_mem m JOIN _bu_life l USING (actor) GROUP BY m.bid) x
+                 ON x.bid = b.bid
+               LEFT JOIN _bu_day d ON d.day = CAST(floor(b.t0 / 86400) AS BIGINT)
+               ORDER BY b.bid"""
+        )
+        k = np.asarray(stats["accounts"].to_numpy(), dtype=np.int64)
+        x = np.asarray(stats["transient"].to_numpy(), dtype=np.int64)
+        n_t = np.asarray(stats["target_accounts"].to_numpy(), dtype=np.int64)
+        p0 = np.asarray(stats["p_transient_day"].to_numpy(), dtype=np.float64)
+        mu = (n_t - k + 1) * w / t_span
+        p_rate = np.minimum(1.0, poisson_sf(k, mu) * max(1.0, t_span / w))
+        p_who = binom_sf(x, k, p0)
+        p = np.maximum(p_rate, p_who)
+        q = bh_qvalues(p)
+        sig = q <= float(self.fdr)
+        bursts = stats.append_column("expected", pa.array(mu))
+        bursts = bursts.append_column("p_rate", pa.array(p_rate))
+        bursts = bursts.append_column("p_who", pa.array(p_who))
+        bursts = bursts.append_column("p_value", pa.array(p))
+        bursts = bursts.append_column("q_value", pa.array(q))
+        bursts = bursts.append_column("significant", pa.array(sig))
+        ev.tables["bursts"] = bursts.cast(BURSTS_SCHEMA)
+        ev.stats["significant_bursts"] = int(sig.sum())
+        ev.stats["transient_share_median_day"] = (
+            round(float(engine.scalar("SELECT median(p0) FROM _bu_day")), 4)
+            if engine.count("_bu_day")
+            else None
+        )
+        if not sig.any():
+            return
+        # All members of a clean burst are linked: fewer than one chance arrival expected in
+        # the window, and most of it transient. Otherwise (a popular target such as
+        # youtube.com, whose hour brings a few ordinary sharers anyway) only the transient
+        # members: chance brings about mu * p0 of those.
+        clean = (mu < 1.0) & (2 * x >= k)
+        keep = bursts.append_column("link_all", pa.array(clean)).filter(pa.array(sig))
+        keep = keep.select(["bid", "p_value", "q_value", "link_all"])
+        evid = np.minimum(-np.log10(np.maximum(keep["p_value"].to_numpy(), 1e-300)), 30.0) / 10
+        engine.register("_bu_sig", keep.append_column("evidence", pa.array(evid, pa.float64())))
+        ev.stats["clean_bursts"] = int((clean & sig).sum())
+        self._pairs(engine, ev)
+
+    def _pairs(self, engine: Engine, ev: Evidence) -> None:
+        nb = int(self.neighbours)
+        offsets = ", ".join(f"({i})" for i in range(1, nb + 1))
+        engine.create_table(
+            "_bu_r",
+            """SELECT m.*, s.p_value, s.q_value, s.evidence,
+                      row_number() OVER (PARTITION BY m.bid ORDER BY m.t, m.actor) AS i
+               FROM _bu_mem m JOIN _bu_sig s ON s.bid = m.bid
+               JOIN _bu_life l ON l.actor = m.actor
+               WHERE s.link_all OR l.transient = 1""",
+        )
+        engine.create_table(
+            "_bu_pairs",
+            """SELECT x.bid, x.target, x.p_value, x.q_value, x.evidence,
+                      CASE WHEN x.actor < y.actor THEN x.actor ELSE y.actor END AS a,
+                      CASE WHEN x.actor < y.actor THEN y.actor ELSE x.actor END AS b,
+                      CASE WHEN x.actor < y.actor THEN x.platform ELSE y.platform END
+                          AS platform_a,
+                      CASE WHEN x.actor < y.actor THEN x.account_id ELSE y.account_id END
+                          AS account_a,
+                      CASE WHEN x.actor < y.actor THEN y.platform ELSE x.platform END
+                          AS platform_b,
+                      CASE WHEN x.actor < y.actor THEN y.account_id ELSE x.account_id END
+                          AS account_b,
+                      CASE WHEN x.actor < y.actor THEN x.activity_id ELSE y.activity_id END
+                          AS activity_a,
+                      CASE WHEN x.actor < y.actor THEN y.activity_id ELSE x.activity_id END
+                          AS activity_b,
+                      CASE WHEN x.actor < y.actor THEN x.time ELSE y.time END AS time_a,
+                      CASE WHEN x.actor < y.actor THEN y.time ELSE x.time END AS time_b,
+                      CAST(y.t - x.t AS DOUBLE) AS lag
+               FROM _bu_r x CROSS JOIN (VALUES """
+            + offsets
+            + """) AS o(off)
+               JOIN _bu_r y ON y.bid = x.bid AND y.i = x.i + o.off""",
+        )
+        # A pair may meet in several bursts (a wave's article is a burst on its URL, its
+        # domain and its teaser's text): the pair's weight is the sum of their evidence.
+        edges = engine.fetch(
+            f"""SELECT '{self.name}' AS signal, min(platform_a) AS platform_a,
+                       min(account_a) AS account_a, min(platform_b) AS platform_b,
+                       min(account_b) AS account_b, sum(evidence) AS weight,
+                       count(*) AS count, min(p_value) AS p_value, min(q_value) AS q_value,
+                       least(min(time_a), min(time_b)) AS first_time,
+                       greatest(max(time_a), max(time_b)) AS last_time,
+                       'arrived within ' || CAST(CAST(round(max(abs(lag))) AS BIGINT) AS VARCHAR)
+                       || ' s of each other in ' || CAST(count(*) AS VARCHAR)
+                       || ' burst(s) of short-lived accounts on one target (largest: '
+                       || CAST(max(k) AS VARCHAR) || ' accounts; ' || min(target) || ')'
+                         AS reason
+                FROM (SELECT p.*, b.k FROM _bu_pairs p JOIN _bu_b b ON b.bid = p.bid)
+                GROUP BY a, b
+                ORDER BY weight DESC, platform_a, account_a, platform_b, account_b"""
+        )
+        ev.edges = edges.cast(EDGE_SCHEMA)
+        ev.events = engine.fetch(
+            f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
+                       target, activity_a, activity_b, time_a, time_b, lag AS lag_seconds
+                FROM (SELECT *, row_number() OVER (PARTITION BY a, b
+                                                   ORDER BY time_a, target) AS j
+                      FROM _bu_pairs)
+                WHERE j <= {int(self.max_events_per_edge)}
+                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target"""
+        ).cast(EVENT_SCHEMA)
+        ev.stats["pairs"] = engine.count("_bu_pairs")
+        ev.stats["edges"] = ev.edges.num_rows
+        ev.stats["accounts"] = len(
+            set(
+                zip(
+                    ev.edges["platform_a"].to_pylist(),
+                    ev.edges["account_a"].to_pylist(),
+                    strict=True,
+                )
+            )
+            | set(
+                zip(
+                    ev.edges["platform_b"].to_pylist(),
+                    ev.edges["account_b"].to_pylist(),
+                    strict=True,
+                )
+            )
+        )
