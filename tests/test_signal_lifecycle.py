@@ -118,9 +118,7 @@ def test_wave_and_wake_up_link_and_nothing_else(hand_store):
     # The aged accounts' first activity is censored (day 1.5-5 is after the margin, but
     # they are alone then); what links them is the wake-up, and the events say so.
     zev = [r for r in ev.events.to_pylist() if r["account_a"].startswith("z")]
-    assert zev and all(
-        r["target"].startswith(("woke up", "last activity")) for r in zev
-    ), zev[:3]
+    assert zev and all(r["target"].startswith(("woke up", "last activity")) for r in zev), zev[:3]
     woke = [r for r in zev if r["target"].startswith("woke up")]
     assert all(r["activity_a"].endswith("-1") and r["lag_seconds"] <= 600 for r in woke)
     # Every edge has its start and stop events, and a reason.
