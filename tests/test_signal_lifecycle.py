@@ -164,14 +164,18 @@ def test_small_world_recall_and_false_positives(small_world, tmp_path):
     ev = LifecycleSynchrony().run(DuckDBEngine(Store(small_world / "store")))
     res = score_accounts(small_world, tmp_path, accounts_of(ev), "lifecycle")
     ops = _ops(small_world)
-    # Measured (seed 1): Doppelganger 72/150 (0.48): 3 of its 6 waves; the first is before
-    # the margin, two on day 2 drown in the start rate of the data's first days.
-    assert role_recall(res, ops["doppelganger"], "poster") >= 0.4
+    # Measured (seed 1): Doppelganger 115/150 (0.77): the first of its six waves is before
+    # the margin (censored); 72/150 without the stream of short lives, where the two waves
+    # of day 2 drown in the start rate of the data's first days.
+    assert role_recall(res, ops["doppelganger"], "poster") >= 0.65
+    off = LifecycleSynchrony(short_lives=False).run(DuckDBEngine(Store(small_world / "store")))
+    res_off = score_accounts(small_world, tmp_path / "off", accounts_of(off), "lifecycle")
+    assert role_recall(res_off, ops["doppelganger"], "poster") <= 0.6
     # Spamouflage's accounts live the whole two weeks: nothing to see (measured 0).
     assert role_recall(res, ops["spamouflage"], "poster") <= 0.05
     # Breaking news: people whose only posts are about the two news events start (and
     # stop) together by an outside cause (measured 0.118). The others measured 0 except
-    # office_workers_utc8 (0.003) and ordinary people (0.003).
+    # office_workers_utc8 (0.007) and ordinary people (0.006).
     assert group_rate(res, "breaking_news") <= 0.2
     for g in (
         "office_workers_utc8",
@@ -199,10 +203,11 @@ def test_single_shot_throwaways(tmp_path_factory, tmp_path):
     ev = LifecycleSynchrony().run(DuckDBEngine(Store(world / "store")))
     res = score_accounts(world, tmp_path, accounts_of(ev), "lifecycle")
     ops = _ops(world)
-    # Measured (seed 1): Spamouflage posters 240/763 (its 632 throwaways act in one or two
-    # tasks and vanish; the 131 others live the whole data), Doppelganger 48/150.
-    assert role_recall(res, ops["spamouflage"], "poster") >= 0.25
-    assert role_recall(res, ops["doppelganger"], "poster") >= 0.2
+    # Measured (seed 1): Spamouflage posters 263/763 (its 632 throwaways act in one or two
+    # tasks and vanish; the 131 others live the whole data and are not linked),
+    # Doppelganger 83/150; ordinary 0.0096, vendor_customers 1 of 30.
+    assert role_recall(res, ops["spamouflage"], "poster") >= 0.28
+    assert role_recall(res, ops["doppelganger"], "poster") >= 0.4
     assert group_rate(res, "breaking_news") <= 0.2
     assert res["ordinary"]["rate"] <= 0.02
 
