@@ -64,9 +64,10 @@ def optional_signals() -> list[Signal]:
     """Signals ``detect`` can run when asked (``--signals``, ``[signals] run``) but does not
     run by default: new evidence that the judgement does not weigh yet."""
     from unmask.signals.burst import SingleShotBurst
+    from unmask.signals.lifecycle import LifecycleSynchrony
     from unmask.signals.owned import OwnedDomains
 
-    return [OwnedDomains(), SingleShotBurst()]
+    return [OwnedDomains(), SingleShotBurst(), LifecycleSynchrony()]
 
 
 def available_signals() -> list[Signal]:
