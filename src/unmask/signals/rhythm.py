@@ -78,6 +78,7 @@ from unmask.signals.schedule import (
     DAY_BINS,
     DAY_NAMES,
     WEEK_BINS,
+    ZONES,
     Rotas,
     _backgrounds,
     _bin_sql,
@@ -87,10 +88,34 @@ from unmask.signals.schedule import (
     _slots_sql,
     _smooth,
     _span,
+    _to_utc,
     exposure,
 )
 
 _FLOOR = 1e-12
+
+
+def _free_time_week() -> np.ndarray:
+    """A working person's free time (local): on weekdays the commute, the lunch break and
+    the evening, on weekends the waking day. Common to millions in every time zone."""
+    level = {
+        (0, 7): 0.2,
+        (7, 9): 1.5,
+        (9, 12): 0.3,
+        (12, 14): 1.5,
+        (14, 17): 0.3,
+        (17, 23): 1.5,
+        (23, 24): 0.6,
+    }
+    weekday = np.zeros(DAY_BINS)
+    for (a, b), v in level.items():
+        weekday[2 * a : 2 * b] = v
+    weekend = np.where(np.arange(DAY_BINS) < 16, 0.2, 1.0)
+    week = np.concatenate([weekday] * 5 + [weekend] * 2)
+    return week / week.sum()
+
+
+_FREE_TIME = _free_time_week()
 
 REFERENCE = (
     "Zannettou et al. 2019 (hour-of-week activity of state-sponsored trolls, WWW "
@@ -122,11 +147,83 @@ def _components(pairs: np.ndarray) -> list[list[int]]:
     return sorted((sorted(m) for m in members.values()), key=lambda m: (-len(m), m[0]))
 
 
+def _week_model(
+    counts: np.ndarray, prior: np.ndarray, strength: float, bandwidth: int
+) -> np.ndarray:
+    """Each row's rhythm as (days of the week) x (half-hours of the day): a few dozen
+    half-hours say little about each of 336 cells but much about 7 days and 48 half-hours
+    of the day (a rota, a night owl, an early bird are such products). Both margins are
+    shrunk toward those of ``prior`` with ``strength`` pseudo-half-hours; the half-hours
+    of the day are smoothed over ``bandwidth`` neighbours, around the clock."""
+    c = counts.astype(np.float64).reshape(len(counts), 7, DAY_BINS)
+    p = prior.reshape(len(prior), 7, DAY_BINS)
+    n = c.sum(axis=(1, 2))[:, None]
+    day = (c.sum(axis=2) + strength * p.sum(axis=2)) / (n + strength)
+    hour = (_smooth(c.sum(axis=1), bandwidth) + strength * p.sum(axis=1)) / (n + strength)
+    q = (day[:, :, None] * hour[:, None, :]).reshape(-1, WEEK_BINS)
+    return q / q.sum(axis=1, keepdims=True)
+
+
+def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 10) -> np.ndarray:
+    """Lloyd's k-means (rows of ``x``), seeded from distinct random rows; the labels."""
+    k = max(1, min(k, len(x)))
+    centres = x[rng.choice(len(x), k, replace=False)].copy()
+    labels = np.zeros(len(x), dtype=np.int64)
+    sq = (x * x).sum(axis=1)
+    for _ in range(iters):
+        for lo in range(0, len(x), 8192):
+            d = (centres * centres).sum(axis=1)[None, :] - 2 * x[lo : lo + 8192] @ centres.T
+            labels[lo : lo + 8192] = np.argmin(d + sq[lo : lo + 8192, None], axis=1)
+        order = np.argsort(labels, kind="stable")
+        size = np.bincount(labels, minlength=k)
+        sums = np.zeros_like(centres)
+        used = np.flatnonzero(size)
+        sums[used] = np.add.reduceat(x[order], (np.cumsum(size) - size)[used], axis=0)
+        keep = size > 0
+        centres[keep] = sums[keep] / size[keep, None]
+    return labels
+
+
+class _Sparse:
+    """Rows of half-hour counts by their nonzero entries (CSR), for sums over pairs."""
+
+    def __init__(self, counts: np.ndarray) -> None:
+        rows, self.cols = np.nonzero(counts)
+        self.vals = counts[rows, self.cols].astype(np.float64)
+        self.start = np.searchsorted(rows, np.arange(len(counts) + 1))
+
+    def days(self, x: np.ndarray, logq: np.ndarray, y: np.ndarray, chunk: int = 1 << 20):
+        """(len(x), 7): per day of the week, sum over row x's half-hours of count x
+        log q_y."""
+        out = np.zeros((len(x), 7))
+        nnz = self.start[x + 1] - self.start[x]
+        lo = 0
+        while lo < len(x):
+            # pairs whose nonzeros fit in one chunk
+            cum = np.cumsum(nnz[lo:])
+            hi = lo + max(1, int(np.searchsorted(cum, chunk, side="right")))
+            k = nnz[lo:hi]
+            pair = np.repeat(np.arange(lo, hi), k)
+            first = np.repeat(self.start[x[lo:hi]], k)
+            pos = first + np.arange(len(pair)) - np.repeat(np.cumsum(k) - k, k)
+            b = self.cols[pos]
+            v = self.vals[pos] * logq[y[pair], b]
+            out[lo:hi] = np.bincount(
+                (pair - lo) * 7 + b // DAY_BINS, weights=v, minlength=(hi - lo) * 7
+            ).reshape(hi - lo, 7)
+            lo = hi
+        return out
+
+
+def _leave_a_day_out_days(per_day: np.ndarray) -> np.ndarray:
+    """A ratio summed over the days of the week, without its strongest day."""
+    return per_day.sum(axis=1) - np.maximum(per_day.max(axis=1), 0.0)
+
+
 def _leave_a_day_out(contrib: np.ndarray) -> np.ndarray:
     """A pair's ratio without its strongest day of the week: a rhythm recurs on several
     days; a weekly event (a fan flood every Thursday at 14:00) is one day."""
-    per_day = contrib.reshape(len(contrib), 7, DAY_BINS).sum(axis=2)
-    return per_day.sum(axis=1) - np.maximum(per_day.max(axis=1), 0.0)
+    return _leave_a_day_out_days(contrib.reshape(len(contrib), 7, DAY_BINS).sum(axis=2))
 
 
 def _half_hour_words(b: int) -> str:
@@ -156,6 +253,8 @@ class SharedRhythm(Signal):
         neighbours: int = 10,
         min_llr: float | None = None,
         min_group: int = 3,
+        cluster_size: int = 200,
+        min_group_llr: float = 4.0,
         attach_llr: float = 1.0,
         events_per_edge: int = 3,
         night_centre: float = 3.5,
@@ -173,6 +272,8 @@ class SharedRhythm(Signal):
         self.neighbours = neighbours
         self.min_llr = min_llr
         self.min_group = min_group
+        self.cluster_size = cluster_size
+        self.min_group_llr = min_group_llr
         self.attach_llr = attach_llr
         self.events_per_edge = events_per_edge
         self.night_centre = night_centre
@@ -240,7 +341,9 @@ class SharedRhythm(Signal):
             outside / outside.sum(axis=1, keepdims=True)
         )
         anytime = (e / e.sum())[None, :]
-        return np.vstack([bg, office, anytime]), zone
+        free = np.array([_to_utc(_FREE_TIME, int(o)) for o in ZONES]) * e
+        free /= free.sum(axis=1, keepdims=True)
+        return np.vstack([bg, office, free, anytime]), zone
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -266,9 +369,7 @@ class SharedRhythm(Signal):
             null_ll[lo : lo + 8192] = ll[np.arange(len(ll)), best[lo : lo + 8192]]
         # Each account's rhythm as a model of others: smoothed, shrunk toward its own best
         # common rhythm, with leak spread over the week.
-        c = _smooth(counts.astype(np.float64), int(self.bandwidth))
-        a = float(self.prior_strength)
-        q = (c + a * models[best]) / (c.sum(axis=1, keepdims=True) + a)
+        q = _week_model(counts, models[best], float(self.prior_strength), int(self.bandwidth))
         q = (1 - float(self.leak)) * q + float(self.leak) * (e / e.sum())[None, :]
         logq = np.log(np.maximum(q, _FLOOR)).astype(np.float32)
         pairs = self._candidates(counts, ev)
@@ -277,73 +378,159 @@ class SharedRhythm(Signal):
             ev.notes.append("no pair of accounts to compare")
             return
         i, j = pairs[:, 0], pairs[:, 1]
-        l_ji = np.empty(len(pairs))  # L(j | i): j's half-hours under i's rhythm
-        l_ij = np.empty(len(pairs))
-        logm = np.log(np.maximum(models, _FLOOR)).astype(np.float32)
-        for lo in range(0, len(pairs), 32768):
-            s = slice(lo, lo + 32768)
-            l_ji[s] = _leave_a_day_out(counts[j[s]] * (logq[i[s]] - logm[best[j[s]]]))
-            l_ij[s] = _leave_a_day_out(counts[i[s]] * (logq[j[s]] - logm[best[i[s]]]))
+        # Per account and day of the week, its half-hours' log-likelihood under its best
+        # common rhythm; the pairs' ratios from the accounts' nonzero half-hours only.
+        null_day = (counts * logm[best]).reshape(n, 7, DAY_BINS).sum(axis=2)
+        sparse = _Sparse(counts)
+        l_ji = _leave_a_day_out_days(sparse.days(j, logq, i) - null_day[j])
+        l_ij = _leave_a_day_out_days(sparse.days(i, logq, j) - null_day[i])
         evidence = np.minimum(l_ji, l_ij)
         threshold = math.log(max(len(pairs), 2)) if self.min_llr is None else float(self.min_llr)
         ev.stats["min_llr"] = round(threshold, 2)
+        # The pairs compared with positive evidence both ways (below the bar included), to
+        # see how close the nearest misses came.
+        pos = np.flatnonzero(evidence > 0)
         ev.tables["pairs"] = pa.table(
-            {"i": pa.array(i), "j": pa.array(j), "l_ij": l_ij, "l_ji": l_ji}
+            {
+                "account_a": keys.column("account_id").take(pa.array(i[pos])),
+                "account_b": keys.column("account_id").take(pa.array(j[pos])),
+                "llr_a_given_b": l_ij[pos],
+                "llr_b_given_a": l_ji[pos],
+            }
         )
         keep = self._strongest(i, j, evidence, n) & (evidence >= threshold)
         pairs, l_ij, l_ji = pairs[keep], l_ij[keep], l_ji[keep]
         ev.stats["pair_edges"] = len(pairs)
-        group_fit = np.full((len(pairs), 2), np.nan)  # attached: (fit, group size)
-        more = self._attach(counts, e, logq, logm, best, pairs, ev)
+        group_fit = np.full((len(pairs), 2), np.nan)  # through a group: (fit, group size)
+        groups = self._rare_groups(counts, e, q, models, logm, best, ev)
+        groups = self._with_components(groups, pairs, len(counts))
+        more = self._group_edges(counts, e, logq, logm, models, best, groups, ev)
         if len(more[0]):
             pairs = np.concatenate([pairs, more[0]])
             l_ij = np.concatenate([l_ij, more[1]])
             l_ji = np.concatenate([l_ji, more[2]])
             group_fit = np.concatenate([group_fit, more[3]])
+            # A pair linked both ways keeps its first (pair) edge.
+            _, first = np.unique(pairs, axis=0, return_index=True)
+            first.sort()
+            pairs, l_ij, l_ji, group_fit = (
+                pairs[first],
+                l_ij[first],
+                l_ji[first],
+                group_fit[first],
+            )
         self._edges(engine, ev, keys, counts, logq, models, best, pairs, l_ij, l_ji, group_fit)
 
-    def _attach(self, counts, e, logq, logm, best, pairs, ev):
-        """Accounts too quiet to link pair by pair, tested against the pooled rhythm of each
-        group of at least ``min_group`` linked accounts (its connected component)."""
+    def _model(self, rows: np.ndarray, prior: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Log of the week model of summed half-hour counts (rows), with leak."""
+        m = _week_model(rows, prior, float(self.prior_strength), int(self.bandwidth))
+        m = (1 - float(self.leak)) * m + float(self.leak) * (e / e.sum())[None, :]
+        return np.log(np.maximum(m, _FLOOR))
+
+    def _rare_groups(self, counts, e, q, models, logm, best, ev):
+        """Groups of accounts sharing a rhythm that common rhythms do not explain: k-means
+        clusters of the week models (two levels, about ``cluster_size`` accounts each),
+        each peeled to the members whose activity its pooled week without them explains
+        better than their best common rhythm; kept when the median member's ratio is at
+        least ``min_group_llr``. Returns (members, leave-one-out ratios) per group."""
+        rng = np.random.default_rng(int(self.seed))
+        x = np.sqrt(q).astype(np.float32)  # Hellinger geometry
+        size = int(self.cluster_size)
+        top = _kmeans(x, math.ceil(math.sqrt(len(x) / size)), rng)
+        labels = np.empty(len(x), dtype=np.int64)
+        nxt = 0
+        for t in range(int(top.max()) + 1):
+            idx = np.flatnonzero(top == t)
+            if not len(idx):
+                continue
+            sub = _kmeans(x[idx], math.ceil(len(idx) / size), rng)
+            labels[idx] = nxt + sub
+            nxt += int(sub.max()) + 1
+        out = []
+        c = counts.astype(np.float64)
+        for g in range(nxt):
+            idx = np.flatnonzero(labels == g)
+            if len(idx) < int(self.min_group):
+                continue
+            inside = np.ones(len(idx), dtype=bool)
+            for _ in range(3):
+                pooled = c[idx[inside]].sum(axis=0)
+                own = np.where(inside[:, None], c[idx], 0.0)
+                logg = self._model(pooled[None, :] - own, models[best[idx]], e)
+                fit = _leave_a_day_out(c[idx] * (logg - logm[best[idx]]))
+                new = fit > 0
+                done = new.sum() < int(self.min_group) or (new == inside).all()
+                inside = new
+                if done:
+                    break
+            if inside.sum() >= int(self.min_group) and np.median(fit[inside]) >= float(
+                self.min_group_llr
+            ):
+                out.append((idx[inside], fit[inside]))
+        ev.stats["clusters"] = nxt
+        ev.stats["rare_groups"] = len(out)
+        return out
+
+    def _with_components(self, groups, pairs, n):
+        """The rare groups, then each component of the pair edges (at least ``min_group``
+        accounts not in a group yet) as a group of its own (no leave-one-out ratios)."""
+        taken = np.zeros(n, dtype=bool)
+        for m, _ in groups:
+            taken[m] = True
+        out = list(groups)
+        for comp in _components(pairs):
+            rest = np.array([x for x in comp if not taken[x]], dtype=np.int64)
+            if len(rest) >= int(self.min_group):
+                taken[rest] = True
+                out.append((rest, np.full(len(rest), np.nan)))
+        return out
+
+    def _group_edges(self, counts, e, logq, logm, models, best, groups, ev):
+        """Edges through groups: each member of a rare group, and each other account whose
+        activity a group's pooled week explains ``attach_llr`` nats better than its best
+        common rhythm (too quiet to link pair by pair), is linked to the ``neighbours``
+        members whose own week explains it best."""
         empty = (np.zeros((0, 2), np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 2)))
-        groups = [g for g in _components(pairs) if len(g) >= int(self.min_group)]
         ev.stats["groups"] = len(groups)
         if not groups:
             return empty
         n = len(counts)
-        c = _smooth(counts.astype(np.float64), int(self.bandwidth))
-        pooled = np.array([c[g].sum(axis=0) for g in groups])
-        pooled /= pooled.sum(axis=1, keepdims=True)
-        pooled = (1 - float(self.leak)) * pooled + float(self.leak) * (e / e.sum())[None, :]
-        logg = np.log(np.maximum(pooled, _FLOOR)).astype(np.float32)
+        c = counts.astype(np.float64)
         member = np.full(n, -1)
-        for k, g in enumerate(groups):
-            member[g] = k
-        threshold = float(self.attach_llr)
-        ev.stats["attach_llr"] = round(threshold, 2)
-        out_p, out_a, out_b, out_g = [], [], [], []
-        for k, g in enumerate(groups):
-            cand = np.flatnonzero(member < 0)
-            lk = np.empty(len(cand))
+        for k, (m, _) in enumerate(groups):
+            member[m] = k
+        ev.stats["attach_llr"] = float(self.attach_llr)
+        # Every other account against every group's pooled week; it joins its best fit.
+        cand = np.flatnonzero(member < 0)
+        best_fit = np.full(len(cand), -np.inf)
+        best_group = np.full(len(cand), -1)
+        for k, (m, _) in enumerate(groups):
             for lo in range(0, len(cand), 8192):
                 x = cand[lo : lo + 8192]
-                lk[lo : lo + 8192] = _leave_a_day_out(counts[x] * (logg[k] - logm[best[x]]))
-            joined = cand[lk >= threshold]
-            if not len(joined):
-                continue
-            member[joined] = k
-            g = np.array(g)
-            for x, lx in zip(joined, lk[lk >= threshold], strict=True):
-                # Linked to the members whose own rhythm explains it best.
-                fit = counts[x] @ logq[g].T
-                top = g[np.argsort(-fit, kind="stable")[: int(self.neighbours)]]
-                for y in top:
-                    ly = float(_leave_a_day_out((counts[y] * (logq[x] - logm[best[y]]))[None])[0])
-                    out_p.append((min(x, y), max(x, y)))
-                    out_a.append(lx if x < y else ly)
-                    out_b.append(ly if x < y else lx)
-                    out_g.append((lx, len(g)))
-        ev.stats["attached"] = int((member >= 0).sum()) - sum(len(g) for g in groups)
+                logg = self._model(c[m].sum(axis=0)[None, :], models[best[x]], e)
+                f = _leave_a_day_out(c[x] * (logg - logm[best[x]]))
+                better = f > best_fit[lo : lo + 8192]
+                best_fit[lo : lo + 8192][better] = f[better]
+                best_group[lo : lo + 8192][better] = k
+        joined = best_fit >= float(self.attach_llr)
+        ev.stats["attached"] = int(joined.sum())
+        links = [
+            (int(x), float(f), int(k))
+            for x, f, k in zip(cand[joined], best_fit[joined], best_group[joined], strict=True)
+        ]
+        for k, (m, fits) in enumerate(groups):
+            links += [(int(x), float(f), k) for x, f in zip(m, fits, strict=True) if f == f]
+        out_p, out_a, out_b, out_g = [], [], [], []
+        for x, fx, k in links:
+            m = groups[k][0]
+            m = m[m != x]
+            fit = counts[x] @ logq[m].T
+            for y in m[np.argsort(-fit, kind="stable")[: int(self.neighbours)]]:
+                ly = float(_leave_a_day_out((counts[y] * (logq[x] - logm[best[y]]))[None])[0])
+                out_p.append((min(x, y), max(x, y)))
+                out_a.append(fx if x < y else ly)
+                out_b.append(ly if x < y else fx)
+                out_g.append((fx, len(groups[k][0])))
         if not out_p:
             return empty
         return (
