@@ -253,9 +253,9 @@ class SharedRhythm(Signal):
         neighbours: int = 10,
         min_llr: float | None = None,
         min_group: int = 3,
-        cluster_size: int = 200,
+        cluster_size: int = 50,
         min_group_llr: float = 4.0,
-        attach_llr: float = 1.0,
+        attach_llr: float = 0.5,
         events_per_edge: int = 3,
         night_centre: float = 3.5,
         seed: int = 0,
@@ -513,6 +513,7 @@ class SharedRhythm(Signal):
                 best_fit[lo : lo + 8192][better] = f[better]
                 best_group[lo : lo + 8192][better] = k
         joined = best_fit >= float(self.attach_llr)
+        self._fits = (cand, best_fit)
         ev.stats["attached"] = int(joined.sum())
         links = [
             (int(x), float(f), int(k))
