@@ -24,44 +24,67 @@ How (per-row work in SQL on the engine; the per-account vectors in numpy):
    fewer than ``min_actions`` of them on fewer than ``min_days`` days are not judged. No
    time zone is assumed.
 2. **The null: common rhythms** (the guard against chance). For each account, the
-   log-likelihood of its active half-hours under the best of (a) the ordinary rhythm of
-   each of 24 time zones (the pooled profile of the accounts whose quietest hours put
-   their night there, shrunk toward the world's rhythm turned to that zone: empirical
-   Bayes, Efron & Morris 1975; time zones from the night, Mahmud, Nichols & Drews 2014;
-   Golder & Macy 2011), (b) every plain office day: a block of ``office_hours`` hours on
-   five or six consecutive days, at every hour of the day (1,344 blocks), a half-hour
-   falling inside with probability ``1 - leak``, and (c) activity at any time. Taking
-   the best of these for each account is generous to the null.
-3. **Evidence of a pair** (a likelihood ratio, Kass & Raftery 1995): account ``a``'s
-   rhythm (its profile smoothed over neighbouring half-hours, shrunk toward its own best
-   common rhythm with ``prior_strength`` pseudo-half-hours, and ``leak`` of it spread over
-   the week) is a model of ``b``'s activity; ``L(b|a)`` is the log-likelihood of ``b``'s
-   half-hours under it less ``b``'s null. The pair's evidence is ``min(L(b|a), L(a|b))``
-   (both must be explained) and needs ``min_llr`` nats; by default ``ln`` of the number of
-   pairs compared (a Bonferroni bound: with ``P`` pairs tested, a ratio of ``P`` arises by
-   chance about once, since ``P(LR >= t) <= 1/t`` under the null). The weight is the mean
-   of the two ratios per active half-hour.
-4. **Blocking, not all pairs** (Charikar 2002, SimHash: random-hyperplane LSH). Each
-   profile's deviation from the population's density, divided by the square root of that
-   density (rare half-hours weigh more, as IDF in TF-IDF), is hashed by ``tables`` sets of
-   ``bits`` random hyperplanes; in each table accounts are sorted by their hash and each is
-   compared with the next ``window`` accounts; each account keeps its ``neighbours``
-   strongest partners. Pairs compared: at most ``n * window * tables``.
+   log-likelihood of its active half-hours under the best of 1,393 models: (a) the ordinary
+   rhythm of each of 24 time zones (the pooled profile of the accounts whose quietest hours
+   put their night there, shrunk toward the world's rhythm: empirical Bayes, Efron & Morris
+   1975; time zones from the night, Mahmud, Nichols & Drews 2014; Golder & Macy 2011),
+   (b) every plain office day: a block of ``office_hours`` hours on five or six consecutive
+   days at every hour of the day (1,344 blocks), a half-hour falling inside with
+   probability ``1 - leak``, (c) a working person's free time in each zone (commute, lunch
+   break and evening on weekdays, the waking day on weekends) and (d) activity at any time.
+   Taking the best for each account is generous to the null: rhythms common to millions
+   (a newsroom's 9-to-6, office workers posting in their lunch break) explain their
+   accounts as well as any shared rhythm does.
+3. **Week models.** An account's rhythm as (days of the week) x (half-hours of the day),
+   both margins shrunk toward its best common rhythm with ``prior_strength``
+   pseudo-half-hours, the hours smoothed over ``bandwidth`` neighbours, ``leak`` of it
+   spread over the week: a few dozen half-hours say little about 336 cells, much about 7
+   days and 48 half-hours.
+4. **The ratio** (a likelihood ratio, Kass & Raftery 1995): ``L(b|a)`` is the
+   log-likelihood of ``b``'s half-hours under ``a``'s week model less ``b``'s null,
+   *without its strongest day of the week* (a rhythm recurs on several days; a weekly
+   event, a fan flood every Thursday at 14:00, is one day).
+5. **Pairs** (blocking: Charikar 2002, SimHash). Each profile's deviation from the
+   population's density, divided by the square root of that density (rare half-hours weigh
+   more, as IDF, Sparck Jones 1972), is hashed by ``tables`` sets of ``bits`` random
+   hyperplanes; in each table accounts are sorted by hash and each is compared with the
+   next ``window``. A pair links when ``min(L(b|a), L(a|b))`` reaches ``min_llr``, by
+   default ``ln`` of the number of pairs compared (Bonferroni: ``P(LR >= t) <= 1/t`` under
+   the null); each account keeps its ``neighbours`` strongest.
+6. **Rare groups.** k-means (Lloyd 1982) on the square roots of the week models (Hellinger
+   geometry; two levels, about ``cluster_size`` accounts a cluster); each cluster is peeled
+   (three rounds) to the members whose half-hours its pooled week *without them* explains
+   better than their best common rhythm, and kept when ``min_group`` remain and the median
+   member's ratio is at least ``min_group_llr``. Components of the pair edges not in a rare
+   group are groups too.
+7. **Attach.** Accounts too quiet to link pair by pair (an operation's posters have about
+   ten half-hours in two weeks) are tested against each group's pooled week; a ratio of
+   ``attach_llr`` against the best of the 1,393 common rhythms joins. Members of rare groups
+   and attached accounts are linked to the ``neighbours`` members whose week explains them
+   best.
 
 Cost: one SQL pass over activities (distinct half-hours per account, grouped into 336
-bins); then in numpy O(n * 336 * 1,368) for the null (chunked, float32: about 4.6e11 flops
-for a million judged accounts) and O(n * window * tables * 336) for the pairs; memory
-O(n * 336).
+bins). numpy: the null is a chunked product n x 336 x 1,393 (about 4.7e11 flops for a
+million judged accounts, float32); pair ratios are sums over each account's nonzero
+half-hours for at most ``n * window * tables`` pairs; the k-means costs
+``n * 2 sqrt(n / cluster_size) * 336`` per iteration (10 iterations); attaching
+``n * groups * 336``. Memory O(n * 336).
 
 Edges only (``defines_groups`` False, family ``schedule``): a shared rhythm supports a
 cluster found by other evidence but does not pull strangers together. Every edge has
-events: for the half-hours of the week that weigh most in the pair's ratio, one activity of
-each account in that half-hour.
+events: for the half-hours of the week that weigh most in it, one activity of each account
+in that half-hour (a whole number of weeks apart).
 
-Tried and dropped: a null of the zone's ordinary rhythm alone (a newsroom's plain office
+Tried and dropped: the zone's ordinary rhythm as the only null (a newsroom's plain office
 day then looked as rare as an operation's rota: 9-to-6 is uncommon in a simulated world,
-not in the real one); TF-IDF cosine similarity as the evidence (no calibrated threshold:
-two night owls of a sparse time zone scored as high as two operators).
+not in the real one); TF-IDF cosine similarity as the evidence (no calibrated bar: two
+night owls of a sparse time zone scored as high as two operators); raw 336-bin profiles as
+models (too sparse: pairs linked only when active in the same real half-hours, which is
+co-action, not rhythm; a hand-made office posting at independent times never linked);
+ratios over all days (a fan club flooding on the same weekday both weeks linked); a
+Chernoff bound to attach quiet accounts (ten half-hours never reach a bar corrected for
+thousands of tests, while the ratio against the best common rhythm separated them from
+every authentic account on seeds 1 and 2).
 """
 
 from __future__ import annotations
@@ -122,7 +145,8 @@ REFERENCE = (
     "Companion); Mahmud, Nichols & Drews 2014 (time zones from posting times, ACM TIST); "
     "Golder & Macy 2011 (diurnal rhythms, Science); Efron & Morris 1975 (empirical Bayes, "
     "JASA); Kass & Raftery 1995 (Bayes factors, JASA); Charikar 2002 (SimHash, "
-    "random-hyperplane LSH, STOC); Sparck Jones 1972 (inverse document frequency)"
+    "random-hyperplane LSH, STOC); Sparck Jones 1972 (inverse document frequency); Lloyd "
+    "1982 (k-means, IEEE Trans. Inf. Theory)"
 )
 
 
@@ -248,8 +272,8 @@ class SharedRhythm(Signal):
         leak: float = 0.05,
         office_hours: tuple[int, int] = (8, 11),
         bits: int = 16,
-        tables: int = 6,
-        window: int = 10,
+        tables: int = 4,
+        window: int = 6,
         neighbours: int = 10,
         min_llr: float | None = None,
         min_group: int = 3,
@@ -504,16 +528,18 @@ class SharedRhythm(Signal):
         cand = np.flatnonzero(member < 0)
         best_fit = np.full(len(cand), -np.inf)
         best_group = np.full(len(cand), -1)
+        # Per account and day of the week, its half-hours under its best common rhythm.
+        null_day = (c * logm[best]).reshape(n, 7, DAY_BINS).sum(axis=2)
+        cd = c[cand].reshape(len(cand), 7, DAY_BINS)
         for k, (m, _) in enumerate(groups):
-            for lo in range(0, len(cand), 8192):
-                x = cand[lo : lo + 8192]
-                logg = self._model(c[m].sum(axis=0)[None, :], models[best[x]], e)
-                f = _leave_a_day_out(c[x] * (logg - logm[best[x]]))
-                better = f > best_fit[lo : lo + 8192]
-                best_fit[lo : lo + 8192][better] = f[better]
-                best_group[lo : lo + 8192][better] = k
+            # The group's week, shrunk toward its members' mean common rhythm.
+            logg = self._model(c[m].sum(axis=0)[None, :], models[best[m]].mean(axis=0)[None], e)
+            per_day = np.einsum("ndh,dh->nd", cd, logg[0].reshape(7, DAY_BINS))
+            f = _leave_a_day_out_days(per_day - null_day[cand])
+            better = f > best_fit
+            best_fit[better] = f[better]
+            best_group[better] = k
         joined = best_fit >= float(self.attach_llr)
-        self._fits = (cand, best_fit)
         ev.stats["attached"] = int(joined.sum())
         links = [
             (int(x), float(f), int(k))
@@ -649,6 +675,7 @@ class SharedRhythm(Signal):
                     "platform_b": [t[2] for t in tops],
                     "account_b": [t[3] for t in tops],
                     "bin": pa.array([t[4] for t in tops], pa.int64()),
+                    "label": [f"half-hour of the week: {_half_hour_words(t[4])}" for t in tops],
                 }
             ),
         )
@@ -668,8 +695,7 @@ class SharedRhythm(Signal):
         )
         t = engine.fetch(
             f"""SELECT '{self.name}' AS signal, t.platform_a, t.account_a, t.platform_b,
-                       t.account_b, 'half-hour of the week ' || CAST(t.bin AS VARCHAR)
-                         AS target,
+                       t.account_b, t.label AS target,
                        x.activity_id AS activity_a, y.activity_id AS activity_b,
                        x.time AS time_a, y.time AS time_b,
                        CAST(abs(epoch(x.time) - epoch(y.time)) AS DOUBLE) AS lag_seconds
