@@ -48,9 +48,10 @@ How (per-row work in SQL on the engine; the per-account vectors in numpy):
    population's density, divided by the square root of that density (rare half-hours weigh
    more, as IDF, Sparck Jones 1972), is hashed by ``tables`` sets of ``bits`` random
    hyperplanes; in each table accounts are sorted by hash and each is compared with the
-   next ``window``. A pair links when ``min(L(b|a), L(a|b))`` reaches ``min_llr``, by
-   default ``ln`` of the number of pairs compared (Bonferroni: ``P(LR >= t) <= 1/t`` under
-   the null); each account keeps its ``neighbours`` strongest.
+   next ``window`` (at most ``n * window * tables`` pairs). A pair links when
+   ``min(L(b|a), L(a|b))`` reaches ``min_llr``, by default ``ln`` of the number of pairs
+   compared (Bonferroni: ``P(LR >= t) <= 1/t`` under the null); each account keeps its
+   ``neighbours`` strongest.
 6. **Rare groups.** k-means (Lloyd 1982) on the square roots of the week models (Hellinger
    geometry; two levels, about ``cluster_size`` accounts a cluster); each cluster is peeled
    (three rounds) to the members whose half-hours its pooled week *without them* explains
@@ -98,6 +99,7 @@ from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.schedule import (
+    _MONDAY_SHIFT,
     DAY_BINS,
     DAY_NAMES,
     WEEK_BINS,
@@ -208,46 +210,59 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 10) ->
     return labels
 
 
-class _Sparse:
-    """Rows of half-hour counts by their nonzero entries (CSR), for sums over pairs."""
+class _Slots:
+    """Each judged account's active half-hours (half-hour of the week, calendar date),
+    grouped by account, for ratios that must recur over many dates."""
 
-    def __init__(self, counts: np.ndarray) -> None:
-        rows, self.cols = np.nonzero(counts)
-        self.vals = counts[rows, self.cols].astype(np.float64)
-        self.start = np.searchsorted(rows, np.arange(len(counts) + 1))
+    def __init__(self, acc: np.ndarray, slot: np.ndarray, n: int, trim: float) -> None:
+        order = np.argsort(acc, kind="stable")
+        acc, slot = acc[order], slot[order]
+        self.bin = ((slot + _MONDAY_SHIFT) % WEEK_BINS).astype(np.int64)
+        date = slot // DAY_BINS
+        self.date = (date - date.min()).astype(np.int64) if len(date) else date
+        first_date = int(date.min()) if len(date) else 0
+        self.n_dates = int(self.date.max()) + 1 if len(date) else 1
+        self.start = np.searchsorted(acc, np.arange(n + 1))
+        first = np.ones(len(acc), dtype=bool)
+        first[1:] = (acc[1:] != acc[:-1]) | (self.date[1:] != self.date[:-1])
+        self.dates = np.bincount(acc[first], minlength=n)  # distinct dates per account
+        self.trim = trim
+        # Day of the week (Monday 0) of each date: epoch day 0 was a Thursday.
+        weekday = (first_date + np.arange(self.n_dates) + 3) % 7
+        self.weekday = np.eye(7)[weekday]  # (dates, 7)
 
-    def days(self, x: np.ndarray, logq: np.ndarray, y: np.ndarray, chunk: int = 1 << 20):
-        """(len(x), 7): per day of the week, sum over row x's half-hours of count x
-        log q_y."""
-        out = np.zeros((len(x), 7))
-        nnz = self.start[x + 1] - self.start[x]
+    def recurring(
+        self, x: np.ndarray, a: np.ndarray, ra: np.ndarray, b: np.ndarray, rb: np.ndarray
+    ) -> np.ndarray:
+        """For each test t: the sum over account x[t]'s half-hours of
+        a[ra[t], bin] - b[rb[t], bin], less its strongest dates (the ``trim`` share of the
+        account's active dates, at least one, or its strongest day of the week if that
+        weighs more): a rhythm recurs over many dates; a flood, a live event or a news day
+        is a few."""
+        out = np.zeros(len(x))
+        nslots = self.start[x + 1] - self.start[x]
+        d = self.n_dates
         lo = 0
         while lo < len(x):
-            # pairs whose nonzeros fit in one chunk
-            cum = np.cumsum(nnz[lo:])
-            hi = lo + max(1, int(np.searchsorted(cum, chunk, side="right")))
-            k = nnz[lo:hi]
-            pair = np.repeat(np.arange(lo, hi), k)
-            first = np.repeat(self.start[x[lo:hi]], k)
-            pos = first + np.arange(len(pair)) - np.repeat(np.cumsum(k) - k, k)
-            b = self.cols[pos]
-            v = self.vals[pos] * logq[y[pair], b]
-            out[lo:hi] = np.bincount(
-                (pair - lo) * 7 + b // DAY_BINS, weights=v, minlength=(hi - lo) * 7
-            ).reshape(hi - lo, 7)
+            cum = np.cumsum(nslots[lo:])
+            hi = lo + max(1, int(np.searchsorted(cum, 1 << 21, side="right")))
+            hi = min(hi, lo + max(1, (1 << 22) // d))
+            k = nslots[lo:hi]
+            t = np.repeat(np.arange(lo, hi), k)
+            pos = np.repeat(self.start[x[lo:hi]] - (np.cumsum(k) - k), k) + np.arange(len(t))
+            v = a[ra[t], self.bin[pos]].astype(np.float64) - b[rb[t], self.bin[pos]]
+            per = np.bincount(
+                (t - lo) * d + self.date[pos], weights=v, minlength=(hi - lo) * d
+            ).reshape(hi - lo, d)
+            drop = np.maximum(1, np.ceil(self.trim * self.dates[x[lo:hi]])).astype(np.int64)
+            top = -np.sort(-per, axis=1)
+            top = np.where(np.arange(d)[None, :] < drop[:, None], np.maximum(top, 0.0), 0.0)
+            # ... or less its strongest day of the week, whichever is less (a weekly event,
+            # a fan flood every Thursday, is one day of the week).
+            weekly = np.maximum((per @ self.weekday).max(axis=1), 0.0)
+            out[lo:hi] = per.sum(axis=1) - np.maximum(top.sum(axis=1), weekly)
             lo = hi
         return out
-
-
-def _leave_a_day_out_days(per_day: np.ndarray) -> np.ndarray:
-    """A ratio summed over the days of the week, without its strongest day."""
-    return per_day.sum(axis=1) - np.maximum(per_day.max(axis=1), 0.0)
-
-
-def _leave_a_day_out(contrib: np.ndarray) -> np.ndarray:
-    """A pair's ratio without its strongest day of the week: a rhythm recurs on several
-    days; a weekly event (a fan flood every Thursday at 14:00) is one day."""
-    return _leave_a_day_out_days(contrib.reshape(len(contrib), 7, DAY_BINS).sum(axis=2))
 
 
 def _half_hour_words(b: int) -> str:
@@ -276,9 +291,10 @@ class SharedRhythm(Signal):
         window: int = 6,
         neighbours: int = 10,
         min_llr: float | None = None,
-        min_group: int = 3,
+        min_group: int = 5,
         cluster_size: int = 50,
         min_group_llr: float = 4.0,
+        trim: float = 0.25,
         attach_llr: float = 0.5,
         events_per_edge: int = 3,
         night_centre: float = 3.5,
@@ -298,6 +314,7 @@ class SharedRhythm(Signal):
         self.min_group = min_group
         self.cluster_size = cluster_size
         self.min_group_llr = min_group_llr
+        self.trim = trim
         self.attach_llr = attach_llr
         self.events_per_edge = events_per_edge
         self.night_centre = night_centre
@@ -346,6 +363,15 @@ class SharedRhythm(Signal):
                 FROM ({slots}) s JOIN _rh_keys k
                   ON k.platform = s.platform AND k.account_id = s.account_id
                 GROUP BY k.i, {_bin_sql("s.slot")}"""
+        )
+        slot_rows = engine.fetch(
+            f"""SELECT k.i, s.slot
+                FROM ({slots}) s JOIN _rh_keys k
+                  ON k.platform = s.platform AND k.account_id = s.account_id"""
+        )
+        self._slot_rows = (
+            slot_rows.column("i").to_numpy().astype(np.int64),
+            slot_rows.column("slot").to_numpy().astype(np.int64),
         )
         return keys.drop(["i"]), _dense(rows, keys.num_rows), exposure(*span)
 
@@ -402,12 +428,10 @@ class SharedRhythm(Signal):
             ev.notes.append("no pair of accounts to compare")
             return
         i, j = pairs[:, 0], pairs[:, 1]
-        # Per account and day of the week, its half-hours' log-likelihood under its best
-        # common rhythm; the pairs' ratios from the accounts' nonzero half-hours only.
-        null_day = (counts * logm[best]).reshape(n, 7, DAY_BINS).sum(axis=2)
-        sparse = _Sparse(counts)
-        l_ji = _leave_a_day_out_days(sparse.days(j, logq, i) - null_day[j])
-        l_ij = _leave_a_day_out_days(sparse.days(i, logq, j) - null_day[i])
+        slots = _Slots(*self._slot_rows, n, float(self.trim))
+        self._slots = slots
+        l_ji = slots.recurring(j, logq, i, logm, best[j])
+        l_ij = slots.recurring(i, logq, j, logm, best[i])
         evidence = np.minimum(l_ji, l_ij)
         threshold = math.log(max(len(pairs), 2)) if self.min_llr is None else float(self.min_llr)
         ev.stats["min_llr"] = round(threshold, 2)
@@ -481,7 +505,7 @@ class SharedRhythm(Signal):
                 pooled = c[idx[inside]].sum(axis=0)
                 own = np.where(inside[:, None], c[idx], 0.0)
                 logg = self._model(pooled[None, :] - own, models[best[idx]], e)
-                fit = _leave_a_day_out(c[idx] * (logg - logm[best[idx]]))
+                fit = self._slots.recurring(idx, logg, np.arange(len(idx)), logm, best[idx])
                 new = fit > 0
                 done = new.sum() < int(self.min_group) or (new == inside).all()
                 inside = new
@@ -528,14 +552,11 @@ class SharedRhythm(Signal):
         cand = np.flatnonzero(member < 0)
         best_fit = np.full(len(cand), -np.inf)
         best_group = np.full(len(cand), -1)
-        # Per account and day of the week, its half-hours under its best common rhythm.
-        null_day = (c * logm[best]).reshape(n, 7, DAY_BINS).sum(axis=2)
-        cd = c[cand].reshape(len(cand), 7, DAY_BINS)
+        zero = np.zeros(len(cand), dtype=np.int64)
         for k, (m, _) in enumerate(groups):
             # The group's week, shrunk toward its members' mean common rhythm.
             logg = self._model(c[m].sum(axis=0)[None, :], models[best[m]].mean(axis=0)[None], e)
-            per_day = np.einsum("ndh,dh->nd", cd, logg[0].reshape(7, DAY_BINS))
-            f = _leave_a_day_out_days(per_day - null_day[cand])
+            f = self._slots.recurring(cand, logg, zero, logm, best[cand])
             better = f > best_fit
             best_fit[better] = f[better]
             best_group[better] = k
@@ -547,17 +568,25 @@ class SharedRhythm(Signal):
         ]
         for k, (m, fits) in enumerate(groups):
             links += [(int(x), float(f), k) for x, f in zip(m, fits, strict=True) if f == f]
-        out_p, out_a, out_b, out_g = [], [], [], []
+        xs, ys, fxs, sizes = [], [], [], []
         for x, fx, k in links:
             m = groups[k][0]
             m = m[m != x]
             fit = counts[x] @ logq[m].T
             for y in m[np.argsort(-fit, kind="stable")[: int(self.neighbours)]]:
-                ly = float(_leave_a_day_out((counts[y] * (logq[x] - logm[best[y]]))[None])[0])
+                xs.append(x)
+                ys.append(int(y))
+                fxs.append(fx)
+                sizes.append(len(groups[k][0]))
+        out_p, out_a, out_b, out_g = [], [], [], []
+        if xs:
+            x_, y_ = np.array(xs, dtype=np.int64), np.array(ys, dtype=np.int64)
+            lys = self._slots.recurring(y_, logq, x_, logm, best[y_])
+            for x, y, fx, ly, size in zip(xs, ys, fxs, lys.tolist(), sizes, strict=True):
                 out_p.append((min(x, y), max(x, y)))
                 out_a.append(fx if x < y else ly)
                 out_b.append(ly if x < y else fx)
-                out_g.append((fx, len(groups[k][0])))
+                out_g.append((fx, size))
         if not out_p:
             return empty
         return (
