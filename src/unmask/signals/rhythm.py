@@ -214,8 +214,10 @@ class _Slots:
     """Each judged account's active half-hours (half-hour of the week, calendar date),
     grouped by account, for ratios that must recur over many dates."""
 
-    def __init__(self, acc: np.ndarray, slot: np.ndarray, n: int, trim: float) -> None:
-        order = np.argsort(acc, kind="stable")
+    def __init__(
+        self, acc: np.ndarray, slot: np.ndarray, n: int, trim: float, recur: float
+    ) -> None:
+        order = np.lexsort((slot, acc))
         acc, slot = acc[order], slot[order]
         self.bin = ((slot + _MONDAY_SHIFT) % WEEK_BINS).astype(np.int64)
         date = slot // DAY_BINS
@@ -226,6 +228,7 @@ class _Slots:
         first = np.ones(len(acc), dtype=bool)
         first[1:] = (acc[1:] != acc[:-1]) | (self.date[1:] != self.date[:-1])
         self.dates = np.bincount(acc[first], minlength=n)  # distinct dates per account
+        self.recur = recur
         self.trim = trim
         # Day of the week (Monday 0) of each date: epoch day 0 was a Thursday.
         weekday = (first_date + np.arange(self.n_dates) + 3) % 7
@@ -260,7 +263,10 @@ class _Slots:
             # ... or less its strongest day of the week, whichever is less (a weekly event,
             # a fan flood every Thursday, is one day of the week).
             weekly = np.maximum((per @ self.weekday).max(axis=1), 0.0)
-            out[lo:hi] = per.sum(axis=1) - np.maximum(top.sum(axis=1), weekly)
+            r = per.sum(axis=1) - np.maximum(top.sum(axis=1), weekly)
+            # ... and counts only when it is positive on ``recur`` of the active dates.
+            ok = (per > 0).sum(axis=1) >= self.recur * self.dates[x[lo:hi]]
+            out[lo:hi] = np.where(ok, r, np.minimum(r, 0.0))
             lo = hi
         return out
 
@@ -294,7 +300,8 @@ class SharedRhythm(Signal):
         min_group: int = 5,
         cluster_size: int = 50,
         min_group_llr: float = 4.0,
-        trim: float = 0.25,
+        trim: float = 0.5,
+        recur: float = 0.5,
         attach_llr: float = 0.5,
         events_per_edge: int = 3,
         night_centre: float = 3.5,
@@ -315,6 +322,7 @@ class SharedRhythm(Signal):
         self.cluster_size = cluster_size
         self.min_group_llr = min_group_llr
         self.trim = trim
+        self.recur = recur
         self.attach_llr = attach_llr
         self.events_per_edge = events_per_edge
         self.night_centre = night_centre
@@ -428,7 +436,7 @@ class SharedRhythm(Signal):
             ev.notes.append("no pair of accounts to compare")
             return
         i, j = pairs[:, 0], pairs[:, 1]
-        slots = _Slots(*self._slot_rows, n, float(self.trim))
+        slots = _Slots(*self._slot_rows, n, float(self.trim), float(self.recur))
         self._slots = slots
         l_ji = slots.recurring(j, logq, i, logm, best[j])
         l_ij = slots.recurring(i, logq, j, logm, best[i])
