@@ -66,8 +66,9 @@ def optional_signals() -> list[Signal]:
     from unmask.signals.burst import SingleShotBurst
     from unmask.signals.lifecycle import LifecycleSynchrony
     from unmask.signals.owned import OwnedDomains
+    from unmask.signals.rhythm import SharedRhythm
 
-    return [OwnedDomains(), SingleShotBurst(), LifecycleSynchrony()]
+    return [OwnedDomains(), SingleShotBurst(), LifecycleSynchrony(), SharedRhythm()]
 
 
 def available_signals() -> list[Signal]:
