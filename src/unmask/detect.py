@@ -62,7 +62,9 @@ def default_signals() -> list[Signal]:
 def optional_signals() -> list[Signal]:
     """Signals ``detect`` can run when asked (``--signals``, ``[signals] run``) but does not
     run by default: new evidence that the judgement does not weigh yet."""
-    return []
+    from unmask.signals.semantic import SemanticCopies
+
+    return [SemanticCopies()]
 
 
 def available_signals() -> list[Signal]:
