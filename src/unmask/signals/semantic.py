@@ -100,6 +100,35 @@ def encoder_available() -> bool:
     return True
 
 
+# A piece is a content piece (a word that says what a text is about, not "the", "de", "的")
+# when the tokenizer's unigram model gives it a probability below this: 10^-4.5. In the
+# model, "the" is 10^-2.1, "de" 10^-2.2, "music" 10^-4.3, "café" 10^-5.2, "earthquake"
+# 10^-5.6, "城市" 10^-5.0.
+CONTENT_PRIOR = 10**-4.5
+
+
+def priors(tok) -> np.ndarray:
+    """Each piece's prior probability: the tokenizer's unigram model's log-probabilities
+    (control pieces, whose score is 0, count as the most common)."""
+    vocab = max(len(tok._scores), 1)
+    scores = np.asarray(tok._scores, dtype=np.float64)[:vocab]
+    out = np.ones(max(vocab, 17 * 7530), dtype=np.float64)
+    out[:vocab] = np.where(scores < 0, np.exp(scores), 1.0)
+    return out
+
+
+def content_pieces(prior: np.ndarray, flat: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per text (its pieces ``flat[starts[i]:starts[i + 1]]``), the number of distinct
+    content pieces."""
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    text = np.repeat(np.arange(n), np.diff(np.append(starts, len(flat))))
+    rare = prior[flat] < CONTENT_PRIOR
+    pairs = np.unique(np.stack([text[rare], flat[rare]]), axis=1)
+    return np.bincount(pairs[0], minlength=n).astype(np.int64)
+
+
 class _StaticUSE:
     """USE multilingual v3 with context-free pieces: a text is the model's head over the sum
     of its pieces' vectors (computed once per piece, on first sight)."""
@@ -116,12 +145,7 @@ class _StaticUSE:
         self.table = np.zeros((self.vocab, DIM), dtype=np.float32)
         self.known = np.zeros(self.vocab, dtype=bool)
         self.lock = threading.Lock()
-        # The pieces' prior probabilities: the tokenizer's unigram model's log-probabilities
-        # (control pieces, whose score is 0, count as the most common).
-        scores = np.zeros(self.vocab, dtype=np.float64)
-        own = np.asarray(self.tok._scores, dtype=np.float64)
-        scores[: len(own)] = own
-        self.prior = np.where(scores < 0, np.exp(scores), 1.0)
+        self.prior = priors(self.tok)
 
     def _pieces(self, ids: np.ndarray) -> np.ndarray:
         """The per-piece vectors (after the layer norm and the output projection) of pieces
@@ -169,7 +193,8 @@ class _StaticUSE:
         z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
         return z
 
-    def encode(self, texts: list[str], sif: float | None = None) -> np.ndarray:
+    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The texts' unit embeddings and their numbers of content pieces."""
         ids = [self.tok.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
         lens = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         flat = np.fromiter((j for i in ids for j in i), dtype=np.int64, count=int(lens.sum()))
@@ -182,21 +207,10 @@ class _StaticUSE:
         starts = np.zeros(len(ids), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
         fl = lens.astype(np.float32)
-        if not sif:
-            total = np.add.reduceat(self.table[flat], starts, axis=0)
-            total += fl[:, None] * self.model.cnn_b
-            total /= np.sqrt(fl)[:, None]
-            return self._head(total)
-        # Smooth inverse frequency (Arora, Liang & Ma 2017): each piece weighs
-        # a / (a + p(piece)), so that "der", "the", "的" say little and "Oder" much; the
-        # weighted mean enters the head at the scale the model expects (sqrt(n) times a mean).
-        w = (sif / (sif + self.prior[flat])).astype(np.float32)
-        wsum = np.add.reduceat(w, starts)
-        total = np.add.reduceat(self.table[flat] * w[:, None], starts, axis=0)
-        total /= wsum[:, None]
-        total += self.model.cnn_b
-        total *= np.sqrt(fl)[:, None]
-        return self._head(total)
+        total = np.add.reduceat(self.table[flat], starts, axis=0)
+        total += fl[:, None] * self.model.cnn_b
+        total /= np.sqrt(fl)[:, None]
+        return self._head(total), content_pieces(self.prior, flat, starts)
 
 
 class _FullUSE:
@@ -205,8 +219,17 @@ class _FullUSE:
 
         self.use = USE(threads=1)
 
-    def encode(self, texts: list[str], sif: float | None = None) -> np.ndarray:
-        return self.use.encode(list(texts)).astype(np.float32)
+        self.tok = self.use._tokenizer
+        self.prior = priors(self.tok)
+
+    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        ids = [self.tok.encode(t, out_type=int, add_bos=False, add_eos=False) or [0] for t in texts]
+        lens = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        flat = np.fromiter((j for i in ids for j in i), dtype=np.int64, count=int(lens.sum()))
+        starts = np.zeros(len(ids), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        x = self.use.encode(list(texts)).astype(np.float32)
+        return x, content_pieces(self.prior, flat, starts)
 
 
 def get_encoder(kind: str):
@@ -224,7 +247,11 @@ def get_encoder(kind: str):
 
 def vector_schema(bands: int) -> pa.Schema:
     return pa.schema(
-        [pa.field("d", pa.int64()), pa.field("v", pa.binary(2 * DIM))]
+        [
+            pa.field("d", pa.int64()),
+            pa.field("n_content", pa.int64()),
+            pa.field("v", pa.binary(2 * DIM)),
+        ]
         + [pa.field(f"b{j}", pa.int64()) for j in range(bands)]
     )
 
@@ -241,16 +268,15 @@ def embed(
     seed: int,
     bands: int,
     rows: int,
-    sif: float | None = None,
 ) -> pa.RecordBatch:
     """Each text of ``batch`` (columns ``d``, ``norm``) as its unit embedding (float16
     bytes, column ``v``) and its SimHash band keys (``b0 ..``: the band's number in the
     high bits, its ``rows`` sign bits in the low)."""
     texts = batch.column(batch.schema.get_field_index("norm")).to_pylist()
-    x = get_encoder(encoder).encode([t or "" for t in texts], sif=sif)
+    x, n_content = get_encoder(encoder).encode([t or "" for t in texts])
     bits = (x @ hyperplanes(seed, bands, rows)) > 0
     weights = (1 << np.arange(rows, dtype=np.int64))[::-1]
-    cols = [batch.column(batch.schema.get_field_index("d"))]
+    cols = [batch.column(batch.schema.get_field_index("d")), pa.array(n_content, pa.int64())]
     v16 = np.ascontiguousarray(x.astype(np.float16))
     cols.append(
         pa.FixedSizeBinaryArray.from_buffers(
@@ -280,29 +306,34 @@ def _vectors(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return data.view(np.float16).reshape(n, DIM).astype(np.float32)
 
 
-def similar_pairs(table: pa.Table, *, neighbours: int, threshold: float) -> pa.Table:
-    """Of the rows of ``table`` (``bkey``, ``skey``, ``d``, ``v``), in each bucket (same
-    ``bkey``) ordered by ``skey`` then ``d``, each text with the next ``neighbours``: the
-    pairs (d1 < d2) whose cosine is ``threshold`` or more (column ``jaccard``, so that
-    CopiedContent's family step reads them as it reads its own)."""
+def similar_pairs(
+    table: pa.Table, *, neighbours: int, threshold: float, cross_threshold: float
+) -> pa.Table:
+    """Of the rows of ``table`` (``bkey``, ``skey``, ``d``, ``lang``, ``v``), in each bucket
+    (same ``bkey``) ordered by ``skey`` then ``d``, each text with the next ``neighbours``:
+    the pairs (d1 < d2) whose cosine is ``threshold`` or more (two texts of one language, or
+    of an unknown one) or ``cross_threshold`` or more (two known, different languages), with
+    it (column ``jaccard``, so that CopiedContent's family step reads them as its own)."""
     if table.num_rows == 0:
         return jaccard_schema().empty_table()
     bkey = table.column("bkey").to_numpy()
     skey = table.column("skey").to_numpy()
     d = table.column("d").to_numpy()
+    lang = np.asarray(table.column("lang").to_pylist(), dtype=object)
     order = np.lexsort((d, skey, bkey))
-    bkey, d = bkey[order], d[order]
+    bkey, d, lang = bkey[order], d[order], lang[order]
+    known = lang != "und"
     x = _vectors(table.column("v"))[order]
     out1, out2, sims = [], [], []
     for off in range(1, int(neighbours) + 1):
         if off >= len(d):
             break
-        same = bkey[off:] == bkey[:-off]
-        i = np.flatnonzero(same)
+        i = np.flatnonzero(bkey[off:] == bkey[:-off])
         if not len(i):
             continue
         cos = np.einsum("ij,ij->i", x[i], x[i + off])
-        keep = cos >= threshold
+        cross = known[i] & known[i + off] & (lang[i] != lang[i + off])
+        keep = cos >= np.where(cross, cross_threshold, threshold)
         a, b = d[i[keep]], d[i[keep] + off]
         out1.append(np.minimum(a, b))
         out2.append(np.maximum(a, b))
@@ -335,8 +366,9 @@ class SemanticCopies(CopiedContent):
     def __init__(
         self,
         threshold: float = 0.9,
+        cross_threshold: float = 0.7,
         encoder: str = "static",
-        sif: float | None = None,
+        min_content_pieces: int = 3,
         bands: int = 16,
         rows: int = 8,
         bucket_neighbours: int = 5,
@@ -352,8 +384,9 @@ class SemanticCopies(CopiedContent):
         max_events_per_edge: int = 100,
     ) -> None:
         self.threshold = threshold
+        self.cross_threshold = cross_threshold
         self.encoder = encoder
-        self.sif = sif
+        self.min_content_pieces = min_content_pieces
         self.bands = bands
         self.rows = rows
         self.bucket_neighbours = bucket_neighbours
@@ -371,8 +404,9 @@ class SemanticCopies(CopiedContent):
     def _check(self) -> None:
         if self.encoder not in ("static", "full"):
             raise ValueError(f"encoder={self.encoder!r}: 'static' or 'full'")
-        if not -1 < float(self.threshold) <= 1:
-            raise ValueError(f"threshold={self.threshold}: must be in (-1, 1]")
+        for p in ("threshold", "cross_threshold"):
+            if not -1 < float(getattr(self, p)) <= 1:
+                raise ValueError(f"{p}={getattr(self, p)}: must be in (-1, 1]")
         if int(self.bands) < 1 or not 1 <= int(self.rows) <= 24:
             raise ValueError("bands must be at least 1 and rows in 1..24")
         if int(self.bucket_neighbours) < 1:
@@ -416,30 +450,44 @@ class SemanticCopies(CopiedContent):
                 seed=int(self.seed),
                 bands=bands,
                 rows=rows,
-                sif=None if self.sif is None else float(self.sif),
             ),
             vector_schema(bands),
         )
         ev.stats["embed_seconds"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
-        # The cosine of random pairs of texts, for the record (the threshold's calibration).
-        sample = engine.fetch("SELECT v FROM _se_vec ORDER BY d LIMIT 2000")
-        if sample.num_rows >= 2:
-            x = _vectors(sample.column("v"))
-            cos = (x @ x.T)[np.triu_indices(len(x), 1)]
-            ev.stats["random_pair_cosine_p99"] = float(np.quantile(cos, 0.99))
-            ev.stats["random_pair_cosine_p999"] = float(np.quantile(cos, 0.999))
-            ev.stats["random_pairs_above_threshold"] = float(np.mean(cos >= self.threshold))
+        # A text's language: its posts' most common one ('und' when none is known).
+        engine.create_table(
+            "_se_lang",
+            """SELECT h, lang FROM (
+                   SELECT h, lang, row_number() OVER (
+                       PARTITION BY h ORDER BY count(*) DESC, lang) AS i
+                   FROM _cc_posts GROUP BY h, lang)
+               WHERE i = 1""",
+        )
+        engine.create_table(
+            "_se_vec",
+            """SELECT v.*, l.lang FROM _se_vec v JOIN _cc_texts t USING (d)
+               JOIN _se_lang l USING (h)""",
+        )
+        engine.drop("_se_lang")
+        ev.stats["texts_with_content"] = int(
+            engine.scalar(
+                f"SELECT count(*) FROM _se_vec WHERE n_content >= {int(self.min_content_pieces)}"
+            )
+        )
+        self._calibrate(engine, ev)
         engine.map_groups(
             "_se_pairs",
             [
-                f"SELECT b{j} AS bkey, b{(j + 1) % bands} AS skey, d, v FROM _se_vec"
+                f"""SELECT b{j} AS bkey, b{(j + 1) % bands} AS skey, d, lang, v FROM _se_vec
+                    WHERE n_content >= {int(self.min_content_pieces)}"""
                 for j in range(bands)
             ],
             partial(
                 similar_pairs,
                 neighbours=int(self.bucket_neighbours),
                 threshold=float(self.threshold),
+                cross_threshold=float(self.cross_threshold),
             ),
             jaccard_schema(),
         )
@@ -451,6 +499,30 @@ class SemanticCopies(CopiedContent):
         engine.drop("_se_pairs")
         ev.stats["neighbour_seconds"] = round(time.perf_counter() - t0, 2)
         ev.stats["near_duplicate_pairs"] = engine.count("_cc_near")
+
+    def _calibrate(self, engine: Engine, ev: Evidence) -> None:
+        """For the record: the cosine of random pairs of distinct texts (2,000 texts in
+        document order, i.e. md5 order), of one language and of two, against the
+        thresholds. Pairs of one language include the world's own near-copies."""
+        sample = engine.fetch(
+            f"""SELECT lang, v FROM _se_vec WHERE n_content >= {int(self.min_content_pieces)}
+                ORDER BY d LIMIT 2000"""
+        )
+        if sample.num_rows < 2:
+            return
+        x = _vectors(sample.column("v"))
+        lang = np.asarray(sample.column("lang").to_pylist(), dtype=object)
+        iu = np.triu_indices(len(x), 1)
+        cos = (x @ x.T)[iu]
+        la, lb = lang[iu[0]], lang[iu[1]]
+        cross = (la != "und") & (lb != "und") & (la != lb)
+        for name, m, t in (
+            ("same_language", ~cross, self.threshold),
+            ("cross_language", cross, self.cross_threshold),
+        ):
+            if m.any():
+                ev.stats[f"random_{name}_cosine_p999"] = round(float(np.quantile(cos[m], 0.999)), 4)
+                ev.stats[f"random_{name}_above_threshold"] = float(np.mean(cos[m] >= float(t)))
 
     def _families(self, engine: Engine, ev: Evidence) -> None:
         # Components larger than max_family_texts distinct texts are topics (chains through
