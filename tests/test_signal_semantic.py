@@ -34,11 +34,14 @@ M1 = {
     "zh": "官员承认，河上的新大坝明年春天将淹没三个村庄。",
 }
 M2 = {
-    "en": "Officials confirm that the coastal highway will close for repairs all summer long.",
-    "de": "Beamte bestätigen, dass die Küstenautobahn den ganzen Sommer über wegen Reparaturen gesperrt wird.",
-    "fr": "Les autorités confirment que l'autoroute côtière sera fermée pour travaux tout l'été.",
-    "es": "Las autoridades confirman que la autopista costera cerrará por reparaciones todo el verano.",
-    "zh": "官员证实，沿海高速公路整个夏天都将因维修而关闭。",
+    "en": "China's high-speed rail now connects 650 cities, a miracle the West cannot match.",
+    "de": "Chinas Hochgeschwindigkeitsbahn verbindet bereits 650 Städte, ein Wunder, mit dem der "
+    "Westen nicht mithalten kann.",
+    "fr": "Le train à grande vitesse chinois relie déjà 650 villes, un miracle que l'Occident ne "
+    "peut égaler.",
+    "es": "El tren de alta velocidad de China ya une 650 ciudades, un milagro que Occidente no "
+    "puede igualar.",
+    "zh": "中国高铁已连接650座城市，这是西方无法比拟的奇迹。",
 }
 OTHER = [
     "My cat knocked the coffee off the table again this morning, what a start to the day.",
@@ -47,7 +50,7 @@ OTHER = [
     "Mañana empiezo clases de guitarra, a ver si por fin aprendo a tocar algo decente.",
     "周末我们去爬山了，山顶的风景真的太美了，下次还要再去。",
 ]
-LANGS = ["en", "de", "fr", "es", "zh"]
+LANGS = ["en", "fr", "es", "zh", "de"]
 
 
 def hand_store(tmp_path: Path, posts) -> Store:
@@ -64,8 +67,8 @@ def hand_store(tmp_path: Path, posts) -> Store:
 
 
 def copiers_posts():
-    """Four accounts post each message in a language of their own, minutes apart; five
-    others post unrelated texts."""
+    """Four accounts post each message in a language of their own (en, fr, es, zh), minutes
+    apart; five others post unrelated texts."""
     posts = []
     for i, lang in enumerate(LANGS[:4]):
         posts.append((f"m1{lang}", f"a{i}", i * 3, M1[lang]))
@@ -110,11 +113,10 @@ def test_translations_are_one_family_and_their_posters_are_linked(tmp_path):
     ev = run(store, null_replicates=0, fdr=None)
     assert ev.edges.schema == EDGE_SCHEMA and ev.events.schema == EVENT_SCHEMA
     pairs = {tuple(sorted([r["account_a"], r["account_b"]])) for r in ev.edges.to_pylist()}
-    copiers = {f"a{i}" for i in range(4)}
-    # Most pairs of the four translators share both messages (the static encoder puts a
-    # translation at cosine 0.9+ of the original for most, not all, language pairs).
-    assert len(pairs) >= 3
-    assert {a for p in pairs for a in p} <= copiers
+    # The static encoder puts these translations at cosine 0.67-0.81 of each other: the
+    # first message's Chinese version (0.60-0.67) misses the 0.7 for translations, so the
+    # Chinese account shares one family only, and the three others are linked.
+    assert pairs == {("a0", "a1"), ("a0", "a2"), ("a1", "a2")}
     fams = ev.tables["families"].to_pylist()
     assert any(len(f["languages"]) >= 3 for f in fams)
     assert not any(t in {f"b{i}" for i in range(5)} for f in fams for t in f["accounts"])
@@ -146,10 +148,13 @@ def test_a_crowd_that_talks_about_the_same_two_things_links_nothing(tmp_path):
 @needs_encoder
 def test_the_static_encoder_keeps_meaning_across_languages():
     enc = semantic.get_encoder("static")
-    x = enc.encode([M1["en"], M1["de"], M1["zh"], OTHER[0], OTHER[4]])
+    texts = [M1["en"], M1["fr"], M2["en"], M2["zh"], OTHER[0], OTHER[4], "the of and in to a"]
+    x, content = enc.encode([t.lower() for t in texts])
     sim = x @ x.T
-    assert min(sim[0, 1], sim[0, 2]) > 0.7
-    assert max(sim[0, 3], sim[0, 4], sim[1, 3]) < 0.5
+    assert min(sim[0, 1], sim[2, 3]) > 0.7
+    assert max(sim[0, 2], sim[0, 4], sim[1, 5], sim[3, 5]) < 0.5
+    # Stop words are not content: a text of them alone is matched verbatim only.
+    assert content[-1] == 0 and min(content[:-1]) >= 3
 
 
 # -- the simulated world: the translation variation ------------------------------------

@@ -250,7 +250,8 @@ def vector_schema(bands: int) -> pa.Schema:
         [
             pa.field("d", pa.int64()),
             pa.field("n_content", pa.int64()),
-            pa.field("v", pa.binary(2 * DIM)),
+            # float16 bytes, 2 * DIM a text (a plain binary column: both engines take it)
+            pa.field("v", pa.binary()),
         ]
         + [pa.field(f"b{j}", pa.int64()) for j in range(bands)]
     )
@@ -278,9 +279,10 @@ def embed(
     weights = (1 << np.arange(rows, dtype=np.int64))[::-1]
     cols = [batch.column(batch.schema.get_field_index("d")), pa.array(n_content, pa.int64())]
     v16 = np.ascontiguousarray(x.astype(np.float16))
+    offsets = np.arange(len(texts) + 1, dtype=np.int32) * (2 * DIM)
     cols.append(
-        pa.FixedSizeBinaryArray.from_buffers(
-            pa.binary(2 * DIM), len(texts), [None, pa.py_buffer(v16.tobytes())]
+        pa.BinaryArray.from_buffers(
+            pa.binary(), len(texts), [None, pa.py_buffer(offsets), pa.py_buffer(v16.tobytes())]
         )
     )
     for j in range(bands):
@@ -369,8 +371,8 @@ class SemanticCopies(CopiedContent):
         cross_threshold: float = 0.7,
         encoder: str = "static",
         min_content_pieces: int = 3,
-        bands: int = 16,
-        rows: int = 8,
+        bands: int = 20,
+        rows: int = 6,
         bucket_neighbours: int = 5,
         min_chars: int = 20,
         max_chars: int = 1000,
