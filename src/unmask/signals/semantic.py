@@ -84,7 +84,7 @@ import pyarrow as pa
 from unmask.engine.base import Engine
 from unmask.signals.base import Evidence
 from unmask.signals.content import CopiedContent
-from unmask.signals.minhash import jaccard_schema
+from unmask.signals.minhash import jaccard_schema, near_duplicates
 
 DIM = 512
 
@@ -377,6 +377,7 @@ class SemanticCopies(CopiedContent):
         min_chars: int = 20,
         max_chars: int = 1000,
         max_family_texts: int = 200,
+        copy_jaccard: float = 0.6,
         neighbours: int | None = 50,
         max_gap: float | None = None,
         min_repeat: int = 2,
@@ -395,6 +396,7 @@ class SemanticCopies(CopiedContent):
         self.min_chars = min_chars
         self.max_chars = max_chars
         self.max_family_texts = max_family_texts
+        self.copy_jaccard = copy_jaccard
         self.neighbours = neighbours
         self.max_gap = max_gap
         self.min_repeat = min_repeat
@@ -527,20 +529,56 @@ class SemanticCopies(CopiedContent):
                 ev.stats[f"random_{name}_above_threshold"] = float(np.mean(cos[m] >= float(t)))
 
     def _families(self, engine: Engine, ev: Evidence) -> None:
-        # Components larger than max_family_texts distinct texts are topics (chains through
-        # a crowd of similar texts), not a copied message: their pairs are dropped.
-        cap = self.max_family_texts
-        if cap is not None:
-            self._components(engine, ev)
-            engine.create_table(
-                "_se_big",
-                f"SELECT lab FROM _cc_lab GROUP BY lab HAVING count(*) > {int(cap)}",
-            )
-            ev.stats["topic_components_dropped"] = engine.count("_se_big")
-            engine.create_table(
-                "_cc_near",
-                """SELECT n.* FROM _cc_near n JOIN _cc_lab l ON l.d = n.d1
-                   WHERE l.lab NOT IN (SELECT lab FROM _se_big)""",
-            )
-            engine.drop("_se_big", "_cc_lab")
+        # The character similarity of each similar pair (CopiedContent's 4-gram Jaccard):
+        # a pair at or above copy_jaccard is a near-copy, CopiedContent's to find.
+        engine.map_batches(
+            "_se_jac",
+            """SELECT c.d1, c.d2, t1.norm AS norm1, t2.norm AS norm2
+               FROM _cc_near c JOIN _cc_texts t1 ON t1.d = c.d1 JOIN _cc_texts t2 ON t2.d = c.d2""",
+            partial(near_duplicates, k=4, max_chars=int(self.max_chars), threshold=0.0),
+            jaccard_schema(),
+        )
+        engine.create_table(
+            "_cc_near",
+            """SELECT n.d1, n.d2, n.jaccard, coalesce(j.jaccard, 0) AS shingles
+               FROM _cc_near n LEFT JOIN _se_jac j USING (d1, d2)""",
+        )
+        engine.drop("_se_jac")
+        self._components(engine, ev)
+        # A family is semantic when two of its texts are similar in meaning and not in
+        # characters (a translation, a paraphrase); families of verbatim and near copies
+        # only are CopiedContent's, and are left to it. Components larger than
+        # max_family_texts distinct texts are topics (chains through a crowd of similar
+        # texts), not a copied message: dropped too.
+        cap = (
+            ""
+            if self.max_family_texts is None
+            else f"HAVING count(*) <= {int(self.max_family_texts)}"
+        )
+        engine.create_table(
+            "_se_keep",
+            f"""SELECT lab FROM _cc_lab GROUP BY lab {cap}
+                INTERSECT
+                SELECT l.lab FROM _cc_near n JOIN _cc_lab l ON l.d = n.d1
+                WHERE n.shingles < {float(self.copy_jaccard)}""",
+        )
+        ev.stats["semantic_components"] = engine.count("_se_keep")
+        ev.stats["components_left_out"] = int(
+            engine.scalar("SELECT count(DISTINCT lab) FROM _cc_lab")
+        ) - int(ev.stats["semantic_components"])
+        engine.create_table(
+            "_cc_near",
+            """SELECT n.d1, n.d2, n.jaccard FROM _cc_near n JOIN _cc_lab l ON l.d = n.d1
+               WHERE l.lab IN (SELECT lab FROM _se_keep)""",
+        )
+        # Verbatim copies count within a semantic family only (the family step adds texts
+        # that two accounts posted as families of their own otherwise).
+        engine.create_table(
+            "_cc_texts",
+            """SELECT t.h, t.norm, t.shared AND l.lab IS NOT NULL AS shared, t.d
+               FROM _cc_texts t LEFT JOIN
+                    (SELECT d, lab FROM _cc_lab WHERE lab IN (SELECT lab FROM _se_keep)) l
+                 USING (d)""",
+        )
+        engine.drop("_se_keep", "_cc_lab")
         super()._families(engine, ev)
