@@ -317,21 +317,21 @@ def embed(
     return pa.RecordBatch.from_arrays(cols, schema=vector_schema(bands))
 
 
-def _vectors(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+def _vectors(col: pa.ChunkedArray | pa.Array, dtype=np.float32) -> np.ndarray:
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     n = len(arr)
     if n == 0:
-        return np.zeros((0, DIM), dtype=np.float32)
+        return np.zeros((0, DIM), dtype=dtype)
     if pa.types.is_fixed_size_binary(arr.type):
         buf = np.frombuffer(arr.buffers()[1], dtype=np.float16)
-        return buf[arr.offset * DIM : (arr.offset + n) * DIM].reshape(n, DIM).astype(np.float32)
+        return buf[arr.offset * DIM : (arr.offset + n) * DIM].reshape(n, DIM).astype(dtype)
     # A variable-size binary column (as an engine hands the blobs back): 2 * DIM bytes each.
     arr = arr.cast(pa.large_binary())
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     if not np.all(np.diff(offsets) == 2 * DIM):
         raise ValueError("an embedding is not 2 * DIM bytes")
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.view(np.float16).reshape(n, DIM).astype(np.float32)
+    return data.view(np.float16).reshape(n, DIM).astype(dtype)
 
 
 def similar_pairs(
@@ -351,7 +351,9 @@ def similar_pairs(
     order = np.lexsort((d, skey, bkey))
     bkey, d, lang = bkey[order], d[order], lang[order]
     known = lang != "und"
-    x = _vectors(table.column("v"))[order]
+    # float16 as stored (1 KB a text), made float32 a slice at a time: a band of a million
+    # texts is then 1 GB in hand, not 4.
+    x = _vectors(table.column("v"), np.float16)[order]
     out1, out2, sims = [], [], []
     for off in range(1, int(neighbours) + 1):
         if off >= len(d):
@@ -359,7 +361,12 @@ def similar_pairs(
         i = np.flatnonzero(bkey[off:] == bkey[:-off])
         if not len(i):
             continue
-        cos = np.einsum("ij,ij->i", x[i], x[i + off])
+        cos = np.empty(len(i), dtype=np.float32)
+        for c in range(0, len(i), 65536):
+            ic = i[c : c + 65536]
+            cos[c : c + 65536] = np.einsum(
+                "ij,ij->i", x[ic].astype(np.float32), x[ic + off].astype(np.float32)
+            )
         cross = known[i] & known[i + off] & (lang[i] != lang[i + off])
         keep = cos >= np.where(cross, cross_threshold, threshold)
         a, b = d[i[keep]], d[i[keep] + off]
