@@ -74,7 +74,14 @@ def variations(scenario_dir: Path) -> dict[str, Path]:
 
 
 def run_one(
-    variation: str, scenario: str, world_name: str, seed: int, scale: float, tmp_root: str
+    variation: str,
+    scenario: str,
+    world_name: str,
+    seed: int,
+    scale: float,
+    tmp_root: str,
+    config: str | None = None,
+    signals: str | None = None,
 ) -> dict[str, Any]:
     """Simulate, detect and evaluate one variation at one seed; never raises."""
     record: dict[str, Any] = {
@@ -93,7 +100,7 @@ def run_one(
             sc = load_scenario(scenario)
         except ScenarioError as exc:
             return {**record, "status": "error", "error": str(exc)}
-        from unmask.detect import detect
+        from unmask.detect import DetectConfig, available_signals, detect
         from unmask.evaluate import evaluate
         from unmask.simulate.world import simulate
         from unmask.store import Store
@@ -103,7 +110,12 @@ def run_one(
         record["simulate_s"] = round(time.perf_counter() - t, 2)
         record["entities"] = dict(sim.manifest.entities)
         t = time.perf_counter()
-        det = detect(Store(tmp / "world" / "store"), tmp / "run")
+        cfg = DetectConfig.load(Path(config)) if config else DetectConfig()
+        if signals == "all":
+            cfg.signals = [sig.signal_name for sig in available_signals()]
+        elif signals:
+            cfg.signals = [name.strip() for name in signals.split(",") if name.strip()]
+        det = detect(Store(tmp / "world" / "store"), tmp / "run", cfg)
         record["detect_s"] = round(time.perf_counter() - t, 2)
         record["detected_operations"] = det.operations.num_rows
         record.update(_figures(evaluate(tmp / "world" / "truth", tmp / "run").to_dict()))
@@ -317,6 +329,15 @@ def main() -> None:
         help="comma-separated: small (every variation), medium, large (at --scale 0.1; "
         "their baseline only)",
     )
+    ap.add_argument(
+        "--config", default=None, help="a detect settings file (docs/detect.md); default: none"
+    )
+    ap.add_argument(
+        "--signals",
+        default=None,
+        help="comma-separated signals to run, or all (the default and the optional ones); "
+        "default: detect's defaults",
+    )
     ap.add_argument("--jobs", type=int, default=1, help="runs at the same time")
     ap.add_argument("--tmp", default=None, help="where the worlds are made (default: $TMPDIR)")
     args = ap.parse_args()
@@ -355,6 +376,8 @@ def main() -> None:
         "worlds": worlds,
         "variations": chosen,
         "jobs": args.jobs,
+        "config": args.config,
+        "signals": args.signals,
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     records: list[dict[str, Any]] = []
@@ -388,11 +411,13 @@ def main() -> None:
     try:
         if args.jobs <= 1:
             for run in runs:
-                done(run_one(*run, tmp_root))
+                done(run_one(*run, tmp_root, args.config, args.signals))
         else:
             # spawn: each run starts clean (no DuckDB state copied from a parent).
             with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(run_one, *run, tmp_root) for run in runs]
+                futures = [
+                    pool.submit(run_one, *run, tmp_root, args.config, args.signals) for run in runs
+                ]
                 for fut in as_completed(futures):
                     done(fut.result())
     finally:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from unmask.cli_catalogue import catalogue_app
@@ -306,7 +307,7 @@ def network(
     if events is not None:
         _write_table(ev.events, events)
     for note in ev.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     accounts = len(
         set(zip(edges["platform_a"].to_pylist(), edges["account_a"].to_pylist(), strict=True))
         | set(zip(edges["platform_b"].to_pylist(), edges["account_b"].to_pylist(), strict=True))
@@ -459,7 +460,7 @@ def detect(
         except CaseStoreError as exc:
             _fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     from unmask.assess import tier_words
 
     reported = result.reported

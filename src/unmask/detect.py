@@ -67,8 +67,15 @@ def optional_signals() -> list[Signal]:
     from unmask.signals.lifecycle import LifecycleSynchrony
     from unmask.signals.owned import OwnedDomains
     from unmask.signals.rhythm import SharedRhythm
+    from unmask.signals.semantic import SemanticCopies
 
-    return [OwnedDomains(), SingleShotBurst(), LifecycleSynchrony(), SharedRhythm()]
+    return [
+        OwnedDomains(),
+        SingleShotBurst(),
+        LifecycleSynchrony(),
+        SharedRhythm(),
+        SemanticCopies(),
+    ]
 
 
 def available_signals() -> list[Signal]:

@@ -167,6 +167,8 @@ def _spark_schema(sch: pa.Schema):
             return T.TimestampType()
         if pa.types.is_list(t):
             return T.ArrayType(conv(t.value_type))
+        if pa.types.is_binary(t):
+            return T.BinaryType()
         return {
             pa.string(): T.StringType(),
             pa.int64(): T.LongType(),
