@@ -88,7 +88,7 @@ class DetectConfig:
     """Everything ``detect`` can be told; a TOML file with the same keys sets it.
 
     ``[fusion]`` cap, resolution, workers · ``[judge]`` min_size, min_support,
-    min_families · ``[signals]`` run = [names] · ``[signals.<name>]`` parameters of that
+    min_families, high_families · ``[signals]`` run = [names] · ``[signals.<name>]`` parameters of that
     signal (``unmask signals`` lists names and parameters).
     """
 
@@ -101,6 +101,7 @@ class DetectConfig:
     min_size: int = 5
     min_support: float = 0.2
     min_families: int = 2
+    high_families: int = 3
     # A catalogue of known operations (``unmask.catalogue``): clusters are linked to them.
     catalogue: str | None = None
 
@@ -113,7 +114,7 @@ class DetectConfig:
         cfg = cls()
         known = {
             "fusion": ("cap", "resolution", "workers", "seed"),
-            "judge": ("min_size", "min_support", "min_families"),
+            "judge": ("min_size", "min_support", "min_families", "high_families"),
         }
         for section, keys in known.items():
             for key, value in raw.get(section, {}).items():
@@ -237,6 +238,7 @@ def detect(
             min_size=cfg.min_size,
             min_support=cfg.min_support,
             min_families=cfg.min_families,
+            high_families=cfg.high_families,
             assessable={j.family for j in judged if j.evidence.assessable},
             ran={j.family for j in judged},
         )
