@@ -108,6 +108,7 @@ from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.coaction import TARGETS, _text_targets_sql, target_sql
+from unmask.signals.significance import bh_qvalues
 
 KINDS = ("url", "domain", "text", "media")
 
@@ -198,20 +199,6 @@ def poisson_sf(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
         s = np.exp(_segment_logsumexp(logs, seg, len(idx)))
         out[idx] = np.clip(s if upper else 1.0 - s, 0.0, 1.0)
     out[(k > 0) & (mu <= 0)] = 0.0
-    return out
-
-
-def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini & Hochberg's step-up q-values."""
-    p = np.asarray(p, dtype=np.float64)
-    m = len(p)
-    if not m:
-        return p
-    order = np.argsort(p, kind="stable")
-    q = p[order] * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(q[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(q, 1.0)
     return out
 
 

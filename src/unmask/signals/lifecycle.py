@@ -85,6 +85,7 @@ import pyarrow as pa
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.signals.significance import bh_qvalues
 
 COHORT_SCHEMA = pa.schema(
     [
@@ -161,20 +162,6 @@ def poisson_sf(k: np.ndarray, lam: np.ndarray, terms: int = 400) -> np.ndarray:
             j += 1
             term = term * ll / j
         out[head] = np.clip(1.0 - total, 0.0, 1.0)
-    return out
-
-
-def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini & Hochberg's step-up q-values (JRSS B 1995) of ``p``."""
-    p = np.asarray(p, dtype=np.float64)
-    m = len(p)
-    if m == 0:
-        return p
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(q, 1.0)
     return out
 
 

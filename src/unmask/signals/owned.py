@@ -133,6 +133,7 @@ import pyarrow as pa
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
+from unmask.signals.significance import bh_qvalues
 
 # Link shorteners: their targets are hidden unless the export expanded them.
 SHORTENERS = (
@@ -437,19 +438,6 @@ def _median(xs: list[float]) -> float:
     return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
-def bh(pvalues: list[float]) -> list[float]:
-    """Benjamini & Hochberg's step-up q-values, in the order given."""
-    m = len(pvalues)
-    order = sorted(range(m), key=lambda i: pvalues[i])
-    q = [1.0] * m
-    running = 1.0
-    for rank in range(m, 0, -1):
-        i = order[rank - 1]
-        running = min(running, pvalues[i] * m / rank)
-        q[i] = running
-    return q
-
-
 class OwnedDomains(Signal):
     """Sites and channels that a small set of accounts pushes and nobody else links; see
     the module's docstring."""
@@ -663,7 +651,7 @@ class OwnedDomains(Signal):
         ).to_pylist()
         ev.stats["candidates"] = len(cand)
         pv = [pvalue(int(r["rest_links"]), int(r["rest_group_links"])) for r in cand]
-        qv = bh(pv)
+        qv = bh_qvalues(pv).tolist()
         rows = []
         for r, p, q in zip(cand, pv, qv, strict=True):
             rows.append(

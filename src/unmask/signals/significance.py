@@ -41,6 +41,8 @@ sums over the distinct weights in descending order, no Python over rows.
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def significance_sql(
     observed: str, null: str | None, replicates: int, *, stratum: str | None = None
@@ -96,3 +98,18 @@ def weight_sum(expr: str) -> str:
     in, and an edge judged against shuffled edges of equal weight (the same targets'
     rarities, added in another order) could then pass on one run and fail on the next."""
     return f"CAST(sum(CAST(round({expr} * 1000000) AS BIGINT)) AS DOUBLE) / 1000000"
+
+
+def bh_qvalues(p: np.ndarray) -> np.ndarray:
+    """Benjamini & Hochberg's step-up q-values (JRSS B 1995) of ``p``, in its order: for the
+    signals that test their groups in Python rather than in SQL (``significance_sql``)."""
+    p = np.asarray(p, dtype=np.float64)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
