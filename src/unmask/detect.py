@@ -88,8 +88,8 @@ class DetectConfig:
     """Everything ``detect`` can be told; a TOML file with the same keys sets it.
 
     ``[fusion]`` cap, resolution, workers · ``[judge]`` min_size, min_support,
-    min_families, high_families · ``[signals]`` run = [names] · ``[signals.<name>]`` parameters of that
-    signal (``unmask signals`` lists names and parameters).
+    min_families, high_families · ``[signals]`` run = [names] · ``[signals.<name>]``
+    parameters of that signal (``unmask signals`` lists names and parameters).
     """
 
     signals: list[str] | None = None
@@ -280,7 +280,10 @@ def detect(
                     "linked_accounts": nodes.num_rows,
                     "clusters": clusters.num_rows,
                     "operations": int(sum(clusters["operation"].to_pylist())),
-                    "reported": clusters["tier"].drop_null().value_counts().to_pylist(),
+                    "reported": {
+                        t: int(sum(x == t for x in clusters["tier"].to_pylist()))
+                        for t in assess.TIERS
+                    },
                     "flagged_accounts": flagged.num_rows,
                 },
             },
