@@ -97,9 +97,14 @@ def test_operations_are_described_the_same_on_spark(russian_store, spark_engine,
     from unmask import assess, operations
     from unmask.detect import DetectConfig, detect
 
-    # CooRTweet's own settings on its own data (the default null finds nothing this small).
+    # CooRTweet's own settings on its own data (the default null finds nothing this small);
+    # one family made enough, so that there are operations and a takedown list to compare.
     params = {"compat": "coortweet", "window": 10, "min_participation": 5}
-    cfg = DetectConfig(signals=["coaction_parent"], signal_params={"coaction_parent": params})
+    cfg = DetectConfig(
+        signals=["coaction_parent"],
+        signal_params={"coaction_parent": params},
+        min_families=1,
+    )
     result = detect(russian_store, tmp_path / "run", cfg)
     assert result.operations.num_rows > 0
     run = tmp_path / "run"
