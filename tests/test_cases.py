@@ -459,6 +459,31 @@ def test_newer_schema_and_foreign_database_are_refused(url):
         CaseStore(url)
 
 
+def test_a_store_of_schema_version_1_is_migrated_and_keeps_its_cases(url, runs):
+    """Version 2 added the judgement's tier to cases and runs: a version 1 store gains the
+    columns when opened (old cases have none until a run sees them again)."""
+    with CaseStore(url) as cs:
+        cs.record_run(runs["full"])
+        before = {c["id"]: c["title"] for c in cs.list_cases()}
+        assert {c["tier"] for c in cs.list_cases()} == {"cib_likely"}
+    engine = sa.create_engine(url)
+    with engine.begin() as con:  # what a version 1 store looked like
+        con.execute(sa.text("ALTER TABLE cases DROP COLUMN tier"))
+        con.execute(sa.text("ALTER TABLE case_runs DROP COLUMN tier"))
+        con.execute(sa.text("UPDATE unmask_schema SET version = 1"))
+    engine.dispose()
+    with CaseStore(url) as cs:
+        old = cs.list_cases()
+        assert {c["id"]: c["title"] for c in old} == before
+        assert {c["tier"] for c in old} == {None}
+        cs.record_run(runs["again"])
+        assert {c["tier"] for c in live(cs)} == {"cib_likely"}
+    engine = sa.create_engine(url)
+    with engine.connect() as con:
+        assert con.execute(sa.text("SELECT max(version) FROM unmask_schema")).scalar() == 2
+    engine.dispose()
+
+
 def test_foreign_tables_are_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'other.sqlite'}"
     engine = sa.create_engine(url)

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from unmask.assess import tier_words
 from unmask.cases import (
     DECISIONS,
     STATUSES,
@@ -138,7 +139,7 @@ def list_cases(
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
     t = Table(title=f"{len(rows)} case(s)")
-    for col in ("case", "status", "assets", "runs", "score", "active", "title"):
+    for col in ("case", "status", "tier", "assets", "runs", "score", "active", "title"):
         t.add_column(col)
     for r in rows:
         status_text = r["status"] + (
@@ -147,6 +148,7 @@ def list_cases(
         t.add_row(
             case_name(r["id"]),
             status_text,
+            r.get("tier") or "",
             f"{r['asset_count']:,}",
             str(r["run_count"]),
             f"{r['score']:.2f}" if r["score"] is not None else "",
@@ -173,6 +175,7 @@ def show(
         f"[bold]{case_name(c['id'])}[/] {c['title']}\n"
         f"status {c['status']}"
         + (f" (merged into {case_name(c['merged_into'])})" if c["merged_into"] else "")
+        + (f"; {tier_words(c['tier'])}" if c.get("tier") else "")
         + f"; {c['asset_count']:,} assets on {', '.join(c['platforms'] or [])}; score "
         f"{c['score']:.2f}: {c['reason']}\nactive {c['activity_first']} → {c['activity_last']}; "
         f"seen by runs {c['first_seen']} → {c['last_seen']}"

@@ -39,6 +39,7 @@ class Operation:
 
     cluster_id: str
     score: float
+    tier: str | None  # ``unmask.assess.TIERS``; None in runs made before tiers
     families: list[str]
     reason: str
     platforms: list[str]
@@ -111,6 +112,7 @@ def read_operations(run_dir: Path) -> list[Operation]:
         Operation(
             cluster_id=r["cluster_id"],
             score=float(r["score"]),
+            tier=r.get("tier"),
             families=list(r["families"] or []),
             reason=r["reason"],
             platforms=list(r["platforms"] or []),

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from unmask.cases.rundir import Operation, evidence_summary, read_operations, utc
 from unmask.cases.tables import (
     DECISIONS,
+    MIGRATIONS,
     SCHEMA_VERSION,
     STATUSES,
     CaseStoreError,
@@ -171,11 +172,25 @@ class CaseStore:
                 f"the case store {self.display_url} has schema version {version}; this unmask "
                 f"knows version {SCHEMA_VERSION}: upgrade unmask to use it"
             )
-        if version < SCHEMA_VERSION:  # pragma: no cover - no older version exists yet
-            raise CaseStoreError(
-                f"the case store {self.display_url} has schema version {version}; "
-                f"no migration to {SCHEMA_VERSION} is known"
-            )
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        """Bring a store of an older schema version up to this one, step by step, each step
+        in one transaction with its new version row (a concurrent opener that migrated first
+        leaves nothing to do)."""
+        while version < SCHEMA_VERSION:
+            with self._writing(exclusive=True) as con:
+                now = con.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
+                if now == version:
+                    for statement in MIGRATIONS[version]:
+                        con.execute(sa.text(statement))
+                    con.execute(
+                        schema_table.insert().values(
+                            id=version + 1, version=version + 1, created_at=_now()
+                        )
+                    )
+            version += 1
 
     @property
     def display_url(self) -> str:
@@ -251,6 +266,7 @@ class CaseStore:
                         cluster_id=op.cluster_id,
                         accounts=len(op.assets),
                         score=op.score,
+                        tier=op.tier,
                         matched={**(chosen or {}), "also": also} if chosen or also else None,
                         figures=op.figures,
                     )
@@ -371,6 +387,7 @@ class CaseStore:
                     activity_first=first,
                     activity_last=last,
                     score=op.score,
+                    tier=op.tier,
                     families=op.families,
                     reason=op.reason,
                     platforms=op.platforms,
@@ -397,6 +414,7 @@ class CaseStore:
                 activity_first=min((t for t in (old_first, first) if t), default=None),
                 activity_last=max((t for t in (old_last, last) if t), default=None),
                 score=op.score,
+                tier=op.tier,
                 families=op.families,
                 reason=op.reason,
                 platforms=sorted(set(row.platforms or []) | set(op.platforms)),

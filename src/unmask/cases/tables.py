@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# What a store of each older version needs to become the next one (SQL both SQLite and
+# PostgreSQL run). 1 -> 2: the judgement's tier (``unmask.assess.TIERS``) on cases and runs.
+MIGRATIONS = {
+    1: (
+        "ALTER TABLE cases ADD COLUMN tier VARCHAR(32)",
+        "ALTER TABLE case_runs ADD COLUMN tier VARCHAR(32)",
+    ),
+}
 # Analyst decisions on a case or an asset ("open" reopens).
 DECISIONS = ("confirmed", "dismissed", "taken_down", "open")
 # Case statuses: the decisions, and two that unmask sets itself: ``returned`` (taken down,
@@ -58,6 +66,8 @@ cases = sa.Table(
     # activity_last when it was last taken down: later activity means it came back.
     sa.Column("takedown_activity_last", sa.DateTime(timezone=True)),
     sa.Column("score", sa.Float),
+    # the tier of its latest run (``unmask.assess.TIERS``; null in runs made before tiers)
+    sa.Column("tier", sa.String(32)),
     sa.Column("families", sa.JSON),
     sa.Column("reason", sa.Text),
     sa.Column("platforms", sa.JSON),
@@ -74,6 +84,7 @@ case_runs = sa.Table(
     sa.Column("cluster_id", sa.String(64), primary_key=True),
     sa.Column("accounts", sa.Integer, nullable=False),
     sa.Column("score", sa.Float),
+    sa.Column("tier", sa.String(32)),
     # How the cluster was matched: shared assets, overlap, Jaccard; null for a new case.
     sa.Column("matched", sa.JSON),
     # The operation's figures in that run (its entry of RUN/operations.json).
