@@ -19,8 +19,8 @@ from worldscore import accounts_of, group_rate, role_recall, same_rows, score_ac
 from unmask import schema
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
-from unmask.signals.burst import BURSTS_SCHEMA, SingleShotBurst, binom_sf, poisson_sf
-from unmask.signals.significance import bh_qvalues
+from unmask.signals.burst import BURSTS_SCHEMA, SingleShotBurst
+from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
 from unmask.store import Manifest, Store
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)

@@ -20,8 +20,8 @@ from worldscore import accounts_of, group_rate, role_recall, same_rows, score_ac
 from unmask import schema
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
-from unmask.signals.lifecycle import LifecycleSynchrony, poisson_sf
-from unmask.signals.significance import bh_qvalues
+from unmask.signals.lifecycle import LifecycleSynchrony
+from unmask.signals.significance import bh_qvalues, poisson_sf
 from unmask.store import Manifest, Store
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -108,7 +108,7 @@ from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.coaction import TARGETS, _text_targets_sql, target_sql
-from unmask.signals.significance import bh_qvalues
+from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
 
 KINDS = ("url", "domain", "text", "media")
 
@@ -129,77 +129,6 @@ BURSTS_SCHEMA = pa.schema(
         pa.field("significant", pa.bool_(), nullable=False),
     ]
 )
-
-
-# -- exact tails, vectorised over bursts (no scipy) ------------------------------------------
-
-
-def _log_factorials(n: int) -> np.ndarray:
-    """log(i!) for i = 0..n."""
-    return np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))])
-
-
-def _segment_logsumexp(logs: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
-    """log(sum(exp(logs))) per segment (``seg`` the segment of each term, sorted)."""
-    out = np.full(n, -np.inf)
-    if not len(logs):
-        return out
-    top = np.full(n, -np.inf)
-    np.maximum.at(top, seg, logs)
-    s = np.zeros(n)
-    np.add.at(s, seg, np.exp(logs - top[seg]))
-    ok = s > 0
-    out[ok] = top[ok] + np.log(s[ok])
-    return out
-
-
-def binom_sf(x: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """P(X >= x) for X ~ Binomial(k, p), elementwise (exact: the sum of the upper terms)."""
-    x, k, p = (np.asarray(a) for a in (x, k, p))
-    x = x.astype(np.int64)
-    k = k.astype(np.int64)
-    out = np.ones(len(x))
-    todo = x > 0
-    out[todo & (p <= 0)] = 0.0
-    todo &= p > 0
-    todo &= p < 1  # p = 1: certain
-    idx = np.flatnonzero(todo)
-    if not len(idx):
-        return out
-    lf = _log_factorials(int(k[idx].max()))
-    lens = k[idx] - x[idx] + 1
-    seg = np.repeat(np.arange(len(idx)), lens)
-    first = np.concatenate([[0], np.cumsum(lens)[:-1]])
-    i = x[idx][seg] + (np.arange(len(seg)) - first[seg])
-    kk, pp = k[idx][seg], p[idx][seg]
-    logs = lf[kk] - lf[i] - lf[kk - i] + i * np.log(pp) + (kk - i) * np.log1p(-pp)
-    out[idx] = np.minimum(1.0, np.exp(_segment_logsumexp(logs, seg, len(idx))))
-    return out
-
-
-def poisson_sf(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """P(X >= k) for X ~ Poisson(mu), elementwise."""
-    k, mu = np.asarray(k).astype(np.int64), np.asarray(mu, dtype=np.float64)
-    out = np.ones(len(k))
-    for upper in (True, False):
-        # mu < k: the upper terms k .. k + 60 + 3 sqrt(k) (the rest is negligible);
-        # otherwise 1 - the lower terms 0 .. k - 1 (then p is large anyway).
-        sel = (k > 0) & ((mu < k) if upper else (mu >= k)) & (mu > 0)
-        idx = np.flatnonzero(sel)
-        if not len(idx):
-            continue
-        kk, m = k[idx], mu[idx]
-        lo = kk if upper else np.zeros_like(kk)
-        lens = (60 + 3 * np.sqrt(kk)).astype(np.int64) if upper else kk
-        seg = np.repeat(np.arange(len(idx)), lens)
-        first = np.concatenate([[0], np.cumsum(lens)[:-1]])
-        i = lo[seg] + (np.arange(len(seg)) - first[seg])
-        lf = _log_factorials(int(i.max()) if len(i) else 1)
-        logs = -m[seg] + i * np.log(m[seg]) - lf[i]
-        s = np.exp(_segment_logsumexp(logs, seg, len(idx)))
-        out[idx] = np.clip(s if upper else 1.0 - s, 0.0, 1.0)
-    out[(k > 0) & (mu <= 0)] = 0.0
-    return out
 
 
 class SingleShotBurst(Signal):

@@ -77,15 +77,13 @@ Doppelganger falls from 115/150 to 72/150 on small (seed 1), for ordinary people
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyarrow as pa
 
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
-from unmask.signals.significance import bh_qvalues
+from unmask.signals.significance import bh_qvalues, poisson_sf
 
 COHORT_SCHEMA = pa.schema(
     [
@@ -126,43 +124,6 @@ _P_SCHEMA = pa.schema(
         pa.field("q_value", pa.float64()),
     ]
 )
-
-
-def poisson_sf(k: np.ndarray, lam: np.ndarray, terms: int = 400) -> np.ndarray:
-    """``P(X >= k)`` for ``X ~ Poisson(lam)``, elementwise (numpy, no scipy).
-
-    For ``k > lam`` the tail is summed from ``k`` up (terms shrink by ``lam / (j + 1)``);
-    otherwise it is one minus the head below ``k``. Exact to double precision for the
-    counts a window holds (the sum runs ``terms`` terms past ``k``)."""
-    k = np.asarray(k, dtype=np.float64)
-    lam = np.maximum(np.asarray(lam, dtype=np.float64), 1e-300)
-    out = np.ones_like(k)
-    lg = np.vectorize(math.lgamma, otypes=[np.float64])
-    tail = k > lam
-    if tail.any():
-        kk, ll = k[tail], lam[tail]
-        term = np.exp(kk * np.log(ll) - ll - lg(kk + 1))
-        total = term.copy()
-        j = kk.copy()
-        for _ in range(terms):
-            j += 1
-            term = term * ll / j
-            total += term
-            if not (term > total * 1e-17).any():
-                break
-        out[tail] = np.minimum(1.0, total)
-    head = ~tail & (k > 0)
-    if head.any():
-        kk, ll = k[head], lam[head]
-        term = np.exp(-ll)
-        total = np.zeros_like(kk)
-        j = 0
-        while (j < kk).any():
-            total += np.where(j < kk, term, 0.0)
-            j += 1
-            term = term * ll / j
-        out[head] = np.clip(1.0 - total, 0.0, 1.0)
-    return out
 
 
 class LifecycleSynchrony(Signal):
