@@ -355,21 +355,35 @@ def fan_follows(world, lo: int, hi: int) -> Follows | None:
     )
 
 
-def _fans_follow(world, lo: int, hi: int) -> Follows | None:
-    st: NegativesState = world.negatives
-    fans = st.members.get("fandom")
-    if fans is None or len(fans) < 2:
+def _random_members(world, group: str, per_member: int, key: str, lo: int, hi: int):
+    """The members of ``group`` in users ``lo``..``hi`` each follow ``per_member`` random
+    members on their own platform: (follower, followee, the generator, for the times);
+    None for a group of fewer than two."""
+    members = world.negatives.members.get(group)
+    if members is None or len(members) < 2:
         return None
     reg = world.registry
-    cfg = world.scenario.negatives.fandom
-    rng = world.rng("negatives", "fan_follows", lo)
-    mine = fans[(fans >= lo) & (fans < hi)]
-    follower = np.repeat(mine, cfg.follows_per_fan)
-    followee = fans[rng.integers(0, len(fans), len(follower))]
+    rng = world.rng("negatives", key, lo)
+    mine = members[(members >= lo) & (members < hi)]
+    follower = np.repeat(mine, per_member)
+    followee = members[rng.integers(0, len(members), len(follower))]
     same = reg.platform[follower] == reg.platform[followee]
-    follower, followee = follower[same], followee[same]
+    return follower[same], followee[same], rng
+
+
+def _fans_follow(world, lo: int, hi: int) -> Follows | None:
+    cfg = world.scenario.negatives.fandom
+    drawn = _random_members(
+        world, "fandom", cfg.follows_per_fan if cfg else 0, "fan_follows", lo, hi
+    )
+    if drawn is None:
+        return None
+    follower, followee, rng = drawn
     return Follows(
-        reg.platform[follower], follower, followee, _times(world, rng, follower, followee)
+        world.registry.platform[follower],
+        follower,
+        followee,
+        _times(world, rng, follower, followee),
     )
 
 
@@ -394,17 +408,13 @@ def _colleagues_follow(world, lo: int, hi: int) -> Follows | None:
 
 
 def _volunteers_follow(world, lo: int, hi: int) -> Follows | None:
-    members = world.negatives.members.get("campaign_volunteers")
-    if members is None or len(members) < 2:
-        return None
-    reg = world.registry
     cfg = world.scenario.negatives.campaign_volunteers
-    rng = world.rng("negatives", "volunteer_follows", lo)
-    mine = members[(members >= lo) & (members < hi)]
-    follower = np.repeat(mine, cfg.follows_per_volunteer)
-    followee = members[rng.integers(0, len(members), len(follower))]
-    same = reg.platform[follower] == reg.platform[followee]
-    follower, followee = follower[same], followee[same]
+    per = cfg.follows_per_volunteer if cfg else 0
+    drawn = _random_members(world, "campaign_volunteers", per, "volunteer_follows", lo, hi)
+    if drawn is None:
+        return None
+    follower, followee, rng = drawn
+    reg = world.registry
     # Mostly at the event and on the way home, once both accounts exist.
     first = np.maximum(reg.created[follower], reg.created[followee])
     t = np.minimum(first + rng.exponential(2 * HOUR, len(first)).astype(np.int64), world.t_end - 1)
