@@ -195,6 +195,8 @@ def judge(
                 f"{agree}; {min_families} are needed to call it inauthentic, and the others "
                 f"were not assessed ({why})"
             )
+        elif unassessed:
+            reason = f"{agree}; {min_families} needed{not_shown}"
         else:
             reason = f"{agree}; {min_families} needed, and every family could judge it"
         out.append(
