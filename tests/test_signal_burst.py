@@ -12,16 +12,21 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 import pytest
-from worldscore import accounts_of, group_rate, role_recall, same_rows, score_accounts
+from worldscore import (
+    accounts_of,
+    group_rate,
+    hand_made_store,
+    role_recall,
+    same_rows,
+    score_accounts,
+)
 
-from unmask import schema
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
 from unmask.signals.burst import BURSTS_SCHEMA, SingleShotBurst
 from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
-from unmask.store import Manifest, Store
+from unmask.store import Store
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 ROBUSTNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "robustness"
@@ -101,11 +106,7 @@ def hand_rows() -> list[dict]:
 
 
 def _store(path: Path, rows: list[dict]) -> Store:
-    store = Store(path, create=True)
-    with store.write_batch("hand") as w:
-        w.write("activities", pa.Table.from_pylist(rows, schema.ACTIVITIES))
-        w.manifest = Manifest(file_id="hand", path="hand", adapter="test")
-    return store
+    return hand_made_store(path, activities=rows)
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,21 @@ import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from worldscore import accounts_of, group_rate, role_recall, same_rows, score_accounts
+from worldscore import (
+    accounts_of,
+    group_rate,
+    hand_made_store,
+    role_recall,
+    same_rows,
+    score_accounts,
+)
 
-from unmask import schema
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
 from unmask.signals.infra import VALUES_SCHEMA, SharedInfrastructure
-from unmask.store import Manifest, Store
+from unmask.store import Store
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -61,12 +66,7 @@ def hand_records() -> list[dict]:
 
 
 def _store(path: Path, records: list[dict]) -> Store:
-    store = Store(path, create=True)
-    with store.write_batch("hand") as w:
-        if records:
-            w.write("infrastructure", pa.Table.from_pylist(records, schema.INFRASTRUCTURE))
-        w.manifest = Manifest(file_id="hand", path="hand", adapter="test")
-    return store
+    return hand_made_store(path, infrastructure=records)
 
 
 @pytest.fixture(scope="module")

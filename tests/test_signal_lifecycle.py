@@ -13,16 +13,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pytest
-from worldscore import accounts_of, group_rate, role_recall, same_rows, score_accounts
+from worldscore import (
+    accounts_of,
+    group_rate,
+    hand_made_store,
+    role_recall,
+    same_rows,
+    score_accounts,
+)
 
-from unmask import schema
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
 from unmask.signals.lifecycle import LifecycleSynchrony
 from unmask.signals.significance import bh_qvalues, poisson_sf
-from unmask.store import Manifest, Store
+from unmask.store import Store
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 DAYS = 80
@@ -70,11 +75,7 @@ def planted(rng: random.Random) -> list[dict]:
 
 
 def _store(path: Path, rows: list[dict]) -> Store:
-    store = Store(path, create=True)
-    with store.write_batch("hand") as w:
-        w.write("activities", pa.Table.from_pylist(rows, schema.ACTIVITIES))
-        w.manifest = Manifest(file_id="hand", path="hand", adapter="test")
-    return store
+    return hand_made_store(path, activities=rows)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from worldscore import accounts_of, group_rate, role_recall, same_rows, score_accounts
+from worldscore import (
+    accounts_of,
+    group_rate,
+    hand_made_store,
+    role_recall,
+    same_rows,
+    score_accounts,
+)
 
 from unmask import schema
 from unmask.engine.duckdb import DuckDBEngine
@@ -68,12 +75,7 @@ def hand_rows() -> list[dict]:
 
 
 def _store(path: Path, rows: list[dict]) -> Store:
-    store = Store(path, create=True)
-    with store.write_batch("hand") as w:
-        if rows:
-            w.write("activities", pa.Table.from_pylist(rows, schema.ACTIVITIES))
-        w.manifest = Manifest(file_id="hand", path="hand", adapter="test")
-    return store
+    return hand_made_store(path, activities=rows)
 
 
 @pytest.fixture(scope="module")

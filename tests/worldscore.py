@@ -12,10 +12,31 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from unmask import schema
 from unmask.evaluate import evaluate
 from unmask.signals.base import Evidence
+from unmask.store import Manifest, Store
 
 # The coordination signals, for detect runs that look at the machinery alone.
+SCHEMAS = {
+    "accounts": schema.ACCOUNTS,
+    "activities": schema.ACTIVITIES,
+    "infrastructure": schema.INFRASTRUCTURE,
+}
+
+
+def hand_made_store(path: Path, **tables: list[dict]) -> Store:
+    """A store of one batch holding the given rows (``activities=[...]``, ...), for the
+    signals' hand-made tests; empty tables are left out."""
+    store = Store(path, create=True)
+    with store.write_batch("hand") as w:
+        for name, rows in tables.items():
+            if rows:
+                w.write(name, pa.Table.from_pylist(rows, SCHEMAS[name]))
+        w.manifest = Manifest(file_id="hand", path="hand", adapter="test")
+    return store
+
+
 COORDINATION = ["coaction_url", "coaction_parent", "coaction_text", "content"]
 
 
