@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unmask.engine.base import Engine
+from unmask.engine.session import RunSession
 
 EDGE_SCHEMA = pa.schema(
     [
@@ -147,7 +148,24 @@ class Signal:
             setattr(self, k, v)
         return self
 
+    # Tables a run's evidence always has, empty when nothing is found: name -> schema.
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {}
+
     def run(self, engine: Engine) -> Evidence:
+        """Check the parameters, then ``_run`` in a session whose tables are dropped when it
+        ends. A signal overrides ``_check`` and ``_run``, or this method as a whole."""
+        self._check()
+        ev = Evidence(signal=self.signal_name, params=self.get_params())
+        for name, table_schema in self.empty_tables.items():
+            ev.tables[name] = table_schema.empty_table()
+        with RunSession(engine) as session:
+            self._run(session, ev)
+        return ev
+
+    def _check(self) -> None:
+        """Raise ValueError for a parameter out of range (nothing to check by default)."""
+
+    def _run(self, engine: Engine, ev: Evidence) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:

@@ -101,11 +101,12 @@ splits into several smaller bursts.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.coaction import TARGETS, _text_targets_sql, target_sql
 from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
@@ -144,6 +145,8 @@ class SingleShotBurst(Signal):
         "(FDR, JRSS B)"
     )
 
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {"bursts": BURSTS_SCHEMA}
+
     def __init__(
         self,
         on: tuple[str, ...] = KINDS,
@@ -176,14 +179,6 @@ class SingleShotBurst(Signal):
             raise ValueError("min_accounts must be at least 2 and neighbours at least 1")
         if not 0 < float(self.fdr) <= 1:
             raise ValueError(f"fdr={self.fdr}: must be in (0, 1]")
-
-    def run(self, engine: Engine) -> Evidence:
-        self._check()
-        ev = Evidence(signal=self.name, params=self.get_params())
-        ev.tables["bursts"] = BURSTS_SCHEMA.empty_table()
-        with RunSession(engine) as session:
-            self._run(session, ev)
-        return ev
 
     # -- the run -----------------------------------------------------------------------------
 

@@ -82,7 +82,6 @@ from functools import partial
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.minhash import (
     candidate_schema,
@@ -230,13 +229,6 @@ class CopiedContent(Signal):
             raise ValueError("bucket_neighbours must be at least 1")
         if self.neighbours is not None and int(self.neighbours) < 1:
             raise ValueError("neighbours must be at least 1 (or None: every pair)")
-
-    def run(self, engine: Engine) -> Evidence:
-        self._check()
-        ev = Evidence(signal=self.name, params=self.get_params())
-        with RunSession(engine) as session:
-            self._run(session, ev)
-        return ev
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
         # Normalised in a step of its own: a filter on the normalised text in the same

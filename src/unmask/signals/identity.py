@@ -53,7 +53,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
-from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
 from unmask.signals.handles import handle_marks, handle_score
 
@@ -174,14 +173,6 @@ class IdentityTraits(Signal):
             self.batch_seconds
         ):
             raise ValueError("batch_seconds must be positive and shorter than background_days")
-
-    def run(self, engine: Engine) -> Evidence:
-        self._check()
-        ev = Evidence(signal=self.name, params=self.get_params())
-        # The run's tables are dropped when it ends.
-        with RunSession(engine) as session:
-            self._run(session, ev)
-        return ev
 
     # -- per account ---------------------------------------------------------------------
 

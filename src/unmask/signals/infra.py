@@ -47,7 +47,6 @@ import math
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 
 FIELDS = ("ip", "device", "email_domain", "phone_country")
@@ -103,14 +102,6 @@ class SharedInfrastructure(Signal):
             raise ValueError(f"max_share={self.max_share}: must be in (0, 1]")
         if self.window_days is not None and float(self.window_days) <= 0:
             raise ValueError("window_days must be positive (or None: any time)")
-
-    def run(self, engine: Engine) -> Evidence:
-        self._check()
-        ev = Evidence(signal=self.name, params=self.get_params())
-        # The run's tables are dropped when it ends.
-        with RunSession(engine) as session:
-            self._run(session, ev)
-        return ev
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
         records = engine.count("infrastructure")

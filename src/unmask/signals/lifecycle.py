@@ -77,11 +77,12 @@ Doppelganger falls from 115/150 to 72/150 on small (seed 1), for ordinary people
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.significance import bh_qvalues, poisson_sf
 
@@ -138,6 +139,8 @@ class LifecycleSynchrony(Signal):
         "2001 (FDR under dependence, Ann. Stat.)"
     )
 
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {"cohorts": COHORT_SCHEMA, "lives": LIVES_SCHEMA}
+
     def __init__(
         self,
         window_s: float = 3600.0,
@@ -175,15 +178,6 @@ class LifecycleSynchrony(Signal):
             raise ValueError("min_cohort must be at least 2 and neighbours at least 1")
         if not 0 < float(self.fdr) <= 1:
             raise ValueError(f"fdr={self.fdr}: must be in (0, 1]")
-
-    def run(self, engine: Engine) -> Evidence:
-        self._check()
-        ev = Evidence(signal=self.name, params=self.get_params())
-        ev.tables["cohorts"] = COHORT_SCHEMA.empty_table()
-        ev.tables["lives"] = LIVES_SCHEMA.empty_table()
-        with RunSession(engine) as session:
-            self._run(session, ev)
-        return ev
 
     # -- lives ---------------------------------------------------------------------------
 

@@ -127,11 +127,11 @@ makes them one unit (100 %).
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
 from unmask.signals.significance import bh_qvalues
 
@@ -453,6 +453,8 @@ class OwnedDomains(Signal):
         "Benjamini & Hochberg 1995 (FDR, JRSS B)"
     )
 
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {"units": UNITS_SCHEMA}
+
     def __init__(
         self,
         min_accounts: int = 3,
@@ -498,14 +500,6 @@ class OwnedDomains(Signal):
         ):
             if not 0 < float(getattr(self, k)) <= 1:
                 raise ValueError(f"{k}={getattr(self, k)}: must be in (0, 1]")
-
-    def run(self, engine: Engine) -> Evidence:
-        self._check()
-        ev = Evidence(signal=self.name, params=self.get_params())
-        ev.tables["units"] = UNITS_SCHEMA.empty_table()
-        with RunSession(engine) as session:
-            self._run(session, ev)
-        return ev
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
         engine.create_table("_own_l0", unit_sql())

@@ -101,7 +101,6 @@ import numpy as np
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.engine.session import RunSession
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.schedule import (
     _MONDAY_SHIFT,
@@ -345,13 +344,6 @@ class SharedRhythm(Signal):
             raise ValueError("bits must be in 1..62, tables and window at least 1")
         if int(self.neighbours) < 1:
             raise ValueError("neighbours must be at least 1")
-
-    def run(self, engine: Engine) -> Evidence:
-        self._check()
-        ev = Evidence(signal=self.name, params=self.get_params())
-        with RunSession(engine) as session:
-            self._run(session, ev)
-        return ev
 
     # -- profiles and the null ------------------------------------------------------------
 
