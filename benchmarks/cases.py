@@ -1,6 +1,6 @@
 """How long recording a run takes when the case store is big.
 
-A detect run of the small simulated world (coordination signals, ``min_families=1``) is
+A detect run of the small simulated world (coordination signals, ``likely=0.0``) is
 recorded into an empty case store; then the store is filled with ``--cases`` unrelated
 cases of ``--assets-per-case`` assets each, and a copy of the same run (its ``run.json``
 marked, so that it is a new run) is recorded again: every operation is matched to its case
@@ -45,7 +45,7 @@ def make_run(out: Path) -> Path:
     simulate(world, load_scenario("small"), seed=1)
     signals = ["coaction_url", "coaction_parent", "coaction_text", "content"]
     run = out / "run"
-    detect(Store(world / "store"), run, DetectConfig(signals=signals, min_families=1))
+    detect(Store(world / "store"), run, DetectConfig(signals=signals, likely=0.0))
     return run
 
 

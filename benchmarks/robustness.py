@@ -33,12 +33,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 # Seeds are split so that the benchmark does not grade the detector on the worlds it was
 # tuned on: tune on TUNING_SEEDS, report on EVALUATION_SEEDS.
 TUNING_SEEDS = (1, 2)
 EVALUATION_SEEDS = (101, 102)
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "robustness"
+# Clusters smaller than this get no tier (``DetectConfig.min_size``); they are not scored.
+MIN_SIZE = 5
 
 # The order of the tables: the reference, one habit at a time, then the combined adversaries.
 ORDER = (
@@ -71,6 +75,33 @@ def variations(scenario_dir: Path) -> dict[str, Path]:
     found = {p.stem: p for p in scenario_dir.glob("*.toml")}
     ordered = [n for n in ORDER if n in found] + sorted(set(found) - set(ORDER))
     return {n: found[n] for n in ordered}
+
+
+def labelled_clusters(d: Path) -> list[dict[str, Any]]:
+    """Each cluster of the run in ``d`` with its features and its truth."""
+    truth = pq.read_table(d / "world" / "truth" / "accounts.parquet").to_pylist()
+    planted = {(t["platform"], t["account_id"]) for t in truth if t["operation_id"] is not None}
+    members: dict[str, list[bool]] = {}
+    for n in pq.read_table(d / "run" / "nodes.parquet").to_pylist():
+        members.setdefault(n["cluster_id"], []).append((n["platform"], n["account_id"]) in planted)
+    rows = []
+    for c in pq.read_table(d / "run" / "clusters.parquet").to_pylist():
+        if c["accounts"] < MIN_SIZE:
+            continue
+        inside = members[c["cluster_id"]]
+        rows.append(
+            {
+                "world": d.name,
+                "cluster_id": c["cluster_id"],
+                "accounts": c["accounts"],
+                "operation_share": sum(inside) / len(inside),
+                "label": int(2 * sum(inside) >= len(inside)),
+                "features": {f["feature"]: f["value"] for f in c["features"]},
+                "probability": c["probability"],
+                "tier": c["tier"],
+            }
+        )
+    return rows
 
 
 def run_one(
@@ -119,6 +150,20 @@ def run_one(
         record["detect_s"] = round(time.perf_counter() - t, 2)
         record["detected_operations"] = det.operations.num_rows
         record.update(_figures(evaluate(tmp / "world" / "truth", tmp / "run").to_dict()))
+        record["clusters"] = [
+            {
+                k: c[k]
+                for k in (
+                    "cluster_id",
+                    "accounts",
+                    "operation_share",
+                    "label",
+                    "probability",
+                    "tier",
+                )
+            }
+            for c in labelled_clusters(tmp)
+        ]
     except Exception as exc:  # a failed run is a row of the table, not the end of the grid
         record.update(status="error", error=f"{type(exc).__name__}: {exc}")
         record["traceback"] = traceback.format_exc()
@@ -304,6 +349,25 @@ def markdown(records: list[dict[str, Any]], seeds: list[int]) -> str:
             flagged = " / ".join(str(f["flagged"]) if f else "–" for f in fps)
             cells.append(f"{flagged} (of {size:,})" if size is not None else flagged)
         out.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    from unmask.judgement import reliability
+
+    scored = [c for r in ok for c in r.get("clusters", [])]
+    if scored:
+        out += [
+            "",
+            "Calibration of the judgement (``unmask.judgement``): every cluster of at least "
+            f"{MIN_SIZE} accounts in these runs, by its probability of being an operation; "
+            "observed: the share that were (at least half their accounts planted).",
+            "",
+            "| probability | clusters | mean predicted | observed |",
+            "|---|---|---|---|",
+        ]
+        for b in reliability([c["probability"] for c in scored], [c["label"] for c in scored]):
+            out.append(
+                f"| {b['from']:.1f}–{b['to']:.1f} | {b['clusters']} | {b['predicted']:.2f} "
+                f"| {b['observed']:.2f} |"
+            )
     return "\n".join(out) + "\n"
 
 

@@ -1,11 +1,31 @@
-"""The judgement's tiers on hand-made clusters: what each tier needs, and that a family the
-data could not show is named and never counted as agreeing."""
+"""The judgement's tiers on hand-made clusters and a hand-made model: what each tier needs,
+that open-crowd markers count against, and that a family the data could not show is named
+and never counted as agreeing."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
 from unmask.assess import FAMILIES, judge
+from unmask.judgement import FEATURES, STORE_FEATURES, Model
+
+# Each family +2 on the log-odds, an outside audience -2: one family gives 0.27, two 0.73,
+# three 0.95 (the shipped model is fitted; these tests pin the tier logic, not the fit).
+WEIGHTS = (
+    dict.fromkeys(FEATURES, 0.0)
+    | dict.fromkeys(FAMILIES, 2.0)
+    | {
+        "linked_engagement": 2.0,
+        "unlinked_audience": -2.0,
+    }
+)
+MODEL = Model(
+    -3.0,
+    WEIGHTS,
+    dict.fromkeys(FEATURES, 0.0),
+    dict.fromkeys(FEATURES, 0.0),
+    dict.fromkeys(FEATURES, 1.0),
+)
 
 
 def _clusters(families: dict[str, list[str]], size: int = 6) -> tuple[pa.Table, pa.Table]:
@@ -39,12 +59,26 @@ def test_tiers_follow_the_families_that_agree():
             "one": ["coordination"],
         }
     )
-    got = _by_id(judge(nodes, vouched))
+    # the store's features known (and neutral): only the families' support decides
+    known = dict.fromkeys(STORE_FEATURES, 0.0)
+    features = dict.fromkeys(("three", "two", "one"), known)
+    got = _by_id(judge(nodes, vouched, features=features, model=MODEL))
     assert (got["three"]["tier"], got["three"]["operation"]) == ("cib_high", True)
+    assert got["three"]["probability"] > 0.9
     assert (got["two"]["tier"], got["two"]["operation"]) == ("cib_likely", True)
+    assert "for: coordination vouches for 100%" in got["two"]["reason"]
     # every family could judge it, and only one agrees: what open crowds look like
     assert (got["one"]["tier"], got["one"]["operation"]) == (None, False)
-    assert "every family could judge it" in got["one"]["reason"]
+    assert "not assessed" not in got["one"]["reason"]
+
+
+def test_an_audience_outside_the_cluster_counts_against_it():
+    nodes, vouched = _clusters({"crowd": ["coordination", "schedule"]})
+    crowd = {"unlinked_audience": 2.0}
+    got = _by_id(judge(nodes, vouched, features={"crowd": crowd}, model=MODEL))["crowd"]
+    assert got["tier"] is None and got["probability"] < 0.5
+    assert "against: an organic audience" in got["reason"]
+    assert {"feature": "unlinked_audience", "value": 2.0} in got["features"]
 
 
 def test_coordination_alone_on_thin_data_is_not_called_inauthentic():
@@ -53,6 +87,7 @@ def test_coordination_alone_on_thin_data_is_not_called_inauthentic():
         judge(
             nodes,
             vouched,
+            model=MODEL,
             assessable={"coordination", "schedule"},
             ran={"coordination", "schedule", "identity"},
         )
@@ -65,10 +100,10 @@ def test_coordination_alone_on_thin_data_is_not_called_inauthentic():
     # nothing supports it: no tier, and the reason still names what was not assessed
     assert got["none"]["tier"] is None
     assert "not assessed" in got["none"]["reason"]
-    assert "every family could judge it" not in got["none"]["reason"]
+    assert "linked_engagement, unlinked_audience" in got["none"]["reason"]
 
 
 def test_small_clusters_get_no_tier():
     nodes, vouched = _clusters({"tiny": list(FAMILIES)}, size=4)
-    got = _by_id(judge(nodes, vouched))
+    got = _by_id(judge(nodes, vouched, model=MODEL))
     assert got["tiny"]["tier"] is None and "too small" in got["tiny"]["reason"]

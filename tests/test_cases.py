@@ -2,8 +2,8 @@
 the machine's PostgreSQL binaries (Debian's ``postgresql`` package).
 
 Runs are real ``detect`` runs on the small simulated world with the coordination signals
-and ``min_families=1`` (with coordination alone the default judgement, two families, flags
-nothing). Besides the whole world, two windows of it are detected: its first days
+and ``likely=0.0`` (every cluster an operation: with coordination alone the calibrated
+judgement calls nothing inauthentic). Besides the whole world, two windows of it are detected: its first days
 (``early``) and the rest (``late``), so that a re-run sees the same operations with assets
 added and removed, the way new data does.
 """
@@ -61,7 +61,7 @@ def _window(src: Store, dst: Path, start: str | None, end: str | None) -> Store:
 def _detect(store: Store, run: Path) -> Path:
     from unmask.detect import DetectConfig, detect
 
-    detect(store, run, DetectConfig(signals=COORDINATION, min_families=1))
+    detect(store, run, DetectConfig(signals=COORDINATION, likely=0.0))
     return run
 
 
@@ -527,7 +527,7 @@ def test_cli_detect_records_and_cases_commands(small_world, tmp_path, monkeypatc
     world = tmp_path / "world"
     shutil.copytree(small_world / "store", world / "store")
     config = tmp_path / "detect.toml"
-    config.write_text('[judge]\nmin_families = 1\n[signals]\nrun = ["content"]\n')
+    config.write_text('[judge]\nlikely = 0.0\n[signals]\nrun = ["content"]\n')
     monkeypatch.delenv("UNMASK_CASES", raising=False)
     runner = CliRunner()
     res = runner.invoke(

@@ -103,7 +103,7 @@ def test_operations_are_described_the_same_on_spark(russian_store, spark_engine,
     cfg = DetectConfig(
         signals=["coaction_parent"],
         signal_params={"coaction_parent": params},
-        min_families=1,
+        likely=0.0,
     )
     result = detect(russian_store, tmp_path / "run", cfg)
     assert result.operations.num_rows > 0

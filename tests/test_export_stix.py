@@ -80,7 +80,7 @@ def test_one_campaign_per_operation_with_its_figures(bundle, run_dir):
     assert figures and set(campaigns) == {f["cluster_id"] for f in figures}
     for f in figures:
         c = campaigns[f["cluster_id"]]
-        assert c["confidence"] == stix.confidence(f["confidence"]["score"])
+        assert c["confidence"] == stix.confidence(f["confidence"]["probability"])
         assert c["first_seen"][:19] == f["activity"]["first"][:19]
         assert c["last_seen"][:19] == f["activity"]["last"][:19]
         assert f"{f['assets']['accounts']} assets" in c["description"]
@@ -166,7 +166,7 @@ def test_every_procedure_unmask_names_has_its_tags():
 
 
 def test_confidence_mapping():
-    assert [stix.confidence(s) for s in (0, 1, 2, 2.6, 5, 7)] == [0, 20, 40, 52, 100, 100]
+    assert [stix.confidence(p) for p in (0, 0.7, 0.904, 1, 1.3)] == [0, 70, 90, 100, 100]
 
 
 def secrets(run_dir: Path) -> set[str]:

@@ -462,11 +462,11 @@ def comeback(tmp_path_factory):
     after = _period(full, root / "after", before=False)
     # One family suffices until the schedule/identity/audience signals are in detect's
     # defaults: the judgement with two families finds no operation yet.
-    detect(before, root / "run1", DetectConfig(min_families=1))
+    detect(before, root / "run1", DetectConfig(likely=0.0))
     cat = Catalogue(root / "cat", create=True)
     with DuckDBEngine(before) as eng:
         cat.add(lineage.operations_from_run(eng, root / "run1", "week1"))
-    result = detect(after, root / "run2", DetectConfig(min_families=1, catalogue=str(root / "cat")))
+    result = detect(after, root / "run2", DetectConfig(likely=0.0, catalogue=str(root / "cat")))
     truth = json.loads((world / "truth" / "operations.json").read_text())
     ops = truth if isinstance(truth, list) else truth["operations"]
     lineage_of = {o["id"]: o.get("lineage_of") for o in ops}

@@ -148,10 +148,9 @@ def test_parameters():
         SharedRhythm(leak=0.7).run(None)
     with pytest.raises(ValueError):
         SharedRhythm(office_hours=(12, 8)).run(None)
-    from unmask.detect import default_signals, optional_signals
+    from unmask.detect import default_signals
 
-    assert "rhythm" in {s.name for s in optional_signals()}
-    assert "rhythm" not in {s.name for s in default_signals()}
+    assert "rhythm" in {s.name for s in default_signals()}
 
 
 # -- the simulated world -------------------------------------------------------------------

@@ -1,38 +1,45 @@
-"""Judging clusters: which independent signals support each, and in what words to report it.
+"""Judging clusters: which independent signals support each, how likely it is an
+inauthentic operation, and in what words to report it.
 
 A cluster of the fused graph is a group of accounts that the signals tie together. A family
 *supports* a cluster by the share of its accounts it vouches for: accounts with an edge of
 that family to another account of the same cluster, or with a score of that family at or
 above the signal's threshold. A cluster's ``score`` is the sum over families of these
-shares (2.6 reads "two and a half families' worth of the accounts").
+shares (2.6 reads "two and a half families' worth of the accounts"); ``families`` are those
+that support at least ``min_support`` of it.
 
 Coordination is not inauthenticity: fandoms, activists, newsrooms and news bots act
-together in the open. So a cluster is given a *tier*, in words that claim no more than the
-data shows (``TIERS``):
+together in the open, and some show two or three families. So the judgement is not a
+count of families: the families' support and what marks an open crowd (an audience outside
+the cluster, accounts with years of history, affiliation said in the open) go into a
+calibrated model (:mod:`unmask.judgement`), whose ``probability`` sets the *tier*, in words
+that claim no more than the data shows (``TIERS``):
 
-* ``cib_high``, "coordinated inauthentic behaviour (high confidence)": at least
-  ``high_families`` families each support ``min_support`` of it;
-* ``cib_likely``, "likely coordinated inauthentic behaviour": at least ``min_families``;
-* ``coordinated_unassessed``, "coordinated behaviour (authenticity not assessed)": fewer
-  families support it, and the families this data could not show (no follows, no profile
-  fields, no sign-up records, or signals not chosen) are the ones that would have decided
-  it. The bar is never lowered because the data is thin: the tier says so instead, and
-  names the families that were not assessed.
+* ``cib_high``, "coordinated inauthentic behaviour (high confidence)": probability at least
+  ``high`` (0.9);
+* ``cib_likely``, "likely coordinated inauthentic behaviour": at least ``likely`` (0.5);
+* ``coordinated_unassessed``, "coordinated behaviour (authenticity not assessed)": below
+  ``likely``, some family supports it, and what this data could not show (no follows, no
+  profile fields, no sign-up records, no engagement with its posts, or signals not chosen)
+  could have lifted it over ``likely`` (``Model.upper``). The bar is never lowered because
+  the data is thin: the tier says so instead, and names what was not assessed.
 
-A cluster with fewer than ``min_size`` accounts, or one that every family could have judged
-and fewer than ``min_families`` support, gets no tier (it is what open crowds look like).
-Only the two inauthentic tiers are *operations* (``operation``): they make the takedown
-list; the other tier is reported, with its evidence, for an analyst to judge.
+A cluster with fewer than ``min_size`` accounts, or one below ``likely`` that the missing
+evidence could not have changed, gets no tier (it is what open crowds look like). Only the
+two inauthentic tiers are *operations* (``operation``): they make the takedown list; the
+other tier is reported, with its evidence, for an analyst to judge. The reason names the
+features that argued for and against.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
 
 from unmask.engine.duckdb import connect
+from unmask.judgement import FAMILIES, FEATURES, Model, load_model
 from unmask.signals.base import Evidence
 
 SUPPORT_SCHEMA = pa.schema(
@@ -105,7 +112,6 @@ def member_support(nodes: pa.Table, judged: Sequence[Judged]) -> pa.Table:
     return con.sql("SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ")").to_arrow_table()
 
 
-FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
 TIERS = {
     "cib_high": "coordinated inauthentic behaviour (high confidence)",
     "cib_likely": "likely coordinated inauthentic behaviour",
@@ -119,23 +125,27 @@ def judge(
     nodes: pa.Table,
     vouched: pa.Table,
     *,
+    features: Mapping[str, Mapping[str, float | None]] | None = None,
+    model: Model | None = None,
     min_size: int = 5,
     min_support: float = 0.2,
-    min_families: int = 2,
-    high_families: int = 3,
+    likely: float = 0.7,
+    high: float = 0.9,
     assessable: set[str] | None = None,
     ran: set[str] | None = None,
 ) -> pa.Table:
-    """One row per cluster: size, platforms, support per family, score, its tier (and
-    whether that makes it an operation), with the reason in words.
+    """One row per cluster: size, platforms, support per family, score, the calibrated
+    probability that it is an inauthentic operation, its tier (and whether that makes it
+    an operation), with the reason in words.
 
-    ``assessable``: the families whose signals ran and could judge this data (None: all).
-    Exports for researchers often have no follows, profile fields or infrastructure; a
-    family that could not be assessed never counts as agreeing, and the bar stays where it
-    is: such clusters are ``coordinated_unassessed`` when the missing families could have
-    made the difference. ``ran``: the families whose signals ran at all (None: all), so that
-    the reason can tell a family not chosen from one the data could not show.
+    ``features``: per cluster, :data:`unmask.judgement.FEATURES` (``cluster_features``);
+    without them only the families' support is known. ``model``: the fitted model (default:
+    the one shipped). ``assessable``: the families whose signals ran and could judge this
+    data (None: all); a family that could not be assessed is a missing feature, never a
+    zero. ``ran``: the families whose signals ran at all (None: all), so that the reason
+    can tell a family not chosen from one the data could not show.
     """
+    model = model or load_model()
     known = set(FAMILIES) if assessable is None else set(assessable)
     unassessed = [f for f in FAMILIES if f not in known]
     not_run = [f for f in unassessed if ran is not None and f not in ran]
@@ -150,7 +160,86 @@ def judge(
         )
         if part
     )
-    not_shown = f"; not assessed ({why})" if unassessed else ""
+    out = []
+    for c in support_table(nodes, vouched):
+        support = c["support"]
+        shares = {f["family"]: f["share"] for f in support}
+        x = dict(features.get(c["cluster_id"], {})) if features is not None else {}
+        for f in FAMILIES:
+            if f not in x:
+                x[f] = float(shares.get(f, 0.0)) if f in known else None
+        for f in FEATURES:
+            x.setdefault(f, None)
+        p = model.probability(x)
+        upper = model.upper(x)
+        missing = [f for f in FEATURES if x[f] is None]
+        strong = [f["family"] for f in support if f["share"] >= min_support]
+        said = ", ".join(f"{f['family']} {100 * f['share']:.0f}%" for f in support) or "no family"
+        pro, con = model.explain(x)
+        because = "; ".join(
+            part
+            for part in (
+                f"for: {', '.join(pro)}" if pro else "",
+                f"against: {', '.join(con)}" if con else "",
+            )
+            if part
+        )
+        head = f"probability {p:.2f} that it is an inauthentic operation rather than an open crowd"
+        gaps = _gaps(missing, why)
+        tier = None
+        if c["accounts"] < min_size:
+            reason = f"too small ({c['accounts']} accounts < {min_size}); {said}"
+        elif p >= high:
+            tier, reason = "cib_high", f"{head} ({because})"
+        elif p >= likely:
+            tier, reason = "cib_likely", f"{head} ({because})"
+        elif strong and missing and upper >= likely:
+            tier = "coordinated_unassessed"
+            reason = (
+                f"{', '.join(strong)} support{'s' if len(strong) == 1 else ''} it ({said}); "
+                f"{head}, and what the data could not show could have made it one "
+                f"(up to {upper:.2f}): {gaps}"
+            )
+        else:
+            reason = f"{head} ({because or said})"
+        if missing and tier != "coordinated_unassessed":
+            reason += f"; not assessed: {gaps}"
+        out.append(
+            {
+                "cluster_id": c["cluster_id"],
+                "accounts": c["accounts"],
+                "platforms": c["platforms"],
+                "families": strong,
+                "support": support,
+                "score": sum(min(1.0, f["share"]) for f in support),
+                "probability": p,
+                "features": [{"feature": f, "value": x[f]} for f in FEATURES],
+                "tier": tier,
+                "operation": tier in TAKEDOWN_TIERS,
+                "reason": reason,
+                "unassessed": unassessed,
+            }
+        )
+    return pa.Table.from_pylist(out, schema=CLUSTER_SCHEMA)
+
+
+def _gaps(missing: list[str], why: str) -> str:
+    """The missing features in words, with why the families among them are missing."""
+    if not missing:
+        return ""
+    fams = [f for f in missing if f in FAMILIES]
+    rest = [f for f in missing if f not in FAMILIES]
+    parts = []
+    if fams:
+        parts.append(why or ", ".join(fams))
+    if rest:
+        parts.append(f"{', '.join(rest)}: not in this data")
+    return "; ".join(parts)
+
+
+def support_table(nodes: pa.Table, vouched: pa.Table) -> list[dict]:
+    """Per cluster: its accounts, platforms and each family's support (accounts, share,
+    signals), largest first."""
     con = connect()
     con.register("nodes", nodes)
     con.register("vouched", vouched)
@@ -173,47 +262,9 @@ def judge(
            GROUP BY s.cluster_id, s.accounts, s.platforms
            ORDER BY s.accounts DESC, s.cluster_id"""
     ).fetchall()
-    out = []
-    for cluster_id, accounts, platforms, support in rows:
-        strong = [f for f in support if f["share"] >= min_support]
-        score = sum(min(1.0, f["share"]) for f in support)
-        said = ", ".join(f"{f['family']} {100 * f['share']:.0f}%" for f in support) or "no family"
-        agree = (
-            f"{len(strong)} independent famil{'y supports' if len(strong) == 1 else 'ies support'}"
-            f" at least {100 * min_support:.0f}% of it ({said})"
-        )
-        tier = None
-        if accounts < min_size:
-            reason = f"too small ({accounts} accounts < {min_size}); {said}{not_shown}"
-        elif len(strong) >= max(high_families, min_families):
-            tier, reason = "cib_high", agree + not_shown
-        elif len(strong) >= min_families:
-            tier, reason = "cib_likely", agree + not_shown
-        elif strong and len(strong) + len(unassessed) >= min_families:
-            tier = "coordinated_unassessed"
-            reason = (
-                f"{agree}; {min_families} are needed to call it inauthentic, and the others "
-                f"were not assessed ({why})"
-            )
-        elif unassessed:
-            reason = f"{agree}; {min_families} needed{not_shown}"
-        else:
-            reason = f"{agree}; {min_families} needed, and every family could judge it"
-        out.append(
-            {
-                "cluster_id": cluster_id,
-                "accounts": accounts,
-                "platforms": platforms,
-                "families": [f["family"] for f in strong],
-                "support": support,
-                "score": score,
-                "tier": tier,
-                "operation": tier in TAKEDOWN_TIERS,
-                "reason": reason,
-                "unassessed": unassessed,
-            }
-        )
-    return pa.Table.from_pylist(out, schema=CLUSTER_SCHEMA)
+    return [
+        {"cluster_id": c, "accounts": a, "platforms": p, "support": sup} for c, a, p, sup in rows
+    ]
 
 
 def tier_words(tier: str | None) -> str:
@@ -241,6 +292,13 @@ CLUSTER_SCHEMA = pa.schema(
             ),
         ),
         pa.field("score", pa.float64(), nullable=False),
+        # the calibrated probability that it is an inauthentic operation (unmask.judgement)
+        pa.field("probability", pa.float64(), nullable=False),
+        # what the probability was computed from (null: the data cannot give it)
+        pa.field(
+            "features",
+            pa.list_(pa.struct([("feature", pa.string()), ("value", pa.float64())])),
+        ),
         # TIERS key, or null for a cluster that is not reported
         pa.field("tier", pa.string()),
         # the tier names inauthentic behaviour: the cluster is on the takedown list

@@ -468,7 +468,7 @@ def detect(
         title=f"operations: {result.operations.num_rows}; other coordinated groups reported: "
         f"{reported.num_rows - result.operations.num_rows} (of {result.clusters.num_rows} clusters)"
     )
-    for col in ("cluster", "accounts", "platforms", "tier", "score", "why"):
+    for col in ("cluster", "accounts", "platforms", "tier", "probability", "why"):
         table.add_column(col)
     for row in reported.to_pylist():
         table.add_row(
@@ -476,7 +476,7 @@ def detect(
             f"{row['accounts']:,}",
             ", ".join(row["platforms"]),
             tier_words(row["tier"]),
-            f"{row['score']:.2f}",
+            f"{row['probability']:.2f}",
             row["reason"],
         )
     out.print(table)

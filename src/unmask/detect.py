@@ -11,7 +11,8 @@
 ``takedown.csv``          the assets to act on: operation, platform, account, kind, handle,
                           URL, and the signals that vouch for each
 ``flagged.csv``           the same accounts in the format ``unmask evaluate`` scores
-                          (platform, account_id, cluster_id, score, signals)
+                          (platform, account_id, cluster_id, score: the operation's
+                          probability, signals)
 ``lineage.parquet``       with a catalogue (``DetectConfig.catalogue``): each cluster's links
                           to known operations (``unmask.lineage``); ``lineage.json`` the
                           linked ones, readable
@@ -32,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from unmask import assess, lineage, network, operations
+from unmask import assess, judgement, lineage, network, operations
 from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
 from unmask.signals.base import Signal
@@ -44,10 +45,14 @@ Progress = Callable[[str, int, int], None]
 def default_signals() -> list[Signal]:
     """The signals ``detect`` runs unless told otherwise, each with its defaults."""
     from unmask.signals.audience import BoughtFollowers
+    from unmask.signals.burst import SingleShotBurst
     from unmask.signals.coaction import CoAction
     from unmask.signals.content import CopiedContent
     from unmask.signals.identity import IdentityTraits
     from unmask.signals.infra import SharedInfrastructure
+    from unmask.signals.lifecycle import LifecycleSynchrony
+    from unmask.signals.owned import OwnedDomains
+    from unmask.signals.rhythm import SharedRhythm
     from unmask.signals.schedule import ShiftSchedule
 
     return [
@@ -57,25 +62,20 @@ def default_signals() -> list[Signal]:
         SharedInfrastructure(),
         BoughtFollowers(),
         ShiftSchedule(),
+        OwnedDomains(),
+        SingleShotBurst(),
+        LifecycleSynchrony(),
+        SharedRhythm(),
     ]
 
 
 def optional_signals() -> list[Signal]:
     """Signals ``detect`` can run when asked (``--signals``, ``[signals] run``) but does not
-    run by default: new evidence that the judgement does not weigh yet."""
-    from unmask.signals.burst import SingleShotBurst
-    from unmask.signals.lifecycle import LifecycleSynchrony
-    from unmask.signals.owned import OwnedDomains
-    from unmask.signals.rhythm import SharedRhythm
+    run by default: too costly for every run (semantic copies: 3x the default detect on the
+    medium world)."""
     from unmask.signals.semantic import SemanticCopies
 
-    return [
-        OwnedDomains(),
-        SingleShotBurst(),
-        LifecycleSynchrony(),
-        SharedRhythm(),
-        SemanticCopies(),
-    ]
+    return [SemanticCopies()]
 
 
 def available_signals() -> list[Signal]:
@@ -83,12 +83,22 @@ def available_signals() -> list[Signal]:
     return [*default_signals(), *optional_signals()]
 
 
+# Settings that no longer exist, and what took their place.
+RETIRED = {
+    ("judge", "min_families"): "was replaced by `likely` (the calibrated probability for "
+    "'likely coordinated inauthentic behaviour', 0.5); see docs/detect.md, Judgement",
+    ("judge", "high_families"): "was replaced by `high` (the calibrated probability for "
+    "'coordinated inauthentic behaviour (high confidence)', 0.9); see docs/detect.md",
+}
+
+
 @dataclass
 class DetectConfig:
     """Everything ``detect`` can be told; a TOML file with the same keys sets it.
 
-    ``[fusion]`` cap, resolution, workers · ``[judge]`` min_size, min_support,
-    min_families, high_families · ``[signals]`` run = [names] · ``[signals.<name>]``
+    ``[fusion]`` cap, resolution, workers · ``[judge]`` min_size, min_support, likely,
+    high (the probabilities of the two inauthentic tiers), model (a fitted judgement
+    model's file) · ``[signals]`` run = [names] · ``[signals.<name>]``
     parameters of that signal (``unmask signals`` lists names and parameters).
     """
 
@@ -100,8 +110,10 @@ class DetectConfig:
     seed: int = 0
     min_size: int = 5
     min_support: float = 0.2
-    min_families: int = 2
-    high_families: int = 3
+    likely: float = 0.7
+    high: float = 0.9
+    # A judgement model file (``benchmarks/fit_judgement.py``); default: the shipped one.
+    model: str | None = None
     # A catalogue of known operations (``unmask.catalogue``): clusters are linked to them.
     catalogue: str | None = None
 
@@ -114,10 +126,12 @@ class DetectConfig:
         cfg = cls()
         known = {
             "fusion": ("cap", "resolution", "workers", "seed"),
-            "judge": ("min_size", "min_support", "min_families", "high_families"),
+            "judge": ("min_size", "min_support", "likely", "high", "model"),
         }
         for section, keys in known.items():
             for key, value in raw.get(section, {}).items():
+                if (section, key) in RETIRED:
+                    raise ValueError(f"{path}: [{section}] {key} {RETIRED[section, key]}")
                 if key not in keys:
                     raise ValueError(
                         f"{path}: [{section}] has no setting {key!r} (known: {', '.join(keys)})"
@@ -174,7 +188,7 @@ class DetectResult:
         """Every cluster with a tier: the operations first, then the coordinated groups
         whose authenticity the data could not show."""
         rows = self.clusters.filter(pc.is_valid(self.clusters["tier"])).to_pylist()
-        rows.sort(key=lambda r: (not r["operation"], -r["score"], r["cluster_id"]))
+        rows.sort(key=lambda r: (not r["operation"], -r["probability"], r["cluster_id"]))
         return pa.Table.from_pylist(rows, schema=self.clusters.schema)
 
 
@@ -191,8 +205,9 @@ def detect(
     ``cases`` (a case store URL), record the written run there (``docs/cases.md``)."""
     cfg = config or DetectConfig()
     signals = cfg.build_signals()
-    # Opened first: a wrong catalogue path fails before the signals run, not after.
+    # Opened first: a wrong catalogue or model path fails before the signals run, not after.
     known = Catalogue(cfg.catalogue) if cfg.catalogue else None
+    model = judgement.load_model(Path(cfg.model) if cfg.model else None)
     run_dir.mkdir(parents=True, exist_ok=True)
     tell = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
@@ -235,10 +250,12 @@ def detect(
         clusters = assess.judge(
             nodes,
             vouched,
+            features=judgement.cluster_features(eng, nodes, vouched),
+            model=model,
             min_size=cfg.min_size,
             min_support=cfg.min_support,
-            min_families=cfg.min_families,
-            high_families=cfg.high_families,
+            likely=cfg.likely,
+            high=cfg.high,
             assessable={j.family for j in judged if j.evidence.assessable},
             ran={j.family for j in judged},
         )
@@ -255,7 +272,9 @@ def detect(
             lineage.write_links(links, run_dir)
             _add_lineage(described, links)
             seconds["lineage"] = round(time.perf_counter() - t0, 3)
-    flagged = assets.select(["platform", "account_id", "operation", "operation_score", "signals"])
+    flagged = assets.select(
+        ["platform", "account_id", "operation", "operation_probability", "signals"]
+    )
     flagged = flagged.rename_columns(["platform", "account_id", "cluster_id", "score", "signals"])
 
     pq.write_table(fused, run_dir / "fused.parquet")

@@ -18,7 +18,8 @@ JSON-able dict:
   operations", Brookings) estimated from the data and what it was based on;
 * ``killchain``: the Online Operations Kill Chain procedures (Meta) observed, each with
   the evidence behind it;
-* ``confidence``: the cluster's score and the reason in words.
+* ``confidence``: the cluster's probability of being an operation (``unmask.judgement``),
+  its families' support and score, and the reason in words.
 
 :func:`takedown` lists the assets to act on, per platform, with the signals and evidence
 counts behind each.
@@ -119,7 +120,7 @@ def describe(
         engine.drop(MEMBERS)
     return sorted(
         out.values(),
-        key=lambda o: (not o["operation"], -o["confidence"]["score"], o["cluster_id"]),
+        key=lambda o: (not o["operation"], -o["confidence"]["probability"], o["cluster_id"]),
     )
 
 
@@ -130,6 +131,7 @@ def _skeleton(c: dict[str, Any]) -> dict[str, Any]:
         "tier_words": tier_words(c["tier"]),
         "operation": c["operation"],
         "confidence": {
+            "probability": c["probability"],
             "score": c["score"],
             "families": c["families"],
             "support": c["support"],
@@ -561,7 +563,7 @@ def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
 def takedown(engine: Engine, nodes: pa.Table, clusters: pa.Table, vouched: pa.Table) -> pa.Table:
     """The assets to act on: every account of every operation, with its kind, handle, URL,
     and the signals that vouch for it."""
-    ops = clusters.filter(clusters["operation"]).select(["cluster_id", "score"])
+    ops = clusters.filter(clusters["operation"]).select(["cluster_id", "probability"])
     engine.register("_td_ops", ops)
     engine.register("_td_nodes", nodes.select(["platform", "account_id", "cluster_id", "degree"]))
     engine.register("_td_vouched", vouched)
@@ -569,7 +571,7 @@ def takedown(engine: Engine, nodes: pa.Table, clusters: pa.Table, vouched: pa.Ta
         return engine.fetch(
             """SELECT n.cluster_id AS operation, n.platform, n.account_id,
                       coalesce(a.kind, 'account') AS kind, a.handle, a.url,
-                      o.score AS operation_score, n.degree AS linked_accounts,
+                      o.probability AS operation_probability, n.degree AS linked_accounts,
                       coalesce(string_agg(DISTINCT v.signal, ';' ORDER BY v.signal), '') AS signals
                FROM _td_nodes n JOIN _td_ops o USING (cluster_id)
                LEFT JOIN accounts a ON a.platform = n.platform AND a.account_id = n.account_id
@@ -577,7 +579,7 @@ def takedown(engine: Engine, nodes: pa.Table, clusters: pa.Table, vouched: pa.Ta
                  ON v.platform = n.platform AND v.account_id = n.account_id
                 AND v.cluster_id = n.cluster_id
                GROUP BY ALL
-               ORDER BY o.score DESC, n.cluster_id, n.platform, kind, n.account_id"""
+               ORDER BY o.probability DESC, n.cluster_id, n.platform, kind, n.account_id"""
         )
     finally:
         engine.drop("_td_ops", "_td_nodes", "_td_vouched")

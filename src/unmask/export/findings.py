@@ -63,6 +63,11 @@ class Operation:
     def score(self) -> float:
         return float(self.figures["confidence"]["score"])
 
+    @property
+    def probability(self) -> float:
+        """The calibrated probability that it is an operation (``unmask.judgement``)."""
+        return float(self.figures["confidence"]["probability"])
+
 
 def own_domains(figures: dict[str, Any]) -> list[str]:
     """The operation's own domains (``unmask.operations.own_domains``: one rule for the

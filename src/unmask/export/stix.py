@@ -39,20 +39,18 @@ from unmask.export.findings import Account, Operation, Privacy, read_run
 
 # STIX 2.1 account-type-ov for the platforms that have a value there.
 ACCOUNT_TYPES = {"x": "twitter", "twitter": "twitter", "facebook": "facebook"}
-FAMILIES = 5  # unmask's independent families of signals (docs/detect.md)
 NOT_CONCLUDED = (
     "Coordination is shown by the evidence; who is behind it (attribution) is not concluded "
     "and is left to a human analyst."
 )
 
 
-def confidence(score: float, families: int = FAMILIES) -> int:
-    """STIX confidence (0-100) from the judgement score (``unmask.assess``: the sum over
-    families of the share of the cluster each vouches for): the share of unmask's
-    ``families`` independent families' worth of agreement, ``round(100 * min(score,
-    families) / families)``. One family on every account gives 20 ("Low" on STIX's
-    None/Low/Med/High scale, Appendix A), two 40 ("Med"), four 80 ("High")."""
-    return round(100 * min(max(score, 0.0), families) / families)
+def confidence(probability: float) -> int:
+    """STIX confidence (0-100) from the judgement's calibrated probability that the cluster
+    is an inauthentic operation (``unmask.judgement``): ``round(100 * probability)``. The
+    takedown tiers start at 70 (likely: "Med" to "High" on STIX's None/Low/Med/High scale,
+    Appendix A) and 90 (high confidence)."""
+    return round(100 * min(max(probability, 0.0), 1.0))
 
 
 def _quote(value: str) -> str:
@@ -94,7 +92,7 @@ def describe(op: Operation) -> str:
         )
     if "breakout" in f:
         parts.append(f"Breakout Scale category {f['breakout']['category']}.")
-    parts.append(f"Judgement (score {op.score:g}): {f['confidence']['reason']}.")
+    parts.append(f"Judgement: {f['confidence']['reason']}.")
     parts.append(NOT_CONCLUDED)
     return " ".join(parts)
 
@@ -201,7 +199,7 @@ def build(
             description=describe(op),
             first_seen=_time(op.first_seen),
             last_seen=_time(op.last_seen),
-            confidence=confidence(op.score),
+            confidence=confidence(op.probability),
             labels=sorted(op.figures["confidence"]["families"])
             + ([op.figures["tier"]] if op.figures.get("tier") else []),
         )

@@ -133,6 +133,10 @@ class LifecycleSynchrony(Signal):
     name = "lifecycle"
     kind = "edges"
     family = "identity"
+    # A shared start ties together everyone a news event wakes at once (breaking-news
+    # crowds joined Doppelganger's waves on the small world); the edges vouch for accounts
+    # other evidence groups, and do not make groups themselves.
+    defines_groups = False
     reference = (
         "Kulldorff 1997 (scan statistic, Comm. Stat. 26); Glaz, Naus & Wallenstein 2001 "
         "(scan statistics); Benjamini & Hochberg 1995 (FDR, JRSS B); Benjamini & Yekutieli "

@@ -1,0 +1,129 @@
+"""Fit the judgement model (``unmask.judgement``) on the simulator's worlds at the tuning seeds.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/fit_judgement.py --work /tmp/fit
+    ... --out src/unmask/judgement_model.json      # replace the shipped model
+    ... --worlds small,medium                       # also the medium world's baseline
+
+For every robustness variation (``benchmarks/robustness/*.toml``) and tuning seed
+(``robustness.TUNING_SEEDS``; the evaluation seeds are refused), the world is simulated into
+``WORK/<world>-<variation>-<seed>/world`` and the default detect runs into ``.../run``; both
+are kept, so a second call (another ``--l2``, say) reuses them. Each cluster of at least
+``min_size`` accounts is a row: its features (``clusters.parquet``) and its truth, an
+operation when at least half its accounts belong to a planted operation. The model is
+fitted with every gap of ``unmask.judgement.GAPS`` (the same clusters with the features an
+export might lack made missing), written with its provenance, and its in-sample
+reliability table printed. The held-out check is ``benchmarks/robustness.py`` at the
+evaluation seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from robustness import (
+    EVALUATION_SEEDS,
+    MIN_SIZE,
+    SCENARIO_DIR,
+    TUNING_SEEDS,
+    WORLD_SCALES,
+    labelled_clusters,
+    variations,
+)
+
+
+def make(world: str, variation: str, scenario: str, seed: int, scale: float, work: Path) -> Path:
+    """Simulate and detect one world into ``work`` (reused when already there)."""
+    from unmask.detect import DetectConfig, detect
+    from unmask.simulate.scenario import load_scenario
+    from unmask.simulate.world import simulate
+    from unmask.store import Store
+
+    d = work / f"{world}-{variation}-{seed}"
+    if not (d / "world" / "truth" / "accounts.parquet").exists():
+        simulate(d / "world", load_scenario(scenario), seed=seed, scale=scale)
+    if not (d / "run" / "clusters.parquet").exists():
+        detect(Store(d / "world" / "store"), d / "run", DetectConfig(min_size=MIN_SIZE))
+    return d
+
+
+def main() -> None:
+    from unmask import judgement
+
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--work", type=Path, required=True, help="where worlds and runs are kept")
+    ap.add_argument("--out", type=Path, default=None, help="the model file to write")
+    ap.add_argument("--seeds", default=",".join(map(str, TUNING_SEEDS)))
+    ap.add_argument("--worlds", default="small", help="comma-separated: small, medium, large")
+    ap.add_argument("--l2", type=float, default=1.0, help="ridge penalty on the weights")
+    args = ap.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    if set(seeds) & set(EVALUATION_SEEDS):
+        ap.error(f"seeds {sorted(set(seeds) & set(EVALUATION_SEEDS))} are for evaluation only")
+    worlds = [w.strip() for w in args.worlds.split(",") if w.strip()]
+    runs = []
+    for w in worlds:
+        for v, path in variations(SCENARIO_DIR).items():
+            if w == "small" or v == "baseline":
+                runs += [
+                    (w, v, str(path) if w == "small" else w, s, WORLD_SCALES[w]) for s in seeds
+                ]
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for i, run in enumerate(runs, 1):
+        t = time.perf_counter()
+        d = make(*run, args.work)
+        rows += labelled_clusters(d)
+        print(
+            f"[{i}/{len(runs)}] {d.name}: {time.perf_counter() - t:.1f} s, {len(rows)} clusters",
+            file=sys.stderr,
+            flush=True,
+        )
+    labels = [r["label"] for r in rows]
+    model = judgement.fit(
+        [r["features"] for r in rows],
+        labels,
+        l2=args.l2,
+        provenance={
+            "fitted": time.strftime("%Y-%m-%d"),
+            "command": " ".join(sys.argv),
+            "worlds": worlds,
+            "variations": sorted({r[1] for r in runs}),
+            "seeds": seeds,
+            "clusters": len(rows),
+            "operations": sum(labels),
+            "l2": args.l2,
+            "gaps": judgement.GAPS,
+        },
+    )
+    probs = [model.probability(r["features"]) for r in rows]
+    table = judgement.reliability(probs, labels)
+    model.provenance["in_sample_reliability"] = table
+    print(json.dumps(model.to_json(), indent=2))
+    print(f"{len(rows)} clusters in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    for b in table:
+        print(
+            f"p {b['from']:.1f}-{b['to']:.1f}: {b['clusters']:4d} clusters, "
+            f"predicted {b['predicted']:.2f}, observed {b['observed']:.2f}",
+            file=sys.stderr,
+        )
+    (args.work / "clusters.jsonl").write_text(
+        "".join(
+            json.dumps({**r, "probability": p}) + "\n" for r, p in zip(rows, probs, strict=True)
+        ),
+        encoding="utf-8",
+    )
+    if args.out:
+        args.out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"-> {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

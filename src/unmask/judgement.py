@@ -1,0 +1,504 @@
+"""The calibrated judgement: how likely a coordinated cluster is an inauthentic operation
+rather than an open crowd.
+
+Coordination is not inauthenticity. Fans flood a hashtag, a newsroom's staff share their
+outlet's articles within minutes, volunteers made their accounts together at one event,
+an agency runs many brands from one office: each shows two or more kinds of evidence, and a
+count of families ("two agree") flags them all. What tells an operation from such a crowd
+is what the operation cannot buy: an audience. Covert operations are engaged mostly by
+each other (Spamouflage's posts drew almost all their engagement from its own accounts,
+Nimmo et al. 2019–2023; the Breakout Scale, Nimmo 2020), while open crowds are answered,
+shared and followed by people outside them.
+
+So each cluster gets :data:`FEATURES`, all cheap aggregates over the store and the
+signals' evidence (one scan of the activities for the engagement figures, one of the
+accounts for their age):
+
+* the support of each family (the share of the cluster's accounts it vouches for, as in
+  :mod:`unmask.assess`);
+* ``linked_engagement``: the share of the engagement its posts received that came from
+  accounts the signals link (in this cluster or any other: an operation split into
+  fragments still answers itself), missing when it received fewer than
+  :data:`MIN_RECEIVED` engagements;
+* ``unlinked_audience``: ``log1p`` of the distinct accounts no signal links that engaged
+  with it, per member (an organic audience). Both are missing when the data does not hold
+  the posts its engagements answer (:func:`engagement_measurable`);
+* ``account_age``: the median of ``log10(1 + days)`` from each member's creation to its
+  first activity in the data (missing when most members have no creation time);
+* ``declared``: the share of members whose profile (its link or bio) names a site they
+  link to, or whose handle is the site's name (a reporter's "Reporter at reuters.com",
+  a brand ``@riversidepets`` linking ``riversidepets.com``): affiliation said in the open;
+* ``covert_sites``: the share of members that push sites only they push
+  (:mod:`unmask.signals.owned` vouches for them) and do not declare them: Doppelganger's
+  spoofed outlets, a careful operation's own sites, against a brand's shop named in its
+  profile. Platform hosts and link shorteners do not count (missing when no member
+  has a profile link or bio).
+
+A logistic model (:class:`Model`) turns them into a probability. It is fitted on the
+simulator's worlds at the tuning seeds only (``benchmarks/fit_judgement.py``, which also
+writes the provenance into the model file) and checked on worlds at other seeds
+(reliability table in ``docs/evaluate.md``). A feature the data cannot give is *missing*,
+not zero: the model was fitted with the same gaps made on purpose (:data:`GAPS`: exports
+without sign-up records, follows, profiles or engagement), and a missing feature enters at
+its training mean, so it argues neither way. Whether a missing feature could have decided
+the cluster is :meth:`Model.upper`: the probability with every missing feature at the most
+incriminating value seen in training. That is how :mod:`unmask.assess` tells "not
+inauthentic" from "not assessed".
+
+Tried and dropped: the size of the cluster (fandoms and operations are both large).
+``declared`` can be gamed (an operation's front pages may name their own site); it is one
+feature among several, and an operation that names its site in the open has given up the
+cover that makes it covert.
+
+References: D. R. Cox, "The regression analysis of binary sequences", JRSS B 1958
+(logistic regression); A. Niculescu-Mizil & R. Caruana, "Predicting good probabilities with
+supervised learning", ICML 2005 (reliability diagrams); B. Nimmo, "The Breakout Scale:
+measuring the impact of influence operations", Brookings 2020.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from unmask.engine.base import Engine
+
+FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
+STORE_FEATURES = (
+    "linked_engagement",
+    "unlinked_audience",
+    "account_age",
+    "declared",
+    "covert_sites",
+)
+# The signal whose vouching ``covert_sites`` reads (``unmask.signals.owned``).
+OWNED_SIGNAL = "owned_domains"
+FEATURES = (*FAMILIES, *STORE_FEATURES)
+# Fewer engagements than this and the echo-chamber share is too noisy to count.
+MIN_RECEIVED = 10
+# Below this share of engagements whose post is in the data (the real CooRTweet sets: 10 %;
+# simulated worlds: 100 %), the data is one side of the conversation, and audiences are not
+# measured (``engagement_measurable``).
+MIN_PARENTS_IN_DATA = 0.5
+# The gaps real exports have: each a set of features the data cannot give. The model is
+# fitted on every cluster once whole and once with each gap.
+GAPS: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "no sign-up records": ("infrastructure",),
+    "no follows": ("audience",),
+    "no profiles": ("identity", "account_age", "declared", "covert_sites"),
+    "no engagement": ("linked_engagement", "unlinked_audience"),
+    "posts only": (
+        "audience",
+        "identity",
+        "infrastructure",
+        "account_age",
+        "declared",
+        "covert_sites",
+    ),
+}
+MODEL_FILE = Path(__file__).with_name("judgement_model.json")
+# The way each feature may argue: +1 for an operation, -1 for an open crowd.
+SIGNS = dict.fromkeys(FAMILIES, 1.0) | {
+    "linked_engagement": 1.0,
+    "unlinked_audience": -1.0,
+    "account_age": -1.0,
+    "declared": -1.0,
+    "covert_sites": 1.0,
+}
+
+# What each feature, when it pushes the probability up or down, says in words.
+WORDS = {
+    "linked_engagement": ("engaged mostly by linked accounts", "engaged by others"),
+    "unlinked_audience": ("little organic audience", "an organic audience"),
+    "account_age": ("accounts young when they began", "accounts with years of history"),
+    "declared": ("no affiliation declared", "profiles that name the sites they link"),
+    "covert_sites": ("pushes sites of its own without saying so", "no covert sites"),
+}
+
+
+def cluster_features(
+    engine: Engine, nodes: pa.Table, vouched: pa.Table | None = None
+) -> dict[str, dict[str, float | None]]:
+    """Per cluster id of ``nodes``: the features read from the store (the engagement,
+    age and declared features; the families' support comes from :mod:`unmask.assess`),
+    None when the data cannot give one. ``vouched``: which signals vouch for which accounts
+    (``assess.member_support``), for ``covert_sites``."""
+    groups = nodes.select(["platform", "account_id", "cluster_id"])
+    out: dict[str, dict[str, float | None]] = {
+        cid: dict.fromkeys(STORE_FEATURES) for cid in set(groups["cluster_id"].to_pylist())
+    }
+    if not out:
+        return out
+    measurable = engagement_measurable(engine)
+    engine.register("_judge_groups", groups)
+    owned = _owned_accounts(vouched)
+    if owned is not None:
+        engine.register("_judge_owned", owned)
+    try:
+        for r in engine.fetch(
+            """WITH firsts AS (
+                  SELECT t.platform, t.account_id, min(t.time) AS first
+                  FROM activities t
+                  JOIN (SELECT DISTINCT platform, account_id FROM _judge_groups) m
+                    ON m.platform = t.platform AND m.account_id = t.account_id
+                  GROUP BY t.platform, t.account_id),
+                ages AS (
+                  SELECT g.cluster_id,
+                         -- greatest() skips NULLs: an unknown creation stays unknown
+                         CASE WHEN a.created_at IS NOT NULL
+                              THEN log10(1 + greatest(date_diff('second', a.created_at,
+                                                                f.first), 0) / 86400.0)
+                         END AS age
+                  FROM _judge_groups g
+                  JOIN firsts f ON f.platform = g.platform AND f.account_id = g.account_id
+                  LEFT JOIN (SELECT platform, account_id, min(created_at) AS created_at
+                             FROM accounts GROUP BY platform, account_id) a
+                    ON a.platform = g.platform AND a.account_id = g.account_id)
+               SELECT cluster_id, median(age) AS age, count(age) AS known, count(*) AS n
+               FROM ages GROUP BY cluster_id"""
+        ).to_pylist():
+            if r["known"] * 2 > r["n"]:
+                out[r["cluster_id"]]["account_age"] = float(r["age"])
+        if measurable:
+            for r in engine.fetch(_ENGAGED).to_pylist():
+                f = out[r["cluster_id"]]
+                if r["received"] >= MIN_RECEIVED:
+                    f["linked_engagement"] = float(r["from_linked"]) / r["received"]
+                f["unlinked_audience"] = math.log1p(r["unlinked"] / max(r["accounts"], 1))
+        for r in engine.fetch(_DECLARED if owned is None else _DECLARED_AND_OWNED).to_pylist():
+            f = out[r["cluster_id"]]
+            if r["profiles"]:
+                f["declared"] = r["declared"] / r["n"]
+            if owned is not None:
+                f["covert_sites"] = r["covert"] / r["n"]
+    finally:
+        engine.drop("_judge_groups")
+        if owned is not None:
+            engine.drop("_judge_owned")
+    return out
+
+
+def _owned_accounts(vouched: pa.Table | None) -> pa.Table | None:
+    if vouched is None:
+        return None
+    import pyarrow.compute as pc
+
+    mine = vouched.filter(pc.equal(vouched["signal"], OWNED_SIGNAL))
+    return mine.select(["platform", "account_id"]).cast(
+        pa.schema([("platform", pa.string()), ("account_id", pa.string())])
+    )
+
+
+def _declared_sql(owned: bool = False) -> str:
+    from unmask.signals.owned import PLATFORM_HOSTS, SHORTENERS
+
+    everyones = ", ".join(f"'{h}'" for h in (*PLATFORM_HOSTS, *SHORTENERS))
+    covert_col = covert_join = ""
+    if owned:
+        covert_col = (
+            ",\n              count(CASE WHEN o.account_id IS NOT NULL AND s.account_id IS NULL"
+            " THEN 1 END) AS covert"
+        )
+        covert_join = (
+            "\n       LEFT JOIN (SELECT DISTINCT platform, account_id FROM _judge_owned) o"
+            "\n         ON o.platform = g.platform AND o.account_id = g.account_id"
+        )
+    return f"""WITH members AS (
+          SELECT DISTINCT platform, account_id FROM _judge_groups),
+        profiles AS (
+          SELECT a.platform, a.account_id,
+                 lower(coalesce(max(a.url), '') || ' ' || coalesce(max(a.description), ''))
+                   AS profile,
+                 lower(replace(replace(replace(coalesce(max(a.handle), ''), '_', ''), '.', ''),
+                               '-', '')) AS handle
+          FROM accounts a JOIN members m
+            ON m.platform = a.platform AND m.account_id = a.account_id
+          GROUP BY a.platform, a.account_id),
+        linked AS (
+          SELECT DISTINCT platform, account_id, lower(domain) AS domain
+          FROM (SELECT t.platform, t.account_id, unnest(t.domains) AS domain
+                FROM activities t JOIN members m
+                  ON m.platform = t.platform AND m.account_id = t.account_id)
+          WHERE lower(domain) NOT IN ({everyones})),
+        said AS (
+          SELECT DISTINCT p.platform, p.account_id
+          FROM profiles p JOIN linked l
+            ON l.platform = p.platform AND l.account_id = p.account_id
+          WHERE strpos(p.profile, l.domain) > 0
+             OR (length(split_part(l.domain, '.', 1)) >= 5
+                 AND strpos(p.handle, split_part(l.domain, '.', 1)) > 0))
+       SELECT g.cluster_id, count(*) AS n,
+              count(CASE WHEN length(trim(p.profile)) > 0 OR length(p.handle) > 0 THEN 1 END)
+                AS profiles,
+              count(s.account_id) AS declared{covert_col}
+       FROM _judge_groups g
+       LEFT JOIN profiles p ON p.platform = g.platform AND p.account_id = g.account_id
+       LEFT JOIN said s ON s.platform = g.platform AND s.account_id = g.account_id{covert_join}
+       GROUP BY g.cluster_id"""
+
+
+_DECLARED = _declared_sql()
+_DECLARED_AND_OWNED = _declared_sql(owned=True)
+
+
+def _engaged_sql() -> str:
+    from unmask.signals.audience import ENGAGEMENT_KINDS
+
+    kinds = ", ".join(f"'{k}'" for k in ENGAGEMENT_KINDS)
+    return f"""WITH linked AS (
+          SELECT DISTINCT platform, account_id FROM _judge_groups),
+        posts AS (
+          SELECT t.platform, t.activity_id, t.account_id
+          FROM activities t JOIN linked l
+            ON l.platform = t.platform AND l.account_id = t.account_id),
+        e AS (
+          SELECT platform, account_id AS actor, parent_activity_id, parent_account_id
+          FROM activities
+          WHERE parent_activity_id IS NOT NULL AND kind IN ({kinds})),
+        owner AS (
+          -- the engaged account: as the export says, else the parent's author
+          SELECT e.platform, e.actor, coalesce(e.parent_account_id, p.account_id) AS owner
+          FROM e LEFT JOIN posts p
+            ON p.platform = e.platform AND p.activity_id = e.parent_activity_id),
+        r AS (
+          SELECT g.cluster_id, o.platform, o.actor,
+                 CASE WHEN l.account_id IS NULL THEN 0 ELSE 1 END AS from_linked
+          FROM owner o
+          JOIN _judge_groups g ON g.platform = o.platform AND g.account_id = o.owner
+          LEFT JOIN linked l ON l.platform = o.platform AND l.account_id = o.actor
+          WHERE o.actor <> o.owner),
+        sizes AS (SELECT cluster_id, count(*) AS accounts FROM _judge_groups GROUP BY cluster_id)
+       SELECT s.cluster_id, s.accounts, count(r.actor) AS received,
+              coalesce(sum(r.from_linked), 0) AS from_linked,
+              count(DISTINCT CASE WHEN r.from_linked = 0 THEN r.platform || '/' || r.actor END)
+                AS unlinked
+       FROM sizes s LEFT JOIN r ON r.cluster_id = s.cluster_id
+       GROUP BY s.cluster_id, s.accounts"""
+
+
+_ENGAGED = _engaged_sql()
+
+
+def engagement_measurable(engine: Engine) -> bool:
+    """Whether the data can show who engaged with its posts: at least
+    :data:`MIN_PARENTS_IN_DATA` of its engagements (replies, shares, ...) answer posts that
+    are themselves in the data. A collection of one side's reshares (CooRTweet's sets, a
+    keyword search) holds engagements whose posts it never collected: there, a cluster's
+    missing outside audience says nothing about the cluster."""
+    row = engine.fetch(
+        """WITH e AS (
+              SELECT platform, parent_activity_id FROM activities
+              WHERE parent_activity_id IS NOT NULL)
+           SELECT count(*) AS n, count(p.activity_id) AS found
+           FROM e LEFT JOIN (SELECT DISTINCT platform, activity_id FROM activities) p
+             ON p.platform = e.platform AND p.activity_id = e.parent_activity_id"""
+    ).to_pylist()[0]
+    return bool(row["n"]) and row["found"] >= MIN_PARENTS_IN_DATA * row["n"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic model over :data:`FEATURES`: ``p = 1 / (1 + exp(-(b + Σ w·(x − mean))))``
+    with a missing ``x`` at its mean. ``low``/``high``: the range seen in training, for
+    :meth:`upper`. ``provenance``: how it was fitted (worlds, seeds, figures)."""
+
+    intercept: float
+    weights: dict[str, float]
+    means: dict[str, float]
+    low: dict[str, float]
+    high: dict[str, float]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def terms(self, x: Mapping[str, float | None]) -> dict[str, float]:
+        """Each feature's push on the log-odds (0 for a missing one)."""
+        return {
+            f: (0.0 if x.get(f) is None else self.weights[f] * (float(x[f]) - self.means[f]))
+            for f in self.weights
+        }
+
+    def probability(self, x: Mapping[str, float | None]) -> float:
+        return _sigmoid(self.intercept + sum(self.terms(x).values()))
+
+    def upper(self, x: Mapping[str, float | None]) -> float:
+        """The probability if every missing feature had the most incriminating value seen
+        in training: what the evidence the data lacks could have made of it."""
+        worst = {
+            f: (v if v is not None else (self.high[f] if self.weights[f] > 0 else self.low[f]))
+            for f in self.weights
+            for v in [x.get(f)]
+        }
+        return self.probability(worst)
+
+    def explain(self, x: Mapping[str, float | None], top: int = 3) -> tuple[list[str], list[str]]:
+        """The features that argue for and against the cluster being an operation, in
+        words, strongest first."""
+        terms = sorted(self.terms(x).items(), key=lambda kv: -abs(kv[1]))
+        pro, con = [], []
+        for f, t in terms:
+            if abs(t) < 0.25:
+                continue
+            words = _words(f, x[f], t > 0)
+            (pro if t > 0 else con).append(words)
+        return pro[:top], con[:top]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.weights),
+            "intercept": self.intercept,
+            "weights": self.weights,
+            "means": self.means,
+            "low": self.low,
+            "high": self.high,
+            "provenance": self.provenance,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Model:
+        feats = list(raw["features"])
+        if set(feats) != set(FEATURES):
+            raise ValueError(f"judgement model features {feats} are not {list(FEATURES)}")
+        return cls(
+            float(raw["intercept"]),
+            {f: float(raw["weights"][f]) for f in feats},
+            {f: float(raw["means"][f]) for f in feats},
+            {f: float(raw["low"][f]) for f in feats},
+            {f: float(raw["high"][f]) for f in feats},
+            dict(raw.get("provenance", {})),
+        )
+
+
+def _words(feature: str, value: Any, pro: bool) -> str:
+    if feature in FAMILIES:
+        share = f"{100 * float(value):.0f}%"
+        return f"{feature} vouches for {share}" if pro else f"{feature} vouches for only {share}"
+    up, down = WORDS[feature]
+    if feature == "linked_engagement":
+        return f"{up if pro else down} ({100 * float(value):.0f}% from linked accounts)"
+    if feature == "unlinked_audience":
+        per = math.expm1(float(value))
+        return f"{up if pro else down} ({per:.1f} unlinked accounts engaged per account)"
+    if feature in ("declared", "covert_sites"):
+        return f"{up if pro else down} ({100 * float(value):.0f}% of the accounts)"
+    days = 10 ** float(value) - 1
+    return f"{up if pro else down} (median {days:,.0f} days)"
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def load_model(path: Path | None = None) -> Model:
+    """The fitted model shipped with unmask (or the one at ``path``)."""
+    p = path or MODEL_FILE
+    try:
+        return Model.from_json(json.loads(p.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{p}: cannot read the judgement model: {exc}") from exc
+
+
+def fit(
+    rows: Sequence[Mapping[str, float | None]],
+    labels: Sequence[int],
+    weights: Sequence[float] | None = None,
+    *,
+    l2: float = 1.0,
+    gaps: Mapping[str, Iterable[str]] = GAPS,
+    provenance: Mapping[str, Any] | None = None,
+) -> Model:
+    """Fit the logistic model by Newton's method (ridge ``l2`` on the weights, not the
+    intercept) on clusters ``rows`` labelled 1 (an operation) or 0, each row repeated once
+    per gap in ``gaps`` with those features made missing."""
+    feats = list(FEATURES)
+    w_in = list(weights) if weights is not None else [1.0] * len(rows)
+    full = np.array([[np.nan if r.get(f) is None else float(r[f]) for f in feats] for r in rows])
+    if len(full) == 0 or len(set(labels)) < 2:
+        raise ValueError("fitting needs clusters of both kinds")
+    means = np.nanmean(full, axis=0)
+    means = np.where(np.isnan(means), 0.0, means)
+    low = np.nanmin(np.where(np.isnan(full), np.inf, full), axis=0)
+    high = np.nanmax(np.where(np.isnan(full), -np.inf, full), axis=0)
+    xs, ys, ws = [], [], []
+    for missing in gaps.values():
+        cols = [feats.index(f) for f in missing]
+        x = full.copy()
+        x[:, cols] = np.nan
+        xs.append(x)
+        ys.append(np.asarray(labels, dtype=float))
+        ws.append(np.asarray(w_in, dtype=float))
+    x = np.vstack(xs)
+    y = np.concatenate(ys)
+    sw = np.concatenate(ws)
+    z = np.where(np.isnan(x), 0.0, x - means)
+    design = np.hstack([np.ones((len(z), 1)), z])
+    # Evidence may only argue its own way (SIGNS): more support from a family never makes
+    # a cluster less likely an operation, an audience never more. A weight that the fit
+    # would give the wrong sign is held at zero and the rest refitted (an active set,
+    # as in Lawson & Hanson's non-negative least squares, 1974).
+    sign = np.array([0.0] + [SIGNS[f] for f in feats])
+    free = np.ones(design.shape[1], dtype=bool)
+    while True:
+        beta = np.zeros(design.shape[1])
+        beta[free] = _newton(design[:, free], y, sw, l2, intercept=True)
+        signed = np.where(free, sign * beta, 0.0)
+        if signed.min() >= 0:
+            break
+        free[int(np.argmin(signed))] = False  # one at a time: dropping it may right others
+    return Model(
+        float(beta[0]),
+        {f: float(b) for f, b in zip(feats, beta[1:], strict=True)},
+        {f: float(m) for f, m in zip(feats, means, strict=True)},
+        {f: float(v) if np.isfinite(v) else 0.0 for f, v in zip(feats, low, strict=True)},
+        {f: float(v) if np.isfinite(v) else 0.0 for f, v in zip(feats, high, strict=True)},
+        dict(provenance or {}),
+    )
+
+
+def _newton(
+    design: np.ndarray, y: np.ndarray, sw: np.ndarray, l2: float, *, intercept: bool
+) -> np.ndarray:
+    """Weighted ridge logistic regression by Newton's method (column 0 the intercept,
+    not penalised)."""
+    beta = np.zeros(design.shape[1])
+    ridge = np.full(design.shape[1], l2)
+    if intercept:
+        ridge[0] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-design @ beta))
+        grad = design.T @ (sw * (p - y)) + ridge * beta
+        hess = (design * (sw * p * (1 - p))[:, None]).T @ design + np.diag(ridge)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta
+
+
+def reliability(
+    probabilities: Sequence[float], labels: Sequence[int], bins: int = 5
+) -> list[dict[str, float]]:
+    """The reliability table (Niculescu-Mizil & Caruana 2005): per probability bin, how
+    many clusters, their mean predicted probability and the share that were operations."""
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, p in enumerate(probabilities) if lo <= p < hi or (b == bins - 1 and p == 1)]
+        if not idx:
+            continue
+        out.append(
+            {
+                "from": lo,
+                "to": hi,
+                "clusters": len(idx),
+                "predicted": sum(probabilities[i] for i in idx) / len(idx),
+                "observed": sum(labels[i] for i in idx) / len(idx),
+            }
+        )
+    return out

@@ -1,0 +1,161 @@
+"""The calibrated judgement's model: fitting, missing features, the upper bound, the
+reliability table, the shipped model, and the features read from a hand-made store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from worldscore import hand_made_store
+
+from unmask import judgement
+from unmask.engine import open_engine
+from unmask.judgement import FEATURES, fit, load_model, reliability
+
+
+def _rows(n: int, seed: int = 0) -> tuple[list[dict], list[int]]:
+    """Clusters whose truth follows a known logistic law: identity support and linked
+    engagement make an operation likelier, an organic audience less likely."""
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for _ in range(n):
+        x = dict.fromkeys(FEATURES, 0.0) | {
+            "coordination": 1.0,
+            "identity": float(rng.uniform()),
+            "linked_engagement": float(rng.uniform()),
+            "unlinked_audience": float(rng.uniform(0, 2)),
+        }
+        z = -1 + 3 * x["identity"] + 3 * x["linked_engagement"] - 2 * x["unlinked_audience"]
+        rows.append(x)
+        labels.append(int(rng.uniform() < 1 / (1 + np.exp(-z))))
+    return rows, labels
+
+
+def test_fit_recovers_the_law_and_is_calibrated_in_sample():
+    rows, labels = _rows(3000)
+    model = fit(rows, labels, l2=0.1, gaps={"none": ()})
+    assert model.weights["identity"] == pytest.approx(3, abs=0.6)
+    assert model.weights["linked_engagement"] == pytest.approx(3, abs=0.6)
+    assert model.weights["unlinked_audience"] == pytest.approx(-2, abs=0.5)
+    probs = [model.probability(r) for r in rows]
+    for b in reliability(probs, labels):
+        assert abs(b["predicted"] - b["observed"]) < 0.1
+
+
+def test_a_weight_of_the_wrong_sign_is_held_at_zero():
+    rows, labels = _rows(2000)
+    # an organic audience that (in these rows) comes with operations: the fit may not say so
+    flipped = [r | {"declared": r["unlinked_audience"]} for r in rows]
+    flipped = [
+        r | {"declared": 2 - r["declared"]} if y else r
+        for r, y in zip(flipped, labels, strict=True)
+    ]
+    model = fit(flipped, labels, gaps={"none": ()})
+    assert model.weights["declared"] == 0.0
+
+
+def test_a_missing_feature_argues_neither_way_and_upper_bounds_it():
+    rows, labels = _rows(200)
+    model = fit(rows, labels)
+    x = rows[1] | {"identity": None}
+    assert model.terms(x)["identity"] == 0.0
+    assert model.upper(x) >= model.probability(x)
+    assert model.upper(rows[1]) == pytest.approx(model.probability(rows[1]))
+
+
+def test_fitting_needs_both_kinds():
+    rows, _ = _rows(10)
+    with pytest.raises(ValueError, match="both kinds"):
+        fit(rows, [1] * 10)
+
+
+def test_the_model_round_trips_through_json_and_a_wrong_file_is_named(tmp_path):
+    rows, labels = _rows(50)
+    model = fit(rows, labels, provenance={"seeds": [1, 2]})
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model.to_json()))
+    again = load_model(path)
+    assert again.probability(rows[3]) == pytest.approx(model.probability(rows[3]))
+    assert again.provenance == {"seeds": [1, 2]}
+    path.write_text(json.dumps({**model.to_json(), "features": ["coordination"]}))
+    with pytest.raises(ValueError, match=r"model\.json"):
+        load_model(path)
+
+
+def test_the_shipped_model_was_fitted_on_tuning_seeds_only():
+    model = load_model()
+    assert set(model.provenance["seeds"]) <= {1, 2}
+    assert model.provenance["clusters"] > 100
+    # what marks an open crowd counts against, what operations cannot hide counts for
+    assert model.weights["unlinked_audience"] < 0
+    assert model.weights["linked_engagement"] > 0
+
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def _post(i: int, account: str, parent: str | None = None, parent_account: str | None = None):
+    return {
+        "platform": "x",
+        "activity_id": f"p{i}",
+        "account_id": account,
+        "time": T0.replace(hour=i % 24),
+        "kind": "share" if parent else "post",
+        "text": f"text {i}",
+        "domains": ["mysite.org"] if not parent else [],
+        "parent_activity_id": parent,
+        "parent_account_id": parent_account,
+        "source_file": "hand",
+        "source_row": i,
+    }
+
+
+def test_features_read_from_the_store(tmp_path):
+    ring = [f"r{i}" for i in range(6)]
+    acts, i = [], 0
+    for a in ring:  # each ring member posts, and the others share it
+        acts.append(_post(i, a))
+        post = f"p{i}"
+        i += 1
+        for b in ring:
+            if b != a:
+                acts.append(_post(i, b, post, a))
+                i += 1
+    acts.append(_post(i, "outsider", "p0", "r0"))
+    accounts = [
+        {
+            "platform": "x",
+            "account_id": a,
+            "created_at": datetime(2024, 2, 20, tzinfo=UTC),
+            "kind": "user",
+            "description": "news from mysite.org" if a == "r0" else "hello",
+            "source_file": "hand",
+            "source_row": 0,
+        }
+        for a in ring
+    ]
+    store = hand_made_store(tmp_path, activities=acts, accounts=accounts)
+    nodes = pa.table({"platform": ["x"] * 6, "account_id": ring, "cluster_id": ["c"] * 6})
+    with open_engine("duckdb", store) as eng:
+        assert judgement.engagement_measurable(eng)
+        got = judgement.cluster_features(eng, nodes)["c"]
+    assert got["linked_engagement"] == pytest.approx(30 / 31)
+    assert got["unlinked_audience"] == pytest.approx(np.log1p(1 / 6))
+    assert got["account_age"] == pytest.approx(np.log10(1 + 10), abs=0.05)
+    assert got["declared"] == pytest.approx(1 / 6)
+
+
+def test_engagement_with_posts_the_data_lacks_is_not_measured(tmp_path):
+    acts = [_post(i, f"a{i % 6}", f"elsewhere{i}", "someone") for i in range(30)]
+    store = hand_made_store(tmp_path, activities=acts)
+    nodes = pa.table(
+        {"platform": ["x"] * 6, "account_id": [f"a{i}" for i in range(6)], "cluster_id": ["c"] * 6}
+    )
+    with open_engine("duckdb", store) as eng:
+        assert not judgement.engagement_measurable(eng)
+        got = judgement.cluster_features(eng, nodes)["c"]
+    assert got["linked_engagement"] is None and got["unlinked_audience"] is None
+    assert got["account_age"] is None and got["declared"] is None
