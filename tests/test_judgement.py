@@ -159,3 +159,35 @@ def test_engagement_with_posts_the_data_lacks_is_not_measured(tmp_path):
         got = judgement.cluster_features(eng, nodes)["c"]
     assert got["linked_engagement"] is None and got["unlinked_audience"] is None
     assert got["account_age"] is None and got["declared"] is None
+
+
+def test_without_bios_whether_sites_are_declared_is_not_measured(tmp_path):
+    """CrowdTangle's and CooRTweet's exports have no bios: a page that pushes its own site
+    cannot be told from one that hides it, so neither feature is a zero."""
+    acts = [_post(i, f"a{i % 6}") for i in range(30)]
+    accounts = [
+        {
+            "platform": "x",
+            "account_id": f"a{i}",
+            "kind": "page",
+            "handle": "mysite",
+            "source_file": "hand",
+            "source_row": i,
+        }
+        for i in range(6)
+    ]
+    store = hand_made_store(tmp_path, activities=acts, accounts=accounts)
+    nodes = pa.table(
+        {"platform": ["x"] * 6, "account_id": [f"a{i}" for i in range(6)], "cluster_id": ["c"] * 6}
+    )
+    vouched = pa.table(
+        {
+            "platform": ["x"] * 6,
+            "account_id": [f"a{i}" for i in range(6)],
+            "signal": [judgement.OWNED_SIGNAL] * 6,
+        }
+    )
+    with open_engine("duckdb", store) as eng:
+        assert not judgement.bios_measurable(eng)
+        got = judgement.cluster_features(eng, nodes, vouched)["c"]
+    assert got["declared"] is None and got["covert_sites"] is None

@@ -27,7 +27,8 @@ accounts for their age):
   first activity in the data (missing when most members have no creation time);
 * ``declared``: the share of members whose profile (its link or bio) names a site they
   link to, or whose handle is the site's name (a reporter's "Reporter at reuters.com",
-  a brand ``@riversidepets`` linking ``riversidepets.com``): affiliation said in the open;
+  a brand ``@riversidepets`` linking ``riversidepets.com``): affiliation said in the open
+  (missing, as is ``covert_sites``, when the data has no bios: :func:`bios_measurable`);
 * ``covert_sites``: the share of members that push sites only they push
   (:mod:`unmask.signals.owned` vouches for them) and do not declare them: Doppelganger's
   spoofed outlets, a careful operation's own sites, against a brand's shop named in its
@@ -87,6 +88,9 @@ MIN_RECEIVED = 10
 # simulated worlds: 100 %), the data is one side of the conversation, and audiences are not
 # measured (``engagement_measurable``).
 MIN_PARENTS_IN_DATA = 0.5
+# Below this share of accounts with a bio (simulated worlds: about 55 %; the real CrowdTangle
+# and CooRTweet sets: none), whether accounts declare their sites is not measured.
+MIN_BIOS = 0.2
 # The gaps real exports have: each a set of features the data cannot give. The model is
 # fitted on every cluster once whole and once with each gap.
 GAPS: dict[str, tuple[str, ...]] = {
@@ -173,7 +177,8 @@ def cluster_features(
                 if r["received"] >= MIN_RECEIVED:
                     f["linked_engagement"] = float(r["from_linked"]) / r["received"]
                 f["unlinked_audience"] = math.log1p(r["unlinked"] / max(r["accounts"], 1))
-        for r in engine.fetch(_DECLARED if owned is None else _DECLARED_AND_OWNED).to_pylist():
+        query = _DECLARED if owned is None else _DECLARED_AND_OWNED
+        for r in engine.fetch(query).to_pylist() if bios_measurable(engine) else []:
             f = out[r["cluster_id"]]
             if r["profiles"]:
                 f["declared"] = r["declared"] / r["n"]
@@ -285,6 +290,17 @@ def _engaged_sql() -> str:
 
 
 _ENGAGED = _engaged_sql()
+
+
+def bios_measurable(engine: Engine) -> bool:
+    """Whether the data gives accounts' bios: at least :data:`MIN_BIOS` of its accounts have
+    one. Exports for researchers often have none (CrowdTangle's, CooRTweet's); there a page
+    that pushes its own site cannot be told from one that hides it, and ``declared`` and
+    ``covert_sites`` are missing, not zero."""
+    row = engine.fetch(
+        "SELECT count(*) AS n, count(description) AS bios FROM accounts"
+    ).to_pylist()[0]
+    return bool(row["n"]) and row["bios"] >= MIN_BIOS * row["n"]
 
 
 def engagement_measurable(engine: Engine) -> bool:
