@@ -152,6 +152,19 @@ def test_no_activities_cannot_assess(tmp_path):
     assert not ev.assessable and ev.edges.num_rows == 0
 
 
+def test_a_collection_of_single_days_is_not_read_as_lives(tmp_path):
+    """A keyword or link collection (the real CrowdTangle export): most accounts are seen on
+    the one day they posted what it matched. Their "starts" are the collection's, so the
+    signal says so instead of linking the wave."""
+    rng = random.Random(3)
+    rows = [_act(f"k{a}", rng.uniform(0, DAYS), 0) for a in range(600)]
+    rows += planted(rng)
+    ev = LifecycleSynchrony().run(DuckDBEngine(_store(tmp_path / "s", rows)))
+    assert not ev.assessable and ev.edges.num_rows == 0
+    assert any("seen on 3 days or more" in n for n in ev.notes)
+    assert ev.stats["observed_share"] < 0.5
+
+
 # -- the small simulated world -----------------------------------------------------------
 
 
