@@ -8,7 +8,9 @@ JSON-able dict:
 * ``activity``: actions by kind, active period, and the daily timeline per platform;
 * ``pushed``: the domains, URLs and hashtags the operation pushes (by how many of its
   accounts, and how much of everyone's use of them is the operation's: a domain that only
-  the operation links is likely its own);
+  the operation links is likely its own); an item used once is not pushed, and a link
+  shortener's domain is marked (``shortener``): it is not a site the operation sends
+  people to;
 * ``audience``: languages and communities it posts in and into;
 * ``narratives``: the copied-content families its accounts post (representative text,
   variants, platforms, languages), when the content signal ran;
@@ -34,6 +36,7 @@ import pyarrow.compute as pc
 
 from unmask.assess import tier_words
 from unmask.engine.base import Engine
+from unmask.ingest.normalise import SHORTENERS, is_shortener
 from unmask.signals.audience import bought_share, echo_chambers
 from unmask.signals.base import Evidence
 
@@ -45,6 +48,8 @@ MIN_COMMUNITY_SHARE = 0.1
 DIRECTED_SHARE = 0.2
 OWN_DOMAIN_SHARE = 0.8
 OWN_DOMAIN_ACCOUNTS = 2
+# An item (domain, URL, hashtag) the operation used only once is not one it pushes.
+MIN_PUSHED_USES = 2
 
 # Kill-chain procedure ids (Meta's Online Operations Kill Chain) for the platforms on
 # which assets were acquired and on which likely fake accounts amplified.
@@ -228,10 +233,14 @@ def _activity(engine: Engine, out: dict) -> None:
 
 def _pushed(engine: Engine, out: dict, top: int) -> None:
     """Domains, URLs and hashtags by how many of the operation's accounts push them, and the
-    operation's share of everyone's posts with them (1.0: only the operation uses it)."""
+    operation's share of everyone's posts with them (1.0: only the operation uses it). An
+    item used fewer than ``MIN_PUSHED_USES`` times is left out; domains rank link
+    shorteners after the sites."""
     for op in out.values():
         op["pushed"] = {}
+    shorteners = ", ".join(f"'{d}'" for d in SHORTENERS)
     for field, column in (("domains", "domains"), ("urls", "urls"), ("hashtags", "hashtags")):
+        first = f"(o.item IN ({shorteners})), " if field == "domains" else ""
         rows = _rows(
             engine,
             f"""WITH items AS (
@@ -244,24 +253,38 @@ def _pushed(engine: Engine, out: dict, top: int) -> None:
                          count(DISTINCT (i.platform, i.account_id)) AS accounts
                   FROM items i JOIN {MEMBERS} m
                     ON m.platform = i.platform AND m.account_id = i.account_id
-                  GROUP BY 1, 2),
+                  GROUP BY 1, 2
+                  HAVING count(*) >= {MIN_PUSHED_USES}),
                 ranked AS (
                   SELECT o.*, e.uses AS all_uses,
                          row_number() OVER (PARTITION BY o.cluster_id
-                                            ORDER BY o.accounts DESC, o.uses DESC, o.item) AS k
+                                            ORDER BY {first}o.accounts DESC, o.uses DESC,
+                                                     o.item) AS k
                   FROM ours o JOIN everyone e USING (item))
                SELECT cluster_id, item, accounts, uses, all_uses FROM ranked
                WHERE k <= {int(top)} ORDER BY cluster_id, k""",
         )
         for r in rows:
-            out[r["cluster_id"]]["pushed"].setdefault(field, []).append(
-                {
-                    "value": r["item"],
-                    "accounts": r["accounts"],
-                    "uses": r["uses"],
-                    "share_of_all_uses": round(r["uses"] / r["all_uses"], 4),
-                }
-            )
+            item = {
+                "value": r["item"],
+                "accounts": r["accounts"],
+                "uses": r["uses"],
+                "share_of_all_uses": round(r["uses"] / r["all_uses"], 4),
+            }
+            if field == "domains":
+                item["shortener"] = is_shortener(r["item"])
+            out[r["cluster_id"]]["pushed"].setdefault(field, []).append(item)
+
+
+def sites(op: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pushed domains that are sites: link shorteners left out (their links hide the
+    site; runs written before shorteners were marked are marked here)."""
+    return [d for d in op.get("pushed", {}).get("domains", []) if not is_shortener(d["value"])]
+
+
+def shorteners(op: dict[str, Any]) -> list[str]:
+    """The link shorteners among the pushed domains."""
+    return [d["value"] for d in op.get("pushed", {}).get("domains", []) if is_shortener(d["value"])]
 
 
 def _audience(engine: Engine, out: dict, top: int) -> None:
@@ -492,10 +515,11 @@ def breakout(op: dict[str, Any]) -> dict[str, Any]:
 
 def own_domains(op: dict[str, Any]) -> list[dict[str, Any]]:
     """The pushed domains that are the operation's own: nearly all of everyone's links to
-    them are the operation's, from more than one of its accounts."""
+    them are the operation's, from more than one of its accounts (a link shortener is
+    nobody's own: in a store that is mostly one operation, nearly all t.co links are its)."""
     return [
         d
-        for d in op.get("pushed", {}).get("domains", [])
+        for d in sites(op)
         if d["share_of_all_uses"] >= OWN_DOMAIN_SHARE and d["accounts"] >= OWN_DOMAIN_ACCOUNTS
     ]
 
@@ -532,7 +556,7 @@ def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
             f"{len(wide)} content famil(ies) on 3+ platforms, e.g. {wide[0]['family_id']} "
             f"on {', '.join(wide[0]['platforms'])}",
         )
-    domains = op["pushed"].get("domains", [])
+    domains = sites(op)
     own = own_domains(op)
     if own:
         add(

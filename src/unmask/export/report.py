@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from unmask import operations
 from unmask.engine.duckdb import connect
 from unmask.export import plots
 from unmask.store import Store, StoreError
@@ -132,9 +133,15 @@ def summary(op: dict[str, Any]) -> str:
         f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
         f"{act['actions']:,} times, mostly in {langs or 'no detected language'}.",
     ]
-    domains = [d["value"] for d in op["pushed"].get("domains", [])[:3]]
+    domains = [d["value"] for d in operations.sites(op)[:3]]
     if domains:
         text.append(f"They pushed links to {', '.join(domains)}.")
+    hidden = operations.shorteners(op)
+    if hidden:
+        text.append(
+            f"{'Other' if domains else 'Their'} links went through link shorteners "
+            f"({', '.join(hidden[:3])}), and this data does not say where those lead."
+        )
     if op["narratives"]:
         text.append(
             f"They posted {op.get('narrative_families', len(op['narratives']))} copied-content "

@@ -1,0 +1,91 @@
+"""The report's figures on real data (issue #19), each checked against the rows.
+
+The 30 accounts of FiveThirtyEight's IRA sample (``../shared/data/ira-sample``) are
+described as one group, the way ``detect`` describes a cluster: a known operation whose
+links all go through Twitter's shortener, whose posts are in a few languages with a long
+tail, and whose export has no replies or reshares with a parent to measure reach by.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from unmask import assess, operations
+from unmask.engine.duckdb import DuckDBEngine
+from unmask.export import report
+from unmask.ingest import ingest_file
+from unmask.store import Store
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _ingest_ira(root: Path) -> Store:
+    ira = DATA / "ira-sample"
+    if not ira.exists():
+        pytest.fail(f"the shared real data is missing at {ira}")
+    store = Store(root / "store", create=True)
+    ingest_file(store, ira / "authors.csv")
+    for path in sorted((ira / "tweets").glob("*.csv")):
+        ingest_file(store, path)
+    return store
+
+
+def _describe_all(store: Store, cluster_id: str) -> dict:
+    """Every account of the store as one reported group (no signal vouches for any)."""
+    con = store.connect()
+    accounts = con.execute("SELECT platform, account_id FROM accounts ORDER BY 1, 2").fetchall()
+    nodes = pa.table(
+        {
+            "platform": [p for p, _ in accounts],
+            "account_id": [a for _, a in accounts],
+            "cluster_id": [cluster_id] * len(accounts),
+            "degree": [1] * len(accounts),
+        }
+    )
+    vouched = pa.table(
+        {
+            c: pa.array([], pa.string())
+            for c in ("platform", "account_id", "cluster_id", "family", "signal")
+        }
+    )
+    clusters = assess.judge(nodes, vouched, min_size=1, assessable={"coordination"})
+    tier = clusters.schema.get_field_index("tier")
+    clusters = clusters.set_column(tier, "tier", pa.array(["coordinated_unassessed"]))
+    with DuckDBEngine(store) as eng:
+        (op,) = operations.describe(eng, nodes, clusters, [], vouched)
+    op["summary"] = report.summary(op)
+    return op
+
+
+@pytest.fixture(scope="module")
+def ira(tmp_path_factory):
+    store = _ingest_ira(tmp_path_factory.mktemp("ira"))
+    return store, store.connect(), _describe_all(store, "ira")
+
+
+def test_shorteners_are_not_the_sites_an_operation_directs_people_to(ira):
+    """Every link of the IRA sample is a t.co link but for two on tinyurl.com (one account)
+    and one on linkz.mobi (once, by one account). Before: "They pushed links to t.co,
+    tinyurl.com, linkz.mobi", 0.6.2 "Acquiring domains … t.co" and 7.5.2 "links to t.co"."""
+    _, con, op = ira
+    by_hand = dict(
+        (d, (n, a))
+        for d, n, a in con.execute(
+            """SELECT d, count(*), count(DISTINCT account_id)
+               FROM activities, unnest(domains) AS x(d) GROUP BY d"""
+        ).fetchall()
+    )
+    assert by_hand == {"t.co": (9418, 30), "tinyurl.com": (2, 1), "linkz.mobi": (1, 1)}
+    pushed = {d["value"]: d for d in op["pushed"]["domains"]}
+    # linkz.mobi: used once by one account, not pushed
+    assert set(pushed) == {"t.co", "tinyurl.com"}
+    assert (pushed["t.co"]["uses"], pushed["t.co"]["accounts"]) == (9418, 30)
+    assert pushed["t.co"]["shortener"] and pushed["tinyurl.com"]["shortener"]
+    assert "pushed links to" not in op["summary"]
+    assert "link shorteners (t.co, tinyurl.com)" in op["summary"]
+    procedures = {k["procedure"].split(" ")[0] for k in op["killchain"]}
+    assert not procedures & {"0.6.2", "7.5.2"}
+    assert operations.own_domains(op) == []
