@@ -89,3 +89,32 @@ def test_shorteners_are_not_the_sites_an_operation_directs_people_to(ira):
     procedures = {k["procedure"].split(" ")[0] for k in op["killchain"]}
     assert not procedures & {"0.6.2", "7.5.2"}
     assert operations.own_domains(op) == []
+
+
+def test_languages_named_are_those_of_a_real_share_of_the_posts(ira):
+    """The IRA sample posts in 35 languages; only English and Russian hold at least
+    ``MAIN_LANGUAGE_SHARE`` of the posts with a known language. Before: "mostly in en, ru,
+    uk, bg" (Ukrainian 0.8 %, Bulgarian 0.7 %)."""
+    _, con, op = ira
+    by_language = dict(
+        con.execute("SELECT language, count(*) FROM activities GROUP BY ALL").fetchall()
+    )
+    known = sum(n for lang, n in by_language.items() if lang is not None)
+    assert (known, by_language[None]) == (13317, 1)
+    main = [
+        lang
+        for lang, n in sorted(by_language.items(), key=lambda x: -x[1])
+        if lang is not None and n >= operations.MAIN_LANGUAGE_SHARE * known
+    ]
+    assert main == ["en", "ru"]
+    assert op["audience"]["main_languages"] == [
+        {"language": "en", "posts": 11208, "share": round(11208 / known, 4)},
+        {"language": "ru", "posts": 1687, "share": round(1687 / known, 4)},
+    ]
+    assert op["audience"]["languages_unknown"] == 1
+    assert "und" not in op["audience"]["languages"]
+    assert "mostly in en (84%) and ru (13%)." in op["summary"]
+    assert (
+        "2 languages with at least 10% of its posts in a known language: en, ru"
+        in (op["breakout"]["basis"])
+    )

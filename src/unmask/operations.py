@@ -11,7 +11,9 @@ JSON-able dict:
   the operation links is likely its own); an item used once is not pushed, and a link
   shortener's domain is marked (``shortener``): it is not a site the operation sends
   people to;
-* ``audience``: languages and communities it posts in and into;
+* ``audience``: languages and communities it posts in and into; its main languages are
+  those of at least ``MAIN_LANGUAGE_SHARE`` of its posts with a known language, and posts
+  without one ("und" and the like, ``NO_LANGUAGE``) are counted apart, never named;
 * ``narratives``: the copied-content families its accounts post (representative text,
   variants, platforms, languages), when the content signal ran;
 * ``reach``: engagement its posts received from outside the operation, how many outside
@@ -45,6 +47,14 @@ MEMBERS = "_op_members"
 # influencer for the Breakout Scale's category 5 (a documented default, not a fact).
 INFLUENCER_FOLLOWERS = 100_000
 MIN_COMMUNITY_SHARE = 0.1
+# A language is one of an operation's main languages when at least this share of its posts
+# with a known language are in it (the same bar as a community for the Breakout Scale): a
+# language of 0.1 % of the posts is not what the operation posts in.
+MAIN_LANGUAGE_SHARE = MIN_COMMUNITY_SHARE
+# Codes that name no language: undetermined, no linguistic content, several or other
+# languages (ISO 639-2), and Twitter's own for posts of only mentions, cashtags, hashtags,
+# media or very short text.
+NO_LANGUAGE = ("und", "zxx", "mul", "mis", "qam", "qct", "qht", "qme", "qst")
 DIRECTED_SHARE = 0.2
 OWN_DOMAIN_SHARE = 0.8
 OWN_DOMAIN_ACCOUNTS = 2
@@ -289,11 +299,19 @@ def shorteners(op: dict[str, Any]) -> list[str]:
 
 def _audience(engine: Engine, out: dict, top: int) -> None:
     for op in out.values():
-        op["audience"] = {"languages": {}, "communities": {}}
-    for field, column in (
-        ("languages", "coalesce(t.language, 'und')"),
-        ("communities", "t.community"),
+        op["audience"] = {"languages": {}, "languages_unknown": 0, "communities": {}}
+    no_language = ", ".join(f"'{c}'" for c in NO_LANGUAGE)
+    known = f"CASE WHEN lower(t.language) NOT IN ({no_language}) THEN t.language END"
+    for r in _rows(
+        engine,
+        f"""SELECT m.cluster_id, count({known}) AS known, count(*) - count({known}) AS unknown
+            FROM {MEMBERS} m JOIN activities t
+              ON t.platform = m.platform AND t.account_id = m.account_id
+            GROUP BY 1""",
     ):
+        audience = out[r["cluster_id"]]["audience"]
+        audience["languages_known"], audience["languages_unknown"] = r["known"], r["unknown"]
+    for field, column in (("languages", known), ("communities", "t.community")):
         for r in _rows(
             engine,
             f"""SELECT cluster_id, v, n FROM (
@@ -307,6 +325,20 @@ def _audience(engine: Engine, out: dict, top: int) -> None:
                 WHERE k <= {int(top)} ORDER BY cluster_id, k""",
         ):
             out[r["cluster_id"]]["audience"][field][r["v"]] = r["n"]
+    for op in out.values():
+        op["audience"]["main_languages"] = main_languages(op["audience"])
+
+
+def main_languages(audience: dict[str, Any]) -> list[dict[str, Any]]:
+    """The languages of at least ``MAIN_LANGUAGE_SHARE`` of the posts with a known language,
+    most posts first (each with its posts and share)."""
+    counts = {k: v for k, v in audience["languages"].items() if k and k.lower() not in NO_LANGUAGE}
+    known = audience.get("languages_known", sum(counts.values()))
+    return [
+        {"language": k, "posts": v, "share": round(v / known, 4)}
+        for k, v in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+        if v >= MAIN_LANGUAGE_SHARE * known
+    ]
 
 
 def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
@@ -485,17 +517,25 @@ def breakout(op: dict[str, Any]) -> dict[str, Any]:
     platforms = sorted(op["assets"]["by_platform"])
     # A community counts when it holds a real part of the operation's activity; without
     # community labels in the data, languages stand in for them (and the basis says so).
-    basis_communities = "communities" if op["audience"]["communities"] else "languages"
-    counts = {k: v for k, v in op["audience"][basis_communities].items() if k not in ("und", None)}
-    total = sum(counts.values())
-    communities = sorted(k for k, v in counts.items() if v >= MIN_COMMUNITY_SHARE * total)
+    if op["audience"]["communities"]:
+        counts = op["audience"]["communities"]
+        total = sum(counts.values())
+        communities = sorted(k for k, v in counts.items() if v >= MIN_COMMUNITY_SHARE * total)
+        named = (
+            f"{len(communities)} communities with at least {100 * MIN_COMMUNITY_SHARE:.0f}% "
+            f"of its activity: {', '.join(communities[:8])}"
+        )
+    else:
+        communities = sorted(x["language"] for x in main_languages(op["audience"]))
+        named = (
+            f"{len(communities)} languages with at least {100 * MAIN_LANGUAGE_SHARE:.0f}% of "
+            f"its posts in a known language: {', '.join(communities[:8])}"
+            if communities
+            else "no community or language known in this data"
+        )
     several_p, several_c = len(platforms) > 1, len(communities) > 1
     category = 3 if several_p and several_c else 2 if several_p or several_c else 1
-    basis = [
-        f"{len(platforms)} platform(s): {', '.join(platforms)}",
-        f"{len(communities)} {basis_communities} with at least "
-        f"{100 * MIN_COMMUNITY_SHARE:.0f}% of its activity: {', '.join(communities[:8])}",
-    ]
+    basis = [f"{len(platforms)} platform(s): {', '.join(platforms)}", named]
     # Followers, not the verified mark: platforms have sold the mark to anyone.
     influencers = [o for o in op["reach"]["top_outside"] if o["followers"] >= INFLUENCER_FOLLOWERS]
     if influencers:

@@ -117,7 +117,7 @@ def summary(op: dict[str, Any]) -> str:
         f"{p}: " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
         for p, kinds in sorted(a["by_platform"].items())
     )
-    langs = ", ".join(list(op["audience"]["languages"])[:4])
+    langs = _languages(op["audience"])
     where = f"{len(a['by_platform'])} platform(s) ({per_platform})"
     if _is_operation(op):
         first = f"{a['accounts']:,} assets on {where} are proposed for removal."
@@ -131,7 +131,7 @@ def summary(op: dict[str, Any]) -> str:
     text = [
         first,
         f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
-        f"{act['actions']:,} times, mostly in {langs or 'no detected language'}.",
+        f"{act['actions']:,} times, {langs}.",
     ]
     domains = [d["value"] for d in operations.sites(op)[:3]]
     if domains:
@@ -159,6 +159,20 @@ def summary(op: dict[str, Any]) -> str:
             f"Likely the same actor as {link.get('known_operation')} ({link.get('reason', '')})."
         )
     return " ".join(text)
+
+
+def _languages(audience: dict[str, Any]) -> str:
+    """The operation's main languages in words ("mostly in en (84%) and ru (13%)"); "und"
+    and the like are never named."""
+    main = [
+        f"{x['language']} ({100 * x['share']:.0f}%)" for x in operations.main_languages(audience)
+    ]
+    if main:
+        return "mostly in " + " and ".join([", ".join(main[:-1]), main[-1]] if main[1:] else main)
+    if any(k.lower() not in operations.NO_LANGUAGE for k in audience["languages"]):
+        share = 100 * operations.MAIN_LANGUAGE_SHARE
+        return f"in many languages, none in {share:.0f}% of its posts"
+    return "in no language this data gives or detection could tell"
 
 
 def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dict]]:
