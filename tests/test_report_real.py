@@ -118,3 +118,84 @@ def test_languages_named_are_those_of_a_real_share_of_the_posts(ira):
         "2 languages with at least 10% of its posts in a known language: en, ru"
         in (op["breakout"]["basis"])
     )
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    """docs/example-real.md's run: CooRTweet's two sets, the CrowdTangle export and the IRA
+    sample in one store, ``detect`` with its defaults, and the report's model."""
+    from unmask.detect import detect
+
+    root = tmp_path_factory.mktemp("real")
+    store = _ingest_ira(root)
+    for path in (
+        DATA / "coortweet" / "russian_coord_tweets.csv.gz",
+        DATA / "coortweet" / "german_elections.csv.gz",
+        DATA / "crowdtangle" / "ct_shares.csv",
+    ):
+        ingest_file(store, path)
+    detect(store, root / "run")
+    model = report.build(root / "run")
+    con = store.connect()
+    con.execute(f"CREATE TEMP TABLE members AS SELECT * FROM '{root / 'run' / 'nodes.parquet'}'")
+    return model, con
+
+
+def test_engagement_the_data_cannot_give_is_not_shown_as_zero(real_run, ira):
+    """Replies, comments, shares and reactions whose engaged account is known are in this
+    data on X only (CooRTweet's Russian retweets of tweets in the store); Facebook has none,
+    and the IRA sample alone has none. Before: "Their posts drew 0 engagements from 0
+    accounts outside the operation and 0 from inside it" for every group."""
+    model, con = real_run
+    measurable = {
+        p
+        for (p,) in con.execute(
+            """SELECT DISTINCT e.platform FROM activities e
+               LEFT JOIN activities p
+                 ON p.platform = e.platform AND p.activity_id = e.parent_activity_id
+               WHERE e.kind IN ('reply', 'comment', 'share', 'quote', 'reaction')
+                 AND coalesce(e.parent_account_id, p.account_id) IS NOT NULL"""
+        ).fetchall()
+    }
+    assert measurable == {"x"}
+    kinds = set()
+    for op in model["operations"]:
+        reach, platforms = op["reach"], set(op["assets"]["by_platform"])
+        if platforms & measurable:
+            assert isinstance(reach["engagement_outside"], int)  # a true figure, 0 or not
+            assert "drew" in op["summary"]
+            kinds.add("measured")
+        else:
+            assert reach["engagement_inside"] is None and reach["engagement_outside"] is None
+            assert reach["not_in_data_on"] == sorted(platforms)
+            assert "drew" not in op["summary"]
+            assert "Engagement with their posts is not in this data" in op["summary"]
+            kinds.add("not in data")
+    assert kinds == {"measured", "not in data"}
+    assert any(m.startswith("engagement: not in this data on facebook") for m in model["missing"])
+    _, _, ira_op = ira
+    assert ira_op["reach"]["engagement_outside"] is None
+    assert "Engagement with their posts is not in this data" in ira_op["summary"]
+
+
+def test_followers_the_data_cannot_give_are_not_shown_as_zero(real_run, ira):
+    """Follower counts are in this data for the IRA accounts and the CrowdTangle pages only.
+    Before: "followers: 0" for every CooRTweet group."""
+    model, con = real_run
+    kinds = set()
+    for op in model["operations"]:
+        known, total = con.execute(
+            """SELECT count(a.followers), sum(a.followers) FROM members m
+               JOIN accounts a USING (platform, account_id) WHERE m.cluster_id = ?""",
+            [op["cluster_id"]],
+        ).fetchone()
+        assert op["assets"]["followers_known"] == known
+        assert op["assets"]["followers"] == total  # None when no account has a count
+        kinds.add(total is not None)
+    assert kinds == {True, False}
+    assert any(m.startswith("followers: not in this data") for m in model["missing"])
+    _, ira_con, ira_op = ira
+    assert (
+        ira_op["assets"]["followers"]
+        == ira_con.execute("SELECT sum(followers) FROM accounts").fetchone()[0]
+    )

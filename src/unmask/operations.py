@@ -3,8 +3,9 @@
 For every cluster judged an operation (``unmask.assess``), :func:`describe` returns a
 JSON-able dict:
 
-* ``assets``: accounts by platform and kind, followers in total, and how many accounts each
-  signal vouches for;
+* ``assets``: accounts by platform and kind, followers in total (``None`` when the data
+  gives no follower count for any of them; ``followers_known``: how many have one), and how
+  many accounts each signal vouches for;
 * ``activity``: actions by kind, active period, and the daily timeline per platform;
 * ``pushed``: the domains, URLs and hashtags the operation pushes (by how many of its
   accounts, and how much of everyone's use of them is the operation's: a domain that only
@@ -17,7 +18,9 @@ JSON-able dict:
 * ``narratives``: the copied-content families its accounts post (representative text,
   variants, platforms, languages), when the content signal ran;
 * ``reach``: engagement its posts received from outside the operation, how many outside
-  accounts engaged, and the most-followed of them; with it, the **Breakout Scale**
+  accounts engaged, and the most-followed of them (``None``, with the platforms in
+  ``not_in_data_on``, where the data has no engagement whose engaged account is known: that
+  is not a zero); with it, the **Breakout Scale**
   category (Nimmo 2020, "The Breakout Scale: measuring the impact of influence
   operations", Brookings) estimated from the data and what it was based on;
 * ``killchain``: the Online Operations Kill Chain procedures (Meta) observed, each with
@@ -39,7 +42,7 @@ import pyarrow.compute as pc
 from unmask.assess import tier_words
 from unmask.engine.base import Engine
 from unmask.ingest.normalise import SHORTENERS, is_shortener
-from unmask.signals.audience import bought_share, echo_chambers
+from unmask.signals.audience import ENGAGEMENT_KINDS, bought_share, echo_chambers
 from unmask.signals.base import Evidence
 
 MEMBERS = "_op_members"
@@ -163,21 +166,26 @@ def _assets(engine: Engine, out: dict, vouched: pa.Table) -> None:
         op["assets"] = {
             "accounts": 0,
             "by_platform": {},
-            "followers": 0,
+            "followers": None,
+            "followers_known": 0,
             "by_signal": {},
             "by_signal_platform": {},
         }
     for r in _rows(
         engine,
         f"""SELECT m.cluster_id, m.platform, coalesce(a.kind, 'account') AS kind,
-                   count(*) AS n, CAST(coalesce(sum(a.followers), 0) AS BIGINT) AS followers
+                   count(*) AS n, CAST(sum(a.followers) AS BIGINT) AS followers,
+                   count(a.followers) AS followers_known
             FROM {MEMBERS} m LEFT JOIN accounts a
               ON a.platform = m.platform AND a.account_id = m.account_id
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
     ):
         a = out[r["cluster_id"]]["assets"]
         a["accounts"] += r["n"]
-        a["followers"] += r["followers"]
+        # Accounts without a count are unknown, not 0: the total is of those that have one.
+        if r["followers_known"]:
+            a["followers"] = (a["followers"] or 0) + r["followers"]
+            a["followers_known"] += r["followers_known"]
         a["by_platform"].setdefault(r["platform"], {})[r["kind"]] = r["n"]
     counts: dict[tuple[str, str], set] = defaultdict(set)
     for r in vouched.to_pylist():
@@ -346,6 +354,7 @@ def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
     from outside it (the echo chamber, ``unmask.signals.audience.echo_chambers``), and the
     most-followed outside accounts that engaged."""
     echo = echo_chambers(engine, members.select(["platform", "account_id", "cluster_id"]))
+    measurable = _engagement_platforms(engine)
     for r in echo.to_pylist():
         out[r["cluster_id"]]["reach"] = {
             "engagement_inside": r["inside"],
@@ -359,6 +368,8 @@ def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
             "outside_accounts": r["outside_accounts"],
             "top_outside": [],
         }
+    for op in out.values():
+        _mark_unmeasured(op, measurable)
     for r in _rows(
         engine,
         f"""WITH engaged AS (
@@ -393,6 +404,50 @@ def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
                 "engagements": int(r["n"]),
             }
         )
+
+
+def _engagement_platforms(engine: Engine) -> set[str]:
+    """The platforms on which the data has engagement an operation could receive: replies,
+    comments, shares, quotes or reactions whose engaged account is known (the export's
+    parent account, or the parent post in the store)."""
+    kinds = ", ".join(f"'{k}'" for k in ENGAGEMENT_KINDS)
+    return {
+        r["platform"]
+        for r in _rows(
+            engine,
+            f"""SELECT DISTINCT e.platform FROM activities e
+                LEFT JOIN activities p
+                  ON p.platform = e.platform AND p.activity_id = e.parent_activity_id
+                WHERE e.kind IN ({kinds}) AND e.parent_activity_id IS NOT NULL
+                  AND coalesce(e.parent_account_id, p.account_id) IS NOT NULL""",
+        )
+    }
+
+
+def _mark_unmeasured(op: dict[str, Any], measurable: set[str]) -> None:
+    """Engagement on the operation's platforms where the data has none to measure is
+    unknown, not 0: its figures become None and those platforms are named."""
+    reach = op["reach"]
+    platforms = sorted(op["assets"]["by_platform"])
+    reach["not_in_data_on"] = [p for p in platforms if p not in measurable]
+    if any(p in measurable for p in platforms):
+        return
+    for key in (
+        "engagement_inside",
+        "engagement_outside",
+        "inside_share",
+        "inside_accounts",
+        "outside_accounts",
+    ):
+        reach[key] = None
+    reach["by_kind"] = {k: {"inside": None, "outside": None} for k in reach["by_kind"]}
+
+
+def engagement_measured(op: dict[str, Any]) -> bool:
+    """Whether the data could show engagement with the operation's posts (runs written
+    before this was recorded always showed figures)."""
+    reach = op["reach"]
+    return "engagement_outside" not in reach or reach["engagement_outside"] is not None
 
 
 def _followers(engine: Engine, members: pa.Table, followers: Evidence | None, out: dict) -> None:
@@ -546,6 +601,11 @@ def breakout(op: dict[str, Any]) -> dict[str, Any]:
         )
         basis.append(
             f"engaged by {len(influencers)} outside account(s) with large followings: {who}"
+        )
+    if not engagement_measured(op):
+        basis.append(
+            "category 5 (amplification by outside accounts) cannot be seen: engagement is not "
+            "in this data"
         )
     basis.append(
         "categories 4 (mainstream media) and 6 (policy response) cannot be seen in this data"

@@ -63,6 +63,7 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
     ran_families = {s.get("family") for s in signals.values()}
     missing = [f"no {f} signal ran" for f in FAMILIES if f not in ran_families]
     missing += run.get("notes", [])
+    missing += _not_in_data(ops)
     return {
         "headline": headline(ops),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -147,11 +148,7 @@ def summary(op: dict[str, Any]) -> str:
             f"They posted {op.get('narrative_families', len(op['narratives']))} copied-content "
             f"famil(ies), e.g. “{(op['narratives'][0]['representative'] or '')[:120]}”."
         )
-    text.append(
-        f"Their posts drew {reach['engagement_outside']:,} engagements from "
-        f"{reach['outside_accounts']:,} accounts outside the operation and "
-        f"{reach['engagement_inside']:,} from inside it."
-    )
+    text.append(_engagement(reach))
     b = op["breakout"]
     text.append(f"Breakout Scale: category {b['category']} ({b['basis'][0]}; {b['basis'][1]}).")
     for link in op.get("lineage", []) or []:
@@ -159,6 +156,42 @@ def summary(op: dict[str, Any]) -> str:
             f"Likely the same actor as {link.get('known_operation')} ({link.get('reason', '')})."
         )
     return " ".join(text)
+
+
+ENGAGEMENT_RECORDS = "replies, comments, shares or reactions whose engaged account is known"
+
+
+def _engagement(reach: dict[str, Any]) -> str:
+    """The engagement sentence: the figures where the data can show them, and where it
+    cannot, that they are not in it (never a zero)."""
+    unmeasured = ", ".join(reach.get("not_in_data_on") or [])
+    if reach["engagement_outside"] is None:
+        return f"Engagement with their posts is not in this data (no {ENGAGEMENT_RECORDS} on {unmeasured})."
+    text = (
+        f"Their posts drew {reach['engagement_outside']:,} engagements from "
+        f"{reach['outside_accounts']:,} accounts outside the operation and "
+        f"{reach['engagement_inside']:,} from inside it"
+    )
+    return text + (f"; engagement on {unmeasured} is not in this data." if unmeasured else ".")
+
+
+def _not_in_data(ops: list[dict[str, Any]]) -> list[str]:
+    """The figures the data cannot give, for "what is not concluded"."""
+    lines = []
+    unmeasured = sorted({p for op in ops for p in op["reach"].get("not_in_data_on") or []})
+    if unmeasured:
+        lines.append(
+            f"engagement: not in this data on {', '.join(unmeasured)} (no {ENGAGEMENT_RECORDS}):"
+            " the groups' reach there, and the Breakout Scale's category 5, are not measured"
+        )
+    unknown = [op["cluster_id"] for op in ops if op["assets"].get("followers", 0) is None]
+    if unknown:
+        named = ", ".join(unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        lines.append(
+            f"followers: not in this data for the accounts of {len(unknown)} of {len(ops)} "
+            f"group(s) ({named}): no follower counts"
+        )
+    return lines
 
 
 def _languages(audience: dict[str, Any]) -> str:
