@@ -8,6 +8,7 @@ tail, and whose export has no replies or reshares with a parent to measure reach
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -199,3 +200,39 @@ def test_followers_the_data_cannot_give_are_not_shown_as_zero(real_run, ira):
         ira_op["assets"]["followers"]
         == ira_con.execute("SELECT sum(followers) FROM accounts").fetchone()[0]
     )
+
+
+VERDICT = re.compile(
+    r"(?P<n>\d+) independent famil(?:y supports|ies support) at least (?P<bar>\d+)% of it"
+    r"(?: \((?P<strong>[^)]*)\))?(?:; below \d+%: (?P<weak>[^;]*))?"
+)
+
+
+def _shares(text: str | None) -> dict[str, int]:
+    return {f: round(float(p)) for f, p in re.findall(r"(\w+) ([\d.]+)%", text or "")}
+
+
+def test_the_verdict_text_the_family_list_and_the_support_shares_agree(real_run):
+    """From one run: the number of agreeing families in the reason, the families it names as
+    supporting and their shares, the families below the bar, ``families``, ``support``, the
+    score and the summary's "not assessed" list all say the same. Before: "1 independent
+    family supports at least 20% of it (coordination 100%, schedule 10%)", schedule named
+    with the supporting family."""
+    model, _ = real_run
+    assert len(model["operations"]) >= 10
+    for op in model["operations"]:
+        c = op["confidence"]
+        m = VERDICT.match(c["reason"])
+        assert m, c["reason"]
+        bar = int(m["bar"]) / 100
+        strong, weak = _shares(m["strong"]), _shares(m["weak"])
+        support = {s["family"]: s["share"] for s in c["support"]}
+        assert int(m["n"]) == len(c["families"]) == len(strong)
+        assert list(strong) == c["families"]
+        assert all(support[f] >= bar for f in c["families"])
+        assert set(weak) == {f for f, share in support.items() if share < bar}
+        assert {**strong, **weak} == {f: round(100 * v) for f, v in support.items()}
+        assert not set(support) & set(c["unassessed"])
+        assert c["score"] == pytest.approx(sum(support.values()))
+        if not op["operation"]:
+            assert f"({', '.join(c['unassessed'])} could not be judged" in op["summary"]

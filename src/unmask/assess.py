@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unmask.engine.duckdb import connect
 from unmask.signals.base import Evidence
@@ -153,7 +154,9 @@ def judge(
     not_shown = f"; not assessed ({why})" if unassessed else ""
     con = connect()
     con.register("nodes", nodes)
-    con.register("vouched", vouched)
+    # What a family that could not judge this data vouched for is not support: it never
+    # counts as agreeing, nor in the score, nor in the reason's shares.
+    con.register("vouched", vouched.filter(pc.is_in(vouched["family"], pa.array(sorted(known)))))
     rows = con.sql(
         """WITH size AS (
               SELECT cluster_id, count(*) AS accounts,
@@ -176,11 +179,16 @@ def judge(
     out = []
     for cluster_id, accounts, platforms, support in rows:
         strong = [f for f in support if f["share"] >= min_support]
+        weak = [f for f in support if f["share"] < min_support]
         score = sum(min(1.0, f["share"]) for f in support)
-        said = ", ".join(f"{f['family']} {100 * f['share']:.0f}%" for f in support) or "no family"
+        said = _shares(support, min_support) or "no family"
+        # The families named as supporting are exactly ``families``; the others that vouched
+        # for some accounts are named apart, below the bar.
         agree = (
             f"{len(strong)} independent famil{'y supports' if len(strong) == 1 else 'ies support'}"
-            f" at least {100 * min_support:.0f}% of it ({said})"
+            f" at least {100 * min_support:.0f}% of it"
+            + (f" ({_shares(strong, min_support)})" if strong else "")
+            + (f"; below {100 * min_support:.0f}%: {_shares(weak, min_support)}" if weak else "")
         )
         tier = None
         if accounts < min_size:
@@ -214,6 +222,17 @@ def judge(
             }
         )
     return pa.Table.from_pylist(out, schema=CLUSTER_SCHEMA)
+
+
+def _shares(support: list[dict], bar: float) -> str:
+    """Families with their shares in percent ("coordination 100%, schedule 10%"); a share
+    just under the bar keeps a decimal so that it never reads as reaching it."""
+
+    def pct(share: float) -> str:
+        whole = f"{100 * share:.0f}"
+        return f"{100 * share:.1f}" if share < bar and float(whole) >= 100 * bar else whole
+
+    return ", ".join(f"{f['family']} {pct(f['share'])}%" for f in support)
 
 
 def tier_words(tier: str | None) -> str:
