@@ -194,7 +194,7 @@ def test_followers_the_data_cannot_give_are_not_shown_as_zero(real_run, ira):
         assert op["assets"]["followers"] == total  # None when no account has a count
         kinds.add(total is not None)
     assert kinds == {True, False}
-    assert any(m.startswith("followers: not in this data") for m in model["missing"])
+    assert any(m.startswith("follower counts: not in this data") for m in model["missing"])
     _, ira_con, ira_op = ira
     assert (
         ira_op["assets"]["followers"]

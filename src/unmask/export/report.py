@@ -182,14 +182,15 @@ def _not_in_data(ops: list[dict[str, Any]]) -> list[str]:
     if unmeasured:
         lines.append(
             f"engagement: not in this data on {', '.join(unmeasured)} (no {ENGAGEMENT_RECORDS}):"
-            " the groups' reach there, and the Breakout Scale's category 5, are not measured"
+            " the reach of the groups there, and category 5 of the Breakout Scale, are not"
+            " measured"
         )
     unknown = [op["cluster_id"] for op in ops if op["assets"].get("followers", 0) is None]
     if unknown:
         named = ", ".join(unknown[:5]) + (", …" if len(unknown) > 5 else "")
         lines.append(
-            f"followers: not in this data for the accounts of {len(unknown)} of {len(ops)} "
-            f"group(s) ({named}): no follower counts"
+            f"follower counts: not in this data for the accounts of {len(unknown)} of "
+            f"{len(ops)} group(s) ({named})"
         )
     return lines
 
@@ -205,7 +206,7 @@ def _languages(audience: dict[str, Any]) -> str:
     if any(k.lower() not in operations.NO_LANGUAGE for k in audience["languages"]):
         share = 100 * operations.MAIN_LANGUAGE_SHARE
         return f"in many languages, none in {share:.0f}% of its posts"
-    return "in no language this data gives or detection could tell"
+    return "in languages this data does not give"
 
 
 def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dict]]:
