@@ -107,3 +107,41 @@ def test_small_clusters_get_no_tier():
     nodes, vouched = _clusters({"tiny": list(FAMILIES)}, size=4)
     got = _by_id(judge(nodes, vouched, model=MODEL))
     assert got["tiny"]["tier"] is None and "too small" in got["tiny"]["reason"]
+
+
+def test_a_family_that_could_not_judge_never_agrees_even_when_it_vouched():
+    """identity could not assess this data (its note says why) but still scored accounts:
+    those scores are not support. Before: "2 independent families support at least 20% of
+    it (coordination 100%, identity 100%)" on the takedown list, with identity also named as
+    not assessed."""
+    nodes, vouched = _clusters({"c": ["coordination", "identity"]})
+    (c,) = judge(nodes, vouched, assessable={"coordination", "schedule"}, model=MODEL).to_pylist()
+    assert c["families"] == ["coordination"]
+    assert [s["family"] for s in c["support"]] == ["coordination"]
+    assert (c["tier"], c["operation"], c["score"]) == ("coordinated_unassessed", False, 1.0)
+    assert "identity" in c["unassessed"] and "identity 100%" not in c["reason"]
+
+
+def test_the_reason_names_the_supporting_families_apart_from_those_below_the_bar():
+    nodes, vouched = _clusters({"c": ["coordination"]}, size=10)
+    vouched = pa.concat_tables(
+        [
+            vouched,
+            pa.Table.from_pylist(
+                [
+                    {
+                        "platform": "x",
+                        "account_id": "c-0",
+                        "cluster_id": "c",
+                        "family": "schedule",
+                        "signal": "schedule",
+                    }
+                ]
+            ),
+        ]
+    )
+    (c,) = judge(nodes, vouched, assessable={"coordination", "schedule"}, model=MODEL).to_pylist()
+    assert c["families"] == ["coordination"]
+    assert c["reason"].startswith(
+        "coordination supports it (coordination 100%; below 20%: schedule 10%); "
+    )

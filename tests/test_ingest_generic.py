@@ -326,3 +326,24 @@ def _part_rows(store: Store, table: str) -> list[tuple]:
         return con.execute(f"SELECT * EXCLUDE (source_file) FROM '{part}'").fetchall()
     finally:
         con.close()
+
+
+def test_expanded_links_are_the_urls_and_the_short_ones_are_kept(store, tmp_path):
+    """An export that gives a link both as posted (a shortener's) and expanded: ``urls`` and
+    ``domains`` are the expansion's, ``urls_original`` the link as posted."""
+    path = write(
+        tmp_path / "posts.csv",
+        "platform,activity_id,account_id,time,text,urls,urls_original\n"
+        "x,1,u1,2021-01-01T00:00:00Z,read https://t.co/abc,"
+        "https://www.example.org/story?utm_source=tw,https://t.co/abc\n"
+        "x,2,u2,2021-01-01T00:00:00Z,read https://bit.ly/x,,https://bit.ly/x\n"
+        "x,3,u3,2021-01-01T00:00:00Z,read https://news.example.net/a,,\n",
+    )
+    ingest_file(store, path, format="generic")
+    assert rows_of(
+        store, "SELECT activity_id, urls, urls_original, domains FROM activities ORDER BY 1"
+    ) == [
+        ("1", ["https://example.org/story"], ["https://t.co/abc"], ["example.org"]),
+        ("2", ["https://bit.ly/x"], ["https://bit.ly/x"], ["bit.ly"]),
+        ("3", ["https://news.example.net/a"], ["https://news.example.net/a"], ["news.example.net"]),
+    ]

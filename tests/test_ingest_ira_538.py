@@ -275,3 +275,28 @@ def test_wrong_file_is_a_format_mismatch(store, shared_data):
         msg = str(exc.value)
         assert "FiveThirtyEight" in msg and "external_author_id" in msg and "found columns" in msg
     assert store.manifests() == []
+
+
+def test_sample_links_cut_off_in_the_text_give_no_domain(sample):
+    """Retweets that Twitter cut at 140 characters end in a link cut off by "…" ("https://t.…"
+    in rows 443 of OliviaDWarren and 458, 478 of CliftonHughes_): the link is not a link and
+    its host is not a domain. Every domain left is a valid host name."""
+    root, store, _ = sample
+    con = store.connect()
+    cut = {("OliviaDWarren.csv", 443), ("CliftonHughes_.csv", 458), ("CliftonHughes_.csv", 478)}
+    for name, row in cut:
+        text = _read(root / "tweets" / name)[row - 1]["content"]
+        assert text.endswith("…")
+        assert con.execute(
+            "SELECT urls, urls_original, domains FROM activities WHERE text = ?", [text]
+        ).fetchone() == ([], [], [])
+    domains = dict(
+        con.execute(
+            "SELECT d, count(*) FROM activities, unnest(domains) AS x(d) GROUP BY d"
+        ).fetchall()
+    )
+    # 9,423 before: five posts' only t.co links were cut off too ("https://t.co/haxb…").
+    assert domains == {"t.co": 9418, "tinyurl.com": 2, "linkz.mobi": 1}
+    assert con.execute(
+        "SELECT count(*) FROM activities, unnest(urls_original) AS x(u) WHERE contains(u, '…')"
+    ).fetchone() == (0,)

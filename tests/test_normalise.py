@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unmask.engine.duckdb import connect
-from unmask.ingest.normalise import canonical_url, install_macros
+from unmask.ingest.normalise import canonical_url, install_macros, url_domain
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +121,57 @@ def test_hashtags_fast_rule_agrees_with_the_general_one(con, text):
         "SELECT unmask_text_hashtags(?), unmask__text_hashtags_any(?)", [text, text]
     ).fetchone()
     assert fast == general
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://news.example.org/a", "news.example.org"),
+        ("https://www.Example.COM:8080/a", "example.com"),
+        ("http://user@host.co.uk./x", "host.co.uk"),
+        ("http://голос.дети/", "голос.дети"),
+        ("https://xn--80ahcnbhv.xn--d1acj3b/", "xn--80ahcnbhv.xn--d1acj3b"),
+        ("https://भारत.भारत/", "भारत.भारत"),
+        ("https://a-b.io/", "a-b.io"),
+        # links cut off in the text, bare words and numbers are not host names
+        ("https://t.…", None),
+        ("https://t…", None),
+        ("https://…", None),
+        ("https://t.c…/", None),
+        ("http://ift.…", None),
+        ("http://yo", None),
+        ("https://de/", None),
+        ("http://211362195/", None),
+        ("http://1.2.3.4/", None),
+        ("http://голос.дети»", None),
+        ("https://-a.com/", None),
+        ("https://a..com/", None),
+        ("https://a.c/", None),
+        ("https://a.co1/", None),
+        ("https://" + "a" * 64 + ".com/", None),
+        ("coortweet:url:123", None),
+    ],
+)
+def test_a_domain_is_a_valid_host_name(con, url, domain):
+    assert url_domain(canonical_url(url)) == domain
+    sql = "SELECT unmask_url_domain(unmask_canonical_url(?))"
+    assert con.execute(sql, [url]).fetchone()[0] == domain
+
+
+# Hosts dense in what the host rule decides on: ASCII, Cyrillic, Devanagari (with its
+# marks), CJK, digits, a superscript digit, hyphens, dots, quotes and an ellipsis.
+host_chars = "ab0-.xn-дети中भा²»…'"
+
+
+@settings(max_examples=400, deadline=None)
+@given(host=st.text(alphabet=host_chars, max_size=20))
+def test_sql_and_python_domains_agree(con, host):
+    url = f"https://{host}/p"
+    sql = "SELECT unmask_url_domain(unmask_canonical_url(?))"
+    assert con.execute(sql, [url]).fetchone()[0] == url_domain(canonical_url(url))
+
+
+def test_text_links_cut_off_by_an_ellipsis_are_dropped(con):
+    text = "RT @a: read https://t.co/abc… and «http://голос.дети» or https://t.… https://…"
+    links = con.execute("SELECT unmask_text_urls(?)", [text]).fetchone()[0]
+    assert links == ["http://голос.дети"]

@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unmask.engine.duckdb import connect
 from unmask.judgement import FAMILIES, FEATURES, Model, load_model
@@ -160,8 +161,11 @@ def judge(
         )
         if part
     )
+    # What a family that could not judge this data vouched for is not support: it never
+    # counts as agreeing, nor in the score, nor in the reason's shares.
+    judged = vouched.filter(pc.is_in(vouched["family"], pa.array(sorted(known), pa.string())))
     out = []
-    for c in support_table(nodes, vouched):
+    for c in support_table(nodes, judged):
         support = c["support"]
         shares = {f["family"]: f["share"] for f in support}
         x = dict(features.get(c["cluster_id"], {})) if features is not None else {}
@@ -174,7 +178,13 @@ def judge(
         upper = model.upper(x)
         missing = [f for f in FEATURES if x[f] is None]
         strong = [f["family"] for f in support if f["share"] >= min_support]
-        said = ", ".join(f"{f['family']} {100 * f['share']:.0f}%" for f in support) or "no family"
+        weak = [f for f in support if f["share"] < min_support]
+        # The families named as supporting are exactly ``families``; the others that vouched
+        # for some accounts are named apart, below the bar.
+        said = (
+            _shares([f for f in support if f["share"] >= min_support], min_support)
+            + (f"; below {100 * min_support:.0f}%: {_shares(weak, min_support)}" if weak else "")
+        ).lstrip("; ") or "no family"
         pro, con = model.explain(x)
         because = "; ".join(
             part
@@ -265,6 +275,17 @@ def support_table(nodes: pa.Table, vouched: pa.Table) -> list[dict]:
     return [
         {"cluster_id": c, "accounts": a, "platforms": p, "support": sup} for c, a, p, sup in rows
     ]
+
+
+def _shares(support: list[dict], bar: float) -> str:
+    """Families with their shares in percent ("coordination 100%, schedule 10%"); a share
+    just under the bar keeps a decimal so that it never reads as reaching it."""
+
+    def pct(share: float) -> str:
+        whole = f"{100 * share:.0f}"
+        return f"{100 * share:.1f}" if share < bar and float(whole) >= 100 * bar else whole
+
+    return ", ".join(f"{f['family']} {pct(f['share'])}%" for f in support)
 
 
 def tier_words(tier: str | None) -> str:

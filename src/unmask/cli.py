@@ -227,8 +227,14 @@ def formats() -> None:
 def network(
     store: StoreOpt,
     on: Annotated[
-        str, typer.Option("--on", help="Target: url, domain, hashtag, parent, text or media.")
-    ] = "url",
+        list[str],
+        typer.Option(
+            "--on",
+            help="Target: url, domain, hashtag, parent, text or media. Several make one "
+            "multi-modal network (--on url,domain or --on url --on domain): weights add up "
+            "over the kinds, as in CooRTweet's multi-modal analysis.",
+        ),
+    ] = ["url"],  # noqa: B006 - typer reads the default, never mutates it
     window: Annotated[
         str, typer.Option("--window", help="Seconds, or 'auto' (chosen from the data).")
     ] = "60",
@@ -271,8 +277,9 @@ def network(
     except StoreError as exc:
         _fail(str(exc))
     win: float | str = window if window == "auto" else float(window)
+    kinds = CoAction(on=tuple(on)).kinds
     signal = CoAction(
-        on=on,
+        on=kinds[0] if len(kinds) == 1 else kinds,
         window=win,
         min_repeat=min_repeat,
         compat=compat,

@@ -3,17 +3,24 @@
 For every cluster judged an operation (``unmask.assess``), :func:`describe` returns a
 JSON-able dict:
 
-* ``assets``: accounts by platform and kind, followers in total, and how many accounts each
-  signal vouches for;
+* ``assets``: accounts by platform and kind, followers in total (``None`` when the data
+  gives no follower count for any of them; ``followers_known``: how many have one), and how
+  many accounts each signal vouches for;
 * ``activity``: actions by kind, active period, and the daily timeline per platform;
 * ``pushed``: the domains, URLs and hashtags the operation pushes (by how many of its
   accounts, and how much of everyone's use of them is the operation's: a domain that only
-  the operation links is likely its own);
-* ``audience``: languages and communities it posts in and into;
+  the operation links is likely its own); an item used once is not pushed, and a link
+  shortener's domain is marked (``shortener``): it is not a site the operation sends
+  people to;
+* ``audience``: languages and communities it posts in and into; its main languages are
+  those of at least ``MAIN_LANGUAGE_SHARE`` of its posts with a known language, and posts
+  without one ("und" and the like, ``NO_LANGUAGE``) are counted apart, never named;
 * ``narratives``: the copied-content families its accounts post (representative text,
   variants, platforms, languages), when the content signal ran;
 * ``reach``: engagement its posts received from outside the operation, how many outside
-  accounts engaged, and the most-followed of them; with it, the **Breakout Scale**
+  accounts engaged, and the most-followed of them (``None``, with the platforms in
+  ``not_in_data_on``, where the data has no engagement whose engaged account is known: that
+  is not a zero); with it, the **Breakout Scale**
   category (Nimmo 2020, "The Breakout Scale: measuring the impact of influence
   operations", Brookings) estimated from the data and what it was based on;
 * ``killchain``: the Online Operations Kill Chain procedures (Meta) observed, each with
@@ -35,7 +42,8 @@ import pyarrow.compute as pc
 
 from unmask.assess import tier_words
 from unmask.engine.base import Engine
-from unmask.signals.audience import bought_share, echo_chambers
+from unmask.ingest.normalise import SHORTENERS, is_shortener
+from unmask.signals.audience import ENGAGEMENT_KINDS, bought_share, echo_chambers
 from unmask.signals.base import Evidence
 
 MEMBERS = "_op_members"
@@ -43,9 +51,19 @@ MEMBERS = "_op_members"
 # influencer for the Breakout Scale's category 5 (a documented default, not a fact).
 INFLUENCER_FOLLOWERS = 100_000
 MIN_COMMUNITY_SHARE = 0.1
+# A language is one of an operation's main languages when at least this share of its posts
+# with a known language are in it (the same bar as a community for the Breakout Scale): a
+# language of 0.1 % of the posts is not what the operation posts in.
+MAIN_LANGUAGE_SHARE = MIN_COMMUNITY_SHARE
+# Codes that name no language: undetermined, no linguistic content, several or other
+# languages (ISO 639-2), and Twitter's own for posts of only mentions, cashtags, hashtags,
+# media or very short text.
+NO_LANGUAGE = ("und", "zxx", "mul", "mis", "qam", "qct", "qht", "qme", "qst")
 DIRECTED_SHARE = 0.2
 OWN_DOMAIN_SHARE = 0.8
 OWN_DOMAIN_ACCOUNTS = 2
+# An item (domain, URL, hashtag) the operation used only once is not one it pushes.
+MIN_PUSHED_USES = 2
 
 # Kill-chain procedure ids (Meta's Online Operations Kill Chain) for the platforms on
 # which assets were acquired and on which likely fake accounts amplified.
@@ -150,21 +168,26 @@ def _assets(engine: Engine, out: dict, vouched: pa.Table) -> None:
         op["assets"] = {
             "accounts": 0,
             "by_platform": {},
-            "followers": 0,
+            "followers": None,
+            "followers_known": 0,
             "by_signal": {},
             "by_signal_platform": {},
         }
     for r in _rows(
         engine,
         f"""SELECT m.cluster_id, m.platform, coalesce(a.kind, 'account') AS kind,
-                   count(*) AS n, CAST(coalesce(sum(a.followers), 0) AS BIGINT) AS followers
+                   count(*) AS n, CAST(sum(a.followers) AS BIGINT) AS followers,
+                   count(a.followers) AS followers_known
             FROM {MEMBERS} m LEFT JOIN accounts a
               ON a.platform = m.platform AND a.account_id = m.account_id
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
     ):
         a = out[r["cluster_id"]]["assets"]
         a["accounts"] += r["n"]
-        a["followers"] += r["followers"]
+        # Accounts without a count are unknown, not 0: the total is of those that have one.
+        if r["followers_known"]:
+            a["followers"] = (a["followers"] or 0) + r["followers"]
+            a["followers_known"] += r["followers_known"]
         a["by_platform"].setdefault(r["platform"], {})[r["kind"]] = r["n"]
     counts: dict[tuple[str, str], set] = defaultdict(set)
     for r in vouched.to_pylist():
@@ -230,10 +253,14 @@ def _activity(engine: Engine, out: dict) -> None:
 
 def _pushed(engine: Engine, out: dict, top: int) -> None:
     """Domains, URLs and hashtags by how many of the operation's accounts push them, and the
-    operation's share of everyone's posts with them (1.0: only the operation uses it)."""
+    operation's share of everyone's posts with them (1.0: only the operation uses it). An
+    item used fewer than ``MIN_PUSHED_USES`` times is left out; domains rank link
+    shorteners after the sites."""
     for op in out.values():
         op["pushed"] = {}
+    shorteners = ", ".join(f"'{d}'" for d in SHORTENERS)
     for field, column in (("domains", "domains"), ("urls", "urls"), ("hashtags", "hashtags")):
+        first = f"(o.item IN ({shorteners})), " if field == "domains" else ""
         rows = _rows(
             engine,
             f"""WITH items AS (
@@ -246,33 +273,55 @@ def _pushed(engine: Engine, out: dict, top: int) -> None:
                          count(DISTINCT (i.platform, i.account_id)) AS accounts
                   FROM items i JOIN {MEMBERS} m
                     ON m.platform = i.platform AND m.account_id = i.account_id
-                  GROUP BY 1, 2),
+                  GROUP BY 1, 2
+                  HAVING count(*) >= {MIN_PUSHED_USES}),
                 ranked AS (
                   SELECT o.*, e.uses AS all_uses,
                          row_number() OVER (PARTITION BY o.cluster_id
-                                            ORDER BY o.accounts DESC, o.uses DESC, o.item) AS k
+                                            ORDER BY {first}o.accounts DESC, o.uses DESC,
+                                                     o.item) AS k
                   FROM ours o JOIN everyone e USING (item))
                SELECT cluster_id, item, accounts, uses, all_uses FROM ranked
                WHERE k <= {int(top)} ORDER BY cluster_id, k""",
         )
         for r in rows:
-            out[r["cluster_id"]]["pushed"].setdefault(field, []).append(
-                {
-                    "value": r["item"],
-                    "accounts": r["accounts"],
-                    "uses": r["uses"],
-                    "share_of_all_uses": round(r["uses"] / r["all_uses"], 4),
-                }
-            )
+            item = {
+                "value": r["item"],
+                "accounts": r["accounts"],
+                "uses": r["uses"],
+                "share_of_all_uses": round(r["uses"] / r["all_uses"], 4),
+            }
+            if field == "domains":
+                item["shortener"] = is_shortener(r["item"])
+            out[r["cluster_id"]]["pushed"].setdefault(field, []).append(item)
+
+
+def sites(op: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pushed domains that are sites: link shorteners left out (their links hide the
+    site; runs written before shorteners were marked are marked here)."""
+    return [d for d in op.get("pushed", {}).get("domains", []) if not is_shortener(d["value"])]
+
+
+def shorteners(op: dict[str, Any]) -> list[str]:
+    """The link shorteners among the pushed domains."""
+    return [d["value"] for d in op.get("pushed", {}).get("domains", []) if is_shortener(d["value"])]
 
 
 def _audience(engine: Engine, out: dict, top: int) -> None:
     for op in out.values():
-        op["audience"] = {"languages": {}, "communities": {}}
-    for field, column in (
-        ("languages", "coalesce(t.language, 'und')"),
-        ("communities", "t.community"),
+        op["audience"] = {"languages": {}, "languages_unknown": 0, "communities": {}}
+    no_language = ", ".join(f"'{c}'" for c in NO_LANGUAGE)
+    known = f"CASE WHEN lower(t.language) NOT IN ({no_language}) THEN t.language END"
+    for r in _rows(
+        engine,
+        f"""SELECT m.cluster_id, count({known}) AS known, count(*) - count({known}) AS unknown
+            FROM {MEMBERS} m JOIN activities t
+              ON t.platform = m.platform AND t.account_id = m.account_id
+            GROUP BY 1""",
     ):
+        audience = out[r["cluster_id"]]["audience"]
+        audience["languages_known"], audience["languages_unknown"] = r["known"], r["unknown"]
+    for field, column in (("languages", known), ("communities", "t.community")):
         for r in _rows(
             engine,
             f"""SELECT cluster_id, v, n FROM (
@@ -286,6 +335,20 @@ def _audience(engine: Engine, out: dict, top: int) -> None:
                 WHERE k <= {int(top)} ORDER BY cluster_id, k""",
         ):
             out[r["cluster_id"]]["audience"][field][r["v"]] = r["n"]
+    for op in out.values():
+        op["audience"]["main_languages"] = main_languages(op["audience"])
+
+
+def main_languages(audience: dict[str, Any]) -> list[dict[str, Any]]:
+    """The languages of at least ``MAIN_LANGUAGE_SHARE`` of the posts with a known language,
+    most posts first (each with its posts and share)."""
+    counts = {k: v for k, v in audience["languages"].items() if k and k.lower() not in NO_LANGUAGE}
+    known = audience.get("languages_known", sum(counts.values()))
+    return [
+        {"language": k, "posts": v, "share": round(v / known, 4)}
+        for k, v in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+        if v >= MAIN_LANGUAGE_SHARE * known
+    ]
 
 
 def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
@@ -293,6 +356,7 @@ def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
     from outside it (the echo chamber, ``unmask.signals.audience.echo_chambers``), and the
     most-followed outside accounts that engaged."""
     echo = echo_chambers(engine, members.select(["platform", "account_id", "cluster_id"]))
+    measurable = _engagement_platforms(engine)
     for r in echo.to_pylist():
         out[r["cluster_id"]]["reach"] = {
             "engagement_inside": r["inside"],
@@ -306,6 +370,8 @@ def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
             "outside_accounts": r["outside_accounts"],
             "top_outside": [],
         }
+    for op in out.values():
+        _mark_unmeasured(op, measurable)
     for r in _rows(
         engine,
         f"""WITH engaged AS (
@@ -340,6 +406,50 @@ def _reach(engine: Engine, members: pa.Table, out: dict, top: int) -> None:
                 "engagements": int(r["n"]),
             }
         )
+
+
+def _engagement_platforms(engine: Engine) -> set[str]:
+    """The platforms on which the data has engagement an operation could receive: replies,
+    comments, shares, quotes or reactions whose engaged account is known (the export's
+    parent account, or the parent post in the store)."""
+    kinds = ", ".join(f"'{k}'" for k in ENGAGEMENT_KINDS)
+    return {
+        r["platform"]
+        for r in _rows(
+            engine,
+            f"""SELECT DISTINCT e.platform FROM activities e
+                LEFT JOIN activities p
+                  ON p.platform = e.platform AND p.activity_id = e.parent_activity_id
+                WHERE e.kind IN ({kinds}) AND e.parent_activity_id IS NOT NULL
+                  AND coalesce(e.parent_account_id, p.account_id) IS NOT NULL""",
+        )
+    }
+
+
+def _mark_unmeasured(op: dict[str, Any], measurable: set[str]) -> None:
+    """Engagement on the operation's platforms where the data has none to measure is
+    unknown, not 0: its figures become None and those platforms are named."""
+    reach = op["reach"]
+    platforms = sorted(op["assets"]["by_platform"])
+    reach["not_in_data_on"] = [p for p in platforms if p not in measurable]
+    if any(p in measurable for p in platforms):
+        return
+    for key in (
+        "engagement_inside",
+        "engagement_outside",
+        "inside_share",
+        "inside_accounts",
+        "outside_accounts",
+    ):
+        reach[key] = None
+    reach["by_kind"] = {k: {"inside": None, "outside": None} for k in reach["by_kind"]}
+
+
+def engagement_measured(op: dict[str, Any]) -> bool:
+    """Whether the data could show engagement with the operation's posts (runs written
+    before this was recorded always showed figures)."""
+    reach = op["reach"]
+    return "engagement_outside" not in reach or reach["engagement_outside"] is not None
 
 
 def _followers(engine: Engine, members: pa.Table, followers: Evidence | None, out: dict) -> None:
@@ -464,17 +574,25 @@ def breakout(op: dict[str, Any]) -> dict[str, Any]:
     platforms = sorted(op["assets"]["by_platform"])
     # A community counts when it holds a real part of the operation's activity; without
     # community labels in the data, languages stand in for them (and the basis says so).
-    basis_communities = "communities" if op["audience"]["communities"] else "languages"
-    counts = {k: v for k, v in op["audience"][basis_communities].items() if k not in ("und", None)}
-    total = sum(counts.values())
-    communities = sorted(k for k, v in counts.items() if v >= MIN_COMMUNITY_SHARE * total)
+    if op["audience"]["communities"]:
+        counts = op["audience"]["communities"]
+        total = sum(counts.values())
+        communities = sorted(k for k, v in counts.items() if v >= MIN_COMMUNITY_SHARE * total)
+        named = (
+            f"{len(communities)} communities with at least {100 * MIN_COMMUNITY_SHARE:.0f}% "
+            f"of its activity: {', '.join(communities[:8])}"
+        )
+    else:
+        communities = sorted(x["language"] for x in main_languages(op["audience"]))
+        named = (
+            f"{len(communities)} languages with at least {100 * MAIN_LANGUAGE_SHARE:.0f}% of "
+            f"its posts in a known language: {', '.join(communities[:8])}"
+            if communities
+            else "no community or language known in this data"
+        )
     several_p, several_c = len(platforms) > 1, len(communities) > 1
     category = 3 if several_p and several_c else 2 if several_p or several_c else 1
-    basis = [
-        f"{len(platforms)} platform(s): {', '.join(platforms)}",
-        f"{len(communities)} {basis_communities} with at least "
-        f"{100 * MIN_COMMUNITY_SHARE:.0f}% of its activity: {', '.join(communities[:8])}",
-    ]
+    basis = [f"{len(platforms)} platform(s): {', '.join(platforms)}", named]
     # Followers, not the verified mark: platforms have sold the mark to anyone.
     influencers = [o for o in op["reach"]["top_outside"] if o["followers"] >= INFLUENCER_FOLLOWERS]
     if influencers:
@@ -486,6 +604,11 @@ def breakout(op: dict[str, Any]) -> dict[str, Any]:
         basis.append(
             f"engaged by {len(influencers)} outside account(s) with large followings: {who}"
         )
+    if not engagement_measured(op):
+        basis.append(
+            "category 5 (amplification by outside accounts) cannot be seen: engagement is not "
+            "in this data"
+        )
     basis.append(
         "categories 4 (mainstream media) and 6 (policy response) cannot be seen in this data"
     )
@@ -494,10 +617,11 @@ def breakout(op: dict[str, Any]) -> dict[str, Any]:
 
 def own_domains(op: dict[str, Any]) -> list[dict[str, Any]]:
     """The pushed domains that are the operation's own: nearly all of everyone's links to
-    them are the operation's, from more than one of its accounts."""
+    them are the operation's, from more than one of its accounts (a link shortener is
+    nobody's own: in a store that is mostly one operation, nearly all t.co links are its)."""
     return [
         d
-        for d in op.get("pushed", {}).get("domains", [])
+        for d in sites(op)
         if d["share_of_all_uses"] >= OWN_DOMAIN_SHARE and d["accounts"] >= OWN_DOMAIN_ACCOUNTS
     ]
 
@@ -534,7 +658,7 @@ def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
             f"{len(wide)} content famil(ies) on 3+ platforms, e.g. {wide[0]['family_id']} "
             f"on {', '.join(wide[0]['platforms'])}",
         )
-    domains = op["pushed"].get("domains", [])
+    domains = sites(op)
     own = own_domains(op)
     if own:
         add(

@@ -104,9 +104,17 @@ def breakdown(op: dict) -> str | None:
     """Engagement received from inside vs outside the operation, and followers that look
     bought vs the rest (when the audience signal measured them)."""
     reach = op["reach"]
-    bars = [
-        ("engagement", reach["engagement_inside"], reach["engagement_outside"], "inside", "outside")
-    ]
+    bars = []
+    if reach["engagement_outside"] is not None:  # None: not in this data
+        bars.append(
+            (
+                "engagement",
+                reach["engagement_inside"],
+                reach["engagement_outside"],
+                "inside",
+                "outside",
+            )
+        )
     bought = (op.get("audience_followers") or {}).get("bought")
     if bought is not None:
         total = op["audience_followers"]["followers"]

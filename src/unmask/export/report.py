@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from unmask import operations
 from unmask.engine.duckdb import connect
 from unmask.export import plots
 from unmask.store import Store, StoreError
@@ -62,6 +63,7 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
     ran_families = {s.get("family") for s in signals.values()}
     missing = [f"no {f} signal ran" for f in FAMILIES if f not in ran_families]
     missing += run.get("notes", [])
+    missing += _not_in_data(ops)
     return {
         "headline": headline(ops),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -116,7 +118,7 @@ def summary(op: dict[str, Any]) -> str:
         f"{p}: " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
         for p, kinds in sorted(a["by_platform"].items())
     )
-    langs = ", ".join(list(op["audience"]["languages"])[:4])
+    langs = _languages(op["audience"])
     where = f"{len(a['by_platform'])} platform(s) ({per_platform})"
     if _is_operation(op):
         first = f"{a['accounts']:,} assets on {where} are proposed for removal."
@@ -130,21 +132,23 @@ def summary(op: dict[str, Any]) -> str:
     text = [
         first,
         f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
-        f"{act['actions']:,} times, mostly in {langs or 'no detected language'}.",
+        f"{act['actions']:,} times, {langs}.",
     ]
-    domains = [d["value"] for d in op["pushed"].get("domains", [])[:3]]
+    domains = [d["value"] for d in operations.sites(op)[:3]]
     if domains:
         text.append(f"They pushed links to {', '.join(domains)}.")
+    hidden = operations.shorteners(op)
+    if hidden:
+        text.append(
+            f"{'Other' if domains else 'Their'} links went through link shorteners "
+            f"({', '.join(hidden[:3])}), and this data does not say where those lead."
+        )
     if op["narratives"]:
         text.append(
             f"They posted {op.get('narrative_families', len(op['narratives']))} copied-content "
             f"famil(ies), e.g. “{(op['narratives'][0]['representative'] or '')[:120]}”."
         )
-    text.append(
-        f"Their posts drew {reach['engagement_outside']:,} engagements from "
-        f"{reach['outside_accounts']:,} accounts outside the operation and "
-        f"{reach['engagement_inside']:,} from inside it."
-    )
+    text.append(_engagement(reach))
     b = op["breakout"]
     text.append(f"Breakout Scale: category {b['category']} ({b['basis'][0]}; {b['basis'][1]}).")
     for link in op.get("lineage", []) or []:
@@ -152,6 +156,57 @@ def summary(op: dict[str, Any]) -> str:
             f"Likely the same actor as {link.get('known_operation')} ({link.get('reason', '')})."
         )
     return " ".join(text)
+
+
+ENGAGEMENT_RECORDS = "replies, comments, shares or reactions whose engaged account is known"
+
+
+def _engagement(reach: dict[str, Any]) -> str:
+    """The engagement sentence: the figures where the data can show them, and where it
+    cannot, that they are not in it (never a zero)."""
+    unmeasured = ", ".join(reach.get("not_in_data_on") or [])
+    if reach["engagement_outside"] is None:
+        return f"Engagement with their posts is not in this data (no {ENGAGEMENT_RECORDS} on {unmeasured})."
+    text = (
+        f"Their posts drew {reach['engagement_outside']:,} engagements from "
+        f"{reach['outside_accounts']:,} accounts outside the operation and "
+        f"{reach['engagement_inside']:,} from inside it"
+    )
+    return text + (f"; engagement on {unmeasured} is not in this data." if unmeasured else ".")
+
+
+def _not_in_data(ops: list[dict[str, Any]]) -> list[str]:
+    """The figures the data cannot give, for "what is not concluded"."""
+    lines = []
+    unmeasured = sorted({p for op in ops for p in op["reach"].get("not_in_data_on") or []})
+    if unmeasured:
+        lines.append(
+            f"engagement: not in this data on {', '.join(unmeasured)} (no {ENGAGEMENT_RECORDS}):"
+            " the reach of the groups there, and category 5 of the Breakout Scale, are not"
+            " measured"
+        )
+    unknown = [op["cluster_id"] for op in ops if op["assets"].get("followers", 0) is None]
+    if unknown:
+        named = ", ".join(unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        lines.append(
+            f"follower counts: not in this data for the accounts of {len(unknown)} of "
+            f"{len(ops)} group(s) ({named})"
+        )
+    return lines
+
+
+def _languages(audience: dict[str, Any]) -> str:
+    """The operation's main languages in words ("mostly in en (84%) and ru (13%)"); "und"
+    and the like are never named."""
+    main = [
+        f"{x['language']} ({100 * x['share']:.0f}%)" for x in operations.main_languages(audience)
+    ]
+    if main:
+        return "mostly in " + " and ".join([", ".join(main[:-1]), main[-1]] if main[1:] else main)
+    if any(k.lower() not in operations.NO_LANGUAGE for k in audience["languages"]):
+        share = 100 * operations.MAIN_LANGUAGE_SHARE
+        return f"in many languages, none in {share:.0f}% of its posts"
+    return "in languages this data does not give"
 
 
 def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dict]]:

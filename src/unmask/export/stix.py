@@ -85,9 +85,11 @@ def describe(op: Operation) -> str:
         parts.append(
             f"Copied-content families: {f.get('narrative_families', len(f['narratives']))}."
         )
-    if reach:
+    if reach and reach.get("engagement_outside") is None:
+        parts.append("Engagement from outside the operation: not in this data.")
+    elif reach:
         parts.append(
-            f"Engagement from outside the operation: {reach.get('engagement_outside', 0)} "
+            f"Engagement from outside the operation: {reach['engagement_outside']} "
             f"by {reach.get('outside_accounts', 0)} account(s)."
         )
     if "breakout" in f:

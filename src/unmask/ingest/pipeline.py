@@ -424,9 +424,11 @@ _MARKS = {
     "mentions": "contains(m.text, '@')",
 }
 
-# The links of a post as the export gave them, or as found in its text.
-_STAGED_URLS = "coalesce(urls_original, urls, _tx_urls)"
-_SOURCE_URLS = f"coalesce(urls_original, urls, _tx_urls, {TEXT_URLS.format(text='text')})"
+# The links of a post as the export gave them, or as found in its text. ``urls`` first: an
+# export that gives both has the expanded links there and the short ones as posted in
+# ``urls_original`` (kept as they are).
+_STAGED_URLS = "coalesce(urls, urls_original, _tx_urls)"
+_SOURCE_URLS = f"coalesce(urls, urls_original, _tx_urls, {TEXT_URLS.format(text='text')})"
 
 
 def _merge_agg(table: str, f, *, observed: bool = True) -> str:
@@ -482,7 +484,7 @@ def _final_select(table: str, sch, detect_language: bool) -> str:
         if name == "source_file":
             expr = "CAST(? AS VARCHAR)"
         elif activities and name == "urls_original":
-            expr = "m._src_urls"
+            expr = "coalesce(m.urls_original, m._src_urls)"
         elif activities and name == "urls":
             expr = "CASE len(m._src_urls) WHEN 0 THEN [] WHEN 1 THEN [u1.c] ELSE l.urls END"
         elif activities and name == "domains":

@@ -52,6 +52,16 @@ exactly (Righetti & Balluff; see ``docs/signals.md``): no weighting, no neighbou
 null; every pair of actions within the window counts; ``min_participation`` pre-filters
 accounts; the weight is the number of co-acting action pairs.
 
+**Several kinds at once** (``on=("url", "domain")``, ``unmask network --on url,domain``): the
+targets of every kind are stacked, each prefixed with its kind (``url:…``, ``domain:…``), and
+the network is computed once over all of them, as CooRTweet's multi-modal analysis does
+(its vignette: ``detect_groups`` on each kind, the results stacked, then
+``generate_coordinated_network``): a pair's weight and count add up over the kinds. With
+``compat='coortweet'`` the ``min_participation`` filters apply to each kind on its own, as
+they do when ``detect_groups`` runs once per kind, so the weight is the sum of CooRTweet's
+per-kind weights. Kinds that overlap count twice: one link shared together is a co-shared
+URL and a co-shared domain.
+
 ``compat='toolkit'`` reproduces coordination-network-toolkit's ``co_link`` (``on='url'``) and
 ``co_retweet`` (``on='parent'``) (Graham et al., QUT Digital Observatory): links as written,
 reposts' links ignored, ``|dt| <= window`` both ways, directed edges weighted by the number of
@@ -133,7 +143,7 @@ class CoAction(Signal):
 
     def __init__(
         self,
-        on: str = "url",
+        on: str | tuple[str, ...] = "url",
         window: float | str = 60,
         min_repeat: int = 2,
         neighbours: int | None = 50,
@@ -166,17 +176,35 @@ class CoAction(Signal):
         self.remove_loops = remove_loops
 
     @property
+    def kinds(self) -> tuple[str, ...]:
+        """The target kinds, in order and once each ("url,domain" is two)."""
+        parts = [self.on] if isinstance(self.on, str) else list(self.on)
+        found = [k.strip() for part in parts for k in part.split(",") if k.strip()]
+        return tuple(dict.fromkeys(found))
+
+    @property
     def signal_name(self) -> str:
-        return f"coaction_{self.on}"
+        return "coaction_" + "+".join(self.kinds)
+
+    def _label(self) -> str:
+        return " or ".join(_LABEL[k] for k in self.kinds)
+
+    def _verb(self) -> str:
+        verbs = {_VERB.get(k, "shared") for k in self.kinds}
+        return verbs.pop() if len(verbs) == 1 else "acted on"
 
     # -- the run -------------------------------------------------------------------------
 
     def run(self, engine: Engine) -> Evidence:
-        if self.on not in TARGETS:
-            raise ValueError(f"on={self.on!r}: expected one of {', '.join(TARGETS)}")
+        kinds = self.kinds
+        if not kinds or any(k not in TARGETS for k in kinds):
+            raise ValueError(
+                f"on={self.on!r}: expected one or more of {', '.join(TARGETS)} "
+                "(several separated by commas)"
+            )
         if self.compat not in (None, "coortweet", "toolkit"):
             raise ValueError(f"compat={self.compat!r}: expected None, 'coortweet' or 'toolkit'")
-        if self.compat == "toolkit" and self.on not in ("url", "parent"):
+        if self.compat == "toolkit" and kinds not in (("url",), ("parent",)):
             raise ValueError(
                 f"compat='toolkit' reproduces co_link (on='url') and co_retweet (on='parent'), "
                 f"not on={self.on!r}"
@@ -184,20 +212,12 @@ class CoAction(Signal):
         if self.compat is None and self.null_replicates and not float(self.null_slot) > 0:
             raise ValueError(f"null_slot={self.null_slot}: must be a positive number of seconds")
         ev = Evidence(signal=self.signal_name, params=self.get_params())
-        if self.on == "text":
-            # Two steps: in one query the length filter is pushed down into the scan, where
-            # it runs the regular expressions a second time (10M activities: 41 s -> 30 s).
-            engine.create_table("_ca_events", _text_targets_sql())
-            engine.create_table(
-                "_ca_events",
-                f"SELECT * FROM _ca_events WHERE length(target) >= {int(self.min_text_length)}",
-            )
-        else:
-            engine.create_table("_ca_events", target_sql(self.on, self.min_text_length))
+        self._events_table(engine)
         n_events = engine.count("_ca_events")
         ev.stats["events"] = n_events
         if n_events == 0:
-            ev.notes.append(f"nothing to compare: no activity has a target of kind '{self.on}'")
+            named = "' or '".join(kinds)
+            ev.notes.append(f"nothing to compare: no activity has a target of kind '{named}'")
             return ev
         window = self._window(engine)
         ev.stats["window_seconds"] = window
@@ -209,6 +229,28 @@ class CoAction(Signal):
             self._run_default(engine, window, ev)
         engine.drop("_ca_events", "_ca_targets", "_ca_pairs", "_ca_edges", "_ca_null")
         return ev
+
+    def _events_table(self, engine: Engine) -> None:
+        """``_ca_events``: every action on a target of the kinds in ``on``, with its kind
+        (``modality``); with several kinds, each target prefixed with its kind."""
+        kinds = self.kinds
+        parts = []
+        for kind in kinds:
+            if kind == "text":
+                # Two steps: in one query the length filter is pushed down into the scan,
+                # where it runs the regular expressions a second time (10M activities:
+                # 41 s -> 30 s).
+                engine.create_table("_ca_text", _text_targets_sql())
+                src = f"SELECT * FROM _ca_text WHERE length(target) >= {int(self.min_text_length)}"
+            else:
+                src = target_sql(kind, self.min_text_length)
+            target = "target" if len(kinds) == 1 else f"'{kind}:' || target"
+            parts.append(
+                f"SELECT platform, account_id, actor, activity_id, time, t, {target} AS target, "
+                f"'{kind}' AS modality FROM ({src})"
+            )
+        engine.create_table("_ca_events", " UNION ALL ".join(parts))
+        engine.drop("_ca_text")
 
     def _window(self, engine: Engine) -> float:
         if self.window != "auto":
@@ -363,8 +405,7 @@ class CoAction(Signal):
                JOIN _ca_actors xa ON xa.aid = p.a
                JOIN _ca_actors xb ON xb.aid = p.b""",
         )
-        verb = _VERB.get(self.on, "shared")
-        label = _LABEL[self.on]
+        verb, label = self._verb(), self._label()
         edges = engine.fetch(
             f"""SELECT '{self.signal_name}' AS signal, x.platform_a, x.account_a, x.platform_b,
                        x.account_b, k.weight, k.count, k.p_value, k.q_value, x.first_time,
@@ -407,7 +448,7 @@ class CoAction(Signal):
         x = f"(((CAST(tid AS BIGINT) * 1000003 + CAST(rn AS BIGINT)) % {_P}) * {a} + {b}) % {_P}"
         deal = f"((({x}) * ({x}) % {_P}) * {c} + {d}) % {_P}"
         slot = f"CAST(floor(t / {float(self.null_slot)}) AS BIGINT)"
-        key = "s, pf" if self.on == "parent" else "s"
+        key = "s, pf" if "parent" in self.kinds else "s"
         # The deal in one sort: the slot's actions in a random order, each takes the account
         # of the next one (the last that of the first), so every account keeps its number of
         # actions in the slot and each action gets the account of a random other action.
@@ -442,12 +483,14 @@ class CoAction(Signal):
 
     def _run_coortweet(self, engine: Engine, window: float, ev: Evidence) -> None:
         mp = int(self.min_participation)
-        # detect_groups: accounts with at least min_participation actions take part.
+        # detect_groups: accounts with at least min_participation actions take part (per
+        # kind of target: CooRTweet's multi-modal analysis runs detect_groups once per kind).
         engine.create_table(
             "_ca_x",
             f"""SELECT * FROM _ca_events SEMI JOIN (
-                    SELECT actor FROM _ca_events GROUP BY actor HAVING count(*) >= {mp}) k
-                USING (actor)""",
+                    SELECT actor, modality FROM _ca_events GROUP BY actor, modality
+                    HAVING count(*) >= {mp}) k
+                USING (actor, modality)""",
         )
         # Every pair of actions on the same object within the window (both orders once).
         loops = (
@@ -466,7 +509,7 @@ class CoAction(Signal):
                     FROM _ca_x),
                 y2 AS (SELECT *, blk AS jk FROM e UNION ALL SELECT *, blk - 1 AS jk FROM e
                        UNION ALL SELECT *, blk + 1 AS jk FROM e)
-                SELECT x.target, x.platform AS px, x.account_id AS ax, x.actor AS kx,
+                SELECT x.target, x.modality, x.platform AS px, x.account_id AS ax, x.actor AS kx,
                        x.activity_id AS actx, x.time AS tmx, y.platform AS py,
                        y.account_id AS ay, y.actor AS ky, y.activity_id AS acty, y.time AS tmy,
                        abs(y.t - x.t) AS lag
@@ -477,18 +520,20 @@ class CoAction(Signal):
         # at least min_participation actions among those in the result.
         engine.create_table(
             "_ca_keep_accounts",
-            f"""SELECT actor FROM _ca_x SEMI JOIN (
-                    SELECT actx AS activity_id FROM _ca_pairs
-                    UNION SELECT acty AS activity_id FROM _ca_pairs) c USING (activity_id)
-                GROUP BY actor HAVING count(*) >= {mp}""",
+            f"""SELECT actor, modality FROM _ca_x SEMI JOIN (
+                    SELECT actx AS activity_id, modality FROM _ca_pairs
+                    UNION SELECT acty AS activity_id, modality FROM _ca_pairs) c
+                  USING (activity_id, modality)
+                GROUP BY actor, modality HAVING count(*) >= {mp}""",
         )
         engine.create_table(
             "_ca_pairs2",
-            """SELECT * FROM _ca_pairs
-               WHERE kx IN (SELECT actor FROM _ca_keep_accounts)
-                  OR ky IN (SELECT actor FROM _ca_keep_accounts)""",
+            """SELECT p.* FROM _ca_pairs p
+               LEFT JOIN _ca_keep_accounts a ON a.actor = p.kx AND a.modality = p.modality
+               LEFT JOIN _ca_keep_accounts b ON b.actor = p.ky AND b.modality = p.modality
+               WHERE a.actor IS NOT NULL OR b.actor IS NOT NULL""",
         )
-        label = _LABEL[self.on]
+        label = self._label()
         edges = engine.fetch(
             f"""WITH o AS (
                     SELECT CASE WHEN kx <= ky THEN px ELSE py END AS platform_a,
@@ -528,8 +573,9 @@ class CoAction(Signal):
         """
         import math
 
-        network = {"url": "co_link", "parent": "co_retweet"}[self.on]
-        if self.on == "url":
+        (on,) = self.kinds
+        network = {"url": "co_link", "parent": "co_retweet"}[on]
+        if on == "url":
             source = (
                 "SELECT * FROM (SELECT *, unnest(urls_original) AS target FROM activities "
                 "WHERE kind <> 'share') WHERE target IS NOT NULL AND target <> ''"
@@ -579,7 +625,7 @@ class CoAction(Signal):
         what, things = {
             "url": ("posts shared a link that the other account posted", "links"),
             "parent": ("reposts reposted a post that the other account reposted", "posts"),
-        }[self.on]
+        }[on]
         edges = engine.fetch(
             f"""SELECT '{self.signal_name}' AS signal, platform_a, account_a, platform_b,
                        account_b, CAST(weight AS DOUBLE) AS weight, count,

@@ -30,7 +30,8 @@ unit that someone can own:
   accounts that post the same video on its platform are one owner (connected components of
   the upload graph: Spamouflage re-uploads its videos across its channels; an ordinary
   channel uploads its own). Without the upload in the data the unit is the link itself;
-* a *link shortener* (``bit.ly``, ``t.co``, ...; ``SHORTENERS``) hides its target: it is
+* a *link shortener* (``bit.ly``, ``t.co``, ...; ``unmask.ingest.normalise.SHORTENERS``,
+  the one list) hides its target: it is
   not a unit at all, and the run counts how many links were left unexpanded
   (``stats["shortened_links"]``, and a note). Shortened links are expanded only where the
   data has the expansion (an adapter that fills ``urls`` with the expanded link and keeps
@@ -132,40 +133,10 @@ from typing import ClassVar
 import pyarrow as pa
 
 from unmask.engine.base import Engine
+from unmask.ingest.normalise import SHORTENERS
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
 from unmask.signals.significance import bh_qvalues
 
-# Link shorteners: their targets are hidden unless the export expanded them.
-SHORTENERS = (
-    "bit.ly",
-    "t.co",
-    "tinyurl.com",
-    "goo.gl",
-    "ow.ly",
-    "buff.ly",
-    "dlvr.it",
-    "is.gd",
-    "lnkd.in",
-    "trib.al",
-    "shorturl.at",
-    "rb.gy",
-    "cutt.ly",
-    "tiny.cc",
-    "bit.do",
-    "t.ly",
-    "amzn.to",
-    "fb.me",
-    "wp.me",
-    "ift.tt",
-    "j.mp",
-    "s.id",
-    "v.gd",
-    "rebrand.ly",
-    "bl.ink",
-    "shorte.st",
-    "adf.ly",
-    "linktr.ee",
-)
 # Platform hosts: everyone's; the unit is the owner the path names, or the link itself.
 PLATFORM_HOSTS = (
     "youtube.com",

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from unmask.ingest.normalise import canonical_url
+from unmask.ingest.normalise import canonical_url, url_domain
 from unmask.simulate.scenario import LANGUAGES
 from unmask.simulate.texts import (
     CAREFUL_CLOSE_MORE,
@@ -538,13 +538,9 @@ def url_columns(originals: list[list[str]]) -> tuple[list, list, list]:
             continue
         canon = [canonical_url(u) for u in row]
         urls.append(canon)
-        domains.append(sorted({domain_of(u) for u in canon if domain_of(u)}))
+        # The rule ingest applies (unmask.ingest.normalise): a domain is a host name.
+        domains.append(sorted({d for d in map(url_domain, canon) if d}))
     return urls, originals, domains
-
-
-def domain_of(url: str) -> str | None:
-    m = re.match(r"^https?://(?:[^@/?#]*@)?([^/?#:]*)", url)
-    return m.group(1).rstrip(".") or None if m else None
 
 
 # -- typosquats --------------------------------------------------------------------------
