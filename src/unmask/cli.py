@@ -69,7 +69,8 @@ def ingest(
 
     options: dict[str, object] = _parse_options(option or [])
     if map:
-        options["map"] = ",".join(map)
+        # A list, not comma-joined text: a column's name may hold a comma.
+        options["map"] = list(map)
     if not detect_language:
         options["detect_language"] = False
     files = _expand(paths)

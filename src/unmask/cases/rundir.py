@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from unmask.cases.tables import CaseStoreError
+from unmask.engine.sql import literal
 
 # Activity ids kept per case, run and signal as pointers into the run's evidence rows.
 EXAMPLES = 20
@@ -175,7 +176,7 @@ def evidence_summary(
         per: dict[str, dict[str, Any]] = defaultdict(dict)
         if (folder / "edges.parquet").exists():
             for cid, n in con.execute(
-                f"""SELECT a.cluster_id, count(*) FROM read_parquet('{_q(folder / "edges.parquet")}') e
+                f"""SELECT a.cluster_id, count(*) FROM read_parquet({literal(folder / "edges.parquet")}) e
                     JOIN members a ON a.platform = e.platform_a AND a.account_id = e.account_a
                     JOIN members b ON b.platform = e.platform_b AND b.account_id = e.account_b
                     WHERE a.cluster_id = b.cluster_id GROUP BY 1"""
@@ -185,7 +186,7 @@ def evidence_summary(
             for cid, n, acts, t0, t1, examples in con.execute(
                 f"""WITH ev AS (
                       SELECT a.cluster_id, e.activity_a, e.activity_b, e.time_a, e.time_b
-                      FROM read_parquet('{_q(folder / "events.parquet")}') e
+                      FROM read_parquet({literal(folder / "events.parquet")}) e
                       JOIN members a ON a.platform = e.platform_a AND a.account_id = e.account_a
                       JOIN members b ON b.platform = e.platform_b AND b.account_id = e.account_b
                       WHERE a.cluster_id = b.cluster_id),
@@ -207,7 +208,7 @@ def evidence_summary(
                 )
         if (folder / "scores.parquet").exists():
             for cid, n in con.execute(
-                f"""SELECT m.cluster_id, count(*) FROM read_parquet('{_q(folder / "scores.parquet")}') s
+                f"""SELECT m.cluster_id, count(*) FROM read_parquet({literal(folder / "scores.parquet")}) s
                     JOIN members m ON m.platform = s.platform AND m.account_id = s.account_id GROUP BY 1"""
             ).fetchall():
                 per[cid]["scored"] = n
@@ -230,7 +231,3 @@ def evidence_summary(
             )
     con.close()
     return out
-
-
-def _q(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from unmask.engine.duckdb import connect
+from unmask.engine.sql import literal
 from unmask.export import plots
 from unmask.store import Store, StoreError
 
@@ -171,7 +172,7 @@ def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dic
             for e in inside[:n]:
                 rows = con.execute(
                     f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
-                        FROM '{events_file}'
+                        FROM read_parquet({literal(events_file)})
                         WHERE platform_a = ? AND account_a = ? AND platform_b = ? AND account_b = ?
                         ORDER BY time_a LIMIT 10""",
                     [e["platform_a"], e["account_a"], e["platform_b"], e["account_b"]],
@@ -218,7 +219,7 @@ def _copied(run_dir: Path, store: Store | None, ops: list[dict], n: int, k: int)
     rows = con.execute(
         f"""WITH hashes AS (
               SELECT f.family_id, unnest(f.text_hashes) AS h
-              FROM '{families_file}' f SEMI JOIN _wanted USING (family_id)),
+              FROM read_parquet({literal(families_file)}) f SEMI JOIN _wanted USING (family_id)),
             t AS (
               SELECT platform, activity_id, time, text, md5({normalise_sql("text")}) AS h
               FROM activities WHERE text IS NOT NULL),
@@ -271,10 +272,10 @@ def mark_differences(reference: str, text: str) -> str:
 
 def _network_edges(run_dir: Path, cluster: str) -> tuple[list, dict]:
     con = connect()
-    nodes = f"'{run_dir / 'nodes.parquet'}'"
+    nodes = f"read_parquet({literal(run_dir / 'nodes.parquet')})"
     edges = con.execute(
         f"""SELECT f.platform_a || '/' || f.account_a, f.platform_b || '/' || f.account_b, f.weight
-            FROM '{run_dir / "fused.parquet"}' f
+            FROM read_parquet({literal(run_dir / "fused.parquet")}) f
             JOIN {nodes} a ON a.platform = f.platform_a AND a.account_id = f.account_a
             JOIN {nodes} b ON b.platform = f.platform_b AND b.account_id = f.account_b
             WHERE a.cluster_id = ? AND b.cluster_id = ?""",
