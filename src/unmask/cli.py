@@ -322,14 +322,15 @@ def network(
 
 
 def _write_table(table, path: Path) -> None:
-    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from unmask.export import sheet
+
     if path.suffix == ".parquet":
+        path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, path)
     else:
-        pacsv.write_csv(table, path)
+        sheet.write_table(table, path)
 
 
 @app.command()

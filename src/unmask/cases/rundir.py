@@ -13,11 +13,11 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from unmask.cases.tables import CaseStoreError
 from unmask.engine.sql import literal
+from unmask.operations import read_takedown
 
 # Activity ids kept per case, run and signal as pointers into the run's evidence rows.
 EXAMPLES = 20
@@ -79,16 +79,8 @@ def read_operations(run_dir: Path) -> list[Operation]:
         run_dir / "nodes.parquet", columns=["platform", "account_id", "cluster_id"]
     )
     details: dict[tuple[str, str], dict[str, Any]] = {}
-    takedown = run_dir / "takedown.csv"
-    if takedown.exists():
-        cols = ["operation", "platform", "account_id", "kind", "handle", "url", "signals"]
-        td = pacsv.read_csv(
-            takedown,
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in cols}, include_columns=cols
-            ),
-        )
-        for r in td.to_pylist():
+    if (run_dir / "takedown.parquet").exists() or (run_dir / "takedown.csv").exists():
+        for r in read_takedown(run_dir):
             details[(r["platform"], r["account_id"])] = r
     figures: dict[str, dict[str, Any]] = {}
     if (run_dir / "operations.json").exists():

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import networkx as nx
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from unmask.export import sheet
 from unmask.store import Store
 
 FUSED = "fused"
@@ -121,7 +121,7 @@ def write_graphs(run_dir: Path, out_dir: Path, store: Store | None = None) -> li
         for suffix in (".csv", ".parquet"):
             path = out_dir / f"{name}{suffix}"
             if suffix == ".csv":
-                pacsv.write_csv(edges, path)
+                sheet.write_table(edges, path)
             else:
                 pq.write_table(edges, path)
             written.append(path)
