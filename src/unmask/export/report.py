@@ -22,11 +22,11 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
-from unmask.export import plots
+from unmask.export import markdown, plots
 from unmask.store import Store, StoreError
 
 NOT_CONCLUDED = (
@@ -41,6 +41,7 @@ NOT_CONCLUDED_UNASSESSED = (
     "left to a human investigator, with evidence from outside this data."
 )
 FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
+_TEMPLATES = PackageLoader("unmask.export", "templates")
 
 
 def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, Any]:
@@ -306,13 +307,6 @@ def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
     model = build(run_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pics = {op["cluster_id"]: pictures(run_dir, op) for op in model["operations"]}
-    env = Environment(
-        loader=PackageLoader("unmask.export", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda x: f"{x:,}" if isinstance(x, int) else x
     paths = {
         "json": out_dir / "report.json",
         "html": out_dir / "report.html",
@@ -322,7 +316,8 @@ def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
         json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     paths["html"].write_text(
-        env.get_template("report.html.j2").render(r=model, pictures=pics), encoding="utf-8"
+        _environment("html").get_template("report.html.j2").render(r=model, pictures=pics),
+        encoding="utf-8",
     )
     files = out_dir / "report_files"
     names: dict[str, dict[str, str]] = defaultdict(dict)
@@ -334,6 +329,24 @@ def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
                 (files / name).write_text(svg, encoding="utf-8")
                 names[cid][kind] = f"report_files/{name}"
     paths["md"].write_text(
-        env.get_template("report.md.j2").render(r=model, pictures=names), encoding="utf-8"
+        _environment("md").get_template("report.md.j2").render(r=model, pictures=names),
+        encoding="utf-8",
     )
     return paths
+
+
+def _environment(kind: str) -> Environment:
+    """The templates' environment: HTML-escaped for the page; for Markdown, every value
+    written as plain Markdown text (``unmask.export.markdown``), so that a post's
+    ``[x](javascript:...)`` or ``<script>`` stays text."""
+    md = kind == "md"
+    env = Environment(
+        loader=_TEMPLATES,
+        autoescape=not md,
+        finalize=markdown.escape if md else None,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["code"] = markdown.code
+    env.filters["num"] = lambda x: f"{x:,}" if isinstance(x, int) else x
+    return env
