@@ -521,6 +521,14 @@ def export(
             "--key", envvar="UNMASK_EXPORT_KEY", help="The team's key for --private (HMAC)."
         ),
     ] = None,
+    all_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--all-accounts",
+            help="Graphs: every linked account, not only the operations' (for the team, not "
+            "for sharing).",
+        ),
+    ] = False,
 ) -> None:
     """The run's indicators to share: bundle.json (STIX 2.1), indicators.csv (Meta's
     columns) and the graphs (GEXF, GraphML, edge lists); docs/export.md."""
@@ -541,7 +549,7 @@ def export(
         # The graphs label nodes with handles and ids: not for sharing outside the team.
         run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
         store = _store_or_none(run_info.get("store"))
-        paths += write_graphs(run, out_dir / "graphs", store)
+        paths += write_graphs(run, out_dir / "graphs", store, all_accounts=all_accounts)
     for path in paths:
         out.print(str(path), highlight=False)
 
