@@ -157,3 +157,22 @@ def test_map_groups_hands_over_whole_groups_on_both_engines(russian_store, spark
     assert len(expected) > 100
     assert got_duck == expected
     assert got_spark == expected
+
+
+def test_a_parquet_file_at_a_hostile_path_is_read_on_both_engines(
+    russian_store, spark_engine, tmp_path
+):
+    """A signal's spilled tables live under the store's folder, whatever its name: quotes,
+    a backtick and a semicolon in it are part of the path on Spark too (issue #18)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "it's `odd` \"x\"; y'); DROP TABLE activities; --"
+    folder.mkdir()
+    pq.write_table(pa.table({"n": [1, 2, 3]}), folder / "t.parquet")
+    with DuckDBEngine(russian_store) as duck:
+        duck.create_table_from_parquet("spilled", folder / "t.parquet")
+        assert duck.scalar("SELECT sum(n) FROM spilled") == 6
+    spark_engine.create_table_from_parquet("spilled", folder / "t.parquet")
+    assert spark_engine.scalar("SELECT sum(n) FROM spilled") == 6
+    spark_engine.drop("spilled")

@@ -69,7 +69,8 @@ def ingest(
 
     options: dict[str, object] = _parse_options(option or [])
     if map:
-        options["map"] = ",".join(map)
+        # A list, not comma-joined text: a column's name may hold a comma.
+        options["map"] = list(map)
     if not detect_language:
         options["detect_language"] = False
     files = _expand(paths)
@@ -328,14 +329,15 @@ def network(
 
 
 def _write_table(table, path: Path) -> None:
-    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from unmask.export import sheet
+
     if path.suffix == ".parquet":
+        path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, path)
     else:
-        pacsv.write_csv(table, path)
+        sheet.write_table(table, path)
 
 
 @app.command()
@@ -526,6 +528,14 @@ def export(
             "--key", envvar="UNMASK_EXPORT_KEY", help="The team's key for --private (HMAC)."
         ),
     ] = None,
+    all_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--all-accounts",
+            help="Graphs: every linked account, not only the operations' (for the team, not "
+            "for sharing).",
+        ),
+    ] = False,
 ) -> None:
     """The run's indicators to share: bundle.json (STIX 2.1), indicators.csv (Meta's
     columns) and the graphs (GEXF, GraphML, edge lists); docs/export.md."""
@@ -546,7 +556,7 @@ def export(
         # The graphs label nodes with handles and ids: not for sharing outside the team.
         run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
         store = _store_or_none(run_info.get("store"))
-        paths += write_graphs(run, out_dir / "graphs", store)
+        paths += write_graphs(run, out_dir / "graphs", store, all_accounts=all_accounts)
     for path in paths:
         out.print(str(path), highlight=False)
 

@@ -13,6 +13,9 @@
 ``flagged.csv``           the same accounts in the format ``unmask evaluate`` scores
                           (platform, account_id, cluster_id, score: the operation's
                           probability, signals)
+``takedown.parquet``,     the same rows for programs: the CSVs are for people, and a cell
+``flagged.parquet``       that would start a spreadsheet formula is neutralised there
+                          (``unmask.export.sheet``)
 ``lineage.parquet``       with a catalogue (``DetectConfig.catalogue``): each cluster's links
                           to known operations (``unmask.lineage``); ``lineage.json`` the
                           linked ones, readable
@@ -30,12 +33,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from unmask import assess, judgement, lineage, network, operations
 from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
+from unmask.export import sheet
 from unmask.signals.base import Signal
 from unmask.store import Store
 
@@ -280,8 +283,10 @@ def detect(
     pq.write_table(fused, run_dir / "fused.parquet")
     pq.write_table(nodes, run_dir / "nodes.parquet")
     pq.write_table(clusters, run_dir / "clusters.parquet")
-    pacsv.write_csv(flagged, run_dir / "flagged.csv")
-    pacsv.write_csv(assets, run_dir / "takedown.csv")
+    # The CSVs are for people (formula cells neutralised); programs read the Parquet twins.
+    for name, table in (("flagged", flagged), ("takedown", assets)):
+        pq.write_table(table, run_dir / f"{name}.parquet")
+        sheet.write_table(table, run_dir / f"{name}.csv")
     (run_dir / "operations.json").write_text(
         json.dumps(described, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )

@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from unmask.engine.sql import identifier, literal
 from unmask.schema import normalise_platform
 
 AUTHENTIC = "authentic"
@@ -180,14 +181,14 @@ def find_run_file(run: str | Path) -> Path:
 
 
 def _read_run(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    src = str(path).replace("'", "''")
     if path.suffix == ".parquet":
-        con.execute(f"CREATE TEMP VIEW raw_run AS SELECT * FROM read_parquet('{src}')")
+        con.execute(f"CREATE TEMP VIEW raw_run AS SELECT * FROM read_parquet({literal(path)})")
     else:
         con.execute(
-            f"CREATE TEMP VIEW raw_run AS SELECT * FROM read_csv('{src}', header = true, all_varchar = true)"
+            "CREATE TEMP VIEW raw_run AS SELECT * FROM "
+            f"read_csv({literal(path)}, header = true, all_varchar = true)"
         )
-    cols = {r[0].lower(): r[0] for r in con.execute("DESCRIBE raw_run").fetchall()}
+    cols = {r[0].lower(): identifier(r[0]) for r in con.execute("DESCRIBE raw_run").fetchall()}
     missing = [c for c in ("platform", "account_id") if c not in cols]
     if missing:
         raise EvaluationError(
@@ -196,12 +197,12 @@ def _read_run(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
     def col(name: str, cast: str) -> str:
-        return f'TRY_CAST("{cols[name]}" AS {cast})' if name in cols else f"CAST(NULL AS {cast})"
+        return f"TRY_CAST({cols[name]} AS {cast})" if name in cols else f"CAST(NULL AS {cast})"
 
     con.execute(
         f"""CREATE TEMP TABLE run AS
-            SELECT CAST("{cols["platform"]}" AS VARCHAR) AS platform,
-                   CAST("{cols["account_id"]}" AS VARCHAR) AS account_id,
+            SELECT CAST({cols["platform"]} AS VARCHAR) AS platform,
+                   CAST({cols["account_id"]} AS VARCHAR) AS account_id,
                    nullif(trim({col("cluster_id", "VARCHAR")}), '') AS cluster_id,
                    {col("score", "DOUBLE")} AS score,
                    {col("signals", "VARCHAR")} AS signals,
@@ -210,8 +211,9 @@ def _read_run(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
     bad_score = (
         con.execute(
-            f"""SELECT count(*) FROM raw_run WHERE nullif(trim(CAST("{cols["score"]}" AS VARCHAR)), '') IS NOT NULL
-                AND TRY_CAST("{cols["score"]}" AS DOUBLE) IS NULL"""
+            f"""SELECT count(*) FROM raw_run
+                WHERE nullif(trim(CAST({cols["score"]} AS VARCHAR)), '') IS NOT NULL
+                  AND TRY_CAST({cols["score"]} AS DOUBLE) IS NULL"""
         ).fetchone()[0]
         if "score" in cols
         else 0
@@ -236,8 +238,9 @@ def evaluate(truth_dir: str | Path, run_dir: str | Path, *, min_share: float = 0
     con = duckdb.connect()
     con.create_function("unmask_platform", normalise_platform, ["VARCHAR"], "VARCHAR")
     try:
-        src = str(accounts_file).replace("'", "''")
-        con.execute(f"CREATE TEMP VIEW truth AS SELECT * FROM read_parquet('{src}')")
+        con.execute(
+            f"CREATE TEMP VIEW truth AS SELECT * FROM read_parquet({literal(accounts_file)})"
+        )
         _read_run(con, run_file)
         # One row per flagged account: the best-scored row when an account comes twice.
         n_rows = con.execute("SELECT count(*) FROM run").fetchone()[0]

@@ -70,6 +70,7 @@ import numpy as np
 import pyarrow as pa
 
 from unmask.engine.base import Engine
+from unmask.engine.sql import literals
 
 FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
 STORE_FEATURES = (
@@ -205,7 +206,7 @@ def _owned_accounts(vouched: pa.Table | None) -> pa.Table | None:
 def _declared_sql(owned: bool = False) -> str:
     from unmask.signals.owned import PLATFORM_HOSTS, SHORTENERS
 
-    everyones = ", ".join(f"'{h}'" for h in (*PLATFORM_HOSTS, *SHORTENERS))
+    everyones = literals((*PLATFORM_HOSTS, *SHORTENERS))
     covert_col = covert_join = ""
     if owned:
         covert_col = (
@@ -257,7 +258,7 @@ _DECLARED_AND_OWNED = _declared_sql(owned=True)
 def _engaged_sql() -> str:
     from unmask.signals.audience import ENGAGEMENT_KINDS
 
-    kinds = ", ".join(f"'{k}'" for k in ENGAGEMENT_KINDS)
+    kinds = literals(ENGAGEMENT_KINDS)
     return f"""WITH linked AS (
           SELECT DISTINCT platform, account_id FROM _judge_groups),
         posts AS (

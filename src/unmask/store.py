@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from unmask import schema
 from unmask.engine.duckdb import connect
+from unmask.engine.sql import literals
 
 STORE_FORMAT = "unmask-store"
 STORE_VERSION = 1
@@ -147,9 +148,8 @@ class Store:
         files = self.files(table)
         if not files:
             return schema.empty_select(sch)
-        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
         cols = ", ".join(f.name for f in sch)
-        return f"SELECT {cols} FROM read_parquet([{listing}], union_by_name = true)"
+        return f"SELECT {cols} FROM read_parquet([{literals(files)}], union_by_name = true)"
 
     # -- writing -------------------------------------------------------------------------
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from unmask.cases.tables import CaseStoreError
+from unmask.engine.sql import literal
+from unmask.operations import read_takedown
 
 # Activity ids kept per case, run and signal as pointers into the run's evidence rows.
 EXAMPLES = 20
@@ -78,16 +79,8 @@ def read_operations(run_dir: Path) -> list[Operation]:
         run_dir / "nodes.parquet", columns=["platform", "account_id", "cluster_id"]
     )
     details: dict[tuple[str, str], dict[str, Any]] = {}
-    takedown = run_dir / "takedown.csv"
-    if takedown.exists():
-        cols = ["operation", "platform", "account_id", "kind", "handle", "url", "signals"]
-        td = pacsv.read_csv(
-            takedown,
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in cols}, include_columns=cols
-            ),
-        )
-        for r in td.to_pylist():
+    if (run_dir / "takedown.parquet").exists() or (run_dir / "takedown.csv").exists():
+        for r in read_takedown(run_dir):
             details[(r["platform"], r["account_id"])] = r
     figures: dict[str, dict[str, Any]] = {}
     if (run_dir / "operations.json").exists():
@@ -175,7 +168,7 @@ def evidence_summary(
         per: dict[str, dict[str, Any]] = defaultdict(dict)
         if (folder / "edges.parquet").exists():
             for cid, n in con.execute(
-                f"""SELECT a.cluster_id, count(*) FROM read_parquet('{_q(folder / "edges.parquet")}') e
+                f"""SELECT a.cluster_id, count(*) FROM read_parquet({literal(folder / "edges.parquet")}) e
                     JOIN members a ON a.platform = e.platform_a AND a.account_id = e.account_a
                     JOIN members b ON b.platform = e.platform_b AND b.account_id = e.account_b
                     WHERE a.cluster_id = b.cluster_id GROUP BY 1"""
@@ -185,7 +178,7 @@ def evidence_summary(
             for cid, n, acts, t0, t1, examples in con.execute(
                 f"""WITH ev AS (
                       SELECT a.cluster_id, e.activity_a, e.activity_b, e.time_a, e.time_b
-                      FROM read_parquet('{_q(folder / "events.parquet")}') e
+                      FROM read_parquet({literal(folder / "events.parquet")}) e
                       JOIN members a ON a.platform = e.platform_a AND a.account_id = e.account_a
                       JOIN members b ON b.platform = e.platform_b AND b.account_id = e.account_b
                       WHERE a.cluster_id = b.cluster_id),
@@ -207,7 +200,7 @@ def evidence_summary(
                 )
         if (folder / "scores.parquet").exists():
             for cid, n in con.execute(
-                f"""SELECT m.cluster_id, count(*) FROM read_parquet('{_q(folder / "scores.parquet")}') s
+                f"""SELECT m.cluster_id, count(*) FROM read_parquet({literal(folder / "scores.parquet")}) s
                     JOIN members m ON m.platform = s.platform AND m.account_id = s.account_id GROUP BY 1"""
             ).fetchall():
                 per[cid]["scored"] = n
@@ -230,7 +223,3 @@ def evidence_summary(
             )
     con.close()
     return out
-
-
-def _q(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -7,6 +7,7 @@ import hashlib
 import json
 import sqlite3
 import time
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,7 +48,13 @@ _LOCK_KEY = 0x756E6D61736B
 
 def default_url(directory: Path) -> str:
     """The default case store of a data directory: ``sqlite:///DIR/cases.sqlite``."""
-    return f"sqlite:///{(Path(directory) / DEFAULT_FILE).resolve()}"
+    return sqlite_url(Path(directory) / DEFAULT_FILE)
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of a SQLite file. The path is percent-encoded: a URL ends its database
+    part at ``?`` and decodes ``%41``, which a folder's name may hold."""
+    return "sqlite:///" + urllib.parse.quote(str(Path(path).resolve()))
 
 
 def resolve_url(cases: str | Path | None, store: Path | None = None) -> str:
@@ -57,7 +64,7 @@ def resolve_url(cases: str | Path | None, store: Path | None = None) -> str:
         text = str(cases)
         if "://" in text:
             return text
-        return f"sqlite:///{Path(text).resolve()}"
+        return sqlite_url(Path(text))
     if store is None:
         raise CaseStoreError(
             "say which case store: --cases URL (or a file), --store STORE (its data "

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from unmask.engine.sql import literal
+
 
 class Engine(ABC):
     """Runs unmask's SQL (DuckDB dialect) over one activity store."""
@@ -25,6 +27,10 @@ class Engine(ABC):
     @abstractmethod
     def create_table(self, name: str, query: str) -> None:
         """Materialise ``query`` as a table (or cached view) called ``name``."""
+
+    def create_table_from_parquet(self, name: str, path: Path) -> None:
+        """Materialise the Parquet file ``path`` as ``name`` (a file this process wrote)."""
+        self.create_table(name, f"SELECT * FROM read_parquet({literal(path)})")
 
     @abstractmethod
     def drop(self, *names: str) -> None:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unmask.engine.base import Engine
+from unmask.engine.sql import literal
 
 if TYPE_CHECKING:
     from unmask.store import Store
@@ -36,13 +37,13 @@ def connect(
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
     limit = memory_limit or os.environ.get("UNMASK_MEMORY_LIMIT", "4GB")
-    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute(f"SET memory_limit = {literal(limit)}")
     n = threads or int(os.environ.get("UNMASK_THREADS", "0") or 0)
     if n:
         con.execute(f"SET threads = {n}")
     if temp_directory is not None:
         temp_directory.mkdir(parents=True, exist_ok=True)
-        con.execute(f"SET temp_directory = '{temp_directory}'")
+        con.execute(f"SET temp_directory = {literal(temp_directory)}")
     # Insertion order is what lets a staged row keep its source record number cheaply.
     con.execute("SET preserve_insertion_order = true")
     return con
@@ -123,7 +124,7 @@ class DuckDBEngine(Engine):
                 path, schema, compression="none", use_dictionary=False, write_statistics=False
             ) as writer:
                 yield writer
-            self.create_table(name, f"SELECT * FROM read_parquet('{path}')")
+            self.create_table_from_parquet(name, path)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -132,7 +133,7 @@ class DuckDBEngine(Engine):
 
     def write_parquet(self, query: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        self.con.execute(f"COPY ({query}) TO {literal(path)} (FORMAT parquet, COMPRESSION zstd)")
 
     def close(self) -> None:
         self.con.close()

@@ -45,7 +45,7 @@ class RunSession(Engine):
         self._n += 1
         path = self.spill / f"t{self._n:03d}{name}.parquet"  # no leading "_": Spark skips those
         self.engine.write_parquet(query, path)
-        self.engine.create_table(name, f"SELECT * FROM read_parquet('{path}')")
+        self.engine.create_table_from_parquet(name, path)
 
     def register(self, name: str, table: pa.Table) -> None:
         self._made(name)

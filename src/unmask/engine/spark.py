@@ -66,6 +66,11 @@ class SparkEngine(Engine):
     def create_table(self, name: str, query: str) -> None:
         self._keep(name, self.spark.sql(transpile(query)))
 
+    def create_table_from_parquet(self, name: str, path: Path) -> None:
+        # Through the reader, not SQL: sqlglot makes read_parquet('...') a `...` identifier,
+        # in which Spark reads a quote or backtick of the path differently.
+        self._keep(name, self.spark.read.parquet(str(path)))
+
     def _keep(self, name: str, df) -> None:
         """Cache ``df``, computed now, as the view ``name`` (in place of an older one)."""
         df = df.cache()

@@ -1,8 +1,8 @@
 """A detect run's operations as the indicator exports read them, optionally pseudonymised.
 
-:func:`read_run` joins ``operations.json`` (each operation's figures) with ``takedown.csv``
-(its accounts, handles and the signals that vouch for each) and picks the domains that are
-the operation's own. With a :class:`Privacy` key, handles and account ids are replaced by
+:func:`read_run` joins ``operations.json`` (each operation's figures) with the takedown
+list (``takedown.parquet``: its accounts, handles and the signals that vouch for each) and
+picks the domains that are the operation's own. With a :class:`Privacy` key, handles and account ids are replaced by
 keyed hashes (HMAC-SHA256, RFC 2104) and no posted text is kept: what is shared outside the
 team names accounts only in a form that a partner holding the same key can match against
 its own data, and that nobody without the key can reverse by trying handles.
@@ -10,7 +10,6 @@ its own data, and that nobody without the key can reverse by trying handles.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import json
@@ -88,26 +87,25 @@ def read_run(run_dir: Path, privacy: Privacy | None = None) -> tuple[dict, list[
         for f in figures
         if f.get("operation", True)  # runs made before tiers listed operations only
     }
-    with open(run_dir / "takedown.csv", newline="", encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            op = ops.get(r["operation"])
-            if op is None:
-                continue
-            handle, account_id, url = r["handle"] or None, r["account_id"], r["url"] or None
-            if privacy is not None:
-                account_id = privacy.hash(r["platform"], account_id)
-                handle = privacy.hash(r["platform"], "@" + handle.lower()) if handle else None
-                url = None
-            op.accounts.append(
-                Account(
-                    r["platform"],
-                    account_id,
-                    r["kind"],
-                    handle,
-                    url,
-                    [s for s in r["signals"].split(";") if s],
-                )
+    for r in operations.read_takedown(run_dir):
+        op = ops.get(r["operation"])
+        if op is None:
+            continue
+        handle, account_id, url = r["handle"] or None, r["account_id"], r["url"] or None
+        if privacy is not None:
+            account_id = privacy.hash(r["platform"], account_id)
+            handle = privacy.hash(r["platform"], "@" + handle.lower()) if handle else None
+            url = None
+        op.accounts.append(
+            Account(
+                r["platform"],
+                account_id,
+                r["kind"],
+                handle,
+                url,
+                [s for s in (r["signals"] or "").split(";") if s],
             )
+        )
     for op in ops.values():
         op.domains = own_domains(op.figures)
         if privacy is not None:

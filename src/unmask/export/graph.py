@@ -6,6 +6,12 @@
 ``<name>.graphml``  GraphML
 ``<name>.csv``      the edge list (and ``<name>.parquet``)
 
+Only the accounts of operations (clusters whose tier is in ``assess.TAKEDOWN_TIERS``, flagged
+in ``clusters.parquet``'s ``operation``) and the edges between them are written: the graphs
+name accounts by handle and go to partners, and an account that was not flagged is not
+theirs to see. ``all_accounts=True`` (``unmask export --all-accounts``) writes every linked
+account, for the team's own analysis.
+
 Nodes carry ``platform``, ``account_id``, ``label`` (the handle where known), ``kind``,
 ``cluster`` (the Leiden cluster), ``operation`` (the cluster id when it was judged an
 operation, else empty), ``degree`` and ``strength`` in the fused graph; edges carry
@@ -20,15 +26,19 @@ from pathlib import Path
 
 import networkx as nx
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from unmask.export import sheet
 from unmask.store import Store
 
 FUSED = "fused"
 
 
-def _node_attributes(run_dir: Path, store: Store | None) -> dict[tuple[str, str], dict]:
+def _node_attributes(
+    run_dir: Path, store: Store | None, *, all_accounts: bool
+) -> dict[tuple[str, str], dict]:
+    """The attributes of the accounts to write (only operations' unless ``all_accounts``)."""
     nodes = pq.read_table(run_dir / "nodes.parquet").to_pylist()
     clusters = pq.read_table(run_dir / "clusters.parquet", columns=["cluster_id", "operation"])
     operations = {
@@ -50,6 +60,7 @@ def _node_attributes(run_dir: Path, store: Store | None) -> dict[tuple[str, str]
             "strength": float(n["strength"]),
         }
         for n in nodes
+        if all_accounts or n["cluster_id"] in operations
     }
     if store is not None and attrs:
         con = store.connect()
@@ -104,15 +115,32 @@ def _graph(edges: pa.Table, attrs: dict, *, fused: bool) -> nx.Graph:
     return g
 
 
-def write_graphs(run_dir: Path, out_dir: Path, store: Store | None = None) -> list[Path]:
-    """Write the fused graph and every layer (see the module docstring); the files written."""
+def _between(edges: pa.Table, attrs: dict) -> pa.Table:
+    """The edges both of whose accounts are in ``attrs``."""
+    ends = [
+        pc.is_in(
+            pc.binary_join_element_wise(edges[f"platform_{s}"], edges[f"account_{s}"], "\x00"),
+            value_set=pa.array([f"{p}\x00{a}" for p, a in attrs], pa.string()),
+        )
+        for s in ("a", "b")
+    ]
+    return edges.filter(pc.and_(*ends))
+
+
+def write_graphs(
+    run_dir: Path, out_dir: Path, store: Store | None = None, *, all_accounts: bool = False
+) -> list[Path]:
+    """Write the fused graph and every layer (see the module docstring); the files written.
+    Operations' accounts only, unless ``all_accounts``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    attrs = _node_attributes(run_dir, store)
+    attrs = _node_attributes(run_dir, store, all_accounts=all_accounts)
     tables = {FUSED: (pq.read_table(run_dir / "fused.parquet"), True)}
     for layer in sorted((run_dir / "evidence").glob("*/edges.parquet")):
         tables[layer.parent.name] = (pq.read_table(layer), False)
     written = []
     for name, (edges, fused) in tables.items():
+        if not all_accounts:
+            edges = _between(edges, attrs)
         g = _graph(edges, attrs, fused=fused)
         for suffix, write in ((".gexf", nx.write_gexf), (".graphml", nx.write_graphml)):
             path = out_dir / f"{name}{suffix}"
@@ -121,7 +149,7 @@ def write_graphs(run_dir: Path, out_dir: Path, store: Store | None = None) -> li
         for suffix in (".csv", ".parquet"):
             path = out_dir / f"{name}{suffix}"
             if suffix == ".csv":
-                pacsv.write_csv(edges, path)
+                sheet.write_table(edges, path)
             else:
                 pq.write_table(edges, path)
             written.append(path)

@@ -16,13 +16,12 @@ profile link, and no text is written.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from unmask.export import ttp
+from unmask.export import sheet, ttp
 from unmask.export.findings import Account, Operation, Privacy, read_run
 from unmask.operations import _ACQUIRING, ACQUIRING_OTHER, OWN_DOMAINS
 
@@ -140,13 +139,7 @@ def rows(op: Operation) -> list[dict[str, str]]:
 
 def write_csv(ops: Iterable[Operation], path: Path) -> Path:
     """Write the operations' rows to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=COLUMNS)
-        w.writeheader()
-        for op in ops:
-            w.writerows(rows(op))
-    return path
+    return sheet.write_rows((r for op in ops for r in rows(op)), path, COLUMNS)
 
 
 def write(run_dir: Path, path: Path, *, privacy: Privacy | None = None) -> Path:

@@ -22,11 +22,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from unmask import operations
 from unmask.engine.duckdb import connect
-from unmask.export import plots
+from unmask.engine.sql import literal
+from unmask.export import markdown, plots
 from unmask.store import Store, StoreError
 
 NOT_CONCLUDED = (
@@ -41,6 +42,7 @@ NOT_CONCLUDED_UNASSESSED = (
     "left to a human investigator, with evidence from outside this data."
 )
 FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
+_TEMPLATES = PackageLoader("unmask.export", "templates")
 
 
 def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, Any]:
@@ -226,7 +228,7 @@ def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dic
             for e in inside[:n]:
                 rows = con.execute(
                     f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
-                        FROM '{events_file}'
+                        FROM read_parquet({literal(events_file)})
                         WHERE platform_a = ? AND account_a = ? AND platform_b = ? AND account_b = ?
                         ORDER BY time_a LIMIT 10""",
                     [e["platform_a"], e["account_a"], e["platform_b"], e["account_b"]],
@@ -273,7 +275,7 @@ def _copied(run_dir: Path, store: Store | None, ops: list[dict], n: int, k: int)
     rows = con.execute(
         f"""WITH hashes AS (
               SELECT f.family_id, unnest(f.text_hashes) AS h
-              FROM '{families_file}' f SEMI JOIN _wanted USING (family_id)),
+              FROM read_parquet({literal(families_file)}) f SEMI JOIN _wanted USING (family_id)),
             t AS (
               SELECT platform, activity_id, time, text, md5({normalise_sql("text")}) AS h
               FROM activities WHERE text IS NOT NULL),
@@ -326,10 +328,10 @@ def mark_differences(reference: str, text: str) -> str:
 
 def _network_edges(run_dir: Path, cluster: str) -> tuple[list, dict]:
     con = connect()
-    nodes = f"'{run_dir / 'nodes.parquet'}'"
+    nodes = f"read_parquet({literal(run_dir / 'nodes.parquet')})"
     edges = con.execute(
         f"""SELECT f.platform_a || '/' || f.account_a, f.platform_b || '/' || f.account_b, f.weight
-            FROM '{run_dir / "fused.parquet"}' f
+            FROM read_parquet({literal(run_dir / "fused.parquet")}) f
             JOIN {nodes} a ON a.platform = f.platform_a AND a.account_id = f.account_a
             JOIN {nodes} b ON b.platform = f.platform_b AND b.account_id = f.account_b
             WHERE a.cluster_id = ? AND b.cluster_id = ?""",
@@ -360,13 +362,6 @@ def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
     model = build(run_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pics = {op["cluster_id"]: pictures(run_dir, op) for op in model["operations"]}
-    env = Environment(
-        loader=PackageLoader("unmask.export", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda x: f"{x:,}" if isinstance(x, int) else x
     paths = {
         "json": out_dir / "report.json",
         "html": out_dir / "report.html",
@@ -376,7 +371,8 @@ def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
         json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     paths["html"].write_text(
-        env.get_template("report.html.j2").render(r=model, pictures=pics), encoding="utf-8"
+        _environment("html").get_template("report.html.j2").render(r=model, pictures=pics),
+        encoding="utf-8",
     )
     files = out_dir / "report_files"
     names: dict[str, dict[str, str]] = defaultdict(dict)
@@ -388,6 +384,24 @@ def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
                 (files / name).write_text(svg, encoding="utf-8")
                 names[cid][kind] = f"report_files/{name}"
     paths["md"].write_text(
-        env.get_template("report.md.j2").render(r=model, pictures=names), encoding="utf-8"
+        _environment("md").get_template("report.md.j2").render(r=model, pictures=names),
+        encoding="utf-8",
     )
     return paths
+
+
+def _environment(kind: str) -> Environment:
+    """The templates' environment: HTML-escaped for the page; for Markdown, every value
+    written as plain Markdown text (``unmask.export.markdown``), so that a post's
+    ``[x](javascript:...)`` or ``<script>`` stays text."""
+    md = kind == "md"
+    env = Environment(
+        loader=_TEMPLATES,
+        autoescape=not md,
+        finalize=markdown.escape if md else None,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["code"] = markdown.code
+    env.filters["num"] = lambda x: f"{x:,}" if isinstance(x, int) else x
+    return env

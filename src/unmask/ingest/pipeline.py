@@ -27,6 +27,7 @@ import pyarrow as pa
 import unmask
 from unmask import schema
 from unmask.engine.duckdb import connect
+from unmask.engine.sql import literal
 from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema
 from unmask.ingest.language import register_language_udf
 from unmask.ingest.normalise import install_macros
@@ -84,7 +85,12 @@ class _Hashing:
 
 def _file_id(sha: str, options: dict[str, Any]) -> str:
     # The same bytes read with other options are another batch.
-    opt_key = ",".join(f"{k}={options[k]}" for k in sorted(options) if options[k] is not None)
+    # A list (--map given several times) keys as its comma-joined text did before.
+    opt_key = ",".join(
+        f"{k}={','.join(v) if isinstance(v, list) else v}"
+        for k, v in sorted(options.items())
+        if v is not None
+    )
     return sha[:32] if not opt_key else hashlib.sha256(f"{sha}|{opt_key}".encode()).hexdigest()[:32]
 
 
@@ -242,7 +248,7 @@ def _finalise(
         con.execute(
             f"""COPY (SELECT ? AS source_file, ? AS path, _row AS row, line, field, reason, raw
                       FROM _bad_rows ORDER BY _row NULLS LAST)
-                TO '{batch.part_path("quarantine")}' (FORMAT parquet, COMPRESSION zstd)""",
+                TO {literal(batch.part_path("quarantine"))} (FORMAT parquet, COMPRESSION zstd)""",
             [ctx.file_id, str(ctx.path)],
         )
 
@@ -412,7 +418,7 @@ def _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_langua
     part = batch.part_path(table)
     # COPY says how many rows it wrote: no separate count of what may be a view.
     n = con.execute(
-        f"COPY ({select}) TO '{part}' (FORMAT parquet, COMPRESSION zstd)", [ctx.file_id]
+        f"COPY ({select}) TO {literal(part)} (FORMAT parquet, COMPRESSION zstd)", [ctx.file_id]
     ).fetchone()[0]
     if n == 0:
         part.unlink(missing_ok=True)

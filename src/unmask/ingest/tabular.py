@@ -13,15 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from unmask.engine.sql import identifier, literal
 from unmask.ingest.base import FormatMismatch, StageContext
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_str(s: str | Path) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
 
 
 def _read_csv_sql(path: Path, table: str, delimiter: str | None, encoding: str | None) -> str:
@@ -39,10 +32,10 @@ def _read_csv_sql(path: Path, table: str, delimiter: str | None, encoding: str |
     # The dialect is fixed from the header line, not sniffed from the records: a sniffer
     # that guesses from odd records can split a whole file the wrong way.
     delimiter = delimiter or _header_delimiter(path)
-    opts += [f"delim = {_sql_str(delimiter)}", "quote = '\"'", "escape = '\"'"]
+    opts += [f"delim = {literal(delimiter)}", "quote = '\"'", "escape = '\"'"]
     if encoding:
-        opts.append(f"encoding = {_sql_str(encoding)}")
-    return f"read_csv({_sql_str(path)}, {', '.join(opts)})"
+        opts.append(f"encoding = {literal(encoding)}")
+    return f"read_csv({literal(path)}, {', '.join(opts)})"
 
 
 def load_csv(
@@ -198,7 +191,7 @@ class CsvStream:
         if unknown:
             raise ValueError(f"stage_{table} has no column {', '.join(sorted(unknown))}")
         cols = ", ".join(
-            f"CAST({_quoted(name) if name in filled else 'NULL'} AS {type_}) AS {_quoted(name)}"
+            f"CAST({identifier(name) if name in filled else 'NULL'} AS {type_}) AS {identifier(name)}"
             for name, type_ in columns
             if name != "_row"
         )
@@ -277,7 +270,7 @@ def load_json_lines(ctx: StageContext, table: str = "raw", *, path: Path | None 
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT line AS _text, row_number() OVER () AS _row
-            FROM read_csv({_sql_str(path)}, columns = {{'line': 'VARCHAR'}}, header = false,
+            FROM read_csv({literal(path)}, columns = {{'line': 'VARCHAR'}}, header = false,
                           delim = '\\0', quote = '', escape = '', auto_detect = false,
                           max_line_size = 134217728)"""
     )
@@ -299,7 +292,7 @@ def load_parquet(ctx: StageContext, table: str = "raw", *, path: Path | None = N
     path = path or ctx.path
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, "
-        f"row_number() OVER () AS _row FROM read_parquet({_sql_str(path)})"
+        f"row_number() OVER () AS _row FROM read_parquet({literal(path)})"
     )
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "_row"]
     ctx.rows_read += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

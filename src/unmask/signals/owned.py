@@ -133,6 +133,7 @@ from typing import ClassVar
 import pyarrow as pa
 
 from unmask.engine.base import Engine
+from unmask.engine.sql import literals
 from unmask.ingest.normalise import SHORTENERS
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
 from unmask.signals.significance import bh_qvalues
@@ -278,10 +279,6 @@ UNITS_SCHEMA = pa.schema(
 )
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
 def _alt(values: tuple[str, ...]) -> str:
     return "|".join(v.replace(".", r"\.") for v in values)
 
@@ -304,18 +301,18 @@ def unit_sql() -> str:
     seg = r"lower(regexp_extract(url, '^[^:]+://[^/?#]+/([^/?#]*)', 1))"
     hosting = rf"regexp_matches(host, '\.({_alt(HOSTING)})$')"
     home = " ".join(
-        f"WHEN reg IN ({_in(hosts)}) THEN '{name}'" for name, hosts in PLATFORM_HOMES.items()
+        f"WHEN reg IN ({literals(hosts)}) THEN '{name}'" for name, hosts in PLATFORM_HOMES.items()
     )
     return f"""
         SELECT actor, platform, account_id, activity_id, akind, time, t, url, reg,
                CASE {home} END AS home,
-               NOT (seg IN ({_in(_NO_OWNER)})) AS named,
-               CASE WHEN reg IN ({_in(SHORTENERS)}) OR host IN ({_in(SHORTENERS)})
+               NOT (seg IN ({literals(_NO_OWNER)})) AS named,
+               CASE WHEN reg IN ({literals(SHORTENERS)}) OR host IN ({literals(SHORTENERS)})
                       THEN 'shortener'
-                    WHEN reg IN ({_in(PLATFORM_HOSTS)}) AND NOT hosting THEN 'platform'
+                    WHEN reg IN ({literals(PLATFORM_HOSTS)}) AND NOT hosting THEN 'platform'
                     ELSE 'site' END AS kind,
-               CASE WHEN reg IN ({_in(PLATFORM_HOSTS)}) AND NOT hosting THEN
-                      CASE WHEN seg IN ({_in(_NO_OWNER)})
+               CASE WHEN reg IN ({literals(PLATFORM_HOSTS)}) AND NOT hosting THEN
+                      CASE WHEN seg IN ({literals(_NO_OWNER)})
                            THEN regexp_replace(url, '#.*$', '')
                            ELSE reg || '/' || seg END
                     WHEN hosting THEN host

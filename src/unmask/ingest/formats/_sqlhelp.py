@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+# Column names such as ``account.url`` or ``Page Name``, and string values, quoted by the
+# one helper every query uses.
+from unmask.engine.sql import identifier as ident
+from unmask.engine.sql import literal as lit
 
-def ident(name: str) -> str:
-    """A quoted DuckDB identifier (column names such as ``account.url`` or ``Page Name``)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+__all__ = ["col", "empty_error", "first_error", "ident", "lit"]
 
 
 def col(cols: Iterable[str], name: str, default: str = "CAST(NULL AS VARCHAR)") -> str:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from unmask.engine.sql import identifier as ident
+from unmask.engine.sql import literal as lit
+
 PLATFORM = "x"
 
 # Twitter's language codes that say "no language" (undetermined, no linguistic content) or
@@ -15,16 +18,6 @@ PLATFORM = "x"
 _NO_LANGUAGE = ("und", "zxx", "xx")
 # Legacy codes Twitter kept using after ISO 639 replaced them.
 _LEGACY_LANGUAGE = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "mo": "ro"}
-
-
-def lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    """A quoted DuckDB identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def col(cols: Iterable[str], name: str) -> str:

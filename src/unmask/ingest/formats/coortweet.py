@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from unmask.engine.sql import literal
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header
 from unmask.ingest.tabular import load_csv
 
@@ -62,11 +63,11 @@ class CooRTweetAdapter(Adapter):
             )
 
     def _stage_shares(self, ctx: StageContext, cols: list[str]) -> None:
-        platform = ctx.option("platform", "x").replace("'", "")
+        platform = literal(ctx.option("platform", "x"))
         error = "unmask_time_error(timestamp_share, 'timestamp_share')"
         ctx.con.execute(
             f"""INSERT INTO stage_activities BY NAME
-                SELECT '{platform}' AS platform, unmask_str(content_id) AS activity_id,
+                SELECT {platform} AS platform, unmask_str(content_id) AS activity_id,
                        unmask_str(account_id) AS account_id, unmask_time(timestamp_share) AS time,
                        'share' AS kind, unmask_str(object_id) AS parent_activity_id,
                        _row, {error} AS _error,
@@ -75,7 +76,7 @@ class CooRTweetAdapter(Adapter):
         )
         ctx.con.execute(
             f"""INSERT INTO stage_accounts BY NAME
-                SELECT '{platform}' AS platform, unmask_str(account_id) AS account_id,
+                SELECT {platform} AS platform, unmask_str(account_id) AS account_id,
                        'account' AS kind, _row FROM raw"""
         )
 

@@ -19,11 +19,13 @@ Options (``--option KEY=VALUE``):
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
 
 from unmask import schema
+from unmask.engine.sql import identifier, literal
 from unmask.ingest.base import (
     Adapter,
     FormatMismatch,
@@ -59,14 +61,14 @@ class GenericAdapter(Adapter):
             # Read as it is staged, never loaded whole (CsvStream).
             stream = CsvStream(ctx, delimiter=ctx.option("delimiter"))
             cols = stream.columns
-            source = {c: _quote(c) for c in cols}
+            source = {c: identifier(c) for c in cols}
         elif reader == "jsonl":
             load_json_lines(ctx)
             cols = []
             source = None
         elif reader == "parquet":
             cols = load_parquet(ctx)
-            source = {c: f"CAST({_quote(c)} AS VARCHAR)" for c in cols}
+            source = {c: f"CAST({identifier(c)} AS VARCHAR)" for c in cols}
         else:
             raise ValueError(f"--option reader={reader}: expected csv, jsonl or parquet")
 
@@ -76,8 +78,7 @@ class GenericAdapter(Adapter):
 
         def column(src: str) -> str:
             if source is None:
-                path = "$." + ".".join(f'"{p}"' for p in src.split("."))
-                return f"json_extract_string(_json, '{path}')"
+                return f"json_extract_string(_json, {literal(_json_pointer(src))})"
             if src not in source:
                 raise FormatMismatch(
                     ctx.path,
@@ -148,8 +149,16 @@ def _reader_for(path: Path) -> str:
     return "csv"
 
 
-def _quote(col: str) -> str:
-    return '"' + col.replace('"', '""') + '"'
+def _pairs(text: str) -> list[str]:
+    """``FIELD=COLUMN,FIELD=COLUMN`` split at the commas that start another ``FIELD=``: a
+    column's name may hold a comma (``--map "text=Likes, total"``)."""
+    return re.split(r",(?=\s*[\w.]+=)", text)
+
+
+def _json_pointer(dotted: str) -> str:
+    """``user.screen_name`` as a JSON Pointer (RFC 6901), which can name any key: ``~`` and
+    ``/`` in a key are escaped, and quotes are nothing special."""
+    return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in dotted.split("."))
 
 
 def _mapping(ctx: StageContext, table: str, cols: list[str], *, json_lines: bool) -> dict[str, str]:
@@ -162,7 +171,9 @@ def _mapping(ctx: StageContext, table: str, cols: list[str], *, json_lines: bool
         mapping.update({c: c for c in cols if c in fields})
     else:
         mapping.update({f: f for f in fields})
-    for pair in filter(None, (ctx.option("map") or "").split(",")):
+    given = ctx.option("map") or []
+    pairs = [p for item in ([given] if isinstance(given, str) else given) for p in _pairs(item)]
+    for pair in filter(None, pairs):
         target, sep, src = pair.partition("=")
         target, src = target.strip(), src.strip()
         valid = target in fields or (
@@ -207,11 +218,11 @@ def _field_exprs(
         src = sources.get(f.name)
         if src is None:
             if f.name == "platform" and ctx.option("platform"):
-                selects.append(f"unmask_platform({_literal(ctx.option('platform'))}) AS platform")
+                selects.append(f"unmask_platform({literal(ctx.option('platform'))}) AS platform")
             elif f.name == "kind":
                 kind = ctx.option("kind", DEFAULT_KIND.get(table))
                 if kind:
-                    selects.append(f"{_literal(kind)} AS kind")
+                    selects.append(f"{literal(kind)} AS kind")
             continue
         t = f.type
         if pa.types.is_timestamp(t):
@@ -232,24 +243,18 @@ def _field_exprs(
             )
         elif pa.types.is_list(t):
             default = URL_LIST_SEPARATOR if f.name in ("urls", "urls_original") else LIST_SEPARATOR
-            selects.append(f"unmask_split({src}, {_literal(sep or default)}) AS {f.name}")
+            selects.append(f"unmask_split({src}, {literal(sep or default)}) AS {f.name}")
         elif f.name == "platform":
             selects.append(
                 f"unmask_platform(coalesce(lower(unmask_str({src})), "
-                f"{_literal(ctx.option('platform'))})) AS platform"
+                f"{literal(ctx.option('platform'))})) AS platform"
             )
         elif f.name == "kind":
             default = ctx.option("kind", DEFAULT_KIND.get(table))
-            selects.append(f"coalesce(lower(unmask_str({src})), {_literal(default)}) AS kind")
+            selects.append(f"coalesce(lower(unmask_str({src})), {literal(default)}) AS kind")
         else:
             selects.append(f"unmask_str({src}) AS {f.name}")
     return selects, errors
-
-
-def _literal(value: object) -> str:
-    if value is None:
-        return "NULL"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _first_error(errors: list[tuple[str, str]]) -> str:
