@@ -27,7 +27,7 @@ import pyarrow as pa
 import unmask
 from unmask import schema
 from unmask.engine.duckdb import connect
-from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema
+from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema, time_window
 from unmask.ingest.language import register_language_udf
 from unmask.ingest.normalise import install_macros
 from unmask.ingest.registry import detect_adapter, get_adapter
@@ -224,6 +224,7 @@ def _finalise(
                 FROM stage_{table} WHERE _error IS NULL AND ({missing})
                   AND _row NOT IN (SELECT _row FROM _bad WHERE _row IS NOT NULL)"""
         )
+    _implausible(con, ctx)
     con.execute(
         """CREATE TEMP TABLE _bad_rows AS
            SELECT _row, min(line) AS line, string_agg(DISTINCT field, ',') AS field,
@@ -300,6 +301,36 @@ def _finalise(
     counts["rows_quarantined"] = quarantined
     counts["quarantine"] = quarantined
     return counts
+
+
+def _implausible(con: duckdb.DuckDBPyConnection, ctx: StageContext) -> None:
+    """Into ``_bad``: records with a time outside the plausible window
+    (:func:`unmask.ingest.base.time_window`). One scan of each stage table finds them (few,
+    if any)."""
+    lo, hi = time_window(ctx.earliest_time)
+    window = f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
+    for table, sch in schema.TABLES.items():
+        checks = [
+            (
+                f.name,
+                f"{f.name} IS NOT NULL AND NOT ({f.name} BETWEEN $lo AND $hi)",
+                f"'field ''{f.name}'': ' || CAST({f.name} AS VARCHAR) || ' is outside the "
+                f"plausible times, {window} (a misread or placeholder time)'",
+            )
+            for f in sch
+            if pa.types.is_timestamp(f.type)
+        ]
+        problems = ", ".join(
+            f"{{'field': '{name}', 'reason': CASE WHEN {cond} THEN {reason} END}}"
+            for name, cond, reason in checks
+        )
+        con.execute(
+            f"""INSERT INTO _bad SELECT _row, _line, field, reason, _raw
+                FROM (SELECT _row, _line, _raw, unnest([{problems}], recursive := true)
+                      FROM stage_{table} WHERE {" OR ".join(f"({c})" for _, c, _ in checks)})
+                WHERE reason IS NOT NULL""",
+            {"lo": lo, "hi": hi},
+        )
 
 
 _NOT_BAD = "WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL)"

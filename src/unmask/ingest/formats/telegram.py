@@ -40,6 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext
+from unmask.ingest.normalise import MAX_UTC_OFFSET
 from unmask.ingest.registry import read_head
 
 PLATFORM = "telegram"
@@ -367,4 +368,12 @@ def _time(msg: dict[str, Any], zone: tzinfo) -> tuple[datetime | None, str | Non
         )
     if t.tzinfo is None:
         t = t.replace(tzinfo=zone)
+    offset = t.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return (
+            None,
+            "date",
+            f"field 'date': {str(local)[:80]!r} has a UTC offset beyond "
+            f"{MAX_UTC_OFFSET}, which no time zone has",
+        )
     return t.astimezone(UTC), None, None
