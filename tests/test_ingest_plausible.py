@@ -1,5 +1,7 @@
 """Values ingest must not store: times outside the plausible window (they crashed ``detect``
-for the whole store). They are checked once, in the pipeline, for every format."""
+for the whole store) and control characters in ids (cut in the run's tables, so that the
+accounts behind them were never flagged). Both are checked once, in the pipeline, for every
+format."""
 
 from __future__ import annotations
 
@@ -103,3 +105,38 @@ def test_detect_runs_on_a_store_that_was_given_an_infinite_time(tmp_path):
     assert (m.rows_stored, m.rows_quarantined) == (40, 1)
     detect(store, tmp_path / "run")  # crashed in the schedule signal's span
     assert (tmp_path / "run" / "run.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "char"),
+    [
+        ("x,1,a\x00b,2021-01-01,t", "account_id", "U+0000"),
+        ("x,1\x7f,a,2021-01-01,t", "activity_id", "U+007F"),
+        ("x\x1b,1,a,2021-01-01,t", "platform", "U+001B"),
+        ('x,1,"a\nb",2021-01-01,t', "account_id", "U+000A"),
+    ],
+)
+def test_control_characters_in_ids_are_quarantined(tmp_path, row, field, char):
+    store, m = csv_store(tmp_path, ["x,0,ok,2021-01-01,fine", row])
+    assert (m.rows_read, m.rows_stored, m.rows_quarantined) == (2, 1, 1) and m.reconciles
+    ((got_row, got_field, reason),) = quarantine(store)
+    assert (got_row, got_field) == (2, field) and char in reason
+    con = store.connect()
+    assert con.execute("SELECT account_id FROM accounts").fetchall() == [("ok",)]
+    con.close()
+
+
+def test_a_nul_in_an_author_id_from_json_is_quarantined(tmp_path):
+    posts = [
+        {"id": str(i), "author_id": f"u{i}", "created_at": "2023-03-01T10:00:00.000Z", "text": "t"}
+        for i in range(3)
+    ]
+    posts[1]["author_id"] = "u\u00001"
+    posts[2]["in_reply_to_user_id"] = "x"  # not an id the mapping reads: stored as it is
+    path = tmp_path / "flat.jsonl"
+    path.write_text("\n".join(json.dumps(p) for p in posts) + "\n")
+    store = Store(tmp_path / "store", create=True)
+    m = ingest_file(store, path, format="x_api_v2").manifest
+    assert (m.rows_read, m.rows_stored, m.rows_quarantined) == (3, 2, 1)
+    ((row, field, reason),) = quarantine(store)
+    assert (row, field) == (2, "account_id") and "U+0000" in reason

@@ -303,10 +303,14 @@ def _finalise(
     return counts
 
 
+# A control character (C0, DEL) in an id.
+_CONTROL = r"'[\x00-\x1f\x7f]'"
+
+
 def _implausible(con: duckdb.DuckDBPyConnection, ctx: StageContext) -> None:
     """Into ``_bad``: records with a time outside the plausible window
-    (:func:`unmask.ingest.base.time_window`). One scan of each stage table finds them (few,
-    if any)."""
+    (:func:`unmask.ingest.base.time_window`) or a control character in an id
+    (:data:`unmask.schema.IDS`). One scan of each stage table finds them (few, if any)."""
     lo, hi = time_window(ctx.earliest_time)
     window = f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
     for table, sch in schema.TABLES.items():
@@ -319,6 +323,14 @@ def _implausible(con: duckdb.DuckDBPyConnection, ctx: StageContext) -> None:
             )
             for f in sch
             if pa.types.is_timestamp(f.type)
+        ] + [
+            (
+                name,
+                f"regexp_matches({name}, {_CONTROL})",
+                f"'field ''{name}'' holds the control character U+' || "
+                f"printf('%04X', unicode(regexp_extract({name}, {_CONTROL}))) || ', which no id has'",
+            )
+            for name in schema.IDS[table]
         ]
         problems = ", ".join(
             f"{{'field': '{name}', 'reason': CASE WHEN {cond} THEN {reason} END}}"
