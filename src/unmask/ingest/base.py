@@ -28,7 +28,7 @@ adapters that parse in Python call :meth:`StageContext.add_rows`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -126,6 +126,10 @@ class StageContext:
     # The earliest plausible time (:data:`EARLIEST_TIME`); a format whose times may count
     # from another origin sets its own.
     earliest_time: datetime = EARLIEST_TIME
+    # The text of records by number, for records the pipeline itself quarantines (a time out
+    # of the window, say) when the stage kept no ``_raw`` and there is no ``raw`` table:
+    # set by adapters that can find a record in the file again.
+    raw_records: Callable[[set[int]], dict[int, str]] | None = None
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add_row(self, table: str, row: Mapping[str, Any]) -> None:

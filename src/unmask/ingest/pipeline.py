@@ -239,6 +239,19 @@ def _finalise(
                                           WHERE r._row = _bad_rows._row)
                WHERE raw IS NULL AND _row IS NOT NULL"""
         )
+    if quarantined and ctx.raw_records is not None:
+        missing = {
+            r[0]
+            for r in con.execute(
+                "SELECT _row FROM _bad_rows WHERE raw IS NULL AND _row IS NOT NULL"
+            ).fetchall()
+        }
+        found = ctx.raw_records(missing) if missing else {}
+        if found:
+            con.executemany(
+                "UPDATE _bad_rows SET raw = ? WHERE _row = ?",
+                [(text, row) for row, text in found.items()],
+            )
     if quarantined:
         con.execute(
             f"""COPY (SELECT ? AS source_file, ? AS path, _row AS row, line, field, reason, raw

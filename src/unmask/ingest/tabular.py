@@ -339,6 +339,21 @@ def _header_delimiter(path: Path) -> str:
     return best if counts[best] else ","
 
 
+def lines_by_number(path: Path, rows: set[int]) -> dict[int, str]:
+    """The text of the lines of these numbers (1-based) in a possibly gzipped file, for
+    records quarantined after their text was let go."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    out: dict[int, str] = {}
+    last = max(rows, default=0)
+    with opener(path, "rb") as fh:
+        for n, text in enumerate(fh, 1):
+            if n in rows:
+                out[n] = text.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
+            if n >= last:
+                break
+    return out
+
+
 def load_json_lines(ctx: StageContext, table: str = "raw", *, path: Path | None = None) -> None:
     """Read newline-delimited JSON into ``table`` with one ``_json`` column per record.
 

@@ -31,6 +31,7 @@ from unmask.ingest.base import (
     csv_header,
     with_text_urls,
 )
+from unmask.ingest.formats._sqlhelp import first_error
 from unmask.ingest.tabular import CsvStream, load_json_lines, load_parquet
 
 LIST_SEPARATOR = r"\s*[,;|]\s*|\s+"
@@ -76,8 +77,7 @@ class GenericAdapter(Adapter):
 
         def column(src: str) -> str:
             if source is None:
-                path = "$." + ".".join(f'"{p}"' for p in src.split("."))
-                return f"json_extract_string(_json, '{path}')"
+                return f"json_extract_string(_json, {_json_path(src)})"
             if src not in source:
                 raise FormatMismatch(
                     ctx.path,
@@ -93,16 +93,12 @@ class GenericAdapter(Adapter):
                 ctx.con.execute(f"INSERT INTO stage_{target} BY NAME {select}")
 
         sep = ctx.option("list_separator")
-        selects, errors = _field_exprs(
-            ctx,
-            table,
-            {f: column(c) for f, c in mapping.items() if not f.startswith("account.")},
-            sep,
-        )
-        select = (
-            f"SELECT {', '.join(selects)}, _row, {_first_error(errors)} AS _error, "
-            f"{_first_field(errors)} AS _field FROM raw"
-        )
+        own = {f: c for f, c in mapping.items() if not f.startswith("account.")}
+        selects, errors = _field_exprs(ctx, table, {f: column(c) for f, c in own.items()}, sep)
+        if source is None:
+            errors = _json_shape_errors(table, own) + errors
+        error, field = first_error(errors)
+        select = f"SELECT {', '.join(selects)}, _row, {error} AS _error, {field} AS _field FROM raw"
         if table == "activities":
             # The links in the texts are found in this scan, once.
             select = with_text_urls(select, [e.rsplit(" AS ", 1)[1] for e in selects])
@@ -121,8 +117,8 @@ class GenericAdapter(Adapter):
             if own_fields:
                 insert(
                     "accounts",
-                    f"""SELECT {", ".join(selects)}, _row, {_first_error(errors)} AS _error,
-                               {_first_field(errors)} AS _field
+                    f"""SELECT {", ".join(selects)}, _row, {first_error(errors)[0]} AS _error,
+                               {first_error(errors)[1]} AS _field
                         FROM raw""",
                 )
             else:
@@ -137,6 +133,34 @@ class GenericAdapter(Adapter):
                 )
         if stream is not None:
             stream.finish()
+
+
+def _json_path(src: str) -> str:
+    """The JSON path of a dotted name (``user.screen_name``), as a SQL literal."""
+    return _literal("$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in src.split(".")))
+
+
+def _json_shape_errors(table: str, mapping: dict[str, str]) -> list[tuple[str | None, str]]:
+    """Errors for JSON objects and arrays where a single value is expected (an id, a time):
+    read as text they would be stored as their JSON."""
+    types = {f.name: f.type for f in schema.TABLES[table]}
+    out: list[tuple[str | None, str]] = [
+        (
+            None,
+            "CASE WHEN json_type(_json) <> 'OBJECT' THEN 'this line is JSON but not an object' END",
+        )
+    ]
+    for field, src in mapping.items():
+        if field in types and not pa.types.is_list(types[field]):
+            kind = f"json_type(_json, {_json_path(src)})"
+            out.append(
+                (
+                    field,
+                    f"CASE WHEN {kind} IN ('OBJECT', 'ARRAY') THEN 'field ''{field}'' "
+                    f"({_literal(src)[1:-1]}) is a JSON ' || lower({kind}) || ', not a value' END",
+                )
+            )
+    return out
 
 
 def _reader_for(path: Path) -> str:
@@ -250,14 +274,3 @@ def _literal(value: object) -> str:
     if value is None:
         return "NULL"
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _first_error(errors: list[tuple[str, str]]) -> str:
-    return f"coalesce({', '.join(e for _, e in errors)})" if errors else "NULL"
-
-
-def _first_field(errors: list[tuple[str, str]]) -> str:
-    if not errors:
-        return "NULL"
-    whens = " ".join(f"WHEN {e} IS NOT NULL THEN '{f}'" for f, e in errors)
-    return f"CASE {whens} END"
