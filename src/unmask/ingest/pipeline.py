@@ -31,7 +31,7 @@ from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema, time_windo
 from unmask.ingest.language import register_language_udf
 from unmask.ingest.normalise import install_macros
 from unmask.ingest.registry import detect_adapter, get_adapter
-from unmask.store import Manifest, Store
+from unmask.store import BatchExists, Manifest, Store
 
 ProgressFn = Callable[[str], None]
 
@@ -147,34 +147,53 @@ def ingest_file(
             options=options,
             unmask_version=unmask.__version__,
         )
-        with store.write_batch(file_id) as batch:
-            say("writing")
-            # The store's tables as views on the same connection: deduplication joins them.
-            store.connect(con)
-            counts = _finalise(
-                con,
-                ctx,
-                batch,
-                detect_language=options.get("detect_language", True) is not False,
-            )
-            manifest.rows_read = ctx.rows_read
-            good = counts.pop("rows_good")
-            manifest.rows_stored = counts.pop("rows_stored")
-            manifest.rows_merged = counts.pop("rows_merged")
-            manifest.rows_duplicate = counts.pop("rows_duplicate")
-            manifest.rows_quarantined = counts.pop("rows_quarantined")
-            manifest.entities = counts
-            manifest.seconds = round(time.perf_counter() - started, 3)
-            # Every record the adapter read is either good or quarantined, never neither.
-            if ctx.rows_read != good + manifest.rows_quarantined or not manifest.reconciles:
-                raise ReconciliationError(
-                    f"{path}: read {ctx.rows_read} records but {good} are good and "
-                    f"{manifest.rows_quarantined} quarantined"
-                )
-            batch.manifest = manifest
-        return IngestResult(manifest)
+        try:
+            return IngestResult(_commit(store, con, ctx, manifest, started=started, say=say))
+        except BatchExists:
+            # The same file, ingested by another process at the same time, was committed
+            # while this one staged it: the store has it once, as it should.
+            return IngestResult(_stored_batch(store, file_id), skipped=True)
     finally:
         con.close()
+
+
+def _commit(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    ctx: StageContext,
+    manifest: Manifest,
+    *,
+    started: float,
+    say: ProgressFn,
+) -> Manifest:
+    """Write the staged file as a batch, under the store's writer lock, and return its
+    manifest; raises :class:`BatchExists` when the batch appeared meanwhile."""
+    with store.write_batch(manifest.file_id) as batch:
+        say("writing")
+        # The store's tables as views on the same connection: deduplication joins them.
+        store.connect(con)
+        counts = _finalise(
+            con,
+            ctx,
+            batch,
+            detect_language=ctx.options.get("detect_language", True) is not False,
+        )
+        manifest.rows_read = ctx.rows_read
+        good = counts.pop("rows_good")
+        manifest.rows_stored = counts.pop("rows_stored")
+        manifest.rows_merged = counts.pop("rows_merged")
+        manifest.rows_duplicate = counts.pop("rows_duplicate")
+        manifest.rows_quarantined = counts.pop("rows_quarantined")
+        manifest.entities = counts
+        manifest.seconds = round(time.perf_counter() - started, 3)
+        # Every record the adapter read is either good or quarantined, never neither.
+        if ctx.rows_read != good + manifest.rows_quarantined or not manifest.reconciles:
+            raise ReconciliationError(
+                f"{ctx.path}: read {ctx.rows_read} records but {good} are good and "
+                f"{manifest.rows_quarantined} quarantined"
+            )
+        batch.manifest = manifest
+    return manifest
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
