@@ -166,12 +166,13 @@ def test_splitter_reads_what_duckdb_reads(tmp_path_factory, rows):
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["a", "b", "c"])
+    abc = ["a", "b", "c"]
+    w.writerow(abc)
     w.writerows(rows)
     path = tmp_path_factory.mktemp("s") / "s.csv"
     path.write_text(buf.getvalue(), encoding="utf-8")
     try:
-        theirs = duckdb.connect().execute(f"SELECT * FROM {_read_csv_sql(path, ',', None)}")
+        theirs = duckdb.connect().execute(f"SELECT * FROM {_read_csv_sql(path, ',', None, abc)}")
         theirs = [list(r) for r in theirs.fetchall()]
     except duckdb.Error:
         return

@@ -89,6 +89,11 @@ class CsvRecords:
             raise CsvSyntaxError(f"its header line cannot be read: {problem}")
         self.header = ["" if f is None else f for f in fields]
 
+    def close(self) -> list[str]:
+        """Stop reading (after the header, say); returns the header."""
+        self._fh.close()
+        return self.header
+
     def _open(self) -> IO[str]:
         opener = gzip.open if self.path.suffix == ".gz" else open
         with opener(self.path, "rb") as fh:

@@ -39,19 +39,26 @@ def _sql_str(s: str | Path) -> str:
     return "'" + str(s).replace("'", "''") + "'"
 
 
-def _read_csv_sql(path: Path, delimiter: str, encoding: str | None) -> str:
+def _read_csv_sql(path: Path, delimiter: str, encoding: str | None, columns: list[str]) -> str:
     """The ``read_csv`` call: every field as text; any bad record is an error (the file is
-    then read by the tolerant splitter)."""
+    then read by the tolerant splitter).
+
+    Nothing is sniffed: the dialect is fixed, and the columns are the header's as the
+    splitter reads it. A sniffer guesses from odd records, and guesses can be silently
+    wrong: it took the first record of a file for its header and the header for a preamble
+    to skip, and a file that starts with ``#`` for comments."""
+    names = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in columns)
     opts = [
         "header = true",
-        "all_varchar = true",
+        "auto_detect = false",
+        f"columns = {{{names}}}",
         "null_padding = false",
         "strict_mode = true",
         f"max_line_size = {MAX_RECORD_CHARS}",
+        f"delim = {_sql_str(delimiter)}",
+        "quote = '\"'",
+        "escape = '\"'",
     ]
-    # The dialect is fixed from the header line, not sniffed from the records: a sniffer
-    # that guesses from odd records can split a whole file the wrong way.
-    opts += [f"delim = {_sql_str(delimiter)}", "quote = '\"'", "escape = '\"'"]
     if encoding:
         opts.append(f"encoding = {_sql_str(encoding)}")
     return f"read_csv({_sql_str(path)}, {', '.join(opts)})"
@@ -68,47 +75,28 @@ class _CsvSource:
         self.ctx, self.name, self.path = ctx, name, path
         self.delimiter = delimiter or _header_delimiter(path)
         self.encoding = encoding
-        self.sql = _read_csv_sql(path, self.delimiter, encoding)
+        self.columns = duckdb_column_names(self._records().close())
+        self.sql = _read_csv_sql(path, self.delimiter, encoding, self.columns)
         self.tolerant = False
         self.rejected = 0
 
-    def columns(self) -> list[str]:
+    def _records(self) -> CsvRecords:
         try:
-            return [
-                r[0] for r in self.ctx.con.execute(f"DESCRIBE SELECT * FROM {self.sql}").fetchall()
-            ]
-        except duckdb.Error:
-            return self.fall_back(None)
-
-    def readable(self) -> bool:
-        """Whether DuckDB reads the file without an error (asked after a statement that
-        read it failed: was it the file, or the statement?)."""
-        if self.tolerant:
-            return True
-        try:
-            self.ctx.con.execute(f"SELECT count(*) FROM {self.sql}").fetchone()
-        except duckdb.Error:
-            return False
-        return True
-
-    def fall_back(self, columns: list[str] | None) -> list[str]:
-        """Read the file with the tolerant splitter; returns the column names (``columns``,
-        DuckDB's names for the header when it read that far)."""
-        con = self.ctx.con
-        try:
-            records = CsvRecords(self.path, self.delimiter, self.encoding)
+            return CsvRecords(self.path, self.delimiter, self.encoding)
         except CsvSyntaxError as exc:
             raise FormatMismatch(self.path, _EXPECTED, str(exc)) from None
         except (OSError, EOFError, UnicodeError) as exc:
             raise FormatMismatch(self.path, _EXPECTED, f"unreadable: {exc}") from None
-        names = duckdb_column_names(records.header)
-        if columns is not None and len(columns) == len(names):
-            names = columns
+
+    def fall_back(self) -> None:
+        """Read the file with the tolerant splitter."""
+        con = self.ctx.con
+        records = self._records()
         table = f"_csv_records_{self.name}"
-        sch = pa.schema([pa.field(n, pa.string()) for n in names])
+        sch = pa.schema([pa.field(n, pa.string()) for n in self.columns])
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} ("
-            + ", ".join(f"{_quoted(n)} VARCHAR" for n in names)
+            + ", ".join(f"{_quoted(n)} VARCHAR" for n in self.columns)
             + ")"
         )
         batch: list[list[str | None]] = []
@@ -134,16 +122,16 @@ class _CsvSource:
                 [(b.row, i + 1) for i, b in enumerate(records.bad)],
             )
         self.sql, self.tolerant, self.rejected = table, True, len(records.bad)
-        return names
 
 
 def _insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, sch: pa.Schema, rows: list[list[str | None]]
+    con: duckdb.DuckDBPyConnection, table: str, sch: pa.Schema, rows: list[list]
 ) -> None:
     if not rows:
         return
-    columns = list(zip(*rows, strict=True))
-    con.register("_csv_batch", pa.table([pa.array(c, pa.string()) for c in columns], schema=sch))
+    columns = zip(*rows, strict=True)
+    arrays = [pa.array(c, f.type) for c, f in zip(columns, sch, strict=True)]
+    con.register("_csv_batch", pa.table(arrays, schema=sch))
     con.execute(f"INSERT INTO {table} SELECT * FROM _csv_batch")
     con.unregister("_csv_batch")
     rows.clear()
@@ -167,7 +155,7 @@ def load_csv(
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {source.sql}")
     except duckdb.Error:
-        source.fall_back(None)
+        source.fall_back()
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {source.sql}")
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     con.execute(f"ALTER TABLE {table} ADD COLUMN _row BIGINT")
@@ -220,7 +208,7 @@ class CsvStream:
         if not con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]:
             raise ValueError("CsvStream numbers records by insertion order: turn it on")
         self.source = _CsvSource(ctx, name, path or ctx.path, delimiter, encoding)
-        self.columns = self.source.columns()
+        self.columns = self.source.columns
         self._view()
         # Every scan, to be run again if the file has to be read by the tolerant splitter.
         self._inserts: list[tuple[str, str, bool]] = []
@@ -255,8 +243,9 @@ class CsvStream:
         try:
             con.execute(f"CREATE TEMP TABLE {rows} AS SELECT * EXCLUDE (_row) FROM ({select})")
         except duckdb.Error:
-            # The file, or the statement? Only the first is the file's to answer for.
-            if self.source.readable():
+            # The file, or the statement? Read by the splitter, the file cannot fail again:
+            # a statement that does is raised from there.
+            if self.source.tolerant:
                 raise
             return False
         self.ctx.unique_rows.add(table)
@@ -296,7 +285,7 @@ class CsvStream:
                 con.execute(f"DROP TABLE _csv_stage_{table}")
                 columns = ", ".join(f"{_quoted(n)} {t}" for n, t in self._stage_columns[table])
                 con.execute(f"CREATE TEMP TABLE stage_{table} ({columns})")
-        self.columns = self.source.fall_back(self.columns)
+        self.source.fall_back()
         self._view()
         for table, select, count in self._inserts:
             self._stage(table, select, count)
@@ -354,20 +343,29 @@ def lines_by_number(path: Path, rows: set[int]) -> dict[int, str]:
     return out
 
 
+# The longest JSON line read; a longer one is quarantined.
+MAX_JSON_LINE = 128 * 1024 * 1024
+
+
 def load_json_lines(ctx: StageContext, table: str = "raw", *, path: Path | None = None) -> None:
     """Read newline-delimited JSON into ``table`` with one ``_json`` column per record.
 
-    A line that is not valid JSON is a rejected record, not a failed file.
+    A line that is not valid JSON is a rejected record, not a failed file; so is one that
+    is not valid UTF-8, or longer than :data:`MAX_JSON_LINE` (DuckDB's reader refuses the
+    whole file for either: it is then read line by line in Python).
     """
     con = ctx.con
     path = path or ctx.path
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT line AS _text, row_number() OVER () AS _row
-            FROM read_csv({_sql_str(path)}, columns = {{'line': 'VARCHAR'}}, header = false,
-                          delim = '\\0', quote = '', escape = '', auto_detect = false,
-                          max_line_size = 134217728)"""
-    )
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                SELECT line AS _text, row_number() OVER () AS _row
+                FROM read_csv({_sql_str(path)}, columns = {{'line': 'VARCHAR'}}, header = false,
+                              delim = '\\0', quote = '', escape = '', auto_detect = false,
+                              max_line_size = {MAX_JSON_LINE})"""
+        )
+    except duckdb.Error:
+        _json_lines_in_python(ctx, table, path)
     con.execute(f"DELETE FROM {table} WHERE _text IS NULL OR trim(_text) = ''")
     bad = con.execute(
         f"SELECT _row, _text FROM {table} WHERE NOT coalesce(json_valid(_text), false)"
@@ -379,6 +377,30 @@ def load_json_lines(ctx: StageContext, table: str = "raw", *, path: Path | None 
         f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _text::JSON AS _json, _row FROM {table}"
     )
     ctx.rows_read += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + len(bad)
+
+
+def _json_lines_in_python(ctx: StageContext, table: str, path: Path) -> None:
+    """The lines of ``path`` into ``table`` (``_text``, ``_row``: its line), those that are
+    not UTF-8 or too long into the quarantine."""
+    con = ctx.con
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_text VARCHAR, _row BIGINT)")
+    sch = pa.schema([pa.field("_text", pa.string()), pa.field("_row", pa.int64())])
+    opener = gzip.open if path.suffix == ".gz" else open
+    batch: list[list] = []
+    with opener(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            line = raw.rstrip(b"\r\n")
+            try:
+                if len(line) > MAX_JSON_LINE:
+                    raise ValueError(f"longer than {MAX_JSON_LINE:,} bytes")
+                batch.append([line.decode("utf-8"), n])
+            except (UnicodeDecodeError, ValueError) as exc:
+                ctx.rows_read += 1
+                shown = line.decode("utf-8", errors="backslashreplace")
+                ctx.reject(n, f"line {n} cannot be read: {exc}", line=n, raw=shown)
+            if len(batch) >= _BATCH:
+                _insert_rows(con, table, sch, batch)
+    _insert_rows(con, table, sch, batch)
 
 
 def load_parquet(ctx: StageContext, table: str = "raw", *, path: Path | None = None) -> list[str]:
