@@ -346,15 +346,18 @@ def _implausible(con: duckdb.DuckDBPyConnection, ctx: StageContext) -> None:
     lo, hi = time_window(ctx.earliest_time)
     window = f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
     for table, sch in schema.TABLES.items():
+        if ctx.stage_views.get(table, "").removeprefix("stage_") in schema.TABLES:
+            continue  # a view of another stage table: its values are checked there
+        times = [f.name for f in sch if pa.types.is_timestamp(f.type)]
+        ids = schema.IDS[table]
         checks = [
             (
-                f.name,
-                f"{f.name} IS NOT NULL AND NOT ({f.name} BETWEEN $lo AND $hi)",
-                f"'field ''{f.name}'': ' || CAST({f.name} AS VARCHAR) || ' is outside the "
+                name,
+                f"{name} IS NOT NULL AND NOT ({name} BETWEEN $lo AND $hi)",
+                f"'field ''{name}'': ' || CAST({name} AS VARCHAR) || ' is outside the "
                 f"plausible times, {window} (a misread or placeholder time)'",
             )
-            for f in sch
-            if pa.types.is_timestamp(f.type)
+            for name in times
         ] + [
             (
                 name,
@@ -362,16 +365,19 @@ def _implausible(con: duckdb.DuckDBPyConnection, ctx: StageContext) -> None:
                 f"'field ''{name}'' holds the control character U+' || "
                 f"printf('%04X', unicode(regexp_extract({name}, {_CONTROL}))) || ', which no id has'",
             )
-            for name in schema.IDS[table]
+            for name in ids
         ]
         problems = ", ".join(
             f"{{'field': '{name}', 'reason': CASE WHEN {cond} THEN {reason} END}}"
             for name, cond, reason in checks
         )
+        # The ids are searched as one string: a third of the time of one search each.
+        found = [f"({c})" for _, c, _ in checks[: len(times)]]
+        found.append(f"regexp_matches(concat({', '.join(ids)}), {_CONTROL})")
         con.execute(
             f"""INSERT INTO _bad SELECT _row, _line, field, reason, _raw
                 FROM (SELECT _row, _line, _raw, unnest([{problems}], recursive := true)
-                      FROM stage_{table} WHERE {" OR ".join(f"({c})" for _, c, _ in checks)})
+                      FROM stage_{table} WHERE {" OR ".join(found)})
                 WHERE reason IS NOT NULL""",
             {"lo": lo, "hi": hi},
         )
