@@ -147,6 +147,28 @@ def test_load_csv_adapters_fall_back_too(tmp_path):
     assert got == [("c1", 1), ("c3", 3), ("c4", 4), ("c5", 5)]
 
 
+def test_a_later_scan_that_fails_runs_every_scan_again(tmp_path):
+    # toolkit_csv stages activities and accounts in two scans; only the second reads the
+    # username, whose bytes are not UTF-8: DuckDB's reader fails there, after the first
+    # scan, and both are staged again from the splitter's records.
+    path = tmp_path / "messages.csv"
+    path.write_bytes(
+        b"message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"
+        b"1,a,A,,,hi,1609500000,\n2,b,B\xff,,,hi,1609500000,\n3,c,C,,,hi,1609500000,\n"
+    )
+    store = Store(tmp_path / "store", create=True)
+    m = ingest_file(store, path, format="toolkit_csv").manifest
+    assert (m.rows_read, m.rows_stored, m.rows_quarantined) == (3, 2, 1) and m.reconciles
+    con = store.connect()
+    assert con.execute("SELECT row, line, field FROM quarantine").fetchall() == [(2, 3, "username")]
+    assert con.execute("SELECT account_id, handle FROM accounts ORDER BY 1").fetchall() == [
+        ("a", "A"),
+        ("c", "C"),
+    ]
+    rows = con.execute("SELECT activity_id, source_row FROM activities ORDER BY 2").fetchall()
+    assert rows == [("1", 1), ("3", 3)]
+
+
 # -- the splitter against DuckDB on files both read ------------------------------------
 
 _CELL = st.text(alphabet=st.sampled_from(list('ab ,"\n\r\t;é')), max_size=8)
