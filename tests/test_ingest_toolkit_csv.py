@@ -85,15 +85,19 @@ def test_platform_option_and_any_header_names(store, tmp_path):
     path = tmp_path / "renamed.csv"
     path.write_text(
         "id,author,name,rt,re,text,time,links\n"
-        "1,a,A,,,hello,1600000000000,https://e.example/x\n"
-        "2,b,B,1,,RT hello,1600000000001.25,\n"
+        "1,a,A,,,hello,1600000000,https://e.example/x\n"
+        "2,b,B,1,,RT hello,1600000001.25,\n"
+        "3,c,C,,,milliseconds,1600000000000,\n"
     )
     m = ingest_file(store, path, format="toolkit_csv", options={"platform": "Mastodon"}).manifest
-    assert m.reconciles and m.rows_stored == 2
+    assert m.reconciles and (m.rows_stored, m.rows_quarantined) == (2, 1)
     a = activities(store)
-    # Seconds whatever their size (the toolkit knows no milliseconds).
-    assert a["1"][:5] == ("mastodon", "a", "post", None, 1600000000000.0)
-    assert a["2"][:5] == ("mastodon", "b", "share", "1", 1600000000001.25)
+    assert a["1"][:5] == ("mastodon", "a", "post", None, 1600000000.0)
+    assert a["2"][:5] == ("mastodon", "b", "share", "1", 1600000001.25)
+    # Seconds whatever their size (the toolkit knows no milliseconds): milliseconds read as
+    # seconds land in the year 52,671, outside the plausible times.
+    (reason,) = store.connect().execute("SELECT reason FROM quarantine").fetchone()
+    assert "52671" in reason and "outside the plausible times, 1970-01-01 to" in reason
 
 
 def test_bad_records_go_to_the_quarantine(store, tmp_path):

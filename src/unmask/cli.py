@@ -119,7 +119,7 @@ def ingest(
                     # A folder may hold licences and read-me files beside the exports.
                     console.print(f"[yellow]skipped[/] {path}: not a known format", highlight=False)
                 continue
-            except (FormatMismatch, FileNotFoundError, ValueError) as exc:
+            except (FormatMismatch, FileNotFoundError, ValueError, StoreError) as exc:
                 console.print(f"[bold red]error:[/] {exc}", highlight=False)
                 failed += 1
                 continue

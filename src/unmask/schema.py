@@ -144,6 +144,22 @@ KEYS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The text fields that identify an entity or point at one, per table: a control character
+# in one (a NUL byte, a line break) makes it another id to every tool that cuts or splits
+# strings there, so a record holding one is quarantined.
+IDS: dict[str, tuple[str, ...]] = {
+    "accounts": ("platform", "account_id"),
+    "activities": (
+        "platform",
+        "activity_id",
+        "account_id",
+        "parent_activity_id",
+        "parent_account_id",
+    ),
+    "follows": ("platform", "follower_id", "followee_id"),
+    "infrastructure": ("platform", "account_id"),
+}
+
 # Required non-empty fields per table: a row missing one is quarantined.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "accounts": ("platform", "account_id"),

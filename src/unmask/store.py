@@ -46,6 +46,14 @@ class StoreError(Exception):
     """The store directory is missing, foreign, or of an unknown version."""
 
 
+class BatchExists(StoreError):
+    """A batch of that id was committed, by another process, while this one was written."""
+
+    def __init__(self, file_id: str) -> None:
+        self.file_id = file_id
+        super().__init__(f"batch {file_id} is already in the store")
+
+
 @dataclass
 class Manifest:
     """What one committed batch holds and where it came from."""
@@ -169,7 +177,7 @@ class Store:
         """Write one batch; it becomes visible only when the block exits without error."""
         with self.lock():
             if self.has_batch(file_id):
-                raise StoreError(f"batch {file_id} is already in the store")
+                raise BatchExists(file_id)
             self._clean_staging()
             staging = self.staging_dir / f"{file_id}.{os.getpid()}"
             staging.mkdir(parents=True)

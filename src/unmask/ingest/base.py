@@ -28,8 +28,9 @@ adapters that parse in Python call :meth:`StageContext.add_rows`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,6 +46,20 @@ STAGE_EXTRA = [
     pa.field("_raw", pa.string()),
     pa.field("_line", pa.int64()),
 ]
+
+
+# The times a record may hold: from EARLIEST_TIME to LATEST_AHEAD after the ingest. A time
+# outside is a misreading (a microsecond epoch read as milliseconds lands in the year 55840)
+# or a placeholder (0001-01-01, 9999-12-31, infinity); stored, it would derail every signal
+# that measures time over the whole store. Such records are quarantined (docs/formats.md,
+# "Broken input").
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=366)
+
+
+def time_window(earliest: datetime = EARLIEST_TIME) -> tuple[datetime, datetime]:
+    """The plausible times, as of now."""
+    return earliest, datetime.now(UTC) + LATEST_AHEAD
 
 
 def stage_schema(table: str) -> pa.Schema:
@@ -108,6 +123,13 @@ class StageContext:
     # Set by an adapter that stages every platform through ``unmask_platform`` already, so
     # that the pipeline need not apply it again on every read of the stage.
     platforms_canonical: bool = False
+    # The earliest plausible time (:data:`EARLIEST_TIME`); a format whose times may count
+    # from another origin sets its own.
+    earliest_time: datetime = EARLIEST_TIME
+    # The text of records by number, for records the pipeline itself quarantines (a time out
+    # of the window, say) when the stage kept no ``_raw`` and there is no ``raw`` table:
+    # set by adapters that can find a record in the file again.
+    raw_records: Callable[[set[int]], dict[int, str]] | None = None
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add_row(self, table: str, row: Mapping[str, Any]) -> None:

@@ -14,8 +14,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timedelta
 
 import duckdb
+
+# The largest UTC offset of any time zone (Kiribati, +14:00; the smallest is -12:00). A time
+# written with a larger one (+25:00) is no time anywhere: it cannot be read.
+MAX_UTC_OFFSET = timedelta(hours=14)
+_OFFSET_MINUTES = int(MAX_UTC_OFFSET.total_seconds()) // 60
+_OFFSET_TEXT = f"±{_OFFSET_MINUTES // 60:02d}:{_OFFSET_MINUTES % 60:02d}"
 
 # Query parameters that only track the click, never change what the link points to.
 TRACKING_PARAMS = (
@@ -191,10 +198,15 @@ MACROS = rf"""
 -- ``list_transform([x], lambda v: ...)[1]`` binds a value once: a macro argument is
 -- substituted wherever it is used, so an expression used several times would be computed
 -- several times per row.
+-- An offset after a time of day beyond MAX_UTC_OFFSET (+25:00, -2400).
+CREATE OR REPLACE MACRO unmask__bad_offset(v) AS list_transform(
+    [regexp_extract(v, '[0-9][0-9:.]*\s*[+-]([0-9]{{2}}):?([0-9]{{2}})$', ['h', 'm'])], lambda o:
+        coalesce(TRY_CAST(o.h AS INTEGER) * 60 + TRY_CAST(o.m AS INTEGER) > {_OFFSET_MINUTES}, false))[1];
 CREATE OR REPLACE MACRO unmask_time(s) AS (
     CASE WHEN s IS NULL THEN NULL ELSE list_transform([trim(CAST(s AS VARCHAR))], lambda v:
         CASE
             WHEN v = '' THEN NULL
+            WHEN unmask__bad_offset(v) THEN NULL
             WHEN regexp_full_match(v, '-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?') THEN
                 list_transform([TRY_CAST(v AS DOUBLE)], lambda d:
                     CASE WHEN abs(d) >= 1e11
@@ -214,7 +226,10 @@ CREATE OR REPLACE MACRO unmask_time(s) AS (
 CREATE OR REPLACE MACRO unmask_time_error(s, field) AS (
     CASE WHEN s IS NOT NULL AND trim(CAST(s AS VARCHAR)) <> '' AND unmask_time(s) IS NULL
          THEN 'field ''' || field || ''': cannot read ''' || left(CAST(s AS VARCHAR), 80)
-              || ''' as a time (expected unix seconds or milliseconds, or an ISO 8601 date-time)'
+              || CASE WHEN unmask__bad_offset(trim(CAST(s AS VARCHAR)))
+                      THEN ''' as a time: its UTC offset is beyond {_OFFSET_TEXT}, which no time zone has'
+                      ELSE ''' as a time (expected unix seconds or milliseconds, or an ISO 8601 date-time)'
+                 END
     END
 );
 CREATE OR REPLACE MACRO unmask_int(s) AS TRY_CAST(TRY_CAST(nullif(trim(CAST(s AS VARCHAR)), '') AS DOUBLE) AS BIGINT);

@@ -28,11 +28,11 @@ import unmask
 from unmask import schema
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
-from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema
+from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema, time_window
 from unmask.ingest.language import register_language_udf
 from unmask.ingest.normalise import install_macros
 from unmask.ingest.registry import detect_adapter, get_adapter
-from unmask.store import Manifest, Store
+from unmask.store import BatchExists, Manifest, Store
 
 ProgressFn = Callable[[str], None]
 
@@ -153,34 +153,53 @@ def ingest_file(
             options=options,
             unmask_version=unmask.__version__,
         )
-        with store.write_batch(file_id) as batch:
-            say("writing")
-            # The store's tables as views on the same connection: deduplication joins them.
-            store.connect(con)
-            counts = _finalise(
-                con,
-                ctx,
-                batch,
-                detect_language=options.get("detect_language", True) is not False,
-            )
-            manifest.rows_read = ctx.rows_read
-            good = counts.pop("rows_good")
-            manifest.rows_stored = counts.pop("rows_stored")
-            manifest.rows_merged = counts.pop("rows_merged")
-            manifest.rows_duplicate = counts.pop("rows_duplicate")
-            manifest.rows_quarantined = counts.pop("rows_quarantined")
-            manifest.entities = counts
-            manifest.seconds = round(time.perf_counter() - started, 3)
-            # Every record the adapter read is either good or quarantined, never neither.
-            if ctx.rows_read != good + manifest.rows_quarantined or not manifest.reconciles:
-                raise ReconciliationError(
-                    f"{path}: read {ctx.rows_read} records but {good} are good and "
-                    f"{manifest.rows_quarantined} quarantined"
-                )
-            batch.manifest = manifest
-        return IngestResult(manifest)
+        try:
+            return IngestResult(_commit(store, con, ctx, manifest, started=started, say=say))
+        except BatchExists:
+            # The same file, ingested by another process at the same time, was committed
+            # while this one staged it: the store has it once, as it should.
+            return IngestResult(_stored_batch(store, file_id), skipped=True)
     finally:
         con.close()
+
+
+def _commit(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    ctx: StageContext,
+    manifest: Manifest,
+    *,
+    started: float,
+    say: ProgressFn,
+) -> Manifest:
+    """Write the staged file as a batch, under the store's writer lock, and return its
+    manifest; raises :class:`BatchExists` when the batch appeared meanwhile."""
+    with store.write_batch(manifest.file_id) as batch:
+        say("writing")
+        # The store's tables as views on the same connection: deduplication joins them.
+        store.connect(con)
+        counts = _finalise(
+            con,
+            ctx,
+            batch,
+            detect_language=ctx.options.get("detect_language", True) is not False,
+        )
+        manifest.rows_read = ctx.rows_read
+        good = counts.pop("rows_good")
+        manifest.rows_stored = counts.pop("rows_stored")
+        manifest.rows_merged = counts.pop("rows_merged")
+        manifest.rows_duplicate = counts.pop("rows_duplicate")
+        manifest.rows_quarantined = counts.pop("rows_quarantined")
+        manifest.entities = counts
+        manifest.seconds = round(time.perf_counter() - started, 3)
+        # Every record the adapter read is either good or quarantined, never neither.
+        if ctx.rows_read != good + manifest.rows_quarantined or not manifest.reconciles:
+            raise ReconciliationError(
+                f"{ctx.path}: read {ctx.rows_read} records but {good} are good and "
+                f"{manifest.rows_quarantined} quarantined"
+            )
+        batch.manifest = manifest
+    return manifest
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -230,6 +249,7 @@ def _finalise(
                 FROM stage_{table} WHERE _error IS NULL AND ({missing})
                   AND _row NOT IN (SELECT _row FROM _bad WHERE _row IS NOT NULL)"""
         )
+    _implausible(con, ctx)
     con.execute(
         """CREATE TEMP TABLE _bad_rows AS
            SELECT _row, min(line) AS line, string_agg(DISTINCT field, ',') AS field,
@@ -244,6 +264,19 @@ def _finalise(
                                           WHERE r._row = _bad_rows._row)
                WHERE raw IS NULL AND _row IS NOT NULL"""
         )
+    if quarantined and ctx.raw_records is not None:
+        missing = {
+            r[0]
+            for r in con.execute(
+                "SELECT _row FROM _bad_rows WHERE raw IS NULL AND _row IS NOT NULL"
+            ).fetchall()
+        }
+        found = ctx.raw_records(missing) if missing else {}
+        if found:
+            con.executemany(
+                "UPDATE _bad_rows SET raw = ? WHERE _row = ?",
+                [(text, row) for row, text in found.items()],
+            )
     if quarantined:
         con.execute(
             f"""COPY (SELECT ? AS source_file, ? AS path, _row AS row, line, field, reason, raw
@@ -306,6 +339,54 @@ def _finalise(
     counts["rows_quarantined"] = quarantined
     counts["quarantine"] = quarantined
     return counts
+
+
+# A control character (C0, DEL) in an id.
+_CONTROL = r"'[\x00-\x1f\x7f]'"
+
+
+def _implausible(con: duckdb.DuckDBPyConnection, ctx: StageContext) -> None:
+    """Into ``_bad``: records with a time outside the plausible window
+    (:func:`unmask.ingest.base.time_window`) or a control character in an id
+    (:data:`unmask.schema.IDS`). One scan of each stage table finds them (few, if any)."""
+    lo, hi = time_window(ctx.earliest_time)
+    window = f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
+    for table, sch in schema.TABLES.items():
+        if ctx.stage_views.get(table, "").removeprefix("stage_") in schema.TABLES:
+            continue  # a view of another stage table: its values are checked there
+        times = [f.name for f in sch if pa.types.is_timestamp(f.type)]
+        ids = schema.IDS[table]
+        checks = [
+            (
+                name,
+                f"{name} IS NOT NULL AND NOT ({name} BETWEEN $lo AND $hi)",
+                f"'field ''{name}'': ' || CAST({name} AS VARCHAR) || ' is outside the "
+                f"plausible times, {window} (a misread or placeholder time)'",
+            )
+            for name in times
+        ] + [
+            (
+                name,
+                f"regexp_matches({name}, {_CONTROL})",
+                f"'field ''{name}'' holds the control character U+' || "
+                f"printf('%04X', unicode(regexp_extract({name}, {_CONTROL}))) || ', which no id has'",
+            )
+            for name in ids
+        ]
+        problems = ", ".join(
+            f"{{'field': '{name}', 'reason': CASE WHEN {cond} THEN {reason} END}}"
+            for name, cond, reason in checks
+        )
+        # The ids are searched as one string: a third of the time of one search each.
+        found = [f"({c})" for _, c, _ in checks[: len(times)]]
+        found.append(f"regexp_matches(concat({', '.join(ids)}), {_CONTROL})")
+        con.execute(
+            f"""INSERT INTO _bad SELECT _row, _line, field, reason, _raw
+                FROM (SELECT _row, _line, _raw, unnest([{problems}], recursive := true)
+                      FROM stage_{table} WHERE {" OR ".join(found)})
+                WHERE reason IS NOT NULL""",
+            {"lo": lo, "hi": hi},
+        )
 
 
 _NOT_BAD = "WHERE _row NOT IN (SELECT _row FROM _bad_rows WHERE _row IS NOT NULL)"

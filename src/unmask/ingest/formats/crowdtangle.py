@@ -379,8 +379,9 @@ def _install_time_macro(con, timezone: str | None) -> None:
                                           regexp_extract(s, '^(.*[0-9])\\s+([A-Za-z]{{1,5}})$', 2))
                 -- a UTC offset after the time, with or without a space
                 WHEN regexp_full_match(s, '.*[0-9]:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]+)?)?\\s*[+-][0-9]{{2}}(:?[0-9]{{2}})?')
-                    THEN TRY_CAST(regexp_replace(s, '\\s+([+-][0-9]{{2}}(:?[0-9]{{2}})?)$', '\\1')
-                                  AS TIMESTAMPTZ)
+                    THEN CASE WHEN NOT unmask__bad_offset(s) THEN
+                        TRY_CAST(regexp_replace(s, '\\s+([+-][0-9]{{2}}(:?[0-9]{{2}})?)$', '\\1')
+                                 AS TIMESTAMPTZ) END
                 -- no zone
                 WHEN regexp_full_match(s, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T][0-9:.]+)?')
                     THEN unmask_ct__naive(s)

@@ -33,6 +33,7 @@ from unmask.ingest.base import (
     csv_header,
     with_text_urls,
 )
+from unmask.ingest.formats._sqlhelp import first_error
 from unmask.ingest.tabular import CsvStream, load_json_lines, load_parquet
 
 LIST_SEPARATOR = r"\s*[,;|]\s*|\s+"
@@ -94,16 +95,12 @@ class GenericAdapter(Adapter):
                 ctx.con.execute(f"INSERT INTO stage_{target} BY NAME {select}")
 
         sep = ctx.option("list_separator")
-        selects, errors = _field_exprs(
-            ctx,
-            table,
-            {f: column(c) for f, c in mapping.items() if not f.startswith("account.")},
-            sep,
-        )
-        select = (
-            f"SELECT {', '.join(selects)}, _row, {_first_error(errors)} AS _error, "
-            f"{_first_field(errors)} AS _field FROM raw"
-        )
+        own = {f: c for f, c in mapping.items() if not f.startswith("account.")}
+        selects, errors = _field_exprs(ctx, table, {f: column(c) for f, c in own.items()}, sep)
+        if source is None:
+            errors = _json_shape_errors(table, own) + errors
+        error, field = first_error(errors)
+        select = f"SELECT {', '.join(selects)}, _row, {error} AS _error, {field} AS _field FROM raw"
         if table == "activities":
             # The links in the texts are found in this scan, once.
             select = with_text_urls(select, [e.rsplit(" AS ", 1)[1] for e in selects])
@@ -122,8 +119,8 @@ class GenericAdapter(Adapter):
             if own_fields:
                 insert(
                     "accounts",
-                    f"""SELECT {", ".join(selects)}, _row, {_first_error(errors)} AS _error,
-                               {_first_field(errors)} AS _field
+                    f"""SELECT {", ".join(selects)}, _row, {first_error(errors)[0]} AS _error,
+                               {first_error(errors)[1]} AS _field
                         FROM raw""",
                 )
             else:
@@ -138,6 +135,29 @@ class GenericAdapter(Adapter):
                 )
         if stream is not None:
             stream.finish()
+
+
+def _json_shape_errors(table: str, mapping: dict[str, str]) -> list[tuple[str | None, str]]:
+    """Errors for JSON objects and arrays where a single value is expected (an id, a time):
+    read as text they would be stored as their JSON."""
+    types = {f.name: f.type for f in schema.TABLES[table]}
+    out: list[tuple[str | None, str]] = [
+        (
+            None,
+            "CASE WHEN json_type(_json) <> 'OBJECT' THEN 'this line is JSON but not an object' END",
+        )
+    ]
+    for field, src in mapping.items():
+        if field in types and not pa.types.is_list(types[field]):
+            kind = f"json_type(_json, {literal(_json_pointer(src))})"
+            out.append(
+                (
+                    field,
+                    f"CASE WHEN {kind} IN ('OBJECT', 'ARRAY') THEN 'field ''{field}'' "
+                    f"({literal(src)[1:-1]}) is a JSON ' || lower({kind}) || ', not a value' END",
+                )
+            )
+    return out
 
 
 def _reader_for(path: Path) -> str:
@@ -255,14 +275,3 @@ def _field_exprs(
         else:
             selects.append(f"unmask_str({src}) AS {f.name}")
     return selects, errors
-
-
-def _first_error(errors: list[tuple[str, str]]) -> str:
-    return f"coalesce({', '.join(e for _, e in errors)})" if errors else "NULL"
-
-
-def _first_field(errors: list[tuple[str, str]]) -> str:
-    if not errors:
-        return "NULL"
-    whens = " ".join(f"WHEN {e} IS NOT NULL THEN '{f}'" for f, e in errors)
-    return f"CASE {whens} END"

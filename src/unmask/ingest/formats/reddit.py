@@ -36,11 +36,23 @@ from pathlib import Path
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext
 from unmask.ingest.formats._sqlhelp import first_error
 from unmask.ingest.registry import read_head
-from unmask.ingest.tabular import load_json_lines
+from unmask.ingest.tabular import lines_by_number, load_json_lines
 
 COMMENT_KEYS = ("body", "parent_id")
 SUBMISSION_KEYS = ("title",)
 COMMON_KEYS = ("id", "subreddit", "created_utc")
+# The fields that hold one value (an id, a name, a time): read as text, a JSON object or
+# array there would be stored as its JSON.
+VALUE_KEYS = (
+    "id",
+    "author",
+    "subreddit",
+    "created_utc",
+    "author_created_utc",
+    "parent_id",
+    "link_id",
+    "crosspost_parent",
+)
 _LOOSE = re.compile(r'"subreddit"\s*:.*"created_utc"\s*:|"created_utc"\s*:.*"subreddit"\s*:')
 
 
@@ -87,10 +99,20 @@ class RedditAdapter(Adapter):
     def stage(self, ctx: StageContext) -> None:
         self._check(ctx.path)
         load_json_lines(ctx)
+        # A record's number is its line (the JSON of records without an error is let go).
+        ctx.raw_records = lambda rows: lines_by_number(ctx.path, rows)
         con = ctx.con
         con.execute(_MACROS)
         checks = [
             (None, "CASE WHEN NOT is_object THEN 'this line is JSON but not an object' END"),
+            *(
+                (
+                    key,
+                    f"CASE WHEN shapes[{i}] IN ('OBJECT', 'ARRAY') THEN 'field ''{key}'' is a "
+                    f"JSON ' || lower(shapes[{i}]) || ', not a value' END",
+                )
+                for i, key in enumerate(VALUE_KEYS, 1)
+            ),
             (
                 "body",
                 "CASE WHEN prefix IS NULL THEN 'neither a comment (no field ''body'') nor a "
@@ -113,7 +135,7 @@ class RedditAdapter(Adapter):
         # One pass over the records; the JSON itself is kept only for those with an error.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE reddit AS
-                SELECT * EXCLUDE (_json, keys, is_object),
+                SELECT * EXCLUDE (_json, keys, is_object, shapes),
                        prefix || '_' || base_id AS activity_id,
                        author IN ('[deleted]', '[removed]') AS deleted,
                        {error} AS _error, {field} AS _field,
@@ -202,7 +224,8 @@ CREATE OR REPLACE MACRO reddit_mentions(t) AS
 """
 
 # One row per record with the fields the mapping uses (all text; NULL when absent).
-_FIELDS = r"""
+_FIELDS = (
+    r"""
     SELECT *,
         CASE WHEN list_contains(keys, 'body') THEN 't1'
              WHEN list_contains(keys, 'title') THEN 't3' END AS prefix,
@@ -225,5 +248,8 @@ _FIELDS = r"""
         unmask_str(_json->'crosspost_parent_list'->0->>'author') AS crosspost_author
     FROM (SELECT _row, _json,
                  json_type(_json) = 'OBJECT' AS is_object,
+                 -- the JSON types of VALUE_KEYS, from one parse of the record
+                 list_transform(json_extract(_json, {paths}), lambda v: json_type(v)) AS shapes,
                  CASE WHEN json_type(_json) = 'OBJECT' THEN json_keys(_json) ELSE [] END AS keys
           FROM raw)"""
+).replace("{paths}", "[" + ", ".join(f"'$.{k}'" for k in VALUE_KEYS) + "]")

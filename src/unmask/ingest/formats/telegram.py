@@ -40,6 +40,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext
+from unmask.ingest.jsondepth import MAX_DEPTH, describe, loads, too_deep
+from unmask.ingest.normalise import MAX_UTC_OFFSET
 from unmask.ingest.registry import read_head
 
 PLATFORM = "telegram"
@@ -91,8 +93,9 @@ class TelegramAdapter(Adapter):
             raise FormatMismatch(
                 ctx.path, EXPECTED, f"a file that does not start with '{{': {found}"
             )
-        data = _load(ctx.path)
+        data, deep = _load(ctx.path)
         chats = _chats(ctx.path, data)
+        ctx.raw_records = lambda rows: _raw_messages(chats, rows)
         zone = _zone(ctx.option("timezone"))
         # Names of the chats and authors in the file, to turn a forward's source name into
         # its id when the name is unambiguous.
@@ -103,6 +106,8 @@ class TelegramAdapter(Adapter):
             if chat_id and isinstance(chat.get("name"), str):
                 names.setdefault(chat["name"], set()).add(chat_id)
             for msg in _messages(chat):
+                if not isinstance(msg, dict):
+                    continue
                 sender = _peer(msg.get("from_id"), chat)
                 if sender and isinstance(msg.get("from"), str):
                     names.setdefault(msg["from"], set()).add(sender)
@@ -119,7 +124,7 @@ class TelegramAdapter(Adapter):
                     continue
                 ctx.rows_read += 1
                 self._stage_message(
-                    ctx, ordinal, msg, chat, chat_id, chat_kind, names, authors, zone
+                    ctx, ordinal, msg, chat, chat_id, chat_kind, names, authors, zone, deep
                 )
         ctx.flush()
 
@@ -134,6 +139,7 @@ class TelegramAdapter(Adapter):
         names: dict[str, set[str]],
         authors: dict[tuple[str, int], str],
         zone: tzinfo,
+        deep: bool,
     ) -> None:
         def reject(field: str | None, reason: str) -> None:
             ctx.add_row(
@@ -147,7 +153,13 @@ class TelegramAdapter(Adapter):
             )
 
         if not isinstance(msg, dict):
-            return reject(None, "this message is not a JSON object")
+            return reject(None, f"this message is {describe(msg)}, not a JSON object")
+        where = too_deep(msg) if deep else None
+        if where is not None:
+            return reject(
+                where.split(".")[0].split("[")[0],
+                f"'{where}' is nested more than {MAX_DEPTH} levels deep (kept as text)",
+            )
         if msg.get("type") != "message":
             return reject(
                 "type",
@@ -166,16 +178,22 @@ class TelegramAdapter(Adapter):
         time, field, problem = _time(msg, zone)
         if problem:
             return reject(field, problem)
-        sender = _peer(msg.get("from_id"), chat)
-        if sender is None and chat_kind == "channel":
+        raw_sender = msg.get("from_id")
+        sender = _peer(raw_sender, chat)
+        if sender is None and raw_sender is None and chat_kind == "channel":
             sender = chat_id  # a channel's posts are the channel's
         if sender is None:
-            raw = msg.get("from_id")
-            why = "is missing" if raw is None else f"{raw!r} is not a user, channel or chat id"
+            why = (
+                "is missing"
+                if raw_sender is None
+                else f"{str(raw_sender)[:80]!r} is not a user, channel or chat id"
+            )
             return reject("from_id", f"field 'from_id' {why}; every message needs its author")
 
-        entities = _entities(msg)
-        text = "".join(e.get("text", "") for e in entities).strip() or None
+        entities, problem = _entities(msg)
+        if problem is not None:
+            return reject(problem[0], problem[1])
+        text = "".join(e.get("text") or "" for e in entities).strip() or None
         urls, hashtags, mentions = [], [], []
         for e in entities:
             kind, value = e.get("type"), e.get("text") or ""
@@ -248,15 +266,24 @@ class TelegramAdapter(Adapter):
         return None
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path) -> tuple[Any, bool]:
+    """The document, and whether a value in it was nested too deep (``jsondepth``)."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8-sig") as fh:
-            return json.load(fh)
+            return loads(fh.read())
     except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise FormatMismatch(
             path, EXPECTED, f"a file that is not one JSON document ({exc})"
         ) from exc
+
+
+def _raw_messages(chats: list[dict[str, Any]], rows: set[int]) -> dict[int, str]:
+    """The JSON of messages by their ordinal in the file (a record's number)."""
+    messages = (msg for chat in chats for msg in _messages(chat))
+    return {
+        n: json.dumps(msg, ensure_ascii=False) for n, msg in enumerate(messages, 1) if n in rows
+    }
 
 
 def _chats(path: Path, data: Any) -> list[dict[str, Any]]:
@@ -315,21 +342,32 @@ def _peer_kind(peer: str) -> str:
     return "account"
 
 
-def _entities(msg: dict[str, Any]) -> list[dict[str, Any]]:
-    """The message's text as entities; old exports have only ``text`` (string or list)."""
+def _entities(
+    msg: dict[str, Any],
+) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """The message's text as entities (old exports have only ``text``, a string or a list);
+    or the field and why they cannot be read: an entity whose text or link is not a string."""
     entities = msg.get("text_entities")
-    if isinstance(entities, list):
-        return [e for e in entities if isinstance(e, dict)]
-    text = msg.get("text")
-    if isinstance(text, str):
-        return [{"type": "plain", "text": text}]
+    name = "text_entities"
+    if not isinstance(entities, list):
+        text = msg.get("text")
+        name = "text"
+        if isinstance(text, str):
+            entities = [{"type": "plain", "text": text}]
+        elif isinstance(text, list):
+            entities = [{"type": "plain", "text": p} if isinstance(p, str) else p for p in text]
+        else:
+            entities = []
     out = []
-    for part in text if isinstance(text, list) else []:
-        if isinstance(part, str):
-            out.append({"type": "plain", "text": part})
-        elif isinstance(part, dict):
-            out.append(part)
-    return out
+    for i, e in enumerate(entities):
+        if not isinstance(e, dict):
+            return [], (name, f"field '{name}': part {i + 1} is {describe(e)}, not text")
+        for key in ("text", "href"):
+            if key in e and not isinstance(e[key], str | None):
+                why = f"field '{name}': part {i + 1} has a {key} that is {describe(e[key])}"
+                return [], (name, why + ", not text")
+        out.append(e)
+    return out, None
 
 
 def _zone(name: str | None) -> tzinfo:
@@ -367,4 +405,12 @@ def _time(msg: dict[str, Any], zone: tzinfo) -> tuple[datetime | None, str | Non
         )
     if t.tzinfo is None:
         t = t.replace(tzinfo=zone)
+    offset = t.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return (
+            None,
+            "date",
+            f"field 'date': {str(local)[:80]!r} has a UTC offset beyond "
+            f"{MAX_UTC_OFFSET}, which no time zone has",
+        )
     return t.astimezone(UTC), None, None

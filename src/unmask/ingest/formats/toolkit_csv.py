@@ -22,7 +22,8 @@ one parent per activity, so a record with both keeps ``repost_id``, as the toolk
 co-retweet network does. ``timestamp`` is always read as seconds, whatever its size (the
 toolkit does not know milliseconds), so small relative times (0, 59, 60, ...) are seconds
 after 1970-01-01; an ISO 8601 date-time is accepted too, and any other value sends its record
-to the quarantine. ``urls`` is split on spaces as the toolkit splits it, but an empty field
+to the quarantine, as does a time before 1970 or more than a year ahead (the pipeline's
+plausible window, from 1970 for this format). ``urls`` is split on spaces as the toolkit splits it, but an empty field
 (or the empty strings that doubled and trailing spaces leave) is *no* link — the toolkit
 stores such an empty string as a URL that every message without links then shares (see
 ``docs/signals.md``, "Compatibility with coordination-network-toolkit"). The links are kept
@@ -37,6 +38,7 @@ Reference: the toolkit's README, "Supported Input Formats / CSV", and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header
@@ -53,6 +55,9 @@ COLUMNS = (
     "timestamp",
     "urls",
 )
+
+# Where relative times count from.
+RELATIVE_ORIGIN = datetime(1970, 1, 1, tzinfo=UTC)
 
 # A number of seconds, as Python's float() reads it (the toolkit's reader).
 _NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -82,6 +87,9 @@ class ToolkitCSVAdapter(Adapter):
         return tuple(c.lower() for c in csv_header(head)) == COLUMNS
 
     def stage(self, ctx: StageContext) -> None:
+        # The toolkit's seconds may count from any origin: relative times are plausible from
+        # 1970 on (the window's end is the pipeline's).
+        ctx.earliest_time = RELATIVE_ORIGIN
         # Read as it is staged, never loaded whole.
         stream = CsvStream(ctx, delimiter=ctx.option("delimiter", ","))
         cols = stream.columns

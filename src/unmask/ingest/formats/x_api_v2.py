@@ -47,6 +47,8 @@ import pyarrow as pa
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext
 from unmask.ingest.formats._twitter import PLATFORM, bool_error_sql, errors, language_sql, lit
+from unmask.ingest.jsondepth import MAX_DEPTH, describe, loads, too_deep
+from unmask.ingest.tabular import lines_by_number
 
 EXPECTED = (
     'X API v2 JSON: response pages ({"data": [...], "includes": {...}}) or posts '
@@ -109,6 +111,7 @@ class XApiV2Adapter(Adapter):
 
     def stage(self, ctx: StageContext) -> None:
         records = _Records(ctx)
+        ctx.raw_records = lambda rows: _raw_records(ctx.path, records.document, rows)[0]
         staged = _Staging(ctx)
         for row, obj in records:
             staged.add(row, obj)
@@ -150,6 +153,7 @@ class _Records:
         self.ctx = ctx
         self.document = False
         self._doc: Any = None
+        self._deep = False
         self._probe()
 
     def _probe(self) -> None:
@@ -162,7 +166,7 @@ class _Records:
                     continue
                 try:
                     obj = json.loads(raw)
-                except ValueError:
+                except (ValueError, RecursionError):
                     obj = ValueError
                 if first_text is None:
                     first_text, first_obj = raw.strip(), obj
@@ -180,7 +184,7 @@ class _Records:
             with _open(ctx.path) as fh:
                 data = fh.read()
             try:
-                self._doc = json.loads(data)
+                self._doc, self._deep = loads(data)
                 self.document = True
                 parsed = self._doc
             except ValueError:
@@ -199,14 +203,15 @@ class _Records:
         if self.document:
             items = self._doc if isinstance(self._doc, list) else [self._doc]
             for i, obj in enumerate(items, 1):
-                yield from self._checked(i, obj, line=1 if len(items) == 1 else None)
+                line = 1 if len(items) == 1 else None
+                yield from self._checked(i, obj, line=line, deep=self._deep)
             return
         with _open(ctx.path) as fh:
             for n, raw in enumerate(fh, 1):
                 if not raw.strip():
                     continue
                 try:
-                    obj = json.loads(raw)
+                    obj, deep = loads(raw)
                 except ValueError as exc:
                     ctx.rows_read += 1
                     ctx.reject(
@@ -216,20 +221,26 @@ class _Records:
                         raw=raw.decode("utf-8", errors="replace").rstrip("\r\n"),
                     )
                     continue
-                yield from self._checked(n, obj, line=n)
+                yield from self._checked(n, obj, line=n, deep=deep)
 
-    def _checked(self, row: int, obj: Any, *, line: int | None) -> Iterator[tuple[int, Any]]:
+    def _checked(
+        self, row: int, obj: Any, *, line: int | None, deep: bool
+    ) -> Iterator[tuple[int, Any]]:
+        """The record, unless it is no page, post or user, or holds a value nested too deep
+        for Python's parser (``jsondepth``; that value is kept as text): then it is
+        quarantined."""
         ctx = self.ctx
         shape = _shape(obj)
-        if shape is None:
+        where = too_deep(obj) if deep else None
+        if shape is None or where is not None:
             ctx.rows_read += 1
-            ctx.reject(
-                row,
-                f"record {row} is neither an X API v2 response page, nor a post, nor a user: "
-                f"{_describe(obj)}",
-                line=line,
-                raw=obj,
+            reason = (
+                f"'{where}' is nested more than {MAX_DEPTH} levels deep (kept as text)"
+                if where is not None
+                else f"record {row} is neither an X API v2 response page, nor a post, nor a "
+                f"user: {_describe(obj)}"
             )
+            ctx.reject(row, reason, line=line, raw=obj)
             return
         if shape == "page" and not obj.get("data") and not obj.get("includes"):
             return  # a page with no results (or only errors) holds no record
@@ -278,11 +289,17 @@ class _Staging:
         self.tweets: list[dict] = []
         self.users: list[dict] = []
         self.bad: dict[int, tuple[str, str]] = {}
+        # Records whose shape cannot be read: never staged, quarantined with the others.
+        self.misshapen: dict[int, tuple[str, str]] = {}
         con = ctx.con
         con.execute(_create_sql("_v2_tweets", TWEETS))
         con.execute(_create_sql("_v2_users", USERS))
 
     def add(self, row: int, obj: dict) -> None:
+        problem = _page_problem(obj)
+        if problem is not None:
+            self.misshapen[row] = problem
+            return
         shape = _shape(obj)
         twarc = obj.get("__twarc") if isinstance(obj.get("__twarc"), dict) else {}
         observed = _s(twarc.get("retrieved_at"))
@@ -306,15 +323,19 @@ class _Staging:
                 if "created_at" in ref or "author_id" in ref:
                     posts.append(ref)
                     users += _dicts(ref.get("author"))
-        authors = {
-            _s(p.get("id")): _s(p.get("author_id")) or _s((p.get("author") or {}).get("id"))
-            for p in posts
-        }
+        users = [u for u in users if "id" in u]
+        problem = _value_problem(posts, users)
+        if problem is not None or not (posts or users):
+            self.misshapen[row] = problem or (
+                "field 'data': no post, and no user with an id, in this record",
+                "data",
+            )
+            return
+        authors = {_s(p.get("id")): _author_id(p) for p in posts}
         for p in posts:
             self.tweets.append(_post_row(row, p, authors))
         for u in users:
-            if "id" in u:
-                self.users.append(_user_row(row, u, observed))
+            self.users.append(_user_row(row, u, observed))
         if len(self.tweets) >= _BATCH or len(self.users) >= _BATCH:
             self._flush()
 
@@ -395,7 +416,7 @@ class _Staging:
         )
         # A record with an error anywhere goes to the quarantine whole: it leaves the stage
         # tables and is reported with its reasons and, for lines, its line.
-        self.bad = {
+        self.bad = dict(self.misshapen) | {
             row: (reasons, fields)
             for row, reasons, fields in con.execute(
                 """SELECT _row, string_agg(DISTINCT _error, '; '), string_agg(DISTINCT _field, ',')
@@ -412,11 +433,58 @@ class _Staging:
                 con.execute(f"DELETE FROM {table} WHERE _row IN (SELECT _row FROM _v2_bad)")
 
 
+# Where a post or user holds an id or a time: a JSON object or array there is none.
+_POST_VALUES = ("id", "author_id", "created_at", "in_reply_to_user_id")
+_USER_VALUES = ("id", "created_at")
+
+
+def _page_problem(obj: dict) -> tuple[str, str] | None:
+    """Why a response page's parts are not posts and users (the reason, the field)."""
+    if _shape(obj) != "page":
+        return None
+    data, includes = obj.get("data"), obj.get("includes")
+    parts = [("data", data if isinstance(data, list) else [data] if data is not None else [])]
+    if data is not None and not isinstance(data, dict | list):
+        return f"field 'data' is {describe(data)}, not posts or users", "data"
+    if includes is not None and not isinstance(includes, dict):
+        return f"field 'includes' is {describe(includes)}, not an object", "includes"
+    for key in ("tweets", "users"):
+        part = (includes or {}).get(key)
+        if part is not None and not isinstance(part, list):
+            return f"field 'includes.{key}' is {describe(part)}, not a list", f"includes.{key}"
+        parts.append((f"includes.{key}", part or []))
+    for name, items in parts:
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                return f"field '{name}': item {i + 1} is {describe(item)}, not an object", name
+    return None
+
+
+def _value_problem(posts: list[dict], users: list[dict]) -> tuple[str, str] | None:
+    """An id or time that is a JSON object, array or boolean (the reason, the field)."""
+    checks = [(p, _POST_VALUES, "post") for p in posts] + [(u, _USER_VALUES, "user") for u in users]
+    checks += [
+        (r, ("id",), "referenced post") for p in posts for r in _dicts(p.get("referenced_tweets"))
+    ]
+    for item, fields, what in checks:
+        for name in fields:
+            value = item.get(name)
+            if isinstance(value, dict | list | bool):
+                which = _s(item.get("id")) or "(no id)"
+                return f"{what} {which}: field '{name}' is {describe(value)}, not text", name
+    return None
+
+
+def _author_id(post: dict) -> str | None:
+    author = _dicts(post.get("author"))
+    return _s(post.get("author_id")) or (_s(author[0].get("id")) if author else None)
+
+
 def _post_row(row: int, p: dict, authors: dict[str | None, str | None]) -> dict:
     refs = {}
     for ref in _dicts(p.get("referenced_tweets")):
         refs.setdefault(ref.get("type"), ref)
-    author_id = _s(p.get("author_id")) or _s((p.get("author") or {}).get("id"))
+    author_id = _author_id(p)
     reply_to = _s(p.get("in_reply_to_user_id"))
     kind, parent, parent_author = "post", None, None
     for ref_type, ref_kind in (
@@ -492,21 +560,26 @@ def _create_sql(table: str, sch: pa.Schema) -> str:
 
 def _reject(ctx: StageContext, bad: dict[int, tuple[str, str]], document: bool) -> None:
     """Quarantine the records with an error, kept as they were written."""
-    raw: dict[int, str] = {}
-    lines: dict[int, int | None] = {}
-    if document:
-        with _open(ctx.path) as fh:
-            doc = json.loads(fh.read())
-        items = doc if isinstance(doc, list) else [doc]
-        for i in bad:
-            raw[i] = json.dumps(items[i - 1], ensure_ascii=False)
-            lines[i] = None if isinstance(doc, list) else 1
-    else:
-        with _open(ctx.path) as fh:
-            for n, text in enumerate(fh, 1):
-                if n in bad:
-                    raw[n] = text.decode("utf-8", errors="replace").rstrip("\r\n")
-                    lines[n] = n
+    raw, lines = _raw_records(ctx.path, document, set(bad))
     for row in sorted(bad):
         reasons, fields = bad[row]
         ctx.reject(row, reasons, line=lines.get(row), field=fields, raw=raw.get(row))
+
+
+def _raw_records(
+    path: Path, document: bool, rows: set[int]
+) -> tuple[dict[int, str], dict[int, int | None]]:
+    """The text and line of records by number: lines, or the items of one document."""
+    raw: dict[int, str] = {}
+    lines: dict[int, int | None] = {}
+    if document:
+        with _open(path) as fh:
+            doc, _deep = loads(fh.read())
+        items = doc if isinstance(doc, list) else [doc]
+        for i in rows:
+            raw[i] = json.dumps(items[i - 1], ensure_ascii=False)
+            lines[i] = None if isinstance(doc, list) else 1
+    else:
+        raw = lines_by_number(path, rows)
+        lines = {n: n for n in raw}
+    return raw, lines
