@@ -13,11 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from clirun import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from unmask.cli import app
 from unmask.engine.sql import identifier, literal
 
 # Each payload closes the quote it is pasted into and, in that place, makes valid SQL that
@@ -33,14 +32,6 @@ FOLDER = 'a "b"; c?d%41'
 ODD = 'it\'s "odd"; x'
 # A column name that breaks a string, an identifier and the comma-separated --map list.
 COLUMN = "it's \"the\" text; a, b'); COPY (SELECT 42) TO 'PWNED-column'; SELECT ('"
-
-runner = CliRunner()
-
-
-def invoke(*args: object) -> str:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code == 0, f"unmask {args[0]}: {result.output}\n{result.exception!r}"
-    return result.output
 
 
 def pwned(*roots: Path) -> list[Path]:

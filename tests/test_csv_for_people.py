@@ -18,11 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from clirun import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from unmask.cli import app
 from unmask.export.sheet import neutralise, write_table
 
 HOSTILE = [
@@ -34,14 +33,6 @@ HOSTILE = [
     "\r=1+1",
 ]
 PLAIN_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
-
-runner = CliRunner()
-
-
-def invoke(*args: object) -> str:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code == 0, f"unmask {args[0]}: {result.output}\n{result.exception!r}"
-    return result.output
 
 
 def live_formulas(path: Path) -> list[str]:
@@ -66,14 +57,16 @@ def hostile_run(tmp_path_factory) -> Path:
     members = sorted(
         (a["platform"], a["account_id"])
         for a in truth
-        if a["operation_id"] and a["platform"] == "x" and a["role"] != "bought_follower"
+        if a["operation_id"] == "spamouflage-1"
+        and a["platform"] == "x"
+        and a["role"] in ("poster", "amplifier")
     )[:6]
     renamed = root / "renamed.csv"
     with open(renamed, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["platform", "account_id", "kind", "handle", "url", "observed_at"])
         for (platform, account_id), handle in zip(members, HOSTILE, strict=True):
-            w.writerow([platform, account_id, "account", handle, handle, "2030-01-01T00:00:00Z"])
+            w.writerow([platform, account_id, "account", handle, handle, "2026-06-01T00:00:00Z"])
     invoke(
         "ingest", renamed, "--store", world / "store", "--format", "generic",
         "--option", "table=accounts",

@@ -15,10 +15,9 @@ import re
 
 import pyarrow.parquet as pq
 import pytest
+from clirun import invoke
 from markdown_it import MarkdownIt
-from typer.testing import CliRunner
 
-from unmask.cli import app
 from unmask.export.markdown import code, escape
 
 TEXT = (
@@ -27,14 +26,6 @@ TEXT = (
     "www.evil.example http://evil.example/ @someone"
 )
 FOLDER = "[run](javascript:alert(2)) <b>x</b> `tick`"
-
-runner = CliRunner()
-
-
-def invoke(*args: object) -> str:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code == 0, f"unmask {args[0]}: {result.output}\n{result.exception!r}"
-    return result.output
 
 
 @pytest.fixture(scope="module")
