@@ -7,30 +7,57 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from unmask.cli_catalogue import catalogue_app
+from unmask.engine import ENGINES
+from unmask.errors import UnmaskError
 from unmask.ingest.base import FormatMismatch
 from unmask.ingest.registry import UnknownFormat, adapters
 from unmask.store import Store, StoreError, summarise
 
+console = Console(stderr=True)
+out = Console()
+
+
+class _Commands(typer.core.TyperGroup):
+    """The top-level group: an ``UnmaskError`` from any command (sub-groups included) ends
+    it with one line on stderr and the error's exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UnmaskError as exc:
+            _fail(str(exc), exc.exit_code)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Find covert influence operations in social-media data, and prove them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-out = Console()
 app.add_typer(catalogue_app, name="catalogue")
 
 StoreOpt = Annotated[Path, typer.Option("--store", help="The activity store directory.")]
 
 
+def _engine_name(name: str) -> str:
+    # Checked before the command starts: a typo must not leave a half-made run behind.
+    if name not in ENGINES:
+        raise typer.BadParameter(f"{name!r} is not an engine; one of {', '.join(ENGINES)}")
+    return name
+
+
+EngineOpt = Annotated[str, typer.Option(help="duckdb (default) or spark.", callback=_engine_name)]
+
+
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -267,7 +294,7 @@ def network(
     events: Annotated[
         Path | None, typer.Option(help="Also write the action pairs behind each edge.")
     ] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    engine: EngineOpt = "duckdb",
 ) -> None:
     """One signal's coordination network: accounts that act on the same target together."""
     from unmask.engine import open_engine
@@ -421,7 +448,7 @@ def detect(
     config: Annotated[
         Path | None, typer.Option("--config", help="A TOML file of settings (docs/detect.md).")
     ] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    engine: EngineOpt = "duckdb",
     catalogue: Annotated[
         Path | None,
         typer.Option("--catalogue", help="Link clusters to known operations (docs/lineage.md)."),

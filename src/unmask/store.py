@@ -36,13 +36,14 @@ import pyarrow.parquet as pq
 from unmask import schema
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literals
+from unmask.errors import InputError
 
 STORE_FORMAT = "unmask-store"
 STORE_VERSION = 1
 ALL_TABLES = (*schema.TABLES, "quarantine")
 
 
-class StoreError(Exception):
+class StoreError(InputError):
     """The store directory is missing, foreign, or of an unknown version."""
 
 
