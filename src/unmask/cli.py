@@ -61,6 +61,36 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="A machine-readable summary on stdout (and only that).")
+]
+
+
+def _emit_json(value: object) -> None:
+    """``value`` as JSON on stdout: the one thing a command prints there with --json."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from unmask import __version__
+
+        sys.stdout.write(f"unmask {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Find covert influence operations in social-media data, and prove them."""
+
+
 def _parse_options(pairs: list[str]) -> dict[str, str]:
     options = {}
     for pair in pairs:
@@ -185,7 +215,7 @@ def _expand(paths: list[Path]) -> list[Path]:
 @app.command()
 def info(
     store: StoreOpt,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """What is in a store: platforms, accounts, activities, follows, time span, files, quarantine."""
     try:
@@ -193,7 +223,7 @@ def info(
     except StoreError as exc:
         _fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(s, indent=2, default=str) + "\n")
+        _emit_json(s)
         return
     t = s["totals"]
     out.print(
@@ -241,8 +271,11 @@ def info(
 
 
 @app.command()
-def formats() -> None:
+def formats(as_json: JsonOpt = False) -> None:
     """The source formats that `ingest` reads."""
+    if as_json:
+        _emit_json([{"format": n, "description": a.description} for n, a in adapters().items()])
+        return
     t = Table()
     t.add_column("format")
     t.add_column("what it reads")
@@ -420,9 +453,25 @@ def simulate(
 
 
 @app.command("signals")
-def list_signals() -> None:
+def list_signals(as_json: JsonOpt = False) -> None:
     """The signals `detect` runs, their families and their parameters with defaults."""
     from unmask.detect import default_signals, optional_signals
+
+    if as_json:
+        _emit_json(
+            [
+                {
+                    "signal": sig.signal_name,
+                    "family": sig.family,
+                    "optional": optional,
+                    "parameters": sig.get_params(),
+                    "reference": sig.reference,
+                }
+                for optional, group in ((False, default_signals()), (True, optional_signals()))
+                for sig in group
+            ]
+        )
+        return
 
     for sig in default_signals():
         out.print(
@@ -465,6 +514,7 @@ def detect(
     record: Annotated[
         bool, typer.Option("--record/--no-record", help="Record the run in the case store.")
     ] = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Find operations: run every signal, fuse their evidence, cluster, and judge."""
     from rich.progress import Progress
@@ -497,6 +547,9 @@ def detect(
             _fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    if as_json:
+        _emit_json(_detect_summary(result, url))
+        return
     from unmask.assess import tier_words
 
     reported = result.reported
@@ -523,6 +576,21 @@ def detect(
     )
     if result.recorded is not None:
         print_recorded(result.recorded, url)
+
+
+def _detect_summary(result, cases_url: str | None) -> dict[str, object]:
+    """What `detect --json` prints: the run folder, its reported groups and the counts."""
+    rec = result.recorded
+    return {
+        "run": str(result.run_dir),
+        "clusters": result.clusters.num_rows,
+        "operations": result.operations.num_rows,
+        "reported": result.reported.to_pylist(),
+        "flagged_accounts": result.flagged.num_rows,
+        "seconds": result.seconds,
+        "notes": result.notes,
+        "cases": None if rec is None else {"url": cases_url, **rec.to_dict()},
+    }
 
 
 @app.command()
@@ -563,6 +631,7 @@ def export(
             "for sharing).",
         ),
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """The run's indicators to share: bundle.json (STIX 2.1), indicators.csv (Meta's
     columns) and the graphs (GEXF, GraphML, edge lists); docs/export.md."""
@@ -584,6 +653,9 @@ def export(
         run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
         store = _store_or_none(run_info.get("store"))
         paths += write_graphs(run, out_dir / "graphs", store, all_accounts=all_accounts)
+    if as_json:
+        _emit_json({"run": str(run), "private": privacy is not None, "files": paths})
+        return
     for path in paths:
         out.print(str(path), highlight=False)
 
@@ -602,7 +674,7 @@ def evaluate(
         Path,
         typer.Option("--run", help="A folder with flagged.csv or flagged.parquet (or the file)."),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Score a detection run against a synthetic world's ground truth."""
     from unmask.evaluate import EvaluationError
@@ -613,7 +685,7 @@ def evaluate(
     except EvaluationError as exc:
         _fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(ev.to_dict(), indent=2) + "\n")
+        _emit_json(ev.to_dict())
         return
 
     def pct(x: float | None) -> str:
