@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 from typer.testing import CliRunner
 
 from unmask import __version__
@@ -42,25 +41,8 @@ def test_signals_json():
     assert by_name["semantic"]["optional"] and not by_name["content"]["optional"]
 
 
-@pytest.fixture(scope="module")
-def detected(small_world, tmp_path_factory) -> tuple[Path, dict]:
-    run = tmp_path_factory.mktemp("json") / "run"
-    summary = stdout_json(
-        "detect",
-        "--store",
-        small_world / "store",
-        "--out",
-        run,
-        "--signals",
-        "coaction_url,content",
-        "--no-record",
-        "--json",
-    )
-    return run, summary
-
-
-def test_detect_json(detected):
-    run, summary = detected
+def test_detect_json(cli_detected):
+    run, summary = cli_detected.run, json.loads(cli_detected.stdout)
     assert summary["run"] == str(run)
     described = json.loads((run / "operations.json").read_text())
     assert summary["operations"] == sum(op["operation"] for op in described)
@@ -70,8 +52,8 @@ def test_detect_json(detected):
     assert set(summary["seconds"]) >= {"coaction_url", "content"}
 
 
-def test_export_json(detected, tmp_path):
-    run, _ = detected
+def test_export_json(cli_detected, tmp_path):
+    run = cli_detected.run
     summary = stdout_json("export", "--run", run, "--out", tmp_path / "x", "--json")
     files = [Path(f) for f in summary["files"]]
     assert Path(summary["files"][0]).name == "bundle.json" and all(f.exists() for f in files)

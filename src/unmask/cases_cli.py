@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -25,13 +24,13 @@ from unmask.cases import (
     parse_case_id,
     resolve_url,
 )
+from unmask.cli_output import consoles
 
 app = typer.Typer(
     help="Cases: operations, their evidence and analysts' decisions, kept across runs.",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
-out = Console()
+console, out = consoles()
 
 CasesOpt = Annotated[
     str | None,

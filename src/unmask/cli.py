@@ -9,19 +9,18 @@ from typing import Annotated
 
 import click
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from unmask.cli_catalogue import catalogue_app
+from unmask.cli_output import consoles, stages
 from unmask.engine import ENGINES
 from unmask.errors import UnmaskError
 from unmask.ingest.base import FormatMismatch
 from unmask.ingest.registry import UnknownFormat, adapters
 from unmask.store import Store, StoreError, summarise
 
-console = Console(stderr=True)
-out = Console()
+console, out = consoles()
 
 
 class _Commands(typer.core.TyperGroup):
@@ -415,8 +414,6 @@ def simulate(
     ] = 1.0,
 ) -> None:
     """Generate a synthetic world with planted operations and its ground truth."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from unmask.simulate.scenario import ScenarioError, load_scenario
     from unmask.simulate.world import simulate as run_simulation
 
@@ -424,19 +421,7 @@ def simulate(
         sc = load_scenario(scenario)
     except ScenarioError as exc:
         _fail(str(exc))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("simulating", total=None)
-
-        def report(stage: str, done: int, total: int) -> None:
-            progress.update(task, description=stage, completed=done, total=total)
-
+    with stages(console, "simulate") as report:
         try:
             result = run_simulation(out_dir, sc, seed, scale=scale, progress=report)
         except (FileExistsError, StoreError, ScenarioError) as exc:
@@ -517,8 +502,6 @@ def detect(
     as_json: JsonOpt = False,
 ) -> None:
     """Find operations: run every signal, fuse their evidence, cluster, and judge."""
-    from rich.progress import Progress
-
     from unmask.cases import CaseStoreError, resolve_url
     from unmask.cases_cli import print_recorded
     from unmask.detect import DetectConfig
@@ -534,12 +517,7 @@ def detect(
         cfg.build_signals()
     except (StoreError, ValueError) as exc:
         _fail(str(exc))
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("detect", total=None)
-
-        def tell(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
+    with stages(console, "detect") as tell:
         url = resolve_url(cases, store) if record else None
         try:
             result = run_detect(st, run, cfg, engine=engine, progress=tell, cases=url)

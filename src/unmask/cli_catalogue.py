@@ -8,18 +8,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from unmask.catalogue import Catalogue, CatalogueError
+from unmask.cli_output import consoles
 
 catalogue_app = typer.Typer(
     help="Known operations: import published indicators, add past findings, link runs.",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
-out = Console()
+console, out = consoles()
 
 CatalogueOpt = Annotated[
     Path, typer.Option("--catalogue", help="The catalogue directory (made when missing).")
