@@ -28,6 +28,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -311,6 +312,8 @@ def detect(
         json.dumps(
             {
                 "store": str(store.path),
+                # The run's time: the created/modified of the objects it exports (STIX).
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "engine": engine,
                 "config": _jsonable(cfg.__dict__),
                 "signals": stats,
