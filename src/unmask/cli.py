@@ -571,26 +571,67 @@ def _detect_summary(result, cases_url: str | None) -> dict[str, object]:
     }
 
 
-@app.command()
-def report(
-    run: Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report.")],
-) -> None:
-    """The run's threat report: self-contained HTML, Markdown and JSON."""
-    from unmask.export.report import write
+RunOpt = Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")]
+RunStoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Where the run's store is now (default: the one run.json names)."),
+]
+WithoutStoreOpt = Annotated[
+    bool,
+    typer.Option(
+        "--without-store",
+        help="Go on when the run's store is missing or has changed since the run, leaving "
+        "out what it gives (said on stderr).",
+    ),
+]
 
+
+def _run_info(run: Path) -> dict:
     if not (run / "operations.json").exists():
         _fail(f"{run}: not a detect run directory (no operations.json)")
+    return json.loads((run / "run.json").read_text(encoding="utf-8"))
+
+
+def _run_store(run: Path, path: Path | None, without: bool, gives: str) -> Store | None:
+    """The store the run read, checked to be the same data; without it only when asked."""
+    from unmask.store import run_store
+
+    if without:
+        console.print(f"[yellow]note:[/] without the run's store: {gives} left out")
+        return None
+    try:
+        return run_store(_run_info(run), path)
+    except StoreError as exc:
+        _fail(
+            f"{exc}. The store gives {gives}: say where it is now with --store PATH, or go "
+            "on without them with --without-store"
+        )
+        raise  # unreachable: _fail exits
+
+
+@app.command()
+def report(
+    run: RunOpt,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report.")],
+    store: RunStoreOpt = None,
+    without_store: WithoutStoreOpt = False,
+) -> None:
+    """The run's threat report: self-contained HTML, Markdown and JSON."""
+    from unmask.export.report import WITHOUT_STORE, write
+
+    st = _run_store(run, store, without_store, WITHOUT_STORE)
     with console.status("writing the report"):
-        paths = write(run, out_dir)
+        paths = write(run, out_dir, store=st)
     for kind, path in paths.items():
         out.print(f"{kind}: {path}", highlight=False)
 
 
 @app.command()
 def export(
-    run: Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")],
+    run: RunOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files.")],
+    store: RunStoreOpt = None,
+    without_store: WithoutStoreOpt = False,
     private: Annotated[
         bool,
         typer.Option("--private", help="Hash handles and account ids, leave out texts and graphs."),
@@ -615,34 +656,26 @@ def export(
     columns) and the graphs (GEXF, GraphML, edge lists); docs/export.md."""
     from unmask.export import indicators, stix
     from unmask.export.findings import Privacy
-    from unmask.export.graph import write_graphs
+    from unmask.export.graph import WITHOUT_STORE, write_graphs
 
-    if not (run / "operations.json").exists():
-        _fail(f"{run}: not a detect run directory (no operations.json)")
+    _run_info(run)
     if private and not key:
         _fail("--private needs --key (or UNMASK_EXPORT_KEY): the team's secret for the hashes")
     privacy = Privacy(key.encode()) if private and key else None
+    # Only the graphs read the store; a private export writes none.
+    st = None if privacy else _run_store(run, store, without_store, WITHOUT_STORE)
     paths = [
         stix.write(run, out_dir / "bundle.json", privacy=privacy),
         indicators.write(run, out_dir / "indicators.csv", privacy=privacy),
     ]
     if privacy is None:
         # The graphs label nodes with handles and ids: not for sharing outside the team.
-        run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
-        store = _store_or_none(run_info.get("store"))
-        paths += write_graphs(run, out_dir / "graphs", store, all_accounts=all_accounts)
+        paths += write_graphs(run, out_dir / "graphs", st, all_accounts=all_accounts)
     if as_json:
         _emit_json({"run": str(run), "private": privacy is not None, "files": paths})
         return
     for path in paths:
         out.print(str(path), highlight=False)
-
-
-def _store_or_none(path: str | None) -> Store | None:
-    try:
-        return Store(path) if path else None
-    except StoreError:
-        return None
 
 
 @app.command()

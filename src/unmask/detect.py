@@ -235,6 +235,8 @@ def detect(
     notes: list[str] = []
     judged: list[assess.Judged] = []
     stats: dict[str, Any] = {}
+    # Before the engine reads the store: a batch committed during the run is not in it.
+    fingerprint = store.fingerprint()
     with open_engine(engine, store) as eng:
         for i, sig in enumerate(signals):
             tell(f"signal {sig.signal_name}", i, len(signals))
@@ -311,7 +313,10 @@ def detect(
     (run_dir / "run.json").write_text(
         json.dumps(
             {
-                "store": str(store.path),
+                # Absolute, so that a report or export run from another folder finds it;
+                # the fingerprint tells them whether it is still the data the run read.
+                "store": str(store.path.resolve()),
+                "store_fingerprint": fingerprint,
                 # The run's time: the created/modified of the objects it exports (STIX).
                 "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "engine": engine,
