@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from unmask.cli_catalogue import catalogue_app
-from unmask.cli_output import consoles, stages
+from unmask.cli_output import consoles, fail, stages
 from unmask.engine import ENGINES
 from unmask.errors import UnmaskError
 from unmask.ingest.base import FormatMismatch
@@ -31,7 +31,7 @@ class _Commands(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except UnmaskError as exc:
-            _fail(str(exc), exc.exit_code)
+            fail(str(exc), exc.exit_code)
 
 
 app = typer.Typer(
@@ -53,11 +53,6 @@ def _engine_name(name: str) -> str:
 
 
 EngineOpt = Annotated[str, typer.Option(help="duckdb (default) or spark.", callback=_engine_name)]
-
-
-def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(code)
 
 
 JsonOpt = Annotated[
@@ -95,7 +90,7 @@ def _parse_options(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            _fail(f"--option takes KEY=VALUE, got {pair!r}")
+            fail(f"--option takes KEY=VALUE, got {pair!r}")
         options[key.strip()] = value
     return options
 
@@ -134,7 +129,7 @@ def ingest(
     try:
         st = Store(store, create=True)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     table = Table(title=f"ingested into {store}")
     for col in (
         "file",
@@ -207,7 +202,7 @@ def _expand(paths: list[Path]) -> list[Path]:
         elif p.exists():
             files.append(p)
         else:
-            _fail(f"{p}: no such file or folder")
+            fail(f"{p}: no such file or folder")
     return files
 
 
@@ -220,7 +215,7 @@ def info(
     try:
         s = summarise(Store(store))
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         _emit_json(s)
         return
@@ -335,7 +330,7 @@ def network(
     try:
         st = Store(store)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     win: float | str = window if window == "auto" else float(window)
     kinds = CoAction(on=tuple(on)).kinds
     signal = CoAction(
@@ -354,7 +349,7 @@ def network(
         try:
             ev = signal.run(eng)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     edges = ev.edges.select(
         [
             "account_a",
@@ -420,12 +415,12 @@ def simulate(
     try:
         sc = load_scenario(scenario)
     except ScenarioError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     with stages(console, "simulate") as report:
         try:
             result = run_simulation(out_dir, sc, seed, scale=scale, progress=report)
         except (FileExistsError, StoreError, ScenarioError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
     m = result.manifest
     e = m.entities
     out.print(
@@ -516,13 +511,13 @@ def detect(
             cfg.catalogue = str(catalogue)
         cfg.build_signals()
     except (StoreError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     with stages(console, "detect") as tell:
         url = resolve_url(cases, store) if record else None
         try:
             result = run_detect(st, run, cfg, engine=engine, progress=tell, cases=url)
         except CaseStoreError as exc:
-            _fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
+            fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     if as_json:
@@ -588,7 +583,7 @@ WithoutStoreOpt = Annotated[
 
 def _run_info(run: Path) -> dict:
     if not (run / "operations.json").exists():
-        _fail(f"{run}: not a detect run directory (no operations.json)")
+        fail(f"{run}: not a detect run directory (no operations.json)")
     return json.loads((run / "run.json").read_text(encoding="utf-8"))
 
 
@@ -602,11 +597,11 @@ def _run_store(run: Path, path: Path | None, without: bool, gives: str) -> Store
     try:
         return run_store(_run_info(run), path)
     except StoreError as exc:
-        _fail(
+        fail(
             f"{exc}. The store gives {gives}: say where it is now with --store PATH, or go "
             "on without them with --without-store"
         )
-        raise  # unreachable: _fail exits
+        raise  # unreachable: fail exits
 
 
 @app.command()
@@ -660,7 +655,7 @@ def export(
 
     _run_info(run)
     if private and not key:
-        _fail("--private needs --key (or UNMASK_EXPORT_KEY): the team's secret for the hashes")
+        fail("--private needs --key (or UNMASK_EXPORT_KEY): the team's secret for the hashes")
     privacy = Privacy(key.encode()) if private and key else None
     # Only the graphs read the store; a private export writes none.
     st = None if privacy else _run_store(run, store, without_store, WITHOUT_STORE)
@@ -694,7 +689,7 @@ def evaluate(
     try:
         ev = run_evaluation(truth, run)
     except EvaluationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         _emit_json(ev.to_dict())
         return

@@ -11,8 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
+import typer
 from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 # Wide enough for any row we print; a table takes its natural width, not this.
@@ -37,9 +40,20 @@ class _Console(Console):
         Console.size.fset(self, new_size)
 
 
+_STDERR, _STDOUT = _Console(stderr=True), _Console()
+
+
 def consoles() -> tuple[Console, Console]:
-    """(stderr, stdout): messages and progress on the first, results on the second."""
-    return _Console(stderr=True), _Console()
+    """(stderr, stdout), shared by every command group: messages and progress on the first,
+    results on the second."""
+    return _STDERR, _STDOUT
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """End the command: ``message`` as one line on stderr (never read as markup, so that
+    ``unmask[spark]`` stays as written), and exit ``code``."""
+    _STDERR.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(code)
 
 
 @contextmanager
