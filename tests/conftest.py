@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,26 @@ def coordination_run(small_world, tmp_path_factory):
 
     run = tmp_path_factory.mktemp("detect-coordination") / "run"
     return detect(Store(small_world / "store"), run, DetectConfig(signals=COORDINATION))
+
+
+@dataclass
+class CliRun:
+    run: Path
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def cli_detected(small_world, tmp_path_factory) -> CliRun:
+    """``unmask detect --json`` through the CLI runner (two signals, for speed) on the small
+    world: the run folder, and what the command wrote on stdout and stderr (read-only)."""
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    run = tmp_path_factory.mktemp("cli-detect") / "run"
+    args = ["detect", "--store", small_world / "store", "--out", run]
+    args += ["--signals", "coaction_url,content", "--no-record", "--json"]
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    return CliRun(run, result.stdout, result.stderr)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from unmask.assess import tier_words
@@ -24,13 +23,13 @@ from unmask.cases import (
     parse_case_id,
     resolve_url,
 )
+from unmask.cli_output import consoles, fail
 
 app = typer.Typer(
     help="Cases: operations, their evidence and analysts' decisions, kept across runs.",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
-out = Console()
+console, out = consoles()
 
 CasesOpt = Annotated[
     str | None,
@@ -48,22 +47,17 @@ StoreOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
 @contextmanager
 def _opened(cases: str | None, store: Path | None) -> Iterator[CaseStore]:
     """The case store, closed afterwards; its errors end the command with the message."""
     try:
         cs = CaseStore(resolve_url(cases, store))
     except CaseStoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         yield cs
     except CaseStoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         cs.close()
 
@@ -112,7 +106,7 @@ def record(
             meta = {}
         named = Path(meta["store"]) if meta.get("store") else None
         if named is None or not (named / "store.json").exists():
-            _fail(
+            fail(
                 f"{run} names the activity store {named}, which is not found from here: "
                 "give --cases URL or --store STORE"
             )
@@ -284,7 +278,7 @@ def decide(
     if asset is not None:
         platform, sep, account = asset.partition(":")
         if not sep or not platform or not account:
-            _fail(f"--asset takes PLATFORM:ACCOUNT_ID, got {asset!r}")
+            fail(f"--asset takes PLATFORM:ACCOUNT_ID, got {asset!r}")
         target = (platform, account)
     with _opened(cases, store) as cs:
         cs.decide(case, decision, analyst=analyst, note=note, asset=target)

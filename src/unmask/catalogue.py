@@ -56,6 +56,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from unmask import indicators
+from unmask.errors import InputError
 
 FORMAT = "unmask-catalogue"
 VERSION = 1
@@ -91,7 +92,7 @@ OPERATION_SCHEMA = pa.schema(
 )
 
 
-class CatalogueError(Exception):
+class CatalogueError(InputError):
     """A catalogue directory or an input that cannot be used."""
 
 

@@ -7,31 +7,82 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from unmask.cli_catalogue import catalogue_app
+from unmask.cli_output import consoles, fail, stages
+from unmask.engine import ENGINES
+from unmask.errors import UnmaskError
 from unmask.ingest.base import FormatMismatch
 from unmask.ingest.registry import UnknownFormat, adapters
 from unmask.store import Store, StoreError, summarise
 
+console, out = consoles()
+
+
+class _Commands(typer.core.TyperGroup):
+    """The top-level group: an ``UnmaskError`` from any command (sub-groups included) ends
+    it with one line on stderr and the error's exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UnmaskError as exc:
+            fail(str(exc), exc.exit_code)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Find covert influence operations in social-media data, and prove them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-out = Console()
 app.add_typer(catalogue_app, name="catalogue")
 
 StoreOpt = Annotated[Path, typer.Option("--store", help="The activity store directory.")]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
+def _engine_name(name: str) -> str:
+    # Checked before the command starts: a typo must not leave a half-made run behind.
+    if name not in ENGINES:
+        raise typer.BadParameter(f"{name!r} is not an engine; one of {', '.join(ENGINES)}")
+    return name
+
+
+EngineOpt = Annotated[str, typer.Option(help="duckdb (default) or spark.", callback=_engine_name)]
+
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="A machine-readable summary on stdout (and only that).")
+]
+
+
+def _emit_json(value: object) -> None:
+    """``value`` as JSON on stdout: the one thing a command prints there with --json."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from unmask import __version__
+
+        sys.stdout.write(f"unmask {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Find covert influence operations in social-media data, and prove them."""
 
 
 def _parse_options(pairs: list[str]) -> dict[str, str]:
@@ -39,7 +90,7 @@ def _parse_options(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            _fail(f"--option takes KEY=VALUE, got {pair!r}")
+            fail(f"--option takes KEY=VALUE, got {pair!r}")
         options[key.strip()] = value
     return options
 
@@ -78,7 +129,7 @@ def ingest(
     try:
         st = Store(store, create=True)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     table = Table(title=f"ingested into {store}")
     for col in (
         "file",
@@ -151,22 +202,22 @@ def _expand(paths: list[Path]) -> list[Path]:
         elif p.exists():
             files.append(p)
         else:
-            _fail(f"{p}: no such file or folder")
+            fail(f"{p}: no such file or folder")
     return files
 
 
 @app.command()
 def info(
     store: StoreOpt,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """What is in a store: platforms, accounts, activities, follows, time span, files, quarantine."""
     try:
         s = summarise(Store(store))
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(s, indent=2, default=str) + "\n")
+        _emit_json(s)
         return
     t = s["totals"]
     out.print(
@@ -214,8 +265,11 @@ def info(
 
 
 @app.command()
-def formats() -> None:
+def formats(as_json: JsonOpt = False) -> None:
     """The source formats that `ingest` reads."""
+    if as_json:
+        _emit_json([{"format": n, "description": a.description} for n, a in adapters().items()])
+        return
     t = Table()
     t.add_column("format")
     t.add_column("what it reads")
@@ -267,7 +321,7 @@ def network(
     events: Annotated[
         Path | None, typer.Option(help="Also write the action pairs behind each edge.")
     ] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    engine: EngineOpt = "duckdb",
 ) -> None:
     """One signal's coordination network: accounts that act on the same target together."""
     from unmask.engine import open_engine
@@ -276,7 +330,7 @@ def network(
     try:
         st = Store(store)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     win: float | str = window if window == "auto" else float(window)
     kinds = CoAction(on=tuple(on)).kinds
     signal = CoAction(
@@ -295,7 +349,7 @@ def network(
         try:
             ev = signal.run(eng)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     edges = ev.edges.select(
         [
             "account_a",
@@ -355,32 +409,18 @@ def simulate(
     ] = 1.0,
 ) -> None:
     """Generate a synthetic world with planted operations and its ground truth."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from unmask.simulate.scenario import ScenarioError, load_scenario
     from unmask.simulate.world import simulate as run_simulation
 
     try:
         sc = load_scenario(scenario)
     except ScenarioError as exc:
-        _fail(str(exc))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("simulating", total=None)
-
-        def report(stage: str, done: int, total: int) -> None:
-            progress.update(task, description=stage, completed=done, total=total)
-
+        fail(str(exc))
+    with stages(console, "simulate") as report:
         try:
             result = run_simulation(out_dir, sc, seed, scale=scale, progress=report)
         except (FileExistsError, StoreError, ScenarioError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
     m = result.manifest
     e = m.entities
     out.print(
@@ -393,9 +433,25 @@ def simulate(
 
 
 @app.command("signals")
-def list_signals() -> None:
+def list_signals(as_json: JsonOpt = False) -> None:
     """The signals `detect` runs, their families and their parameters with defaults."""
     from unmask.detect import default_signals, optional_signals
+
+    if as_json:
+        _emit_json(
+            [
+                {
+                    "signal": sig.signal_name,
+                    "family": sig.family,
+                    "optional": optional,
+                    "parameters": sig.get_params(),
+                    "reference": sig.reference,
+                }
+                for optional, group in ((False, default_signals()), (True, optional_signals()))
+                for sig in group
+            ]
+        )
+        return
 
     for sig in default_signals():
         out.print(
@@ -421,7 +477,7 @@ def detect(
     config: Annotated[
         Path | None, typer.Option("--config", help="A TOML file of settings (docs/detect.md).")
     ] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    engine: EngineOpt = "duckdb",
     catalogue: Annotated[
         Path | None,
         typer.Option("--catalogue", help="Link clusters to known operations (docs/lineage.md)."),
@@ -438,10 +494,9 @@ def detect(
     record: Annotated[
         bool, typer.Option("--record/--no-record", help="Record the run in the case store.")
     ] = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Find operations: run every signal, fuse their evidence, cluster, and judge."""
-    from rich.progress import Progress
-
     from unmask.cases import CaseStoreError, resolve_url
     from unmask.cases_cli import print_recorded
     from unmask.detect import DetectConfig
@@ -456,20 +511,18 @@ def detect(
             cfg.catalogue = str(catalogue)
         cfg.build_signals()
     except (StoreError, ValueError) as exc:
-        _fail(str(exc))
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("detect", total=None)
-
-        def tell(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
+        fail(str(exc))
+    with stages(console, "detect") as tell:
         url = resolve_url(cases, store) if record else None
         try:
             result = run_detect(st, run, cfg, engine=engine, progress=tell, cases=url)
         except CaseStoreError as exc:
-            _fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
+            fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    if as_json:
+        _emit_json(_detect_summary(result, url))
+        return
     from unmask.assess import tier_words
 
     reported = result.reported
@@ -498,26 +551,82 @@ def detect(
         print_recorded(result.recorded, url)
 
 
+def _detect_summary(result, cases_url: str | None) -> dict[str, object]:
+    """What `detect --json` prints: the run folder, its reported groups and the counts."""
+    rec = result.recorded
+    return {
+        "run": str(result.run_dir),
+        "clusters": result.clusters.num_rows,
+        "operations": result.operations.num_rows,
+        "reported": result.reported.to_pylist(),
+        "flagged_accounts": result.flagged.num_rows,
+        "seconds": result.seconds,
+        "notes": result.notes,
+        "cases": None if rec is None else {"url": cases_url, **rec.to_dict()},
+    }
+
+
+RunOpt = Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")]
+RunStoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Where the run's store is now (default: the one run.json names)."),
+]
+WithoutStoreOpt = Annotated[
+    bool,
+    typer.Option(
+        "--without-store",
+        help="Go on when the run's store is missing or has changed since the run, leaving "
+        "out what it gives (said on stderr).",
+    ),
+]
+
+
+def _run_info(run: Path) -> dict:
+    if not (run / "operations.json").exists():
+        fail(f"{run}: not a detect run directory (no operations.json)")
+    return json.loads((run / "run.json").read_text(encoding="utf-8"))
+
+
+def _run_store(run: Path, path: Path | None, without: bool, gives: str) -> Store | None:
+    """The store the run read, checked to be the same data; without it only when asked."""
+    from unmask.store import run_store
+
+    if without:
+        console.print(f"[yellow]note:[/] without the run's store: {gives} left out")
+        return None
+    try:
+        return run_store(_run_info(run), path)
+    except StoreError as exc:
+        fail(
+            f"{exc}. The store gives {gives}: say where it is now with --store PATH, or go "
+            "on without them with --without-store"
+        )
+        raise  # unreachable: fail exits
+
+
 @app.command()
 def report(
-    run: Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")],
+    run: RunOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report.")],
+    store: RunStoreOpt = None,
+    without_store: WithoutStoreOpt = False,
 ) -> None:
     """The run's threat report: self-contained HTML, Markdown and JSON."""
-    from unmask.export.report import write
+    from unmask.export.report import WITHOUT_STORE, write
 
-    if not (run / "operations.json").exists():
-        _fail(f"{run}: not a detect run directory (no operations.json)")
+    st = _run_store(run, store, without_store, WITHOUT_STORE)
     with console.status("writing the report"):
-        paths = write(run, out_dir)
+        paths = write(run, out_dir, store=st)
     for kind, path in paths.items():
         out.print(f"{kind}: {path}", highlight=False)
 
 
 @app.command()
 def export(
-    run: Annotated[Path, typer.Option("--run", help="A run directory of `unmask detect`.")],
+    run: RunOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files.")],
+    store: RunStoreOpt = None,
+    without_store: WithoutStoreOpt = False,
     private: Annotated[
         bool,
         typer.Option("--private", help="Hash handles and account ids, leave out texts and graphs."),
@@ -536,36 +645,32 @@ def export(
             "for sharing).",
         ),
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """The run's indicators to share: bundle.json (STIX 2.1), indicators.csv (Meta's
     columns) and the graphs (GEXF, GraphML, edge lists); docs/export.md."""
     from unmask.export import indicators, stix
     from unmask.export.findings import Privacy
-    from unmask.export.graph import write_graphs
+    from unmask.export.graph import WITHOUT_STORE, write_graphs
 
-    if not (run / "operations.json").exists():
-        _fail(f"{run}: not a detect run directory (no operations.json)")
+    _run_info(run)
     if private and not key:
-        _fail("--private needs --key (or UNMASK_EXPORT_KEY): the team's secret for the hashes")
+        fail("--private needs --key (or UNMASK_EXPORT_KEY): the team's secret for the hashes")
     privacy = Privacy(key.encode()) if private and key else None
+    # Only the graphs read the store; a private export writes none.
+    st = None if privacy else _run_store(run, store, without_store, WITHOUT_STORE)
     paths = [
         stix.write(run, out_dir / "bundle.json", privacy=privacy),
         indicators.write(run, out_dir / "indicators.csv", privacy=privacy),
     ]
     if privacy is None:
         # The graphs label nodes with handles and ids: not for sharing outside the team.
-        run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
-        store = _store_or_none(run_info.get("store"))
-        paths += write_graphs(run, out_dir / "graphs", store, all_accounts=all_accounts)
+        paths += write_graphs(run, out_dir / "graphs", st, all_accounts=all_accounts)
+    if as_json:
+        _emit_json({"run": str(run), "private": privacy is not None, "files": paths})
+        return
     for path in paths:
         out.print(str(path), highlight=False)
-
-
-def _store_or_none(path: str | None) -> Store | None:
-    try:
-        return Store(path) if path else None
-    except StoreError:
-        return None
 
 
 @app.command()
@@ -575,7 +680,7 @@ def evaluate(
         Path,
         typer.Option("--run", help="A folder with flagged.csv or flagged.parquet (or the file)."),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Score a detection run against a synthetic world's ground truth."""
     from unmask.evaluate import EvaluationError
@@ -584,9 +689,9 @@ def evaluate(
     try:
         ev = run_evaluation(truth, run)
     except EvaluationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(ev.to_dict(), indent=2) + "\n")
+        _emit_json(ev.to_dict())
         return
 
     def pct(x: float | None) -> str:

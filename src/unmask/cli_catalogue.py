@@ -8,34 +8,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from unmask.catalogue import Catalogue, CatalogueError
+from unmask.cli_output import consoles, fail
 
 catalogue_app = typer.Typer(
     help="Known operations: import published indicators, add past findings, link runs.",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
-out = Console()
+console, out = consoles()
 
 CatalogueOpt = Annotated[
     Path, typer.Option("--catalogue", help="The catalogue directory (made when missing).")
 ]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
 def _open(path: Path, create: bool = False) -> Catalogue:
     try:
         return Catalogue(path, create=create and not (path / "catalogue.json").exists())
     except CatalogueError as exc:
-        _fail(str(exc))
-        raise  # unreachable: _fail exits
+        fail(str(exc))
+        raise  # unreachable: fail exits
 
 
 def _run_store(run: Path, store: Path | None):
@@ -45,11 +39,11 @@ def _run_store(run: Path, store: Path | None):
         try:
             store = Path(json.loads((run / "run.json").read_text())["store"])
         except (OSError, KeyError, ValueError) as exc:
-            _fail(f"{run}: cannot tell which store the run was made from ({exc}); give --store")
+            fail(f"{run}: cannot tell which store the run was made from ({exc}); give --store")
     try:
         return Store(store)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @catalogue_app.command("import")
@@ -63,7 +57,7 @@ def import_files(
 
     missing = [str(f) for f in files if not f.exists()]
     if missing:
-        _fail(f"no such file(s): {', '.join(missing)}")
+        fail(f"no such file(s): {', '.join(missing)}")
     cat = _open(catalogue, create=True)
     names, problems = import_meta(cat, files)
     for p in problems:
@@ -92,7 +86,7 @@ def add_run(
     from unmask.lineage import operations_from_run
 
     if not (run / "clusters.parquet").exists():
-        _fail(f"{run}: not a detect run directory (no clusters.parquet)")
+        fail(f"{run}: not a detect run directory (no clusters.parquet)")
     st = _run_store(run, store)
     cat = _open(catalogue, create=True)
     try:
@@ -101,7 +95,7 @@ def add_run(
                 eng, run, name, clusters=cluster or None, all_clusters=all_clusters
             )
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not ops:
         console.print("[yellow]note:[/] the run has no operation to add (try --all-clusters)")
         return
@@ -149,7 +143,7 @@ def link(
     from unmask.lineage import link_operations, write_links
 
     if not (run / "nodes.parquet").exists():
-        _fail(f"{run}: not a detect run directory (no nodes.parquet)")
+        fail(f"{run}: not a detect run directory (no nodes.parquet)")
     st = _run_store(run, store)
     cat = _open(catalogue)
     with DuckDBEngine(st) as eng:

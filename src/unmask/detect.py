@@ -28,6 +28,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ import pyarrow.parquet as pq
 from unmask import assess, judgement, lineage, network, operations
 from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
+from unmask.errors import ConfigError
 from unmask.export import sheet
 from unmask.signals.base import Signal
 from unmask.store import Store
@@ -125,7 +127,7 @@ class DetectConfig:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{path}: cannot read the configuration: {exc}") from exc
+            raise ConfigError(f"{path}: cannot read the configuration: {exc}") from exc
         cfg = cls()
         known = {
             "fusion": ("cap", "resolution", "workers", "seed"),
@@ -134,16 +136,19 @@ class DetectConfig:
         for section, keys in known.items():
             for key, value in raw.get(section, {}).items():
                 if (section, key) in RETIRED:
-                    raise ValueError(f"{path}: [{section}] {key} {RETIRED[section, key]}")
+                    raise ConfigError(f"{path}: [{section}] {key} {RETIRED[section, key]}")
                 if key not in keys:
-                    raise ValueError(
+                    raise ConfigError(
                         f"{path}: [{section}] has no setting {key!r} (known: {', '.join(keys)})"
                     )
+                _check_type(path, section, key, value, getattr(cfg, key))
                 setattr(cfg, key, value)
         if "lineage" in raw:
             for key, value in raw["lineage"].items():
                 if key != "catalogue":
-                    raise ValueError(f"{path}: [lineage] has no setting {key!r} (known: catalogue)")
+                    raise ConfigError(
+                        f"{path}: [lineage] has no setting {key!r} (known: catalogue)"
+                    )
                 cfg.catalogue = str(value)
         sig = dict(raw.get("signals", {}))
         run = sig.pop("run", None)
@@ -151,7 +156,7 @@ class DetectConfig:
         cfg.signal_params = {k: dict(v) for k, v in sig.items()}
         unknown = set(raw) - {"fusion", "judge", "signals", "lineage"}
         if unknown:
-            raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}")
+            raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}")
         return cfg
 
     def build_signals(self) -> list[Signal]:
@@ -160,15 +165,28 @@ class DetectConfig:
         names = self.signals if self.signals is not None else defaults
         unknown = [n for n in [*names, *self.signal_params] if n not in available]
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f"unknown signal(s) {', '.join(sorted(set(unknown)))}; known: {', '.join(available)}"
             )
         chosen = []
         for name in names:
             sig = available[name]
-            sig.set_params(**self.signal_params.get(name, {}))
+            try:
+                # Checked now: a wrong value fails before any signal runs, not midway.
+                sig.set_params(**self.signal_params.get(name, {}))._check()
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"[signals.{name}]: {exc}") from exc
             chosen.append(sig)
         return chosen
+
+
+def _check_type(path: Path, section: str, key: str, value: object, default: object) -> None:
+    """A setting must have its default's type (an integer is a number too)."""
+    if default is None or (isinstance(value, type(default)) and not isinstance(value, bool)):
+        return
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return
+    raise ConfigError(f"{path}: [{section}] {key} = {value!r}: expected a {type(default).__name__}")
 
 
 @dataclass
@@ -217,6 +235,8 @@ def detect(
     notes: list[str] = []
     judged: list[assess.Judged] = []
     stats: dict[str, Any] = {}
+    # Before the engine reads the store: a batch committed during the run is not in it.
+    fingerprint = store.fingerprint()
     with open_engine(engine, store) as eng:
         for i, sig in enumerate(signals):
             tell(f"signal {sig.signal_name}", i, len(signals))
@@ -293,7 +313,12 @@ def detect(
     (run_dir / "run.json").write_text(
         json.dumps(
             {
-                "store": str(store.path),
+                # Absolute, so that a report or export run from another folder finds it;
+                # the fingerprint tells them whether it is still the data the run read.
+                "store": str(store.path.resolve()),
+                "store_fingerprint": fingerprint,
+                # The run's time: the created/modified of the objects it exports (STIX).
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "engine": engine,
                 "config": _jsonable(cfg.__dict__),
                 "signals": stats,

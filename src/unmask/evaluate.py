@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from unmask.engine.sql import identifier, literal
+from unmask.errors import InputError
 from unmask.schema import normalise_platform
 
 AUTHENTIC = "authentic"
@@ -35,7 +36,7 @@ UNFLAGGED = "(not flagged)"
 UNCLUSTERED = "(no cluster)"
 
 
-class EvaluationError(ValueError):
+class EvaluationError(InputError, ValueError):
     """The truth or the run cannot be read, with what is wrong."""
 
 

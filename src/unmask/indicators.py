@@ -15,10 +15,11 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from unmask.errors import InputError
 from unmask.ingest.normalise import canonical_url
 
 
-class IndicatorError(ValueError):
+class IndicatorError(InputError, ValueError):
     """An indicator that looks like a link or address but cannot be read as one."""
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -36,13 +37,14 @@ import pyarrow.parquet as pq
 from unmask import schema
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literals
+from unmask.errors import InputError
 
 STORE_FORMAT = "unmask-store"
 STORE_VERSION = 1
 ALL_TABLES = (*schema.TABLES, "quarantine")
 
 
-class StoreError(Exception):
+class StoreError(InputError):
     """The store directory is missing, foreign, or of an unknown version."""
 
 
@@ -120,6 +122,12 @@ class Store:
         if not self.batches_dir.exists():
             return []
         return sorted(p.name for p in self.batches_dir.iterdir() if (p / "manifest.json").exists())
+
+    def fingerprint(self) -> str:
+        """A digest of the committed batches' ids. The store is append-only and a batch is
+        never rewritten, so the same batches are the same data: a run records this to tell
+        later whether its store is still the one it read."""
+        return hashlib.sha256("\n".join(self.batch_ids()).encode()).hexdigest()
 
     def has_batch(self, file_id: str) -> bool:
         return (self.batches_dir / file_id / "manifest.json").exists()
@@ -316,3 +324,23 @@ def summarise(store: Store) -> dict[str, Any]:
 
 def _iso(t: Any) -> str | None:
     return t.isoformat() if t is not None else None
+
+
+def run_store(run: dict[str, Any], path: str | Path | None = None) -> Store:
+    """The store a detect run read (``run`` is its run.json), or the one at ``path`` when
+    it has moved. A StoreError names the path when it is not there, and when its batches
+    are not those the run read (the run.json's ``store_fingerprint``)."""
+    where = path or run.get("store")
+    if not where:
+        raise StoreError("the run does not say which store it read (no store in run.json)")
+    try:
+        store = Store(where)
+    except StoreError as exc:
+        raise StoreError(f"the run's store is not at {where}: {exc}") from exc
+    expected = run.get("store_fingerprint")
+    if expected is not None and store.fingerprint() != expected:
+        raise StoreError(
+            f"the store {where} has changed since the run (batches added or removed): "
+            "it is not the data the run was made from"
+        )
+    return store

@@ -35,6 +35,7 @@ from unmask.cases.tables import (
     runs,
     schema_table,
 )
+from unmask.errors import missing_extra
 
 DEFAULT_FILE = "cases.sqlite"
 # A run's operation is the same case as an earlier one when at least this share of the
@@ -134,7 +135,8 @@ class CaseStore:
             )
             _sqlite_transactions(self.engine)
         else:
-            self.engine = sa.create_engine(url, echo=echo, pool_pre_ping=True)
+            with missing_extra(f"the case store {self.display_url}", "postgres"):
+                self.engine = sa.create_engine(url, echo=echo, pool_pre_ping=True)
         self._open()
 
     def close(self) -> None:

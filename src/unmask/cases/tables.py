@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from unmask.errors import UnmaskError
+
 SCHEMA_VERSION = 2
 # What a store of each older version needs to become the next one (SQL both SQLite and
 # PostgreSQL run). 1 -> 2: the judgement's tier (``unmask.assess.TIERS``) on cases and runs.
@@ -21,7 +23,7 @@ DECISIONS = ("confirmed", "dismissed", "taken_down", "open")
 STATUSES = ("open", "confirmed", "dismissed", "taken_down", "returned", "merged")
 
 
-class CaseStoreError(Exception):
+class CaseStoreError(UnmaskError):
     """The case store cannot be opened, is of another schema version, or lacks a case."""
 
 

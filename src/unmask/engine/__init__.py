@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from unmask.errors import InputError, missing_extra
+
 if TYPE_CHECKING:
     from unmask.engine.base import Engine
     from unmask.store import Store
@@ -18,7 +20,8 @@ def open_engine(name: str, store: Store) -> Engine:
 
         return DuckDBEngine(store)
     if name == "spark":
-        from unmask.engine.spark import SparkEngine
+        with missing_extra("the spark engine", "spark"):
+            from unmask.engine.spark import SparkEngine
 
-        return SparkEngine(store)
-    raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
+            return SparkEngine(store)
+    raise InputError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")

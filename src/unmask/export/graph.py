@@ -34,6 +34,9 @@ from unmask.store import Store
 
 FUSED = "fused"
 
+# What the graphs leave out when written without the run's store.
+WITHOUT_STORE = "the graphs' handles as node labels and the asset kinds (page, group, channel)"
+
 
 def _node_attributes(
     run_dir: Path, store: Store | None, *, all_accounts: bool

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
 
@@ -62,20 +62,28 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]
 
 
+def daily(rows: list[dict]) -> tuple[list[date], dict[str, list[int]]]:
+    """Every calendar day from the first action to the last, and each platform's actions on
+    each: a day without activity is a zero. The run's timeline lists active days only, and a
+    line drawn through those alone would join Friday to Monday as if the weekend were busy."""
+    per_day: dict[str, dict[date, int]] = {}
+    for r in rows:
+        per_day.setdefault(r["platform"], {})[date.fromisoformat(r["day"])] = r["actions"]
+    first = min(min(d) for d in per_day.values())
+    last = max(max(d) for d in per_day.values())
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return days, {p: [counts.get(d, 0) for d in days] for p, counts in sorted(per_day.items())}
+
+
 def timeline(op: dict) -> str | None:
-    """Actions per day, one line per platform."""
+    """Actions per day, one line per platform (zeros on days without activity)."""
     rows = op["activity"]["timeline"]
     if not rows:
         return None
-    days = sorted({date.fromisoformat(r["day"]) for r in rows})
+    days, series = daily(rows)
     fig, ax = plt.subplots(figsize=(7.5, 2.6))
-    for platform in sorted({r["platform"] for r in rows}):
-        per_day = {
-            date.fromisoformat(r["day"]): r["actions"] for r in rows if r["platform"] == platform
-        }
-        ax.plot(
-            days, [per_day.get(d, 0) for d in days], label=platform, color=colour(platform), lw=1.4
-        )
+    for platform, counts in series.items():
+        ax.plot(days, counts, label=platform, color=colour(platform), lw=1.4)
     ax.set_ylabel("actions per day")
     ax.legend(ncol=5, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, 1.22))
     fig.autofmt_xdate()

@@ -18,7 +18,7 @@ import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,7 +28,7 @@ from unmask import operations
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.export import markdown, plots
-from unmask.store import Store, StoreError
+from unmask.store import Store, run_store
 
 NOT_CONCLUDED = (
     "These findings show coordination and inauthentic behaviour in the data; they do not "
@@ -45,11 +45,24 @@ FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure"
 _TEMPLATES = PackageLoader("unmask.export", "templates")
 
 
-def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, Any]:
-    """The report's model: the run, and each operation with its summary and evidence."""
+# What a report leaves out when it is written without the run's store.
+WITHOUT_STORE = "the copied-content examples (the posts' texts)"
+
+
+def build(
+    run_dir: Path,
+    *,
+    store: Store | Literal["run"] | None = "run",
+    examples: int = 3,
+    variants: int = 6,
+) -> dict[str, Any]:
+    """The report's model: the run, and each operation with its summary and evidence.
+    ``store``: the run's store ("run": the one run.json names, a StoreError when it is
+    missing or has changed since), or None to go on without it (the report says so)."""
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     ops = json.loads((run_dir / "operations.json").read_text(encoding="utf-8"))
-    store = _store(run.get("store"))
+    if store == "run":
+        store = run_store(run)
     nodes = pq.read_table(run_dir / "nodes.parquet").to_pylist()
     cluster_of = {(n["platform"], n["account_id"]): n["cluster_id"] for n in nodes}
     copied = _copied(run_dir, store, ops, examples, variants)
@@ -66,6 +79,8 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
     missing = [f"no {f} signal ran" for f in FAMILIES if f not in ran_families]
     missing += run.get("notes", [])
     missing += _not_in_data(ops)
+    if store is None:
+        missing.append(f"written without the run's store: {WITHOUT_STORE} are left out")
     return {
         "headline": headline(ops),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -82,13 +97,6 @@ def build(run_dir: Path, *, examples: int = 3, variants: int = 6) -> dict[str, A
         "missing": missing,
         "operations": ops,
     }
-
-
-def _store(path: str | None) -> Store | None:
-    try:
-        return Store(path) if path else None
-    except StoreError:
-        return None
 
 
 def _is_operation(op: dict[str, Any]) -> bool:
@@ -356,10 +364,12 @@ def pictures(run_dir: Path, op: dict) -> dict[str, str | None]:
     }
 
 
-def write(run_dir: Path, out_dir: Path) -> dict[str, Path]:
+def write(
+    run_dir: Path, out_dir: Path, *, store: Store | Literal["run"] | None = "run"
+) -> dict[str, Path]:
     """Write ``report.html``, ``report.md`` (with its pictures as SVG files beside it) and
-    ``report.json`` into ``out_dir``."""
-    model = build(run_dir)
+    ``report.json`` into ``out_dir`` (``store`` as for :func:`build`)."""
+    model = build(run_dir, store=store)
     out_dir.mkdir(parents=True, exist_ok=True)
     pics = {op["cluster_id"]: pictures(run_dir, op) for op in model["operations"]}
     paths = {

@@ -21,13 +21,27 @@ Per operation:
 
 An ``identity`` names the producer, a ``report`` ties every object together and says what
 was not concluded. Patterns and observable values are not defanged (STIX tooling reads them
-as values, not links). Identifiers are UUIDv4 (stix2's default) as the standard asks
-of objects that are not observables (observables get UUIDv5 of their values), and that each attack-pattern appears once per bundle whichever
-operations use it.
+as values, not links). Each attack-pattern appears once per bundle whichever operations
+use it.
+
+Identifiers are deterministic, so that exporting the same run again gives the same bundle
+and a platform (OpenCTI, MISP) that imports it twice updates its objects instead of
+duplicating them. Observables get STIX's own UUIDv5 of their values; every other object a
+UUIDv5 in unmask's namespace (:data:`NAMESPACE`) of its type and what identifies it: the
+run (a digest of its ``operations.json``) and the cluster for a campaign and the report;
+the campaign and the pattern for an indicator; source, type and target for a relationship;
+the name for an attack-pattern and the producer's identity. ``created`` and ``modified`` are
+the run's time (``finished_at`` in ``run.json``; the modification time of operations.json
+for older runs), and a fixed date for the attack-patterns and the identity, whose content
+depends on unmask's code only.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +59,50 @@ NOT_CONCLUDED = (
 )
 
 
+# unmask's namespace for the UUIDv5 identifiers of the objects it makes (never change it:
+# every id of every bundle ever exported derives from it).
+NAMESPACE = uuid.UUID("c452b5ba-c253-4c1a-9e28-615eef04da46")
+# created/modified of the objects that depend on unmask's definitions only, not on a run.
+DEFINED = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Deterministic ids and times for the objects of one run (see the module doc)."""
+
+    run: str  # a digest of the run's operations.json
+    time: datetime  # when the run was made
+
+    @staticmethod
+    def of(kind: str, *key: str) -> str:
+        # JSON keeps the parts apart: ("a|b", "c") and ("a", "b|c") never share an id.
+        return f"{kind}--{uuid.uuid5(NAMESPACE, json.dumps([kind, *key]))}"
+
+    def props(self, kind: str, *key: str) -> dict[str, Any]:
+        """id (in this run's scope), created and modified for a ``kind`` object."""
+        return {"id": self.of(kind, self.run, *key), "created": self.time, "modified": self.time}
+
+    @staticmethod
+    def defined(kind: str, *key: str) -> dict[str, Any]:
+        """id, created and modified of an object that is the same for every run."""
+        return {"id": _Ids.of(kind, *key), "created": DEFINED, "modified": DEFINED}
+
+    @classmethod
+    def for_run(cls, run_dir: Path, run: dict[str, Any], privacy: Privacy | None) -> _Ids:
+        ops = Path(run_dir) / "operations.json"
+        digest = hashlib.sha256(ops.read_bytes()).hexdigest()
+        if privacy is not None:
+            # A pseudonymised bundle is another set of objects, one per team key.
+            digest += ":private:" + privacy.hash("unmask", "bundle scope")
+        when = run.get("finished_at")
+        time = (
+            datetime.fromisoformat(when)
+            if when
+            else datetime.fromtimestamp(int(ops.stat().st_mtime), UTC)
+        )
+        return cls(digest, time)
+
+
 def confidence(probability: float) -> int:
     """STIX confidence (0-100) from the judgement's calibrated probability that the cluster
     is an inauthentic operation (``unmask.judgement``): ``round(100 * probability)``. The
@@ -57,8 +115,8 @@ def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _time(iso: str | None) -> datetime:
-    return datetime.fromisoformat(iso) if iso else datetime.now(UTC)
+def _time(iso: str | None, default: datetime) -> datetime:
+    return datetime.fromisoformat(iso) if iso else default
 
 
 def describe(op: Operation) -> str:
@@ -153,6 +211,7 @@ def _attack_pattern(
         )
     unique_phases = list({(p["kill_chain_name"], p["phase_name"]): p for p in phases}.values())
     return stix2.AttackPattern(
+        **_Ids.defined("attack-pattern", name),
         created_by_ref=by,
         name=name,
         external_references=refs,
@@ -185,8 +244,9 @@ def build(
 ) -> stix2.Bundle:
     """The run's bundle (see the module docstring)."""
     run, ops = read_run(run_dir, privacy)
-    now = datetime.now(UTC)
+    ids = _Ids.for_run(run_dir, run, privacy)
     identity = stix2.Identity(
+        **_Ids.defined("identity", producer),
         name=producer,
         identity_class="organization",
         description="Producer of this bundle: unmask, detection of coordinated influence operations.",
@@ -196,19 +256,22 @@ def build(
     store = str(run.get("store") or Path(run_dir).name)
     for op in ops:
         campaign = stix2.Campaign(
+            **ids.props("campaign", op.cluster_id),
             created_by_ref=identity.id,
             name=f"unmask operation {op.cluster_id}",
             description=describe(op),
-            first_seen=_time(op.first_seen),
-            last_seen=_time(op.last_seen),
+            first_seen=_time(op.first_seen, ids.time),
+            last_seen=_time(op.last_seen, ids.time),
             confidence=confidence(op.probability),
             labels=sorted(op.figures["confidence"]["families"])
             + ([op.figures["tier"]] if op.figures.get("tier") else []),
         )
         objects[campaign.id] = campaign
-        valid_from = _time(op.first_seen)
+        valid_from = _time(op.first_seen, ids.time)
         observables = [
-            (_account(acc), _account_pattern, f"{acc.platform} account of {op.cluster_id}")
+            # The asset's kind (account, page, group, channel) stays in the name: STIX's
+            # user-account has no place for it.
+            (_account(acc), _account_pattern, f"{acc.platform} {acc.kind} of {op.cluster_id}")
             for acc in op.accounts
         ] + [
             (
@@ -221,6 +284,7 @@ def build(
         for sco, pattern, name in observables:
             objects[sco.id] = sco
             indicator = stix2.Indicator(
+                **ids.props("indicator", campaign.id, pattern(sco)),
                 created_by_ref=identity.id,
                 name=name,
                 description=f"An asset of {campaign.name}; {NOT_CONCLUDED}",
@@ -236,6 +300,7 @@ def build(
                 (campaign.id, "related-to", sco.id),
             ):
                 r = stix2.Relationship(
+                    **ids.props("relationship", *rel),
                     created_by_ref=identity.id,
                     source_ref=rel[0],
                     relationship_type=rel[1],
@@ -248,6 +313,7 @@ def build(
                 objects[patterns[name].id] = patterns[name]
             ap = patterns[name]
             r = stix2.Relationship(
+                **ids.props("relationship", campaign.id, "uses", ap.id),
                 created_by_ref=identity.id,
                 source_ref=campaign.id,
                 relationship_type="uses",
@@ -256,6 +322,7 @@ def build(
             )
             objects[r.id] = r
     report = stix2.Report(
+        **ids.props("report"),
         created_by_ref=identity.id,
         name=f"unmask: {len(ops)} operation(s) found in {Path(store).name}",
         description=(
@@ -268,11 +335,14 @@ def build(
             )
         ),
         report_types=["campaign"],
-        published=now,
+        published=ids.time,
         object_refs=[k for k in objects if k != identity.id] or [identity.id],
     )
     objects[report.id] = report
-    return stix2.Bundle(objects=list(objects.values()))
+    return stix2.Bundle(
+        id=_Ids.of("bundle", ids.run),
+        objects=list(objects.values()),
+    )
 
 
 def write(run_dir: Path, path: Path, *, privacy: Privacy | None = None) -> Path:

@@ -38,6 +38,7 @@ import duckdb
 import pyarrow as pa
 
 from unmask import schema
+from unmask.errors import InputError
 
 STAGE_EXTRA = [
     pa.field("_row", pa.int64()),
@@ -89,7 +90,7 @@ def with_text_urls(select: str, columns: Iterable[str]) -> str:
     return f"SELECT _s.*, {found} AS _tx_urls FROM ({select}) _s"
 
 
-class FormatMismatch(Exception):
+class FormatMismatch(InputError):
     """The file is not of the format it was declared (or detected) to be."""
 
     def __init__(self, path: Path | str, expected: str, found: str) -> None:

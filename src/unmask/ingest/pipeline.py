@@ -28,6 +28,7 @@ import unmask
 from unmask import schema
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
+from unmask.errors import UnmaskError
 from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema, time_window
 from unmask.ingest.language import register_language_udf
 from unmask.ingest.normalise import install_macros
@@ -37,7 +38,7 @@ from unmask.store import BatchExists, Manifest, Store
 ProgressFn = Callable[[str], None]
 
 
-class ReconciliationError(Exception):
+class ReconciliationError(UnmaskError):
     """The counts of a file do not add up: a bug, never a data problem; nothing is written."""
 
 

@@ -10,11 +10,12 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from unmask.errors import InputError
 from unmask.ingest import formats
 from unmask.ingest.base import Adapter
 
 
-class UnknownFormat(Exception):
+class UnknownFormat(InputError):
     pass
 
 

@@ -21,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from unmask.errors import InputError
+
 PLATFORMS = (
     "facebook",
     "instagram",
@@ -38,7 +40,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DELIVERIES = ("burst", "slow")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError, ValueError):
     """A scenario file that cannot be used, with the key that is wrong."""
 
 
