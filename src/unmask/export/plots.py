@@ -18,13 +18,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
+from matplotlib import font_manager
 
 # Text stays text in the SVG: searchable, small, and drawn in the reader's fonts (which is
-# what makes Chinese and Japanese labels legible without embedding a CJK font).
+# what makes Chinese and Japanese labels legible without embedding a CJK font). Only fonts
+# this machine has are named: Matplotlib warns once per label for a missing one (5,270
+# "findfont" lines for one report on the real data).
+WANTED_FONTS = ("DejaVu Sans", "Noto Sans CJK JP")
+INSTALLED = {f.name for f in font_manager.fontManager.ttflist}
 plt.rcParams.update(
     {
         "svg.fonttype": "none",
-        "font.family": ["DejaVu Sans", "Noto Sans CJK JP", "sans-serif"],
+        "font.family": [*(f for f in WANTED_FONTS if f in INSTALLED), "sans-serif"],
         "font.size": 9,
         "axes.spines.top": False,
         "axes.spines.right": False,
