@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
@@ -480,8 +481,29 @@ def test_a_store_of_schema_version_1_is_migrated_and_keeps_its_cases(url, runs):
         assert {c["tier"] for c in live(cs)} == {"cib_likely"}
     engine = sa.create_engine(url)
     with engine.connect() as con:
-        assert con.execute(sa.text("SELECT max(version) FROM unmask_schema")).scalar() == 2
+        assert con.execute(sa.text("SELECT max(version) FROM unmask_schema")).scalar() == 3
     engine.dispose()
+
+
+def test_account_ids_of_any_length_are_kept(url, runs, tmp_path):
+    """PostgreSQL enforced the old VARCHAR(256) on account ids (SQLite did not): a run whose
+    takedown list names a 300-character id failed to record there."""
+    run = tmp_path / "long-run"
+    shutil.copytree(runs["full"], run)
+    short = pq.read_table(run / "takedown.parquet")["account_id"][0].as_py()
+    long_id = "x" * 300
+    # The account renamed everywhere in the run (its nodes, takedown list and evidence).
+    for path in run.rglob("*.parquet"):
+        table = pq.read_table(path)
+        for col in ("account_id", "account_a", "account_b"):
+            if col in table.column_names:
+                ids = pc.if_else(pc.equal(table[col], short), long_id, table[col])
+                table = table.set_column(table.schema.get_field_index(col), col, ids)
+        pq.write_table(table, path)
+    with CaseStore(url) as cs:
+        cs.record_run(run)
+        assets = {a["account_id"] for c in cs.list_cases() for a in cs.case(c["id"])["assets"]}
+    assert long_id in assets
 
 
 def test_foreign_tables_are_refused(tmp_path):

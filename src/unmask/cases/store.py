@@ -193,6 +193,10 @@ class CaseStore:
                 now = con.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
                 if now == version:
                     for statement in MIGRATIONS[version]:
+                        if isinstance(statement, tuple):
+                            dialect, statement = statement
+                            if con.dialect.name != dialect:
+                                continue
                         con.execute(sa.text(statement))
                     con.execute(
                         schema_table.insert().values(
@@ -300,7 +304,7 @@ class CaseStore:
             tmp_md,
             sa.Column("cluster_id", sa.String(64)),
             sa.Column("platform", sa.String(64)),
-            sa.Column("account_id", sa.String(256)),
+            sa.Column("account_id", sa.Text),
             prefixes=["TEMPORARY"],
         )
         tmp.drop(con, checkfirst=True)

@@ -6,13 +6,19 @@ import sqlalchemy as sa
 
 from unmask.errors import UnmaskError
 
-SCHEMA_VERSION = 2
-# What a store of each older version needs to become the next one (SQL both SQLite and
-# PostgreSQL run). 1 -> 2: the judgement's tier (``unmask.assess.TIERS``) on cases and runs.
-MIGRATIONS = {
+SCHEMA_VERSION = 3
+# What a store of each older version needs to become the next one: SQL both SQLite and
+# PostgreSQL run, or (dialect, SQL) for one of them. 1 -> 2: the judgement's tier
+# (``unmask.assess.TIERS``) on cases and runs. 2 -> 3: account ids of any length (they were
+# VARCHAR(256), which PostgreSQL enforces and SQLite does not).
+MIGRATIONS: dict[int, tuple[str | tuple[str, str], ...]] = {
     1: (
         "ALTER TABLE cases ADD COLUMN tier VARCHAR(32)",
         "ALTER TABLE case_runs ADD COLUMN tier VARCHAR(32)",
+    ),
+    2: (
+        ("postgresql", "ALTER TABLE case_assets ALTER COLUMN account_id TYPE TEXT"),
+        ("postgresql", "ALTER TABLE decisions ALTER COLUMN account_id TYPE TEXT"),
     ),
 }
 # Analyst decisions on a case or an asset ("open" reopens).
@@ -98,7 +104,7 @@ case_assets = sa.Table(
     metadata,
     sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), primary_key=True),
     sa.Column("platform", sa.String(64), primary_key=True),
-    sa.Column("account_id", sa.String(256), primary_key=True),
+    sa.Column("account_id", sa.Text, primary_key=True),
     sa.Column("kind", sa.String(32)),
     sa.Column("handle", sa.Text),
     sa.Column("url", sa.Text),
@@ -144,7 +150,7 @@ decisions = sa.Table(
     sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
     # Set for a decision on one asset; null for the whole case.
     sa.Column("platform", sa.String(64)),
-    sa.Column("account_id", sa.String(256)),
+    sa.Column("account_id", sa.Text),
     sa.Column("decision", sa.String(16), nullable=False),
     sa.Column("previous_status", sa.String(16)),
     sa.Column("note", sa.Text),
