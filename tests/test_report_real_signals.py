@@ -8,12 +8,15 @@ and ``tests/conftest.py`` (CooRTweet's Russian retweet set).
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
-from test_report_real import _ingest_ira
+from test_report_real import _describe_all, _ingest_ira
 
+from unmask import operations
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.coaction import CoAction
 from unmask.signals.content import CopiedContent, normalise_sql
+from unmask.signals.schedule import DAY_NAMES, ShiftSchedule
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +71,41 @@ def test_coaction_says_when_its_null_cannot_judge_the_store(russian_store):
     )
     # Edges shown without the FDR: nothing is hidden, so nothing to note.
     assert not any("shuffled null" in n for n in shown.notes)
+
+
+def test_a_shift_is_claimed_only_when_the_rota_test_passed(ira):
+    """The IRA sample read as one group keeps "every day, 02:30–02:00 UTC−2" (a 23.5-hour
+    shift) with an office score of 0.0, and the schedule signal says no group keeps
+    office-like shifts; yet 5 accounts score as shift-like one by one, so the signal vouches
+    for them. Before: the heatmap outlined the 23.5 hours as working hours and 3.1.1
+    "Working to a regular shift pattern" was claimed on those 5 accounts."""
+    from unmask.export import plots, report
+
+    store, _ = ira
+    sig = ShiftSchedule()
+    with DuckDBEngine(store) as eng:
+        ev = sig.run(eng)
+    assert ev.notes == ["no group of accounts keeps the same office-like shifts"]
+    shift_like = ev.scores.filter(pa.compute.greater_equal(ev.scores["score"], sig.score_threshold))
+    assert shift_like.num_rows == 5
+    n = shift_like.num_rows
+    vouched = pa.table(
+        {
+            "platform": shift_like["platform"],
+            "account_id": shift_like["account_id"],
+            "cluster_id": ["ira"] * n,
+            "family": ["schedule"] * n,
+            "signal": ["schedule"] * n,
+        }
+    )
+    op = _describe_all(store, "ira", [ev], vouched)
+    sched = op["schedule"]
+    assert op["assets"]["by_signal"] == {"schedule": 5}
+    assert (sched["office_score"], sched["days"]) == (0.0, list(DAY_NAMES))
+    assert sched["shift_pattern"] is False
+    assert sched["shifts_utc"] == []
+    assert sched["description"].startswith("no shift pattern")
+    assert operations.SHIFT not in {k["procedure"] for k in op["killchain"]}
+    assert "no shift pattern" in report.summary(op)
+    svg = plots.heatmap(op)
+    assert svg and plots.SHIFT_OUTLINE not in svg
