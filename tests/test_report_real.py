@@ -34,8 +34,11 @@ def _ingest_ira(root: Path) -> Store:
     return store
 
 
-def _describe_all(store: Store, cluster_id: str) -> dict:
-    """Every account of the store as one reported group (no signal vouches for any)."""
+def _describe_all(
+    store: Store, cluster_id: str, evidence: list | None = None, vouched: pa.Table | None = None
+) -> dict:
+    """Every account of the store as one reported group (by default no signal vouches for
+    any; ``vouched`` rows name the accounts a signal of ``evidence`` vouches for)."""
     con = store.connect()
     accounts = con.execute("SELECT platform, account_id FROM accounts ORDER BY 1, 2").fetchall()
     nodes = pa.table(
@@ -46,17 +49,18 @@ def _describe_all(store: Store, cluster_id: str) -> dict:
             "degree": [1] * len(accounts),
         }
     )
-    vouched = pa.table(
-        {
-            c: pa.array([], pa.string())
-            for c in ("platform", "account_id", "cluster_id", "family", "signal")
-        }
-    )
+    if vouched is None:
+        vouched = pa.table(
+            {
+                c: pa.array([], pa.string())
+                for c in ("platform", "account_id", "cluster_id", "family", "signal")
+            }
+        )
     clusters = assess.judge(nodes, vouched, min_size=1, assessable={"coordination"})
     tier = clusters.schema.get_field_index("tier")
     clusters = clusters.set_column(tier, "tier", pa.array(["coordinated_unassessed"]))
     with DuckDBEngine(store) as eng:
-        (op,) = operations.describe(eng, nodes, clusters, [], vouched)
+        (op,) = operations.describe(eng, nodes, clusters, evidence or [], vouched)
     op["summary"] = report.summary(op)
     return op
 

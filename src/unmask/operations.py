@@ -133,7 +133,7 @@ def describe(
         by_signal = {ev.signal: ev for ev in evidence}
         _followers(engine, members, by_signal.get("followers"), out)
         _narratives(by_signal.get("content"), members, out, top)
-        _schedules(engine, members, out)
+        _schedules(engine, members, out, by_signal.get("schedule"))
         for op in out.values():
             op["breakout"] = breakout(op)
             op["killchain"] = killchain(op)
@@ -473,20 +473,33 @@ def _followers(engine: Engine, members: pa.Table, followers: Evidence | None, ou
         }
 
 
-def _schedules(engine: Engine, members: pa.Table, out: dict) -> None:
+def _schedules(
+    engine: Engine, members: pa.Table, out: dict, evidence: Evidence | None = None
+) -> None:
     """Each operation's working rhythm read as a rota (``unmask.signals.schedule``): the
     inferred time zone, days, shifts and breaks, how office-like it is against ordinary
-    accounts of the same zone, and the shifts in UTC for the report's heatmap."""
-    from unmask.signals.schedule import DAY_NAMES, infer_schedule, population
+    accounts of the same zone, and the shifts in UTC for the report's heatmap.
+
+    A rota can be read out of any rhythm ("every day, 03:30–02:00"); it is a shift pattern
+    only when the group passes the schedule signal's group test (``office_score`` at least
+    its ``min_office``). Otherwise nothing is outlined and the report says "no shift
+    pattern"; the days and hours read stay in ``days`` and ``shifts`` for the record."""
+    from unmask.signals.schedule import DAY_NAMES, MIN_OFFICE, infer_schedule, population
 
     pop = population(engine)
     if pop is None:
         return
+    bar = float((evidence.params if evidence else {}).get("min_office", MIN_OFFICE))
     for cid, op in out.items():
         group = members.filter(pc.equal(members["cluster_id"], cid))
         sched = infer_schedule(engine, group, pop)
+        shift = bool(sched.shifts) and sched.office_score >= bar
         op["schedule"] = {
-            "description": sched.describe(),
+            "shift_pattern": shift,
+            "description": sched.describe()
+            if shift
+            else f"no shift pattern (office score {sched.office_score:.2f}, below {bar:.2f})",
+            "read_as": sched.describe(),
             "utc_offset": sched.utc_offset,
             "days": sched.days,
             "shifts": [list(x) for x in sched.shifts],
@@ -500,7 +513,9 @@ def _schedules(engine: Engine, members: pa.Table, out: dict) -> None:
                 for d in sched.days
                 for start, end in sched.shifts
                 for cell in _utc_cells(DAY_NAMES.index(d), start, end, sched.utc_offset)
-            ],
+            ]
+            if shift
+            else [],
         }
 
 
@@ -674,8 +689,15 @@ def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
         add(
             DIRECTING, f"links to {d['value']} from {d['accounts']} account(s), {d['uses']} time(s)"
         )
+    # Accounts that each fit some rota are no shift pattern unless the group's own rhythm
+    # passes the rota test (``_schedules``).
+    if signals.get("schedule") and (op.get("schedule") or {}).get("shift_pattern"):
+        add(
+            SHIFT,
+            f"{signals['schedule']} account(s) work the same shifts (schedule signal): "
+            f"{op['schedule']['description']}",
+        )
     for signal, procedure, what in (
-        ("schedule", SHIFT, "work the same shifts"),
         ("infra", CENTRAL_ACCESS, "share IP addresses or devices"),
         ("identity", COPIED_PICTURES, "share profile pictures, bios or creation batches"),
     ):

@@ -9,12 +9,22 @@ Layout::
         activities-00000.parquet   ... one or more parts per table
         quarantine-00000.parquet   records that could not be read, with the reason
       .staging/                    batches being written; never read
+      keys.duckdb                  the key index: the keys of every committed batch's
+                                   activities, follows and infrastructure, for deduplication
+      paths/<digest>               a hint: the batch last ingested from this path and size
 
 A batch is written under ``.staging`` and made visible by one atomic rename, so a crash or
 Ctrl-C mid-file leaves the store as it was. The store is append-only: a later export adds a
 batch and never rewrites earlier ones. Activities, follows and infrastructure records are
 deduplicated on their keys when a batch is written; accounts keep one observation per batch
 and are merged on read (the newest non-empty value of each field wins).
+
+The key index and the path hints make the cost of ingesting a file flat however many
+batches the store holds (before, each file read every manifest and opened every batch's
+Parquet parts to find its duplicates: 0.23 s a file at first, 1.09 s after 400). Both are
+caches of what the batches say: the index is brought up to date with the committed batches
+under the writer lock before it is used (a batch it lacks is added, a batch it has that is
+not committed is removed), and may be deleted at any time.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +47,16 @@ import pyarrow.parquet as pq
 
 from unmask import schema
 from unmask.engine.duckdb import connect
-from unmask.engine.sql import literals
+from unmask.engine.sql import identifier, literal, literals
 from unmask.errors import InputError
 
 STORE_FORMAT = "unmask-store"
 STORE_VERSION = 1
 ALL_TABLES = (*schema.TABLES, "quarantine")
+# The tables deduplicated against the store on their keys (accounts keep one observation
+# per batch), and the schema the key index is attached as.
+KEYED_TABLES = tuple(t for t in schema.TABLES if t != "accounts")
+KEY_INDEX = "keys"
 
 
 class StoreError(InputError):
@@ -132,6 +147,23 @@ class Store:
     def has_batch(self, file_id: str) -> bool:
         return (self.batches_dir / file_id / "manifest.json").exists()
 
+    def manifest(self, file_id: str) -> Manifest | None:
+        """One batch's manifest (None when the store has no such batch)."""
+        path = self.batches_dir / file_id / "manifest.json"
+        if not path.exists():
+            return None
+        return Manifest.from_dict(json.loads(path.read_text()))
+
+    def path_hint(self, path: str, size: int) -> str | None:
+        """The batch last ingested from this path at this size, if any: a hint (the file
+        may have changed since), read without going through every manifest."""
+        hint = self._hint_path(path, size)
+        return hint.read_text().strip() if hint.exists() else None
+
+    def _hint_path(self, path: str, size: int) -> Path:
+        digest = hashlib.sha256(f"{path}\0{size}".encode()).hexdigest()[:32]
+        return self.path / "paths" / digest
+
     def manifests(self) -> list[Manifest]:
         out = [
             Manifest.from_dict(json.loads((self.batches_dir / b / "manifest.json").read_text()))
@@ -201,9 +233,92 @@ class Store:
                 _fsync_dir(staging)
                 os.rename(staging, self.batches_dir / file_id)
                 _fsync_dir(self.batches_dir)
+                self._write_hint(writer.manifest)
             finally:
                 writer.close()
                 shutil.rmtree(staging, ignore_errors=True)
+
+    def _write_hint(self, manifest: Manifest) -> None:
+        if manifest.size_bytes is None:
+            return
+        hint = self._hint_path(manifest.path, manifest.size_bytes)
+        hint.parent.mkdir(exist_ok=True)
+        hint.write_text(manifest.file_id)
+
+    @contextlib.contextmanager
+    def key_index(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """The key index attached to ``con`` as schema ``keys`` (``keys.activities``, …), up
+        to date with the committed batches, for the length of the block. Use it under the
+        writer lock (``write_batch``): one process at a time may write the index.
+
+        The block works on a copy of the index, which replaces it when the block ends
+        without error: a writer that fails leaves the index as it was. (The copy also keeps
+        DuckDB away from the store's own path, where a '?' is read as the start of options.)
+        """
+        path = self.path / "keys.duckdb"
+        with tempfile.TemporaryDirectory(prefix="unmask-keys-") as tmp:
+            work = Path(tmp) / "keys.duckdb"
+            if path.exists():
+                shutil.copyfile(path, work)
+            try:
+                self._sync_keys(con, work)
+            except duckdb.Error:
+                # A damaged index is rebuilt from the batches: it holds nothing else.
+                with contextlib.suppress(duckdb.Error):
+                    con.execute(f"DETACH {KEY_INDEX}")
+                work.unlink(missing_ok=True)
+                self._sync_keys(con, work)
+            try:
+                yield
+                con.execute(f"CHECKPOINT {KEY_INDEX}")
+            finally:
+                con.execute(f"DETACH {KEY_INDEX}")
+            # The temporary folder may be on another file system: copied beside the index
+            # first, so that the index is replaced by one rename.
+            staged = path.with_name("keys.duckdb.new")
+            shutil.copyfile(work, staged)
+            os.replace(staged, path)
+
+    def _sync_keys(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        con.execute(f"ATTACH {literal(path)} AS {KEY_INDEX}")
+        for table in KEYED_TABLES:
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {KEY_INDEX}.{table} "
+                f"({_key_columns_sql(table)}, batch VARCHAR)"
+            )
+        con.execute(f"CREATE TABLE IF NOT EXISTS {KEY_INDEX}.batches (file_id VARCHAR)")
+        indexed = {r[0] for r in con.execute(f"SELECT file_id FROM {KEY_INDEX}.batches").fetchall()}
+        present = set(self.batch_ids())
+        # A batch indexed but not committed: a writer died between indexing and renaming,
+        # or the batch was removed.
+        for file_id in sorted(indexed - present):
+            self.unindex_batch(con, file_id)
+        for file_id in sorted(present - indexed):
+            self.index_batch(con, file_id, self.batches_dir / file_id)
+
+    def index_batch(self, con: duckdb.DuckDBPyConnection, file_id: str, directory: Path) -> None:
+        """Add the keys of the parts in ``directory`` to the attached index, as batch
+        ``file_id``. The batch is listed first, so that a writer that dies before the batch
+        is committed leaves it to be removed by the next one."""
+        con.execute(f"INSERT INTO {KEY_INDEX}.batches VALUES (?)", [file_id])
+        for table in KEYED_TABLES:
+            parts = sorted(directory.glob(f"{table}-*.parquet"))
+            if parts:
+                self.index_keys(
+                    con, table, file_id, f"read_parquet([{literals(parts)}], union_by_name = true)"
+                )
+
+    @staticmethod
+    def index_keys(con: duckdb.DuckDBPyConnection, table: str, file_id: str, source: str) -> None:
+        """Add the keys of the rows of ``source`` (a table or a query) as batch ``file_id``."""
+        keys = ", ".join(identifier(k) for k in schema.KEYS[table])
+        con.execute(f"INSERT INTO {KEY_INDEX}.{table} SELECT {keys}, ? FROM {source}", [file_id])
+
+    @staticmethod
+    def unindex_batch(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
+        for table in KEYED_TABLES:
+            con.execute(f"DELETE FROM {KEY_INDEX}.{table} WHERE batch = ?", [file_id])
+        con.execute(f"DELETE FROM {KEY_INDEX}.batches WHERE file_id = ?", [file_id])
 
     def _clean_staging(self) -> None:
         # Called under the writer lock: whatever is left in staging is from a dead writer.
@@ -250,6 +365,11 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _key_columns_sql(table: str) -> str:
+    types = {f.name: f.type for f in schema.TABLES[table]}
+    return ", ".join(f"{identifier(k)} {schema.duckdb_type(types[k])}" for k in schema.KEYS[table])
 
 
 def merged_accounts_sql() -> str:

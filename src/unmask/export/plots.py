@@ -47,6 +47,8 @@ PLATFORM_COLOURS = {
     "telegram": "#229ed9",
     "threads": "#555555",
 }
+# The outline of the working hours on the heatmap.
+SHIFT_OUTLINE = "#d62728"
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 MAX_NETWORK_NODES = 300
 MAX_NETWORK_EDGES = 3000
@@ -107,8 +109,9 @@ def heatmap(op: dict) -> str | None:
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xlabel("hour (UTC)")
     fig.colorbar(im, ax=ax, label="actions", fraction=0.03)
+    # Only a shift pattern that passed the rota test has shifts_utc (operations._schedules).
     for day, start, end in (op.get("schedule") or {}).get("shifts_utc", []):
-        rect = plt.Rectangle((start - 0.5, day - 0.5), end - start, 1, fill=False, ec="#d62728")
+        rect = plt.Rectangle((start - 0.5, day - 0.5), end - start, 1, fill=False, ec=SHIFT_OUTLINE)
         ax.add_patch(rect)
     return _svg(fig)
 

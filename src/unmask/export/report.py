@@ -159,6 +159,14 @@ def summary(op: dict[str, Any]) -> str:
             f"famil(ies), e.g. “{(op['narratives'][0]['representative'] or '')[:120]}”."
         )
     text.append(_engagement(reach))
+    sched = op.get("schedule")
+    if sched:
+        text.append(
+            f"They worked to a shift pattern: {sched['description']}."
+            if sched.get("shift_pattern")
+            else "Their hours show no shift pattern (the heatmap shows their actions by hour "
+            "of the week)."
+        )
     b = op["breakout"]
     text.append(f"Breakout Scale: category {b['category']} ({b['basis'][0]}; {b['basis'][1]}).")
     for link in op.get("lineage", []) or []:

@@ -33,7 +33,7 @@ from unmask.ingest.base import TEXT_URLS, StageContext, stage_schema, time_windo
 from unmask.ingest.language import register_language_udf
 from unmask.ingest.normalise import install_macros
 from unmask.ingest.registry import detect_adapter, get_adapter
-from unmask.store import BatchExists, Manifest, Store
+from unmask.store import KEY_INDEX, BatchExists, Manifest, Store
 
 ProgressFn = Callable[[str], None]
 
@@ -95,12 +95,6 @@ def _file_id(sha: str, options: dict[str, Any]) -> str:
     return sha[:32] if not opt_key else hashlib.sha256(f"{sha}|{opt_key}".encode()).hexdigest()[:32]
 
 
-def _stored_batch(store: Store, file_id: str) -> Manifest | None:
-    if not store.has_batch(file_id):
-        return None
-    return next(m for m in store.manifests() if m.file_id == file_id)
-
-
 def ingest_file(
     store: Store,
     path: str | Path,
@@ -125,8 +119,8 @@ def ingest_file(
     # staging is thrown away.
     resolved = str(path.resolve())
     size = path.stat().st_size
-    if any(m.path == resolved and m.size_bytes == size for m in store.manifests()):
-        old = _stored_batch(store, _file_id(sha.result(), options))
+    if store.path_hint(resolved, size) is not None:
+        old = store.manifest(_file_id(sha.result(), options))
         if old is not None:
             return IngestResult(old, skipped=True)
 
@@ -141,7 +135,7 @@ def ingest_file(
         adapter.stage(ctx)
         ctx.flush()
         file_id = ctx.file_id = _file_id(sha.result(), options)
-        old = _stored_batch(store, file_id)
+        old = store.manifest(file_id)
         if old is not None:
             return IngestResult(old, skipped=True)
         manifest = Manifest(
@@ -159,7 +153,7 @@ def ingest_file(
         except BatchExists:
             # The same file, ingested by another process at the same time, was committed
             # while this one staged it: the store has it once, as it should.
-            return IngestResult(_stored_batch(store, file_id), skipped=True)
+            return IngestResult(store.manifest(file_id), skipped=True)
     finally:
         con.close()
 
@@ -175,16 +169,18 @@ def _commit(
 ) -> Manifest:
     """Write the staged file as a batch, under the store's writer lock, and return its
     manifest; raises :class:`BatchExists` when the batch appeared meanwhile."""
-    with store.write_batch(manifest.file_id) as batch:
+    # The store's key index on the same connection: deduplication joins it (reading the
+    # batches' own parts instead cost every file time in proportion to the batches).
+    with store.write_batch(manifest.file_id) as batch, store.key_index(con):
         say("writing")
-        # The store's tables as views on the same connection: deduplication joins them.
-        store.connect(con)
         counts = _finalise(
             con,
             ctx,
             batch,
             detect_language=ctx.options.get("detect_language", True) is not False,
         )
+        batch.close()
+        store.index_batch(con, manifest.file_id, batch.directory)
         manifest.rows_read = ctx.rows_read
         good = counts.pop("rows_good")
         manifest.rows_stored = counts.pop("rows_stored")
@@ -437,7 +433,9 @@ def _write_table(con, ctx, batch, table, detect_language, any_bad) -> int:
         source_urls = _STAGED_URLS if ctx.text_urls_staged else _SOURCE_URLS
         merged = f"SELECT *, {source_urls} AS _src_urls FROM ({merged})"
     existing = (
-        0 if table == "accounts" else con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        0
+        if table == "accounts"
+        else con.execute(f"SELECT count(*) FROM {KEY_INDEX}.{table}").fetchone()[0]
     )
     # Nothing to merge or to remove: read the stage through a view rather than copy it.
     # Accounts are merged as they are written (only the final write reads them).
@@ -486,7 +484,8 @@ def _write_merged(con, ctx, batch, table, key_sql, good, existing, detect_langua
             # Entities already in the store are not written again.
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _old_keys AS SELECT DISTINCT {key_sql}
-                    FROM {good} SEMI JOIN (SELECT {key_sql} FROM {table}) USING ({key_sql})"""
+                    FROM {good} SEMI JOIN (SELECT {key_sql} FROM {KEY_INDEX}.{table})
+                    USING ({key_sql})"""
             )
             con.execute(
                 f"""INSERT INTO _touch_old SELECT _row FROM {good} SEMI JOIN _old_keys USING ({key_sql});

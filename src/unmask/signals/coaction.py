@@ -352,6 +352,9 @@ class CoAction(Signal):
         ev.stats["candidate_edges"] = engine.count("_ca_edges")
         replicates = int(self.null_replicates or 0)
         mr = int(self.min_repeat)
+        ev.stats["repeated_edges"] = engine.scalar(
+            f"SELECT count(*) FROM _ca_edges WHERE count >= {mr}"
+        )
         # Busy accounts co-act by chance far more than quiet ones; with ``stratify`` an edge
         # is judged against shuffled edges between accounts as busy as its two (the binary
         # order of magnitude of each one's number of actions, which the shuffle keeps).
@@ -382,15 +385,18 @@ class CoAction(Signal):
             replicates,
             stratum="cls",
         )
-        keep = f"e.count >= {mr}"
-        if replicates and self.fdr is not None:
-            keep += f" AND s.q_value <= {float(self.fdr)}"
         engine.create_table(
-            "_ca_kept",
+            "_ca_judged",
             f"""SELECT e.a, e.b, e.count, e.weight, s.p_value, s.q_value
                 FROM ({self._classed("_ca_edges")}) e JOIN ({significance}) s USING (cls, weight)
-                WHERE {keep}""",
+                WHERE e.count >= {mr}""",
         )
+        keep = "true"
+        if replicates and self.fdr is not None:
+            keep = f"q_value <= {float(self.fdr)}"
+            self._note_unresolved(engine, ev, replicates)
+        engine.create_table("_ca_kept", f"SELECT * FROM _ca_judged WHERE {keep}")
+        engine.drop("_ca_judged")
         # The kept edges' action pairs, with names, activities and times (the evidence).
         engine.create_table(
             "_ca_kept_pairs",
@@ -426,6 +432,32 @@ class CoAction(Signal):
         ev.edges = edges.cast(EDGE_SCHEMA)
         ev.events = self._events(engine, "_ca_kept_pairs", kept=None)
         engine.drop("_ca_actors", "_ca_acts", "_ca_class", "_ca_kept", "_ca_kept_pairs")
+
+    def _note_unresolved(self, engine: Engine, ev: Evidence, replicates: int) -> None:
+        """A note when edges repeat but none passes the FDR because the null cannot tell
+        them from chance: in a store that is mostly one operation (or one community), the
+        shuffled copies deal the operation's accounts among its own actions, so they co-act
+        as the data does; and with few edges, the lowest q-value ``b`` replicates can give
+        is about ``1 / (b k)``, ``k`` the edges heavier than every shuffled edge. Without
+        the note, such a run reads as "no coordination"."""
+        fdr = float(self.fdr)
+        judged = engine.count("_ca_judged")
+        best_q = engine.scalar("SELECT min(q_value) FROM _ca_judged")
+        if not judged or best_q is None or best_q <= fdr:
+            return
+        shuffled = float(ev.stats.get("null_edges_per_replicate") or 0)
+        ev.stats["null_uninformative"] = True
+        ev.stats["lowest_q_value"] = round(float(best_q), 4)
+        ev.notes.append(
+            f"the shuffled null could not judge this store: {judged:,} account pair(s) "
+            f"{self._verb()} the same {self._label()} on {int(self.min_repeat)} occasions or "
+            f"more, the shuffled copies made {shuffled:,.1f} such pair(s) each, and the "
+            f"lowest q-value reached was {best_q:.3f}, above the FDR of {fdr} "
+            f"({replicates} replicate(s)); no edge is kept. When the store is mostly one "
+            "operation, the shuffled copies are the operation too: raise null_replicates, "
+            "set fdr=None to see the edges with their q-values, or compare compat='coortweet' "
+            "(docs/signals.md, 'When the null is uninformative')"
+        )
 
     def _null_acts_sql(self, replicate: int) -> str:
         """One shuffled copy of the actions: within every slot of ``null_slot`` seconds, the

@@ -11,7 +11,9 @@ How, all in SQL on the engine (no Python loop over rows):
 1. **Normalise** each text: lower case; links, @mentions, a leading ``rt @user:`` and
    characters outside the Basic Multilingual Plane (emoji) removed; whitespace collapsed.
    Texts shorter than ``min_chars`` are left out ("great post!" is not evidence of
-   anything). Identical normalised texts are one *document* (an md5 of the text), so a text
+   anything). Reshares (kind ``share``: retweets, shares) are left out: they repeat their
+   parent's text by design, and are co-action on the parent, not copied content (their
+   count is ``stats["reshares_left_out"]``). Identical normalised texts are one *document* (an md5 of the text), so a text
    copied 5,000 times is processed once: exact matching comes first and for free.
 2. **Shingle** each document into its set of character ``k``-grams. Characters, not words,
    so that Chinese and Japanese (no spaces) work like English; ``k = 4`` because a typo
@@ -82,6 +84,7 @@ from functools import partial
 import pyarrow as pa
 
 from unmask.engine.base import Engine
+from unmask.schema import ActivityKind
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.minhash import (
     candidate_schema,
@@ -96,6 +99,8 @@ from unmask.signals.minhash import (
     stop_table,
 )
 from unmask.signals.significance import significance_sql, weight_sum
+
+RESHARE = ActivityKind.SHARE.value
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (no overflow in
 # BIGINT on either engine).
@@ -234,11 +239,16 @@ class CopiedContent(Signal):
         # Normalised in a step of its own: a filter on the normalised text in the same
         # query is pushed down into the scan, where it runs the regular expression a second
         # time (DuckDB 1.x-2.0: 2.7 s instead of 1.2 for a million posts).
+        # A reshare (a retweet, a share) repeats its parent's text by design: it is co-action
+        # on the parent (``coaction --on parent``), not content its account copied.
         engine.create_table(
             "_cc_norm",
             f"""SELECT platform, account_id, activity_id, time, language,
                        {normalise_sql("text")} AS norm
-                FROM activities WHERE text IS NOT NULL""",
+                FROM activities WHERE text IS NOT NULL AND kind <> '{RESHARE}'""",
+        )
+        ev.stats["reshares_left_out"] = engine.scalar(
+            f"SELECT count(*) FROM activities WHERE text IS NOT NULL AND kind = '{RESHARE}'"
         )
         engine.create_table(
             "_cc_posts",

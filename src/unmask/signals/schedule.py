@@ -60,6 +60,9 @@ _MONDAY_SHIFT = 144
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ZONES = np.arange(-11, 13)  # whole-hour UTC offsets; UTC+13/+14 read as UTC-11/-10
 _LOG_FLOOR = 1e-12
+# The office score a group's rhythm needs to count as working shifts (``min_office``); the
+# report claims a shift pattern for a cluster by the same bar.
+MIN_OFFICE = 0.5
 
 REFERENCE = (
     "Zannettou et al. 2019 ('Disinformation warfare: understanding state-sponsored trolls on "
@@ -791,7 +794,7 @@ class ShiftSchedule(Signal):
         min_similarity: float = 0.8,
         neighbours: int = 10,
         min_group: int = 3,
-        min_office: float = 0.5,
+        min_office: float = MIN_OFFICE,
         attach_fdr: float = 0.01,
         night_centre: float = 3.5,
         work_start: float = 9.0,
