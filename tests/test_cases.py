@@ -534,6 +534,16 @@ def test_bad_input_is_refused(tmp_path, runs):
 def test_url_resolution(tmp_path):
     assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert resolve_url(tmp_path / "x.sqlite") == f"sqlite:///{tmp_path / 'x.sqlite'}"
+    # Inside the store: two stores in one folder keep their own cases.
+    assert resolve_url(None, tmp_path / "world" / "store") == (
+        f"sqlite:///{tmp_path / 'world' / 'store' / 'cases.sqlite'}"
+    )
+    assert resolve_url(None, tmp_path / "world" / "other") == (
+        f"sqlite:///{tmp_path / 'world' / 'other' / 'cases.sqlite'}"
+    )
+    # A case store an older unmask made next to the store is still found.
+    (tmp_path / "world").mkdir()
+    (tmp_path / "world" / "cases.sqlite").write_bytes(b"")
     assert resolve_url(None, tmp_path / "world" / "store") == (
         f"sqlite:///{tmp_path / 'world' / 'cases.sqlite'}"
     )
@@ -544,7 +554,7 @@ def test_url_resolution(tmp_path):
 def test_cli_detect_records_and_cases_commands(small_world, tmp_path, monkeypatch):
     from unmask.cli import app
 
-    # The world is read-only: copy its store so that the default case store, next to the
+    # The world is read-only: copy its store so that the default case store, inside the
     # store, lands in this test's folder.
     world = tmp_path / "world"
     shutil.copytree(small_world / "store", world / "store")
@@ -557,7 +567,7 @@ def test_cli_detect_records_and_cases_commands(small_world, tmp_path, monkeypatc
               "--config", str(config)],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    db = world / "cases.sqlite"
+    db = world / "store" / "cases.sqlite"
     assert db.exists()
     with CaseStore(f"sqlite:///{db}") as cs:
         n = len(cs.list_cases())

@@ -125,7 +125,7 @@ def test_every_command_on_hostile_folders(tmp_path, cwd):
     cases = json.loads(invoke("cases", "list", "--store", store, "--json"))
     assert cases
     # The case store is where it belongs, not at a path cut at the "?" of a URL.
-    assert (world / "cases.sqlite").is_file()
+    assert (world / "store" / "cases.sqlite").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cwd", FOLDER])
     catalogue = root / "catalogue"
     invoke("catalogue", "add-run", run, "--name", "past", "--catalogue", catalogue)

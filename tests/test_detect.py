@@ -183,6 +183,7 @@ def test_the_command_line_runs_detect(small_world, tmp_path):
     assert (run / "flagged.csv").exists()
     assert (tmp_path / "cases.sqlite").exists()
     assert not (small_world / "cases.sqlite").exists()
+    assert not (small_world / "store" / "cases.sqlite").exists()
     bad = subprocess.run([*cmd[:-1], "nope"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown signal(s) nope" in bad.stderr
 

@@ -60,7 +60,10 @@ def sqlite_url(path: Path) -> str:
 
 def resolve_url(cases: str | Path | None, store: Path | None = None) -> str:
     """A case store URL from what a user gave: a URL as it is, a file path as SQLite, or,
-    with neither, the default next to the activity store."""
+    with neither, the default inside the activity store (``STORE/cases.sqlite``: two stores
+    in one folder keep their own cases). A case store made next to the store by an older
+    unmask (``DIR/cases.sqlite``) is still used when the store holds none, so no case is
+    left behind."""
     if cases is not None:
         text = str(cases)
         if "://" in text:
@@ -68,10 +71,14 @@ def resolve_url(cases: str | Path | None, store: Path | None = None) -> str:
         return sqlite_url(Path(text))
     if store is None:
         raise CaseStoreError(
-            "say which case store: --cases URL (or a file), --store STORE (its data "
-            "directory's cases.sqlite), or the UNMASK_CASES environment variable"
+            "say which case store: --cases URL (or a file), --store STORE (its "
+            "cases.sqlite), or the UNMASK_CASES environment variable"
         )
-    return default_url(Path(store).resolve().parent)
+    store = Path(store).resolve()
+    older = store.parent / DEFAULT_FILE
+    if older.is_file() and not (store / DEFAULT_FILE).exists():
+        return default_url(store.parent)
+    return default_url(store)
 
 
 def _now() -> datetime:
