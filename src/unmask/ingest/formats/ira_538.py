@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header
+from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header, require_columns
 from unmask.ingest.formats._twitter import PLATFORM, bool_error_sql, col, errors, lit
 from unmask.ingest.registry import read_head
 from unmask.ingest.tabular import load_csv
@@ -185,17 +185,21 @@ class IRA538Adapter(Adapter):
 
     def stage(self, ctx: StageContext) -> None:
         cols = set(csv_header(read_head(ctx.path)))
+        # The header decides the shape; the columns the reader found are what SQL names (a
+        # header with a control character in a name reads differently in the two).
         if set(ORIGINAL_COLUMNS) <= cols:
-            load_csv(ctx)
-            self._stage_tweets(ctx, cols, author="author", handle="unmask_str(author)")
+            read = set(load_csv(ctx))
+            require_columns(ctx.path, read, ORIGINAL_COLUMNS, "FiveThirtyEight's IRA tweets")
+            self._stage_tweets(ctx, read, author="author", handle="unmask_str(author)")
         elif set(BY_AUTHOR_COLUMNS) <= cols:
-            load_csv(ctx)
+            read = set(load_csv(ctx))
+            require_columns(ctx.path, read, BY_AUTHOR_COLUMNS, "by-author IRA tweets")
             # author_id is the handle, or the handle and a user id run together.
             handle = (
                 "CASE WHEN regexp_full_match(trim(author_id), '[A-Za-z0-9_]{1,15}') "
                 "THEN trim(author_id) END"
             )
-            self._stage_tweets(ctx, cols, author="author_id", handle=handle)
+            self._stage_tweets(ctx, read, author="author_id", handle=handle)
         elif set(AUTHORS_COLUMNS) <= cols and "content" not in cols:
             load_csv(ctx)
             ctx.con.execute(

@@ -103,16 +103,24 @@ class TwitterIOAdapter(Adapter):
 
     def stage(self, ctx: StageContext) -> None:
         cols = set(csv_header(read_head(ctx.path)))
+        # The header decides the shape; the columns the reader found are what SQL names (a
+        # header with a control character in a name reads differently in the two).
         if "tweetid" not in cols and set(USER_COLUMNS) <= cols:
-            load_csv(ctx)
-            self._stage_accounts(ctx, cols, observed_at=None)
+            read = set(load_csv(ctx))
+            require_columns(
+                ctx.path, read, USER_COLUMNS, "a Twitter information operations users CSV"
+            )
+            self._stage_accounts(ctx, read, observed_at=None)
             return
         require_columns(
             ctx.path, cols, TWEET_COLUMNS, "a Twitter information operations tweets CSV"
         )
-        load_csv(ctx)
-        self._stage_tweets(ctx, cols)
-        self._stage_accounts(ctx, cols, observed_at="unmask_time(tweet_time)")
+        read = set(load_csv(ctx))
+        require_columns(
+            ctx.path, read, TWEET_COLUMNS, "a Twitter information operations tweets CSV"
+        )
+        self._stage_tweets(ctx, read)
+        self._stage_accounts(ctx, read, observed_at="unmask_time(tweet_time)")
 
     def _stage_tweets(self, ctx: StageContext, cols: set[str]) -> None:
         c = {name: col(cols, name) for name in ALL_TWEET_COLUMNS}

@@ -483,7 +483,7 @@ def _author_id(post: dict) -> str | None:
 def _post_row(row: int, p: dict, authors: dict[str | None, str | None]) -> dict:
     refs = {}
     for ref in _dicts(p.get("referenced_tweets")):
-        refs.setdefault(ref.get("type"), ref)
+        refs.setdefault(_s(ref.get("type")), ref)
     author_id = _author_id(p)
     reply_to = _s(p.get("in_reply_to_user_id"))
     kind, parent, parent_author = "post", None, None
