@@ -715,6 +715,15 @@ def evaluate(
         ),
         highlight=False,
     )
+    fake = [g for g in ev.groups if g.kind == "inauthentic" and g.flagged]
+    if fake:
+        out.print(
+            "[bold]fake accounts of no operation[/] (a follower vendor's stock): "
+            + ", ".join(f"{g.group} {g.flagged:,} of {g.accounts:,}" for g in fake)
+            + " flagged, not counted as false positives; counting them, precision "
+            + pct(ev.strict.precision),
+            highlight=False,
+        )
     if ev.unknown_accounts or ev.duplicate_rows:
         console.print(
             f"[yellow]note:[/] {ev.unknown_accounts:,} flagged account(s) are not in the truth (ignored); "

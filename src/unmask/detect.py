@@ -41,7 +41,7 @@ from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
 from unmask.errors import ConfigError
 from unmask.export import sheet
-from unmask.signals.base import Signal
+from unmask.signals.base import Evidence, Signal
 from unmask.store import Store
 
 Progress = Callable[[str, int, int], None]
@@ -221,9 +221,15 @@ def detect(
     engine: str = "duckdb",
     progress: Progress | None = None,
     cases: str | None = None,
+    reuse_evidence: bool = False,
 ) -> DetectResult:
     """Run the whole detection on ``store`` and write ``run_dir`` (see the module doc); with
-    ``cases`` (a case store URL), record the written run there (``docs/cases.md``)."""
+    ``cases`` (a case store URL), record the written run there (``docs/cases.md``).
+
+    ``reuse_evidence``: a signal whose evidence ``run_dir`` already holds, from the same
+    store (fingerprint) with the same parameters, is read back instead of run again; fusion,
+    clustering, the judgement and the figures are always redone (a refitted model, a new
+    clustering rule, without paying for the signals)."""
     cfg = config or DetectConfig()
     signals = cfg.build_signals()
     # Opened first: a wrong catalogue or model path fails before the signals run, not after.
@@ -237,13 +243,30 @@ def detect(
     stats: dict[str, Any] = {}
     # Before the engine reads the store: a batch committed during the run is not in it.
     fingerprint = store.fingerprint()
+    before = _earlier_run(run_dir, fingerprint) if reuse_evidence else {}
     with open_engine(engine, store) as eng:
         for i, sig in enumerate(signals):
             tell(f"signal {sig.signal_name}", i, len(signals))
             t0 = time.perf_counter()
-            ev = sig.run(eng)
-            seconds[sig.signal_name] = round(time.perf_counter() - t0, 3)
-            ev.write(run_dir / "evidence")
+            kept = before.get("signals", {}).get(sig.signal_name)
+            if kept and kept["params"] == _jsonable(sig.get_params()) and "assessable" in kept:
+                ev = Evidence.read(
+                    run_dir / "evidence",
+                    sig.signal_name,
+                    sig.get_params(),
+                    assessable=kept["assessable"],
+                )
+                ev.notes = [
+                    n.split(": ", 1)[1]
+                    for n in before.get("notes", [])
+                    if n.startswith(f"{sig.signal_name}: ")
+                ]
+                ev.stats = kept["stats"]
+                seconds[sig.signal_name] = before["seconds"][sig.signal_name]
+            else:
+                ev = sig.run(eng)
+                seconds[sig.signal_name] = round(time.perf_counter() - t0, 3)
+                ev.write(run_dir / "evidence")
             notes += [f"{ev.signal}: {n}" for n in ev.notes]
             stats[ev.signal] = {
                 "params": _jsonable(ev.params),
@@ -251,6 +274,7 @@ def detect(
                 "edges": ev.edges.num_rows,
                 "scores": ev.scores.num_rows,
                 "family": sig.family,
+                "assessable": ev.assessable,
             }
             judged.append(assess.Judged(ev, sig.family, sig.score_threshold, sig.defines_groups))
         tell("fusing and clustering", len(signals), len(signals))
@@ -273,7 +297,12 @@ def detect(
         clusters = assess.judge(
             nodes,
             vouched,
-            features=judgement.cluster_features(eng, nodes, vouched),
+            features=judgement.cluster_features(
+                eng,
+                nodes,
+                vouched,
+                judgement.act_days(j.evidence for j in judged if j.defines_groups),
+            ),
             model=model,
             min_size=cfg.min_size,
             min_support=cfg.min_support,
@@ -358,6 +387,15 @@ def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:
         )
     for op in described:
         op["lineage"] = by_cluster.get(op["cluster_id"], [])
+
+
+def _earlier_run(run_dir: Path, fingerprint: str) -> dict[str, Any]:
+    """The run.json already in ``run_dir`` when it was made from the same data, else {}."""
+    try:
+        earlier = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return earlier if earlier.get("store_fingerprint") == fingerprint else {}
 
 
 def _jsonable(value: Any) -> Any:

@@ -9,6 +9,10 @@ with ``;``). The truth is the ``truth/`` folder that ``unmask simulate`` writes.
 
 * account level: precision, recall and F1 overall and per operation (and per role), the
   false-positive rate among ordinary accounts and among each hard-negative group;
+  accounts that are fake but no operation's (:data:`INAUTHENTIC_GROUPS`: a follower
+  vendor's stock) are neither: flagging them is not a false accusation, and they are no
+  operation's assets either, so they are counted apart (``strict`` counts them as false
+  positives);
 * operation level: each planted operation matched to the clusters that cover it, with
   purity, completeness, found / missed / merged / split, and the adjusted Rand index of
   the whole partition;
@@ -34,6 +38,11 @@ from unmask.schema import normalise_platform
 AUTHENTIC = "authentic"
 UNFLAGGED = "(not flagged)"
 UNCLUSTERED = "(no cluster)"
+# Groups of the truth whose accounts are fake but belong to no influence operation: a
+# follower vendor's stock, sold to operations, fans and ordinary customers alike. Platforms
+# remove them as fake engagement; they are not the open crowds (fans, volunteers, newsrooms)
+# whose flagging would be a false accusation.
+INAUTHENTIC_GROUPS = frozenset({"follower_vendor"})
 
 
 class EvaluationError(InputError, ValueError):
@@ -89,6 +98,8 @@ class GroupRate:
     accounts: int
     flagged: int
     rate: float | None
+    # "authentic", or "inauthentic" for :data:`INAUTHENTIC_GROUPS`
+    kind: str = "authentic"
 
 
 @dataclass
@@ -116,7 +127,8 @@ class Evaluation:
     accounts: int  # accounts in the truth
     operation_accounts: int
     flagged: int  # flagged accounts found in the truth
-    overall: Scores
+    overall: Scores  # fake accounts of no operation (INAUTHENTIC_GROUPS) left out
+    strict: Scores  # the same with them counted as false positives
     false_positive_rate: float | None  # among all authentic accounts
     ordinary: GroupRate
     groups: list[GroupRate]
@@ -298,13 +310,17 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
             flagged_role[op][role] += 1
         else:
             flagged_group[grp or "ordinary"] += 1
-        if score is not None and not math.isnan(score):
+        fake = not op and grp in INAUTHENTIC_GROUPS
+        if score is not None and not math.isnan(score) and not fake:
             scored.append((score, bool(op)))
         for s in {x.strip() for x in (signals or "").split(";") if x.strip()}:
             signal_rows[s].append((op, None if op else (grp or "ordinary")))
     tp = sum(flagged_op.values())
     fp = sum(flagged_group.values())
-    overall = Scores.of(tp, fp, n_ops - tp)
+    fake = sum(k for g, k in flagged_group.items() if g in INAUTHENTIC_GROUPS)
+    n_fake = sum(k for g, k in group_size.items() if g in INAUTHENTIC_GROUPS)
+    overall = Scores.of(tp, fp - fake, n_ops - tp)
+    strict = Scores.of(tp, fp, n_ops - tp)
 
     # Clusters and their labels.
     clusters: dict[str, Counter[str]] = defaultdict(Counter)
@@ -372,7 +388,13 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
     )
 
     groups = [
-        GroupRate(g, n, flagged_group[g], flagged_group[g] / n if n else None)
+        GroupRate(
+            g,
+            n,
+            flagged_group[g],
+            flagged_group[g] / n if n else None,
+            "inauthentic" if g in INAUTHENTIC_GROUPS else "authentic",
+        )
         for g, n in sorted(group_size.items())
         if g != "ordinary"
     ]
@@ -413,7 +435,7 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
     ] + [
         {
             "class": g,
-            "kind": "authentic",
+            "kind": "inauthentic" if g in INAUTHENTIC_GROUPS else "authentic",
             "accounts": n,
             "flagged": flagged_group[g],
             "not_flagged": n - flagged_group[g],
@@ -426,7 +448,8 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
         operation_accounts=n_ops,
         flagged=flagged_in_truth,
         overall=overall,
-        false_positive_rate=fp / n_auth if n_auth else None,
+        strict=strict,
+        false_positive_rate=(fp - fake) / (n_auth - n_fake) if n_auth - n_fake else None,
         ordinary=ordinary,
         groups=groups,
         operations=operations,

@@ -121,6 +121,21 @@ def heading(op: dict[str, Any]) -> str:
     return f"{kind} {op['cluster_id']}" + (f": {words}" if words else "")
 
 
+def _silent(assets: dict[str, Any]) -> str:
+    """A group that posted nothing: what links it, and what such a group usually is."""
+    by = assets.get("by_signal", {})
+    what = ", ".join(f"{s} ({n:,})" for s, n in sorted(by.items(), key=lambda kv: -kv[1]))
+    text = f"They posted nothing in this data; what links them: {what or 'no signal'}."
+    if by.get("followers"):
+        # A vendor's stock: made in batches, acting only by following customers in bursts.
+        text += (
+            " Accounts whose only acts are follows in bursts are the profile of a "
+            "fake-engagement network (followers for hire, its customers the accounts it "
+            "followed), not the voice of an influence operation."
+        )
+    return text
+
+
 def summary(op: dict[str, Any]) -> str:
     """The operation (or coordinated group) in a few sentences, from its figures alone."""
     a, act, reach = op["assets"], op["activity"], op["reach"]
@@ -142,7 +157,9 @@ def summary(op: dict[str, Any]) -> str:
     text = [
         first,
         f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
-        f"{act['actions']:,} times, {langs}.",
+        f"{act['actions']:,} times, {langs}."
+        if act["actions"]
+        else _silent(a),
     ]
     domains = [d["value"] for d in operations.sites(op)[:3]]
     if domains:

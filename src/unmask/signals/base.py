@@ -103,6 +103,24 @@ class Evidence:
         for name, table in self.tables.items():
             pq.write_table(table, out / f"{name}.parquet")
 
+    @classmethod
+    def read(
+        cls, directory: Path, signal: str, params: dict[str, Any], *, assessable: bool = True
+    ) -> Evidence:
+        """The evidence :meth:`write` wrote under ``directory/<signal>/`` (its notes and
+        stats are the run's to keep, in run.json)."""
+        found = {p.stem: pq.read_table(p) for p in sorted((directory / signal).glob("*.parquet"))}
+        ev = cls(
+            signal=signal,
+            params=params,
+            edges=found.pop("edges"),
+            events=found.pop("events"),
+            scores=found.pop("scores"),
+            assessable=assessable,
+        )
+        ev.tables = found
+        return ev
+
 
 class Signal:
     """Base class of signals. Subclasses declare ``name``, ``kind`` and ``reference`` and
