@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from stix2validator import ValidationOptions, validate_file
 
-from unmask import operations
+from unmask import operations, rundir
 from unmask.export import stix, ttp
 from unmask.export.findings import Privacy, read_run
 
@@ -233,7 +233,7 @@ def test_private_bundle_has_its_own_ids(run_dir, bundle, tmp_path):
 
 def test_indicator_names_keep_asset_kinds(run_dir, bundle):
     _, b = bundle
-    kinds = {(r["operation"], r["kind"], r["platform"]) for r in operations.read_takedown(run_dir)}
+    kinds = {(r["operation"], r["kind"], r["platform"]) for r in rundir.read_takedown(run_dir)}
     assert {k for _, k, _ in kinds} - {"account"}, "the small world has pages, groups or channels"
     names = {o["name"] for o in _by_type(b["objects"], "indicator")}
     for op, kind, platform in kinds:

@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from unmask import rundir
 from unmask.engine.sql import identifier, literal
 from unmask.errors import InputError
 from unmask.schema import normalise_platform
@@ -175,9 +176,9 @@ def find_run_file(run: str | Path) -> Path:
     run = Path(run)
     if run.is_file():
         return run
-    for name in ("flagged.parquet", "flagged.csv"):
-        if (run / name).is_file():
-            return run / name
+    found = rundir.flagged_file(run)
+    if found is not None:
+        return found
     raise EvaluationError(f"{run}: no flagged.csv or flagged.parquet (see docs/evaluate.md)")
 
 
