@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from unmask import rundir
+from unmask.engine.duckdb import connect
 from unmask.engine.sql import identifier, literal
 from unmask.errors import InputError
 from unmask.schema import normalise_platform
@@ -237,7 +238,7 @@ def evaluate(truth_dir: str | Path, run_dir: str | Path, *, min_share: float = 0
         for op in json.loads((truth_dir / "operations.json").read_text())["operations"]:
             op_types[op["id"]] = op.get("type")
     run_file = find_run_file(run_dir)
-    con = duckdb.connect()
+    con = connect()
     con.create_function("unmask_platform", normalise_platform, ["VARCHAR"], "VARCHAR")
     try:
         con.execute(

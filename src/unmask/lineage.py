@@ -662,9 +662,9 @@ def _run_texts(run: Path, members: pa.Table, ops: dict[str, KnownOperation]) -> 
     path = rundir.evidence_file(run, "content", "families")
     if not path.exists():
         return
-    import duckdb
+    from unmask.engine.duckdb import connect
 
-    con = duckdb.connect()
+    con = connect()
     con.register("fam", pq.read_table(path))
     con.register("mem", members)
     rows = con.sql(
@@ -719,9 +719,9 @@ def related_known(catalogue: Catalogue, *, min_score: float = 1.0) -> pa.Table:
     ``1 / (n - 1)`` to each of their pairs; kinds are capped and add up as in
     :func:`link_operations`. Columns: ``a``, ``b``, ``score``, ``by_kind`` (kind, items),
     ``examples``."""
-    import duckdb
+    from unmask.engine.duckdb import connect
 
-    con = duckdb.connect()
+    con = connect()
     con.register("assets", catalogue.assets())
     kinds = ", ".join(f"'{k}'" for k in ("account", "handle", "domain", "url", "text", "hashtag"))
     rows = con.sql(

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from unmask import rundir
+from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.rundir import Operation, utc
 
@@ -27,7 +27,7 @@ def evidence_summary(
     run's Parquet files, which the summary names."""
     if not ops:
         return {}
-    con = duckdb.connect()
+    con = connect()
     con.register(
         "members",
         pa.Table.from_pylist(
