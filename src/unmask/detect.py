@@ -1,29 +1,10 @@
 """``unmask detect``: every signal, fusion, clustering and judgement, into a run directory.
 
-``RUN/`` holds:
-
-``run.json``              what ran: parameters, per-signal statistics, notes and seconds
-``evidence/<signal>/``    each signal's evidence (edges, events, scores, its own tables)
-``fused.parquet``         the fused graph (``unmask.network.FUSED_SCHEMA``)
-``nodes.parquet``         every linked account with its cluster
-``clusters.parquet``      every cluster, the families that support it, and the verdict
-``operations.json``       each operation's figures (``unmask.operations.describe``)
-``takedown.csv``          the assets to act on: operation, platform, account, kind, handle,
-                          URL, and the signals that vouch for each
-``flagged.csv``           the same accounts in the format ``unmask evaluate`` scores
-                          (platform, account_id, cluster_id, score: the operation's
-                          probability, signals)
-``takedown.parquet``,     the same rows for programs: the CSVs are for people, and a cell
-``flagged.parquet``       that would start a spreadsheet formula is neutralised there
-                          (``unmask.export.sheet``)
-``lineage.parquet``       with a catalogue (``DetectConfig.catalogue``): each cluster's links
-                          to known operations (``unmask.lineage``); ``lineage.json`` the
-                          linked ones, readable
+``RUN/`` is described, read and written by ``unmask.rundir``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 import tomllib
 from collections.abc import Callable
@@ -34,9 +15,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from unmask import assess, judgement, lineage, network, operations
+from unmask import assess, judgement, lineage, network, operations, rundir
 from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
 from unmask.errors import ConfigError
@@ -251,7 +231,7 @@ def detect(
             kept = before.get("signals", {}).get(sig.signal_name)
             if kept and kept["params"] == _jsonable(sig.get_params()) and "assessable" in kept:
                 ev = Evidence.read(
-                    run_dir / "evidence",
+                    rundir.evidence_dir(run_dir),
                     sig.signal_name,
                     sig.get_params(),
                     assessable=kept["assessable"],
@@ -266,7 +246,7 @@ def detect(
             else:
                 ev = sig.run(eng)
                 seconds[sig.signal_name] = round(time.perf_counter() - t0, 3)
-                ev.write(run_dir / "evidence")
+                ev.write(rundir.evidence_dir(run_dir))
             notes += [f"{ev.signal}: {n}" for n in ev.notes]
             stats[ev.signal] = {
                 "params": _jsonable(ev.params),
@@ -329,46 +309,42 @@ def detect(
     )
     flagged = flagged.rename_columns(["platform", "account_id", "cluster_id", "score", "signals"])
 
-    pq.write_table(fused, run_dir / "fused.parquet")
-    pq.write_table(nodes, run_dir / "nodes.parquet")
-    pq.write_table(clusters, run_dir / "clusters.parquet")
-    # The CSVs are for people (formula cells neutralised); programs read the Parquet twins.
-    for name, table in (("flagged", flagged), ("takedown", assets)):
-        pq.write_table(table, run_dir / f"{name}.parquet")
-        sheet.write_table(table, run_dir / f"{name}.csv")
-    (run_dir / "operations.json").write_text(
-        json.dumps(described, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    rundir.write_tables(
+        run_dir, {rundir.FUSED: fused, rundir.NODES: nodes, rundir.CLUSTERS: clusters}
     )
-    (run_dir / "run.json").write_text(
-        json.dumps(
-            {
-                # Absolute, so that a report or export run from another folder finds it;
-                # the fingerprint tells them whether it is still the data the run read.
-                "store": str(store.path.resolve()),
-                "store_fingerprint": fingerprint,
-                # The run's time: the created/modified of the objects it exports (STIX).
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "engine": engine,
-                "config": _jsonable(cfg.__dict__),
-                "signals": stats,
-                "seconds": seconds,
-                "notes": notes,
-                "counts": {
-                    "fused_edges": fused.num_rows,
-                    "linked_accounts": nodes.num_rows,
-                    "clusters": clusters.num_rows,
-                    "operations": int(sum(clusters["operation"].to_pylist())),
-                    "reported": {
-                        t: int(sum(x == t for x in clusters["tier"].to_pylist()))
-                        for t in assess.TIERS
-                    },
-                    "flagged_accounts": flagged.num_rows,
+    # The CSVs are for people (formula cells neutralised); programs read the Parquet twins.
+    for parquet, csv, table in (
+        (rundir.FLAGGED, rundir.FLAGGED_CSV, flagged),
+        (rundir.TAKEDOWN, rundir.TAKEDOWN_CSV, assets),
+    ):
+        rundir.write_tables(run_dir, {parquet: table})
+        sheet.write_table(table, run_dir / csv)
+    rundir.write_json(run_dir, rundir.OPERATIONS_JSON, described)
+    rundir.write_meta(
+        run_dir,
+        {
+            # Absolute, so that a report or export run from another folder finds it;
+            # the fingerprint tells them whether it is still the data the run read.
+            "store": str(store.path.resolve()),
+            "store_fingerprint": fingerprint,
+            # The run's time: the created/modified of the objects it exports (STIX).
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "engine": engine,
+            "config": _jsonable(cfg.__dict__),
+            "signals": stats,
+            "seconds": seconds,
+            "notes": notes,
+            "counts": {
+                "fused_edges": fused.num_rows,
+                "linked_accounts": nodes.num_rows,
+                "clusters": clusters.num_rows,
+                "operations": int(sum(clusters["operation"].to_pylist())),
+                "reported": {
+                    t: int(sum(x == t for x in clusters["tier"].to_pylist())) for t in assess.TIERS
                 },
+                "flagged_accounts": flagged.num_rows,
             },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+        },
     )
     result = DetectResult(run_dir, clusters, flagged, seconds, notes)
     if cases is not None:
@@ -392,8 +368,8 @@ def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:
 def _earlier_run(run_dir: Path, fingerprint: str) -> dict[str, Any]:
     """The run.json already in ``run_dir`` when it was made from the same data, else {}."""
     try:
-        earlier = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        earlier = rundir.read_meta(run_dir)
+    except (OSError, ValueError, rundir.RunFormatError):
         return {}
     return earlier if earlier.get("store_fingerprint") == fingerprint else {}
 

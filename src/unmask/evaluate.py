@@ -31,6 +31,8 @@ from typing import Any
 
 import duckdb
 
+from unmask import rundir
+from unmask.engine.duckdb import connect
 from unmask.engine.sql import identifier, literal
 from unmask.errors import InputError
 from unmask.schema import normalise_platform
@@ -187,9 +189,9 @@ def find_run_file(run: str | Path) -> Path:
     run = Path(run)
     if run.is_file():
         return run
-    for name in ("flagged.parquet", "flagged.csv"):
-        if (run / name).is_file():
-            return run / name
+    found = rundir.flagged_file(run)
+    if found is not None:
+        return found
     raise EvaluationError(f"{run}: no flagged.csv or flagged.parquet (see docs/evaluate.md)")
 
 
@@ -248,7 +250,7 @@ def evaluate(truth_dir: str | Path, run_dir: str | Path, *, min_share: float = 0
         for op in json.loads((truth_dir / "operations.json").read_text())["operations"]:
             op_types[op["id"]] = op.get("type")
     run_file = find_run_file(run_dir)
-    con = duckdb.connect()
+    con = connect()
     con.create_function("unmask_platform", normalise_platform, ["VARCHAR"], "VARCHAR")
     try:
         con.execute(

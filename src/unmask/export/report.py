@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader
 
-from unmask import operations
+from unmask import operations, rundir
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.export import markdown, plots
@@ -59,11 +59,11 @@ def build(
     """The report's model: the run, and each operation with its summary and evidence.
     ``store``: the run's store ("run": the one run.json names, a StoreError when it is
     missing or has changed since), or None to go on without it (the report says so)."""
-    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    ops = json.loads((run_dir / "operations.json").read_text(encoding="utf-8"))
+    run = rundir.read_meta(run_dir)
+    ops = rundir.read_figures(run_dir)
     if store == "run":
         store = run_store(run)
-    nodes = pq.read_table(run_dir / "nodes.parquet").to_pylist()
+    nodes = rundir.read_table(run_dir, rundir.NODES).to_pylist()
     cluster_of = {(n["platform"], n["account_id"]): n["cluster_id"] for n in nodes}
     copied = _copied(run_dir, store, ops, examples, variants)
     synchronised = _synchronised(run_dir, cluster_of, examples)
@@ -249,10 +249,11 @@ def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dic
     synchronised actions (each layer's files read once for all operations)."""
     out: dict[str, list[dict]] = defaultdict(list)
     con = connect()
-    for events_file in sorted((run_dir / "evidence").glob("coaction_*/events.parquet")):
+    for events_file in rundir.evidence_files(run_dir, rundir.EVENTS, "coaction_*"):
         signal = events_file.parent.name
         per_cluster: dict[str, list[dict]] = defaultdict(list)
-        for e in pq.read_table(events_file.parent / "edges.parquet").to_pylist():
+        edges_file = rundir.evidence_file(run_dir, signal, rundir.EDGES)
+        for e in pq.read_table(edges_file).to_pylist():
             ca = cluster_of.get((e["platform_a"], e["account_a"]))
             if ca is not None and ca == cluster_of.get((e["platform_b"], e["account_b"])):
                 per_cluster[ca].append(e)
@@ -297,7 +298,7 @@ def _copied(run_dir: Path, store: Store | None, ops: list[dict], n: int, k: int)
     """Per operation, its largest content families with some variants as posted (the words
     that differ from the representative marked), each with an example activity id. One
     pass over the store's texts serves every operation."""
-    families_file = run_dir / "evidence" / "content" / "families.parquet"
+    families_file = rundir.evidence_file(run_dir, "content", "families")
     wanted = {f["family_id"]: f for op in ops for f in op["narratives"][:n]}
     if store is None or not wanted or not families_file.exists():
         return {}
@@ -361,10 +362,10 @@ def mark_differences(reference: str, text: str) -> str:
 
 def _network_edges(run_dir: Path, cluster: str) -> tuple[list, dict]:
     con = connect()
-    nodes = f"read_parquet({literal(run_dir / 'nodes.parquet')})"
+    nodes = f"read_parquet({literal(rundir.table_path(run_dir, rundir.NODES))})"
     edges = con.execute(
         f"""SELECT f.platform_a || '/' || f.account_a, f.platform_b || '/' || f.account_b, f.weight
-            FROM read_parquet({literal(run_dir / "fused.parquet")}) f
+            FROM read_parquet({literal(rundir.table_path(run_dir, rundir.FUSED))}) f
             JOIN {nodes} a ON a.platform = f.platform_a AND a.account_id = f.account_a
             JOIN {nodes} b ON b.platform = f.platform_b AND b.account_id = f.account_b
             WHERE a.cluster_id = ? AND b.cluster_id = ?""",

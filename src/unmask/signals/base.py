@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
+from unmask.rundir import EDGES, EVENTS, SCORES
 
 EDGE_SCHEMA = pa.schema(
     [
@@ -97,10 +98,8 @@ class Evidence:
         """Write every table as Parquet under ``directory/<signal>/``."""
         out = directory / self.signal
         out.mkdir(parents=True, exist_ok=True)
-        pq.write_table(self.edges, out / "edges.parquet")
-        pq.write_table(self.events, out / "events.parquet")
-        pq.write_table(self.scores, out / "scores.parquet")
-        for name, table in self.tables.items():
+        own = {EDGES: self.edges, EVENTS: self.events, SCORES: self.scores, **self.tables}
+        for name, table in own.items():
             pq.write_table(table, out / f"{name}.parquet")
 
     @classmethod
