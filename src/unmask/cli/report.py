@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -55,10 +56,42 @@ def export(
             "for sharing).",
         ),
     ] = False,
+    misp: Annotated[
+        bool,
+        typer.Option(
+            "--misp",
+            help="Also write the operations as MISP events: misp/, a MISP feed with one event "
+            "per operation (needs the misp extra).",
+        ),
+    ] = False,
+    taxii: Annotated[
+        str | None,
+        typer.Option(
+            "--taxii",
+            metavar="URL",
+            help="Also push bundle.json to this TAXII 2.1 API root (needs the taxii extra).",
+        ),
+    ] = None,
+    collection: Annotated[
+        str | None, typer.Option("--collection", help="--taxii: the collection's id.")
+    ] = None,
+    taxii_user: Annotated[
+        str | None, typer.Option("--taxii-user", envvar="UNMASK_TAXII_USER", help="--taxii: user.")
+    ] = None,
+    taxii_password: Annotated[
+        str | None,
+        typer.Option(
+            "--taxii-password",
+            envvar="UNMASK_TAXII_PASSWORD",
+            help="--taxii: password (better in the environment: a command line is seen by "
+            "every user of the machine).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The run's indicators to share: bundle.json (STIX 2.1), indicators.csv (Meta's
-    columns) and the graphs (GEXF, GraphML, edge lists); docs/export.md."""
+    columns) and the graphs (GEXF, GraphML, edge lists); with --misp MISP events, with
+    --taxii a push to a TAXII 2.1 collection; docs/export.md."""
     from unmask.export import indicators, stix
     from unmask.export.findings import Privacy
     from unmask.export.graph import WITHOUT_STORE, write_graphs
@@ -66,18 +99,41 @@ def export(
     run_info(run)
     if private and not key:
         fail("--private needs --key (or UNMASK_EXPORT_KEY): the team's secret for the hashes")
+    if (taxii is None) != (collection is None):
+        fail("--taxii URL and --collection ID go together: the API root and its collection")
     privacy = Privacy(key.encode()) if private and key else None
     # Only the graphs read the store; a private export writes none.
     st = None if privacy else run_store(run, store, without_store, WITHOUT_STORE)
+    bundle = out_dir / "bundle.json"
     paths = [
-        stix.write(run, out_dir / "bundle.json", privacy=privacy),
+        stix.write(run, bundle, privacy=privacy),
         indicators.write(run, out_dir / "indicators.csv", privacy=privacy),
     ]
     if privacy is None:
         # The graphs label nodes with handles and ids: not for sharing outside the team.
         paths += write_graphs(run, out_dir / "graphs", st, all_accounts=all_accounts)
+    if misp:
+        from unmask.export import misp as misp_events
+
+        paths += misp_events.write(run, out_dir / "misp", privacy=privacy)
+    pushed = None
+    if taxii is not None and collection is not None:
+        from unmask.export.taxii import push
+
+        with console.status(f"pushing the bundle to {collection} at {taxii}"):
+            pushed = push(bundle, taxii, collection, user=taxii_user, password=taxii_password)
     if as_json:
-        emit_json({"run": str(run), "private": privacy is not None, "files": paths})
+        summary = {"run": str(run), "private": privacy is not None, "files": paths}
+        if pushed is not None:
+            summary["taxii"] = {"url": taxii, "collection": collection, **asdict(pushed)}
+        emit_json(summary)
         return
     for path in paths:
         out.print(str(path), highlight=False)
+    if pushed is not None:
+        out.print(
+            f"TAXII {taxii} collection {collection}: {pushed.sent:,} objects sent in "
+            f"{pushed.requests} request(s); {pushed.added:,} added, {pushed.not_added:,} not "
+            f"added (already there, or refused), {pushed.pending:,} pending",
+            highlight=False,
+        )
