@@ -42,7 +42,6 @@ matches them as values.
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime
 from pathlib import Path
@@ -183,8 +182,11 @@ def write(run_dir: Path, folder: Path, *, privacy: Privacy | None = None) -> lis
         path.write_text(_dump(feed), encoding="utf-8")
         paths.append(path)
     (folder / "manifest.json").write_text(_dump(manifest), encoding="utf-8")
-    with (folder / "hashes.csv").open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f, lineterminator="\n").writerows(hashes)
+    # MISP's feed format: "md5,event uuid" lines, no header; hex and uuids need no quoting
+    # (and it is for MISP, not a sheet for people: unmask.export.sheet is not needed).
+    (folder / "hashes.csv").write_text(
+        "".join(f"{digest},{uuid}\n" for digest, uuid in hashes), encoding="utf-8"
+    )
     return [*paths, folder / "manifest.json", folder / "hashes.csv"]
 
 
