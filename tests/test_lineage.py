@@ -630,6 +630,17 @@ def test_known_operations_that_share_assets_are_related(meta_catalogue):
     assert len(doms[0] & doms[1]) > 100 and pair["score"] >= 1.0
 
 
+def test_the_command_line_names_related_known_operations(meta_catalogue):
+    from clirun import invoke
+
+    cat, _, _ = meta_catalogue
+    said = invoke("catalogue", "related", "--catalogue", cat.path)
+    pairs = lineage.related_known(cat).to_pylist()
+    assert f"{len(pairs)} related pair(s)" in said and len(pairs) > 0
+    a, b = pairs[0]["a"], pairs[0]["b"]
+    assert f"{a} ~ {b}:" in " ".join(said.split())
+
+
 def test_the_command_line_imports_adds_lists_and_links(comeback, tmp_path):
     from typer.testing import CliRunner
 

@@ -68,8 +68,15 @@ NAMESPACE = uuid.UUID("c452b5ba-c253-4c1a-9e28-615eef04da46")
 DEFINED = datetime(2025, 1, 1, tzinfo=UTC)
 
 
+def stable_uuid(*key: str) -> uuid.UUID:
+    """The UUIDv5 in unmask's namespace of ``key``'s parts, for every export that needs
+    ids that stay the same from one export of a run to the next."""
+    # JSON keeps the parts apart: ("a|b", "c") and ("a", "b|c") never share an id.
+    return uuid.uuid5(NAMESPACE, json.dumps(list(key)))
+
+
 @dataclass(frozen=True)
-class _Ids:
+class RunIds:
     """Deterministic ids and times for the objects of one run (see the module doc)."""
 
     run: str  # a digest of the run's operations.json
@@ -77,8 +84,7 @@ class _Ids:
 
     @staticmethod
     def of(kind: str, *key: str) -> str:
-        # JSON keeps the parts apart: ("a|b", "c") and ("a", "b|c") never share an id.
-        return f"{kind}--{uuid.uuid5(NAMESPACE, json.dumps([kind, *key]))}"
+        return f"{kind}--{stable_uuid(kind, *key)}"
 
     def props(self, kind: str, *key: str) -> dict[str, Any]:
         """id (in this run's scope), created and modified for a ``kind`` object."""
@@ -87,10 +93,10 @@ class _Ids:
     @staticmethod
     def defined(kind: str, *key: str) -> dict[str, Any]:
         """id, created and modified of an object that is the same for every run."""
-        return {"id": _Ids.of(kind, *key), "created": DEFINED, "modified": DEFINED}
+        return {"id": RunIds.of(kind, *key), "created": DEFINED, "modified": DEFINED}
 
     @classmethod
-    def for_run(cls, run_dir: Path, run: dict[str, Any], privacy: Privacy | None) -> _Ids:
+    def for_run(cls, run_dir: Path, run: dict[str, Any], privacy: Privacy | None) -> RunIds:
         ops = rundir.table_path(run_dir, rundir.OPERATIONS_JSON)
         digest = hashlib.sha256(ops.read_bytes()).hexdigest()
         if privacy is not None:
@@ -213,7 +219,7 @@ def _attack_pattern(
         )
     unique_phases = list({(p["kill_chain_name"], p["phase_name"]): p for p in phases}.values())
     return stix2.AttackPattern(
-        **_Ids.defined("attack-pattern", name),
+        **RunIds.defined("attack-pattern", name),
         created_by_ref=by,
         name=name,
         external_references=refs,
@@ -221,7 +227,7 @@ def _attack_pattern(
     )
 
 
-def _behaviours(op: Operation) -> list[tuple[str, tuple[str, ...], str | None, str]]:
+def behaviours(op: Operation) -> list[tuple[str, tuple[str, ...], str | None, str]]:
     """(name, DISARM ids, Meta procedure or None, evidence) for each behaviour: the
     kill-chain procedures first, then signals whose techniques no procedure carried."""
     out = []
@@ -246,9 +252,9 @@ def build(
 ) -> stix2.Bundle:
     """The run's bundle (see the module docstring)."""
     run, ops = read_run(run_dir, privacy)
-    ids = _Ids.for_run(run_dir, run, privacy)
+    ids = RunIds.for_run(run_dir, run, privacy)
     identity = stix2.Identity(
-        **_Ids.defined("identity", producer),
+        **RunIds.defined("identity", producer),
         name=producer,
         identity_class="organization",
         description="Producer of this bundle: unmask, detection of coordinated influence operations.",
@@ -316,7 +322,7 @@ def build(
                     target_ref=rel[2],
                 )
                 objects[r.id] = r
-        for name, techniques, procedure, evidence in _behaviours(op):
+        for name, techniques, procedure, evidence in behaviours(op):
             if name not in patterns:
                 patterns[name] = _attack_pattern(name, techniques, procedure, identity.id)
                 objects[patterns[name].id] = patterns[name]
@@ -349,7 +355,7 @@ def build(
     )
     objects[report.id] = report
     return stix2.Bundle(
-        id=_Ids.of("bundle", ids.run),
+        id=RunIds.of("bundle", ids.run),
         objects=list(objects.values()),
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +10,10 @@ from rich.table import Table
 
 from unmask import rundir
 from unmask.catalogue import Catalogue, CatalogueError
-from unmask.cli_output import consoles, fail
+from unmask.cli.common import JsonOpt
+from unmask.cli.output import consoles, emit_json, fail
 
-catalogue_app = typer.Typer(
+app = typer.Typer(
     help="Known operations: import published indicators, add past findings, link runs.",
     no_args_is_help=True,
 )
@@ -47,7 +46,7 @@ def _run_store(run: Path, store: Path | None):
         fail(str(exc))
 
 
-@catalogue_app.command("import")
+@app.command("import")
 def import_files(
     files: Annotated[list[Path], typer.Argument(help="Meta indicator CSV files or folders.")],
     catalogue: CatalogueOpt,
@@ -66,7 +65,7 @@ def import_files(
     out.print(f"{len(names)} known operation(s) imported into {catalogue}", highlight=False)
 
 
-@catalogue_app.command("add-run")
+@app.command("add-run")
 def add_run(
     run: Annotated[Path, typer.Argument(help="A run directory of `unmask detect`.")],
     name: Annotated[str, typer.Option("--name", help="Name of the finding (NAME/<cluster>).")],
@@ -105,15 +104,15 @@ def add_run(
         out.print(f"{op.name}: {len(op.assets):,} assets", highlight=False)
 
 
-@catalogue_app.command("list")
+@app.command("list")
 def list_operations(
     catalogue: CatalogueOpt,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """The known operations, with their assets by kind and accounts by platform."""
     rows = _open(catalogue).summary()
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        emit_json(rows)
         return
     table = Table(title=f"{len(rows)} known operation(s)")
     for col in ("name", "origin", "assets", "accounts by platform"):
@@ -128,7 +127,7 @@ def list_operations(
     out.print(table)
 
 
-@catalogue_app.command("link")
+@app.command("link")
 def link(
     run: Annotated[Path, typer.Argument(help="A run directory of `unmask detect`.")],
     catalogue: CatalogueOpt,
@@ -154,7 +153,7 @@ def link(
     out.print(f"{len(linked)} link(s) -> {path}", highlight=False)
 
 
-@catalogue_app.command("related")
+@app.command("related")
 def related(catalogue: CatalogueOpt) -> None:
     """Known operations that share assets with each other (one actor under two names)."""
     from unmask.lineage import related_known

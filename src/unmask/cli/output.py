@@ -8,6 +8,8 @@ on stderr as it starts, since a progress bar there would print nothing until the
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,3 +90,8 @@ def stages(console: Console, what: str) -> Iterator[Stage]:
         )
 
     yield log
+
+
+def emit_json(value: object) -> None:
+    """``value`` as JSON on stdout: the one thing a command prints there with --json."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")

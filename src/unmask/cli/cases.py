@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +22,8 @@ from unmask.cases import (
     parse_case_id,
     resolve_url,
 )
-from unmask.cli_output import consoles, fail
+from unmask.cli.common import JsonOpt
+from unmask.cli.output import consoles, emit_json, fail
 
 app = typer.Typer(
     help="Cases: operations, their evidence and analysts' decisions, kept across runs.",
@@ -45,7 +44,6 @@ StoreOpt = Annotated[
     Path | None,
     typer.Option("--store", help="The activity store whose data directory holds cases.sqlite."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 @contextmanager
@@ -131,7 +129,7 @@ def list_cases(
     with _opened(cases, store) as cs:
         rows = cs.list_cases(status)
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        emit_json(rows)
         return
     t = Table(title=f"{len(rows)} case(s)")
     for col in ("case", "status", "tier", "assets", "runs", "score", "active", "title"):
@@ -164,7 +162,7 @@ def show(
     with _opened(cases, store) as cs:
         c = cs.case(case)
     if as_json:
-        sys.stdout.write(json.dumps(c, indent=2, default=str, ensure_ascii=False) + "\n")
+        emit_json(c)
         return
     out.print(
         f"[bold]{case_name(c['id'])}[/] {c['title']}\n"
