@@ -36,7 +36,8 @@ def _by_type(objects: list[dict], kind: str) -> list[dict]:
 
 
 def _figures(run_dir: Path) -> list[dict]:
-    return json.loads((run_dir / "operations.json").read_text())
+    """The figures of the run's operations (not of the groups only reported)."""
+    return [f for f in json.loads((run_dir / "operations.json").read_text()) if f["operation"]]
 
 
 def _takedown(run_dir: Path) -> list[dict]:

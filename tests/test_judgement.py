@@ -216,20 +216,27 @@ def _acts_evidence(pairs_days: list[tuple[str, str, int, bool]]):
     return Evidence(signal="s", params={}, events=pa.Table.from_pylist(rows, schema=EVENT_SCHEMA))
 
 
-@pytest.mark.parametrize("days_of_data", [20, 10])
-def test_persistence_is_the_share_of_the_data_days_a_cluster_acted_together(tmp_path, days_of_data):
-    """A job acts together day after day, a crowd on its event days; sign-ups and pairs
-    across clusters are not acts of a cluster, and a short collection cannot tell."""
+@pytest.mark.parametrize("active_days", [20, 10])
+def test_persistence_is_the_share_of_its_active_days_a_cluster_acted_together(
+    tmp_path, active_days
+):
+    """A job acts together day after day, a crowd on its event days and lives its own life
+    the others; sign-ups and pairs across clusters are not acts of a cluster, someone
+    else's days do not count, and a cluster active on few days cannot tell."""
     from datetime import timedelta
 
-    background = [
-        _post(i, "someone") | {"time": T0 + timedelta(days=i)} for i in range(days_of_data)
+    members = ["j0", "j1", "e0", "e1"]
+    lives = [
+        _post(100 * k + d, a) | {"time": T0 + timedelta(days=d)}
+        for k, a in enumerate(members)
+        for d in range(active_days)
     ]
-    store = hand_made_store(tmp_path, activities=background, accounts=[])
+    elsewhere = [_post(9000 + d, "someone") | {"time": T0 + timedelta(days=d)} for d in range(60)]
+    store = hand_made_store(tmp_path, activities=lives + elsewhere, accounts=[])
     nodes = pa.table(
         {
             "platform": ["x"] * 4,
-            "account_id": ["j0", "j1", "e0", "e1"],
+            "account_id": members,
             "cluster_id": ["job", "job", "event", "event"],
         }
     )
@@ -242,8 +249,8 @@ def test_persistence_is_the_share_of_the_data_days_a_cluster_acted_together(tmp_
     acts = judgement.act_days([evidence])
     with open_engine("duckdb", store) as eng:
         got = judgement.cluster_features(eng, nodes, None, acts)
-    if days_of_data < judgement.MIN_WINDOW_DAYS:
+    if active_days < judgement.MIN_WINDOW_DAYS:
         assert got["job"]["persistence"] is None and got["event"]["persistence"] is None
     else:
-        assert got["job"]["persistence"] == pytest.approx(8 / 20)
-        assert got["event"]["persistence"] == pytest.approx(3 / 20)
+        assert got["job"]["persistence"] == pytest.approx(8 / active_days)
+        assert got["event"]["persistence"] == pytest.approx(3 / active_days)

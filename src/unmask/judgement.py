@@ -34,13 +34,16 @@ accounts for their age):
   spoofed outlets, a careful operation's own sites, against a brand's shop named in its
   profile. Platform hosts and link shorteners do not count (missing when no member
   has a profile link or bio);
-* ``persistence``: the share of the data's days on which the cluster's members acted
-  together (a co-share, a copy, a burst, a post for an own site: the events of the signals
-  that make groups). An operation is a job, kept up day after day on a rota (the
-  astroturfing agents of Keller et al. 2020 posted on office days for months); a crowd
-  mobilises for an event: the volunteers on their three call days, fans around a release.
-  Missing when the data spans fewer than :data:`MIN_WINDOW_DAYS` days (in a three-day
-  collection every group acts on "all" its days) or no event names the cluster's acts.
+* ``persistence``: of the days on which the cluster's members were active, the share on
+  which they acted together (a co-share, a copy, a burst, a post for an own site: the
+  events of the signals that make groups). An operation is a job, kept up day after day on
+  a rota (the astroturfing agents of Keller et al. 2020 posted on office days for months);
+  a crowd mobilises for an event and lives its own life the other days: the volunteers on
+  their three call days, fans around a release. Counted over the members' own active days,
+  not the data's, so that a store holding several collections of different spans does not
+  dilute it. Missing when the members were active on fewer than :data:`MIN_WINDOW_DAYS`
+  days (in a three-day collection every group acts on "all" its days) or no event names
+  the cluster's acts.
 
 A logistic model (:class:`Model`) turns them into a probability. It is fitted on the
 simulator's worlds at the tuning seeds only (``benchmarks/fit_judgement.py``, which also
@@ -115,8 +118,8 @@ MIN_PARENTS_IN_DATA = 0.5
 # Below this share of accounts with a bio (simulated worlds: about 55 %; the real CrowdTangle
 # and CooRTweet sets: none), whether accounts declare their sites is not measured.
 MIN_BIOS = 0.2
-# Below this many days with activity in the data, how long a group kept acting together
-# cannot be told from how long the data lasts (``persistence``).
+# Below this many days on which a cluster's members were active, how long it kept acting
+# together cannot be told from how long the data lasts (``persistence``).
 MIN_WINDOW_DAYS = 14
 # The gaps real exports have: each a set of features the data cannot give. The model is
 # fitted on every cluster once whole and once with each gap.
@@ -249,28 +252,38 @@ def act_days(evidence: Iterable[Any]) -> pa.Table:
 
 
 def _persistence(engine: Engine, acts: pa.Table) -> dict[str, float]:
-    """Per cluster of ``_judge_groups``: the share of the data's days with activity on
-    which its members acted together; nothing when the data is too short to tell."""
-    window = engine.fetch(
-        "SELECT count(DISTINCT CAST(time AS DATE)) AS days FROM activities"
-    ).to_pylist()[0]["days"]
-    if not window or window < MIN_WINDOW_DAYS or not acts.num_rows:
+    """Per cluster of ``_judge_groups``: of the days on which its members were active, the
+    share on which they acted together; nothing for a cluster active on too few days."""
+    if not acts.num_rows:
         return {}
     engine.register("_judge_acts", acts)
     try:
         rows = engine.fetch(
-            """SELECT ga.cluster_id, count(DISTINCT x.day) AS days
-               FROM _judge_acts x
-               JOIN _judge_groups ga
-                 ON ga.platform = x.platform_a AND ga.account_id = x.account_a
-               JOIN _judge_groups gb
-                 ON gb.platform = x.platform_b AND gb.account_id = x.account_b
-               WHERE ga.cluster_id = gb.cluster_id
-               GROUP BY ga.cluster_id"""
+            """WITH active AS (
+                  SELECT g.cluster_id, count(DISTINCT CAST(t.time AS DATE)) AS days
+                  FROM activities t
+                  JOIN _judge_groups g
+                    ON g.platform = t.platform AND g.account_id = t.account_id
+                  GROUP BY g.cluster_id),
+                together AS (
+                  SELECT ga.cluster_id, count(DISTINCT x.day) AS days
+                  FROM _judge_acts x
+                  JOIN _judge_groups ga
+                    ON ga.platform = x.platform_a AND ga.account_id = x.account_a
+                  JOIN _judge_groups gb
+                    ON gb.platform = x.platform_b AND gb.account_id = x.account_b
+                  WHERE ga.cluster_id = gb.cluster_id
+                  GROUP BY ga.cluster_id)
+               SELECT a.cluster_id, a.days AS active, t.days AS together
+               FROM active a JOIN together t ON t.cluster_id = a.cluster_id"""
         ).to_pylist()
     finally:
         engine.drop("_judge_acts")
-    return {r["cluster_id"]: min(r["days"] / window, 1.0) for r in rows}
+    return {
+        r["cluster_id"]: min(r["together"] / r["active"], 1.0)
+        for r in rows
+        if r["active"] >= MIN_WINDOW_DAYS
+    }
 
 
 def _owned_accounts(vouched: pa.Table | None) -> pa.Table | None:
@@ -490,7 +503,7 @@ def _words(feature: str, value: Any, pro: bool) -> str:
     if feature in ("declared", "covert_sites"):
         return f"{up if pro else down} ({100 * float(value):.0f}% of the accounts)"
     if feature == "persistence":
-        return f"{up if pro else down} ({100 * float(value):.0f}% of the data's days)"
+        return f"{up if pro else down} ({100 * float(value):.0f}% of its active days)"
     days = 10 ** float(value) - 1
     return f"{up if pro else down} (median {days:,.0f} days)"
 
