@@ -7,12 +7,13 @@ import difflib
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import pytest
 import typer.main
 from clirun import invoke
-from markdown_doc import Page
+from markdown_doc import Page, Section
 from typer.core import TyperGroup
 
 from unmask.cli import app
@@ -143,13 +144,20 @@ def _matches(name: str, documented: str, actual: object) -> bool:
     return value == actual
 
 
-def _signal_sections() -> dict[str, object]:
+def _signal_sections() -> dict[str, Section]:
     """Each signal's section of docs/signals.md, by the name its heading starts with."""
     return {s.title.split(" — ")[0].strip(): s for s in SIGNALS_PAGE.sections()}
 
 
-def _documented_defaults(section) -> list[tuple[str, str, str]]:
-    """(parameter, default as written, where) for every row of the section's parameter
+class Documented(NamedTuple):
+    name: str
+    default: str  # as written
+    where: str
+    in_table: bool
+
+
+def _documented_defaults(section: Section) -> list[Documented]:
+    """The defaults of every row of the section's parameter
     tables (`| parameter | default | ... |`; a row may name several parameters, their
     defaults then separated by commas) and every prose mention `name` (value) or `name`
     (default value)."""
@@ -162,11 +170,12 @@ def _documented_defaults(section) -> list[tuple[str, str, str]]:
             names = _codes(cells[0])
             values = [cells[1]] if len(names) == 1 else re.split(r",\s+", cells[1])
             assert len(values) == len(names), f"table row {cells[:2]}: as many defaults as names"
-            out += [(n, v, f"table row {cells[0]}") for n, v in zip(names, values, strict=True)]
+            where = f"table row {cells[0]}"
+            out += [Documented(n, v, where, True) for n, v in zip(names, values, strict=True)]
     for text in section.prose():
         for name, said in re.findall(r"`(\w+)`\s+\((?:default\s+)?([^()]+)\)", text):
             value = re.split(r"[;:]|,\s", said)[0]  # "0.5 nats, against ..." -> 0.5 nats
-            out.append((name, value, f"prose `{name}` ({said})"))
+            out.append(Documented(name, value, f"prose `{name}` ({said})", False))
     return out
 
 
@@ -180,15 +189,14 @@ def test_the_defaults_docs_signals_gives_are_the_code_s(signal):
     section = sections[signal.name]
     params = type(signal)().get_params()
     documented = _documented_defaults(section)
-    tabled = {n for n, _, where in documented if where.startswith("table")}
-    assert tabled, f"## {signal.name}: no `| parameter | default | ... |` table"
+    assert any(d.in_table for d in documented), (
+        f"## {signal.name}: no `| parameter | default | ... |` table"
+    )
     wrong = []
-    for name, value, where in documented:
-        if where.startswith("table") and name not in params:
+    for name, value, where, in_table in documented:
+        if in_table and name not in params:
             wrong.append(f"{where}: {name} is not a parameter")
-        elif where.startswith("prose") and (
-            name not in params or isinstance(_value(value)[0], str)
-        ):
+        elif not in_table and (name not in params or isinstance(_value(value)[0], str)):
             continue  # prose that does not read as a default ("`on` (the shared post)")
         elif not _matches(name, value, params[name]):
             wrong.append(f"{where}: the code says {params[name]!r}")
