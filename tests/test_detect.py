@@ -191,6 +191,12 @@ def test_the_command_line_runs_detect(small_world, tmp_path):
     assert not (small_world / "store" / "cases.sqlite").exists()
     bad = subprocess.run([*cmd[:-1], "nope"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown signal(s) nope" in bad.stderr
+    # again on the same run, reading the evidence back: the signals are not run
+    evidence = run / "evidence" / "content" / "edges.parquet"
+    written = evidence.stat().st_mtime_ns
+    again = subprocess.run([*cmd, "--reuse-evidence"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert evidence.stat().st_mtime_ns == written
 
 
 # The hard negatives that show one kind of evidence (coordination). Those with a second kind

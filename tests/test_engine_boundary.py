@@ -99,3 +99,11 @@ def test_a_session_cuts_plans_on_an_engine_whose_plans_grow(store):
             assert cut.spill is not None and list(cut.spill.glob("*.parquet"))
             assert cut.fetch("SELECT * FROM t ORDER BY x").equals(expected)
     assert isinstance(expected, pa.Table)
+
+
+def test_no_progress_bar_when_the_output_is_not_a_terminal():
+    """Under pytest stderr is captured, as in a log or CI: DuckDB must not draw its bar."""
+    from unmask.engine.duckdb import connect
+
+    con = connect()
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False

@@ -196,6 +196,14 @@ def detect(
     record: Annotated[
         bool, typer.Option("--record/--no-record", help="Record the run in the case store.")
     ] = True,
+    reuse_evidence: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-evidence",
+            help="Read back each signal's evidence already in --out (same data, same "
+            "parameters) instead of running it; clustering and judgement are redone.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Find operations: run every signal, fuse their evidence, cluster, and judge."""
@@ -217,7 +225,15 @@ def detect(
     with stages(console, "detect") as tell:
         url = resolve_url(cases, store) if record else None
         try:
-            result = run_detect(st, run, cfg, engine=engine, progress=tell, cases=url)
+            result = run_detect(
+                st,
+                run,
+                cfg,
+                engine=engine,
+                progress=tell,
+                cases=url,
+                reuse_evidence=reuse_evidence,
+            )
         except CaseStoreError as exc:
             fail(f"{exc}\nthe run is complete in {run}: `unmask cases record {run} --cases URL`")
     for note in result.notes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -46,6 +47,10 @@ def connect(
         con.execute(f"SET temp_directory = {literal(temp_directory)}")
     # Insertion order is what lets a staged row keep its source record number cheaply.
     con.execute("SET preserve_insertion_order = true")
+    # DuckDB's progress bar redraws one line in a terminal; in a log it is thousands of
+    # lines of "12% ▕███..." (a 10M-activity detect wrote 300 of them).
+    if not sys.stderr.isatty():
+        con.execute("SET enable_progress_bar = false")
     return con
 
 
