@@ -41,6 +41,29 @@ def test_an_absurd_value_is_rejected_before_the_run(signal):
     assert rejected, f"{signal.name}: no range check"
 
 
+# An operation's figures on which every built-in hook names its procedures: accounts
+# vouched for by every signal on three platforms, an edited family on three platforms,
+# a shift pattern.
+PLATFORMS = {"facebook": 2, "instagram": 2, "x": 2}
+OPERATION = {
+    "assets": {
+        "by_platform": {p: {"account": n} for p, n in PLATFORMS.items()},
+        "by_signal": {s.signal_name: 6 for s in SIGNALS},
+        "by_signal_platform": {s.signal_name: PLATFORMS for s in SIGNALS},
+    },
+    "narratives": [{"family_id": "f1", "variants": 3, "platforms": sorted(PLATFORMS), "posts": 9}],
+    "schedule": {"shift_pattern": True, "description": "Mon–Fri 09:00–17:00"},
+    "pushed": {},
+}
+
+
+@pytest.mark.parametrize("signal", SIGNALS, ids=_ids)
+def test_the_kill_chain_hook_names_declared_procedures(signal):
+    checks.check_kill_chain_entries(type(signal), OPERATION)
+    if signal.kill_chain:
+        assert list(type(signal).kill_chain_entries(OPERATION)), signal.name
+
+
 @pytest.fixture(scope="module")
 def world(small_world):
     with DuckDBEngine(Store(small_world / "store")) as eng:

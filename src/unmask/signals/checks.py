@@ -12,6 +12,8 @@ Each check raises ``AssertionError`` with what is wrong:
 * :func:`check_rejects_out_of_range`: a signal with a range check (``_check``) rejects an
   absurd value (a huge negative number) of some parameter with ValueError, and nothing
   else;
+* :func:`check_kill_chain_entries`: the kill-chain procedures the signal's hook names for
+  an operation are among those it declares;
 * :func:`check_evidence`: a run returns :class:`Evidence` whose edges, events, scores and
   tables have their declared schemas and this signal's name;
 * :func:`check_same_on_spark`: the same edges and scores on Spark as on DuckDB.
@@ -127,6 +129,13 @@ def check_rejects_out_of_range(signal: Signal) -> list[str]:
             raise AssertionError(f"{name}: {p}={ABSURD} raised {exc!r}, not ValueError") from exc
     assert rejected, f"{name}: _check accepts {ABSURD} for every numeric parameter"
     return rejected
+
+
+def check_kill_chain_entries(cls: type[Signal], op: dict[str, Any]) -> None:
+    """The hook's procedures for an operation's figures ``op`` are among ``kill_chain``."""
+    for procedure, evidence in cls.kill_chain_entries(op):
+        assert procedure in cls.kill_chain, f"{cls.name}: undeclared procedure {procedure!r}"
+        assert isinstance(evidence, str) and evidence, f"{cls.name}: {procedure}: no evidence"
 
 
 def check_evidence(signal: Signal, engine: Engine) -> Evidence:
