@@ -5,7 +5,7 @@ same evidence on Spark. The checks themselves catch a signal that breaks each ru
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pyarrow as pa
 import pytest
@@ -17,10 +17,10 @@ from unmask.signals.base import EDGE_SCHEMA, Evidence, Signal
 from unmask.store import Store
 
 SIGNALS = registry.available_signals()
-# Spark parity on the small world for two quick signals, one of scores and one of edges, at
-# every run (Spark takes 10-90 s a signal here); the rest are marked slow. Each signal's own
-# test file has its parity test on a store made for it.
-QUICK_SPARK = ("identity", "infra")
+# Spark parity on the small world for two quick signals, one of scores and one of edges:
+# Spark takes 10-90 s a signal here (all sixteen: over twenty minutes on this machine).
+# Each signal's own test file has its parity test on a small store made for it.
+SPARK = ("identity", "infra")
 
 
 def _ids(signal: Signal) -> str:
@@ -87,16 +87,8 @@ def spark_pair(small_world):
     spark.close()
 
 
-def _spark_params(names: tuple[str, ...] | None, slow: bool) -> list[Any]:
-    chosen = [s for s in SIGNALS if s.spark and (names is None or s.signal_name in names)]
-    marks = [pytest.mark.slow] if slow else []
-    return [pytest.param(s, id=s.signal_name, marks=marks) for s in chosen]
-
-
 @pytest.mark.parametrize(
-    "signal",
-    _spark_params(QUICK_SPARK, slow=False)
-    + [p for p in _spark_params(None, slow=True) if p.values[0].signal_name not in QUICK_SPARK],
+    "signal", [s for s in SIGNALS if s.spark and s.signal_name in SPARK], ids=_ids
 )
 def test_same_evidence_on_spark(signal, spark_pair):
     checks.check_same_on_spark(signal, *spark_pair)
