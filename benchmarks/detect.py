@@ -4,12 +4,15 @@ well it did, against a baseline in the same run.
     .venv/bin/python benchmarks/detect.py --world /work/worlds/medium
     .venv/bin/python benchmarks/detect.py --world /work/worlds/large-0.1    # ~10M activities
     .venv/bin/python benchmarks/detect.py --scenario medium                   # simulates first
+    .venv/bin/python benchmarks/detect.py --world W --compare-without burst,owned_domains,lifecycle,rhythm
 
 The baseline is what DuckDB needs just to read every activity of the store and sort it by
 (account, time): one pass over the data that any detection has to make. Detect runs in a
 fresh process (so peak RSS is its own) with the engine's memory limit
 (``UNMASK_MEMORY_LIMIT``, 4 GB by default); the ratio ``detect / baseline`` is the figure
-that travels between machines. With the world's truth beside the store, the evaluation
+that travels between machines. ``--compare-without`` also runs detect without the named
+default signals, in the same run and on the same machine state, and prints what they cost
+as the ratio of the two (issue #17 caps the new signals at 1.5x). With the world's truth beside the store, the evaluation
 (precision, recall, F1 per operation, false positives among ordinary accounts and each
 hard-negative group) is printed too.
 """
@@ -27,10 +30,11 @@ from pathlib import Path
 DETECT = r"""
 import json, resource, sys, time
 from pathlib import Path
-from unmask.detect import detect
+from unmask.detect import DetectConfig, detect
 from unmask.store import Store
+cfg = DetectConfig(signals=json.loads(sys.argv[3])) if len(sys.argv) > 3 else None
 t = time.perf_counter()
-r = detect(Store(sys.argv[1]), Path(sys.argv[2]),
+r = detect(Store(sys.argv[1]), Path(sys.argv[2]), cfg,
            progress=lambda s, i, n: print(f"  {time.strftime('%H:%M:%S')} {s}", file=sys.stderr, flush=True))
 print(json.dumps({"seconds": time.perf_counter() - t, "steps": r.seconds,
                   "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
@@ -63,6 +67,11 @@ def main() -> None:
     ap.add_argument("--world", type=Path, help="a folder written by `unmask simulate`")
     ap.add_argument("--scenario", help="simulate this scenario first (seed 1)")
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument(
+        "--compare-without",
+        default="",
+        help="comma-separated default signals: also time detect without them, same run",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="unmask-bench-detect-") as tmp:
         world = args.world
@@ -87,6 +96,8 @@ def main() -> None:
         )
         for step, secs in sorted(det["steps"].items(), key=lambda x: -x[1]):
             print(f"  {step:<20} {secs:8.1f} s")
+        if args.compare_without:
+            compare(world, Path(tmp), args.compare_without.split(","), det)
         if (world / "truth").exists():
             from unmask.evaluate import evaluate
 
@@ -103,7 +114,31 @@ def main() -> None:
                 f"  ordinary accounts flagged: {e['ordinary']['flagged']:,} of {e['ordinary']['accounts']:,}"
             )
             for g in e["groups"]:
-                print(f"  {g['group']:<20} {g['flagged']:,} of {g['accounts']:,} flagged")
+                fake = " (fake accounts of no operation)" if g["kind"] == "inauthentic" else ""
+                print(f"  {g['group']:<20} {g['flagged']:,} of {g['accounts']:,} flagged{fake}")
+            print(f"  precision counting those as false positives: {e['strict']['precision']:.3f}")
+
+
+def compare(world: Path, tmp: Path, without: list[str], full: dict) -> None:
+    """Detect again without the signals ``without``; print the ratio of the full run."""
+    from unmask.detect import default_signals
+
+    names = [s.signal_name for s in default_signals()]
+    unknown = set(without) - set(names)
+    if unknown:
+        sys.exit(f"--compare-without: not default signals: {sorted(unknown)}")
+    kept = [n for n in names if n not in without]
+    before = child(DETECT, str(world / "store"), str(tmp / "run-before"), json.dumps(kept))
+    print(
+        f"detect without {', '.join(without)}: {before['seconds']:.1f} s, peak RSS "
+        f"{before['peak_rss'] / 2**20:,.0f} MB; with them {full['seconds']:.1f} s: "
+        f"{full['seconds'] / before['seconds']:.2f}x"
+    )
+    added = {k: v for k, v in full["steps"].items() if k not in before["steps"]}
+    for step in ("judge", "describe", "fuse_and_cluster"):
+        added[f"{step} (difference)"] = full["steps"][step] - before["steps"].get(step, 0.0)
+    for step, secs in sorted(added.items(), key=lambda x: -x[1]):
+        print(f"  {step:<28} {secs:8.1f} s")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@
 For every robustness variation (``benchmarks/robustness/*.toml``) and tuning seed
 (``robustness.TUNING_SEEDS``; the evaluation seeds are refused), the world is simulated into
 ``WORK/<world>-<variation>-<seed>/world`` and the default detect runs into ``.../run``; both
-are kept, so a second call (another ``--l2``, say) reuses them. Each cluster of at least
-``min_size`` accounts is a row: its features (``clusters.parquet``) and its truth, an
+are kept, so a second call (another ``--l2``, a new feature or clustering rule) reuses the
+worlds and the signals' evidence (``detect(..., reuse_evidence=True)``) and redoes the
+rest. Each cluster of at least ``min_size`` accounts is a row: its features (``clusters.parquet``) and its truth, an
 operation when at least half its accounts belong to a planted operation. The model is
 fitted with every gap of ``unmask.judgement.GAPS`` (the same clusters with the features an
 export might lack made missing), written with its provenance, and its in-sample
@@ -38,7 +39,8 @@ from robustness import (
 
 
 def make(world: str, variation: str, scenario: str, seed: int, scale: float, work: Path) -> Path:
-    """Simulate and detect one world into ``work`` (reused when already there)."""
+    """Simulate and detect one world into ``work`` (the world and the signals' evidence are
+    reused when already there)."""
     from unmask.detect import DetectConfig, detect
     from unmask.simulate.scenario import load_scenario
     from unmask.simulate.world import simulate
@@ -47,8 +49,14 @@ def make(world: str, variation: str, scenario: str, seed: int, scale: float, wor
     d = work / f"{world}-{variation}-{seed}"
     if not (d / "world" / "truth" / "accounts.parquet").exists():
         simulate(d / "world", load_scenario(scenario), seed=seed, scale=scale)
-    if not (d / "run" / "clusters.parquet").exists():
-        detect(Store(d / "world" / "store"), d / "run", DetectConfig(min_size=MIN_SIZE))
+    # The signals' evidence is read back when the run is there already (same data, same
+    # parameters): a refit after a change to clustering or the features costs seconds.
+    detect(
+        Store(d / "world" / "store"),
+        d / "run",
+        DetectConfig(min_size=MIN_SIZE),
+        reuse_evidence=True,
+    )
     return d
 
 
@@ -80,7 +88,7 @@ def main() -> None:
     for i, run in enumerate(runs, 1):
         t = time.perf_counter()
         d = make(*run, args.work)
-        rows += labelled_clusters(d)
+        rows += [r for r in labelled_clusters(d) if r["label"] is not None]
         print(
             f"[{i}/{len(runs)}] {d.name}: {time.perf_counter() - t:.1f} s, {len(rows)} clusters",
             file=sys.stderr,

@@ -78,24 +78,37 @@ def variations(scenario_dir: Path) -> dict[str, Path]:
 
 
 def labelled_clusters(d: Path) -> list[dict[str, Any]]:
-    """Each cluster of the run in ``d`` with its features and its truth."""
+    """Each cluster of the run in ``d`` with its features and its truth: ``label`` 1 when at
+    least half its accounts are a planted operation's, None when at least half are fake
+    accounts of no operation (``unmask.evaluate.INAUTHENTIC_GROUPS``: neither an operation
+    nor an open crowd, left out of the fit and the reliability table), else 0."""
+    from unmask.evaluate import INAUTHENTIC_GROUPS
+
     truth = pq.read_table(d / "world" / "truth" / "accounts.parquet").to_pylist()
-    planted = {(t["platform"], t["account_id"]) for t in truth if t["operation_id"] is not None}
-    members: dict[str, list[bool]] = {}
+    kind = {
+        (t["platform"], t["account_id"]): "op"
+        if t["operation_id"] is not None
+        else ("fake" if t["group"] in INAUTHENTIC_GROUPS else "")
+        for t in truth
+    }
+    members: dict[str, list[str]] = {}
     for n in pq.read_table(d / "run" / "nodes.parquet").to_pylist():
-        members.setdefault(n["cluster_id"], []).append((n["platform"], n["account_id"]) in planted)
+        members.setdefault(n["cluster_id"], []).append(
+            kind.get((n["platform"], n["account_id"]), "")
+        )
     rows = []
     for c in pq.read_table(d / "run" / "clusters.parquet").to_pylist():
         if c["accounts"] < MIN_SIZE:
             continue
         inside = members[c["cluster_id"]]
+        ops, fake = inside.count("op"), inside.count("fake")
         rows.append(
             {
                 "world": d.name,
                 "cluster_id": c["cluster_id"],
                 "accounts": c["accounts"],
-                "operation_share": sum(inside) / len(inside),
-                "label": int(2 * sum(inside) >= len(inside)),
+                "operation_share": ops / len(inside),
+                "label": 1 if 2 * ops >= len(inside) else (None if 2 * fake >= len(inside) else 0),
                 "features": {f["feature"]: f["value"] for f in c["features"]},
                 "probability": c["probability"],
                 "tier": c["tier"],
@@ -180,6 +193,7 @@ def _figures(e: dict[str, Any]) -> dict[str, Any]:
         "operation_accounts": e["operation_accounts"],
         "flagged": e["flagged"],
         "overall": e["overall"],
+        "strict": e["strict"],
         "false_positive_rate": e["false_positive_rate"],
         "false_positives": {
             g: {"accounts": r["accounts"], "flagged": r["flagged"], "rate": r["rate"]}
@@ -334,7 +348,9 @@ def markdown(records: list[dict[str, Any]], seeds: list[int]) -> str:
     out += [
         "",
         "False positives per authentic group: accounts flagged (of the group's accounts, "
-        "first seed).",
+        "first seed). `follower_vendor` is a vendor's stock of fake accounts, flagged "
+        "rightly but no operation's: counted apart from the precision above "
+        "(``unmask.evaluate.INAUTHENTIC_GROUPS``).",
         "",
         "| variation | " + " | ".join(groups) + " |",
         "|---|" + "---|" * len(groups),
@@ -352,13 +368,14 @@ def markdown(records: list[dict[str, Any]], seeds: list[int]) -> str:
 
     from unmask.judgement import reliability
 
-    scored = [c for r in ok for c in r.get("clusters", [])]
+    scored = [c for r in ok for c in r.get("clusters", []) if c["label"] is not None]
     if scored:
         out += [
             "",
             "Calibration of the judgement (``unmask.judgement``): every cluster of at least "
             f"{MIN_SIZE} accounts in these runs, by its probability of being an operation; "
-            "observed: the share that were (at least half their accounts planted).",
+            "observed: the share that were (at least half their accounts planted; clusters "
+            "of a vendor's fake accounts, neither, are left out).",
             "",
             "| probability | clusters | mean predicted | observed |",
             "|---|---|---|---|",

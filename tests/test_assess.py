@@ -145,3 +145,30 @@ def test_the_reason_names_the_supporting_families_apart_from_those_below_the_bar
     assert c["reason"].startswith(
         "coordination supports it (coordination 100%; below 20%: schedule 10%); "
     )
+
+
+def test_how_a_group_acts_together_alone_never_makes_it_inauthentic():
+    """Coordination, a rota and persistence say how accounts act together, not whether they
+    are authentic: with nothing measured on who they are (a real export without profiles,
+    follows, sign-ups or the posts its engagements answer), even a high probability leaves
+    the group coordinated, authenticity not assessed. One authenticity feature read from
+    the store is enough to let the probability decide."""
+    weights = WEIGHTS | {"persistence": 4.0}
+    model = Model(-3.0, weights, MODEL.means, MODEL.low, MODEL.high)
+    nodes, vouched = _clusters({"job": ["coordination", "schedule"], "seen": ["coordination"]})
+    features = {"job": {"persistence": 1.0}, "seen": {"persistence": 1.0, "declared": 0.0}}
+    got = _by_id(
+        judge(
+            nodes,
+            vouched,
+            features=features,
+            model=model,
+            assessable={"coordination", "schedule"},
+        )
+    )
+    job = got["job"]
+    assert job["probability"] >= 0.9 and not job["operation"]
+    assert job["tier"] == "coordinated_unassessed"
+    assert "nothing in this data shows whether they are authentic" in job["reason"]
+    assert "acted together day after day" in job["reason"]
+    assert got["seen"]["operation"] and got["seen"]["tier"] == "cib_high"

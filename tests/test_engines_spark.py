@@ -176,3 +176,19 @@ def test_a_parquet_file_at_a_hostile_path_is_read_on_both_engines(
     spark_engine.create_table_from_parquet("spilled", folder / "t.parquet")
     assert spark_engine.scalar("SELECT sum(n) FROM spilled") == 6
     spark_engine.drop("spilled")
+
+
+def test_the_store_views_are_the_same_on_spark_and_duckdb(russian_store, spark_engine):
+    """Both engines make the views that ``unmask.store.VIEWS`` defines, no more, with
+    the same columns (#18: defined once for both)."""
+    from unmask.store import VIEWS
+
+    made = {t.name for t in spark_engine.spark.catalog.listTables() if t.isTemporary}
+    assert made - set(spark_engine._cached) == set(VIEWS)
+    con = russian_store.connect()
+    try:
+        for view in VIEWS:
+            duck = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
+            assert spark_engine.spark.table(view).columns == duck, view
+    finally:
+        con.close()

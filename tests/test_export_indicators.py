@@ -64,7 +64,7 @@ def test_round_trip_export_import_match(run_dir, small_world, tmp_path):
         accounts = {
             (a["platform"], a["value"]) for a in k.assets if a["kind"] in ("handle", "account")
         }
-        assert len(accounts) >= 0.9 * len(op.accounts)
+        assert len(accounts) >= 0.9 * len(op.assets)
         known.append(k)
     cat = Catalogue(tmp_path / "catalogue", create=True)
     cat.add(known)
@@ -136,11 +136,11 @@ def test_the_command_line_writes_the_files(run_dir, tmp_path):
 def test_a_profile_link_is_on_the_platform():
     """An account's ``url`` off its platform (an X profile's website, a brand's shop) is
     not its profile: the link is made from the handle instead."""
-    from unmask.export.findings import Account
+    from unmask.rundir import Asset
 
-    shop = Account("x", "42", "account", "harborlightcoffee", "https://harborlightcoffee.com/", [])
+    shop = Asset("x", "42", "account", "harborlightcoffee", "https://harborlightcoffee.com/", [])
     assert indicators.profile_link(shop) == "https://twitter.com/harborlightcoffee"
-    page = Account("facebook", "7", "page", "hl", "https://www.facebook.com/hl", [])
+    page = Asset("facebook", "7", "page", "hl", "https://www.facebook.com/hl", [])
     assert indicators.profile_link(page) == "https://www.facebook.com/hl"
-    blog = Account("blog", "9", "blog", None, "https://heartland-daily-report.com/", [])
+    blog = Asset("blog", "9", "blog", None, "https://heartland-daily-report.com/", [])
     assert indicators.profile_link(blog) == "https://heartland-daily-report.com/"

@@ -90,8 +90,9 @@ def test_the_shipped_model_was_fitted_on_tuning_seeds_only():
     assert set(model.provenance["seeds"]) <= {1, 2}
     assert model.provenance["clusters"] > 100
     # what marks an open crowd counts against, what operations cannot hide counts for
-    assert model.weights["unlinked_audience"] < 0
-    assert model.weights["linked_engagement"] > 0
+    assert model.weights["unlinked_audience"] < 0 and model.weights["declared"] < 0
+    assert model.weights["persistence"] > 0 and model.weights["identity"] > 0
+    assert all(judgement.SIGNS[f] * w >= 0 for f, w in model.weights.items())
 
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -191,3 +192,58 @@ def test_without_bios_whether_sites_are_declared_is_not_measured(tmp_path):
         assert not judgement.bios_measurable(eng)
         got = judgement.cluster_features(eng, nodes, vouched)["c"]
     assert got["declared"] is None and got["covert_sites"] is None
+
+
+def _acts_evidence(pairs_days: list[tuple[str, str, int, bool]]):
+    """Evidence whose events are pairs acting on a day (day offset from T0); the flag says
+    whether the event names an activity (an act) or not (a sign-up, a follow)."""
+    from datetime import timedelta
+
+    from unmask.signals.base import EVENT_SCHEMA, Evidence
+
+    rows = [
+        {
+            "signal": "s",
+            "platform_a": "x",
+            "account_a": a,
+            "platform_b": "x",
+            "account_b": b,
+            "activity_a": f"{a}-{day}" if act else None,
+            "time_a": T0 + timedelta(days=day, hours=1),
+        }
+        for a, b, day, act in pairs_days
+    ]
+    return Evidence(signal="s", params={}, events=pa.Table.from_pylist(rows, schema=EVENT_SCHEMA))
+
+
+@pytest.mark.parametrize("days_of_data", [20, 10])
+def test_persistence_is_the_share_of_the_data_days_a_cluster_acted_together(tmp_path, days_of_data):
+    """A job acts together day after day, a crowd on its event days; sign-ups and pairs
+    across clusters are not acts of a cluster, and a short collection cannot tell."""
+    from datetime import timedelta
+
+    background = [
+        _post(i, "someone") | {"time": T0 + timedelta(days=i)} for i in range(days_of_data)
+    ]
+    store = hand_made_store(tmp_path, activities=background, accounts=[])
+    nodes = pa.table(
+        {
+            "platform": ["x"] * 4,
+            "account_id": ["j0", "j1", "e0", "e1"],
+            "cluster_id": ["job", "job", "event", "event"],
+        }
+    )
+    evidence = _acts_evidence(
+        [("j0", "j1", d, True) for d in range(8)]
+        + [("j1", "j0", d, True) for d in range(6)]  # the same days again, the other way
+        + [("e0", "e1", d, True) for d in (2, 3, 7)]
+        + [("e0", "e1", 9, False), ("j0", "e0", 9, True)]
+    )
+    acts = judgement.act_days([evidence])
+    with open_engine("duckdb", store) as eng:
+        got = judgement.cluster_features(eng, nodes, None, acts)
+    if days_of_data < judgement.MIN_WINDOW_DAYS:
+        assert got["job"]["persistence"] is None and got["event"]["persistence"] is None
+    else:
+        assert got["job"]["persistence"] == pytest.approx(8 / 20)
+        assert got["event"]["persistence"] == pytest.approx(3 / 20)

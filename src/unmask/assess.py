@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from unmask.engine.duckdb import connect
-from unmask.judgement import FAMILIES, FEATURES, Model, load_model
+from unmask.judgement import AUTHENTICITY, FAMILIES, FEATURES, Model, load_model
 from unmask.signals.base import Evidence
 
 SUPPORT_SCHEMA = pa.schema(
@@ -174,7 +174,10 @@ def judge(
                 x[f] = float(shares.get(f, 0.0)) if f in known else None
         for f in FEATURES:
             x.setdefault(f, None)
-        p = model.probability(x)
+        # Choosing fewer signals never lowers the bar: a family the user did not run counts
+        # as having found nothing (its least incriminating value), not as the average that
+        # a family the data cannot show stands for; what it might have found is ``upper``.
+        p = model.probability(x | {f: model.least(f) for f in not_run})
         upper = model.upper(x)
         missing = [f for f in FEATURES if x[f] is None]
         strong = [f["family"] for f in support if f["share"] >= min_support]
@@ -195,10 +198,23 @@ def judge(
             if part
         )
         head = f"probability {p:.2f} that it is an inauthentic operation rather than an open crowd"
+        if not_run:
+            head += f" (counting {', '.join(not_run)}, not run, as finding nothing)"
         gaps = _gaps(missing, why)
+        # Coordination is not inauthenticity: how a group acts together (its support, its
+        # rota, how long it kept at it) never makes it inauthentic without some evidence on
+        # who its accounts are, what they are built on or who answers them.
+        authentic_unknown = all(x[f] is None for f in AUTHENTICITY)
         tier = None
         if c["accounts"] < min_size:
             reason = f"too small ({c['accounts']} accounts < {min_size}); {said}"
+        elif authentic_unknown and strong and p >= likely:
+            tier = "coordinated_unassessed"
+            reason = (
+                f"{', '.join(strong)} support{'s' if len(strong) == 1 else ''} it ({said}); "
+                f"{head} on how its accounts act together alone ({because}), but nothing in "
+                f"this data shows whether they are authentic: {gaps}"
+            )
         elif p >= high:
             tier, reason = "cib_high", f"{head} ({because})"
         elif p >= likely:

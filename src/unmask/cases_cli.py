@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from unmask import rundir
 from unmask.assess import tier_words
 from unmask.cases import (
     DECISIONS,
@@ -101,7 +102,7 @@ def record(
     if cases is None and store is None:
         # The default store of the activity store the run was made from, if it is here.
         try:
-            meta = json.loads((run / "run.json").read_text(encoding="utf-8"))
+            meta = rundir.read_meta(run)
         except (OSError, ValueError):
             meta = {}
         named = Path(meta["store"]) if meta.get("store") else None

@@ -203,9 +203,9 @@ class Catalogue:
 
     def summary(self) -> list[dict[str, Any]]:
         """Per operation: origin, title, assets by kind (and accounts by platform)."""
-        import duckdb
+        from unmask.engine.duckdb import connect
 
-        con = duckdb.connect()
+        con = connect()
         con.register("ops", self.operations())
         con.register("assets", self.assets())
         rows = con.sql(

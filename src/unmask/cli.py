@@ -18,6 +18,7 @@ from unmask.engine import ENGINES
 from unmask.errors import UnmaskError
 from unmask.ingest.base import FormatMismatch
 from unmask.ingest.registry import UnknownFormat, adapters
+from unmask.rundir import FLAGGED_CSV
 from unmask.store import Store, StoreError, summarise
 
 console, out = consoles()
@@ -550,7 +551,7 @@ def detect(
     out.print(table)
     out.print(
         f"{result.flagged.num_rows:,} accounts flagged in {sum(result.seconds.values()):.1f} s "
-        f"-> {run}/flagged.csv",
+        f"-> {run}/{FLAGGED_CSV}",
         highlight=False,
     )
     if result.recorded is not None:
@@ -588,9 +589,11 @@ WithoutStoreOpt = Annotated[
 
 
 def _run_info(run: Path) -> dict:
-    if not (run / "operations.json").exists():
-        fail(f"{run}: not a detect run directory (no operations.json)")
-    return json.loads((run / "run.json").read_text(encoding="utf-8"))
+    from unmask import rundir
+
+    if not (run / rundir.OPERATIONS_JSON).exists():
+        fail(f"{run}: not a detect run directory (no {rundir.OPERATIONS_JSON})")
+    return rundir.read_meta(run)
 
 
 def _run_store(run: Path, path: Path | None, without: bool, gives: str) -> Store | None:
@@ -721,6 +724,15 @@ def evaluate(
         ),
         highlight=False,
     )
+    fake = [g for g in ev.groups if g.kind == "inauthentic" and g.flagged]
+    if fake:
+        out.print(
+            "[bold]fake accounts of no operation[/] (a follower vendor's stock): "
+            + ", ".join(f"{g.group} {g.flagged:,} of {g.accounts:,}" for g in fake)
+            + " flagged, not counted as false positives; counting them, precision "
+            + pct(ev.strict.precision),
+            highlight=False,
+        )
     if ev.unknown_accounts or ev.duplicate_rows:
         console.print(
             f"[yellow]note:[/] {ev.unknown_accounts:,} flagged account(s) are not in the truth (ignored); "

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from unmask import rundir
 from unmask.catalogue import Catalogue, CatalogueError
 from unmask.cli_output import consoles, fail
 
@@ -37,7 +38,7 @@ def _run_store(run: Path, store: Path | None):
 
     if store is None:
         try:
-            store = Path(json.loads((run / "run.json").read_text())["store"])
+            store = Path(rundir.read_meta(run)["store"])
         except (OSError, KeyError, ValueError) as exc:
             fail(f"{run}: cannot tell which store the run was made from ({exc}); give --store")
     try:
@@ -85,8 +86,8 @@ def add_run(
     from unmask.engine.duckdb import DuckDBEngine
     from unmask.lineage import operations_from_run
 
-    if not (run / "clusters.parquet").exists():
-        fail(f"{run}: not a detect run directory (no clusters.parquet)")
+    if not (run / rundir.CLUSTERS).exists():
+        fail(f"{run}: not a detect run directory (no {rundir.CLUSTERS})")
     st = _run_store(run, store)
     cat = _open(catalogue, create=True)
     try:
@@ -137,17 +138,15 @@ def link(
     min_score: Annotated[float, typer.Option(help="Score from which a pair is linked.")] = 1.0,
 ) -> None:
     """Link a run's clusters to the known operations: RUN/lineage.parquet and lineage.json."""
-    import pyarrow.parquet as pq
-
     from unmask.engine.duckdb import DuckDBEngine
     from unmask.lineage import link_operations, write_links
 
-    if not (run / "nodes.parquet").exists():
-        fail(f"{run}: not a detect run directory (no nodes.parquet)")
+    if not (run / rundir.NODES).exists():
+        fail(f"{run}: not a detect run directory (no {rundir.NODES})")
     st = _run_store(run, store)
     cat = _open(catalogue)
     with DuckDBEngine(st) as eng:
-        links = link_operations(eng, pq.read_table(run / "nodes.parquet"), cat, min_score=min_score)
+        links = link_operations(eng, rundir.read_table(run, rundir.NODES), cat, min_score=min_score)
     path = write_links(links, run)
     linked = links.filter(links["linked"]).to_pylist()
     for r in linked:

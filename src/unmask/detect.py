@@ -1,29 +1,10 @@
 """``unmask detect``: every signal, fusion, clustering and judgement, into a run directory.
 
-``RUN/`` holds:
-
-``run.json``              what ran: parameters, per-signal statistics, notes and seconds
-``evidence/<signal>/``    each signal's evidence (edges, events, scores, its own tables)
-``fused.parquet``         the fused graph (``unmask.network.FUSED_SCHEMA``)
-``nodes.parquet``         every linked account with its cluster
-``clusters.parquet``      every cluster, the families that support it, and the verdict
-``operations.json``       each operation's figures (``unmask.operations.describe``)
-``takedown.csv``          the assets to act on: operation, platform, account, kind, handle,
-                          URL, and the signals that vouch for each
-``flagged.csv``           the same accounts in the format ``unmask evaluate`` scores
-                          (platform, account_id, cluster_id, score: the operation's
-                          probability, signals)
-``takedown.parquet``,     the same rows for programs: the CSVs are for people, and a cell
-``flagged.parquet``       that would start a spreadsheet formula is neutralised there
-                          (``unmask.export.sheet``)
-``lineage.parquet``       with a catalogue (``DetectConfig.catalogue``): each cluster's links
-                          to known operations (``unmask.lineage``); ``lineage.json`` the
-                          linked ones, readable
+``RUN/`` is described, read and written by ``unmask.rundir``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 import tomllib
 from collections.abc import Callable
@@ -34,15 +15,14 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from unmask import assess, judgement, lineage, network, operations
+from unmask import assess, judgement, lineage, network, operations, rundir
 from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
 from unmask.errors import ConfigError
 from unmask.export import sheet
 from unmask.signals import registry
-from unmask.signals.base import Signal
+from unmask.signals.base import Evidence, Signal
 from unmask.store import Store
 
 Progress = Callable[[str, int, int], None]
@@ -199,9 +179,15 @@ def detect(
     engine: str = "duckdb",
     progress: Progress | None = None,
     cases: str | None = None,
+    reuse_evidence: bool = False,
 ) -> DetectResult:
     """Run the whole detection on ``store`` and write ``run_dir`` (see the module doc); with
-    ``cases`` (a case store URL), record the written run there (``docs/cases.md``)."""
+    ``cases`` (a case store URL), record the written run there (``docs/cases.md``).
+
+    ``reuse_evidence``: a signal whose evidence ``run_dir`` already holds, from the same
+    store (fingerprint) with the same parameters, is read back instead of run again; fusion,
+    clustering, the judgement and the figures are always redone (a refitted model, a new
+    clustering rule, without paying for the signals)."""
     cfg = config or DetectConfig()
     signals = cfg.build_signals()
     # Opened first: a wrong catalogue or model path fails before the signals run, not after.
@@ -215,13 +201,30 @@ def detect(
     stats: dict[str, Any] = {}
     # Before the engine reads the store: a batch committed during the run is not in it.
     fingerprint = store.fingerprint()
+    before = _earlier_run(run_dir, fingerprint) if reuse_evidence else {}
     with open_engine(engine, store) as eng:
         for i, sig in enumerate(signals):
             tell(f"signal {sig.signal_name}", i, len(signals))
             t0 = time.perf_counter()
-            ev = sig.run(eng)
-            seconds[sig.signal_name] = round(time.perf_counter() - t0, 3)
-            ev.write(run_dir / "evidence")
+            kept = before.get("signals", {}).get(sig.signal_name)
+            if kept and kept["params"] == _jsonable(sig.get_params()) and "assessable" in kept:
+                ev = Evidence.read(
+                    rundir.evidence_dir(run_dir),
+                    sig.signal_name,
+                    sig.get_params(),
+                    assessable=kept["assessable"],
+                )
+                ev.notes = [
+                    n.split(": ", 1)[1]
+                    for n in before.get("notes", [])
+                    if n.startswith(f"{sig.signal_name}: ")
+                ]
+                ev.stats = kept["stats"]
+                seconds[sig.signal_name] = before["seconds"][sig.signal_name]
+            else:
+                ev = sig.run(eng)
+                seconds[sig.signal_name] = round(time.perf_counter() - t0, 3)
+                ev.write(rundir.evidence_dir(run_dir))
             notes += [f"{ev.signal}: {n}" for n in ev.notes]
             stats[ev.signal] = {
                 "params": _jsonable(ev.params),
@@ -229,6 +232,7 @@ def detect(
                 "edges": ev.edges.num_rows,
                 "scores": ev.scores.num_rows,
                 "family": sig.family,
+                "assessable": ev.assessable,
             }
             judged.append(assess.Judged(ev, sig.family, sig.score_threshold, sig.defines_groups))
         tell("fusing and clustering", len(signals), len(signals))
@@ -251,7 +255,12 @@ def detect(
         clusters = assess.judge(
             nodes,
             vouched,
-            features=judgement.cluster_features(eng, nodes, vouched),
+            features=judgement.cluster_features(
+                eng,
+                nodes,
+                vouched,
+                judgement.act_days(j.evidence for j in judged if j.defines_groups),
+            ),
             model=model,
             min_size=cfg.min_size,
             min_support=cfg.min_support,
@@ -278,46 +287,42 @@ def detect(
     )
     flagged = flagged.rename_columns(["platform", "account_id", "cluster_id", "score", "signals"])
 
-    pq.write_table(fused, run_dir / "fused.parquet")
-    pq.write_table(nodes, run_dir / "nodes.parquet")
-    pq.write_table(clusters, run_dir / "clusters.parquet")
-    # The CSVs are for people (formula cells neutralised); programs read the Parquet twins.
-    for name, table in (("flagged", flagged), ("takedown", assets)):
-        pq.write_table(table, run_dir / f"{name}.parquet")
-        sheet.write_table(table, run_dir / f"{name}.csv")
-    (run_dir / "operations.json").write_text(
-        json.dumps(described, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    rundir.write_tables(
+        run_dir, {rundir.FUSED: fused, rundir.NODES: nodes, rundir.CLUSTERS: clusters}
     )
-    (run_dir / "run.json").write_text(
-        json.dumps(
-            {
-                # Absolute, so that a report or export run from another folder finds it;
-                # the fingerprint tells them whether it is still the data the run read.
-                "store": str(store.path.resolve()),
-                "store_fingerprint": fingerprint,
-                # The run's time: the created/modified of the objects it exports (STIX).
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "engine": engine,
-                "config": _jsonable(cfg.__dict__),
-                "signals": stats,
-                "seconds": seconds,
-                "notes": notes,
-                "counts": {
-                    "fused_edges": fused.num_rows,
-                    "linked_accounts": nodes.num_rows,
-                    "clusters": clusters.num_rows,
-                    "operations": int(sum(clusters["operation"].to_pylist())),
-                    "reported": {
-                        t: int(sum(x == t for x in clusters["tier"].to_pylist()))
-                        for t in assess.TIERS
-                    },
-                    "flagged_accounts": flagged.num_rows,
+    # The CSVs are for people (formula cells neutralised); programs read the Parquet twins.
+    for parquet, csv, table in (
+        (rundir.FLAGGED, rundir.FLAGGED_CSV, flagged),
+        (rundir.TAKEDOWN, rundir.TAKEDOWN_CSV, assets),
+    ):
+        rundir.write_tables(run_dir, {parquet: table})
+        sheet.write_table(table, run_dir / csv)
+    rundir.write_json(run_dir, rundir.OPERATIONS_JSON, described)
+    rundir.write_meta(
+        run_dir,
+        {
+            # Absolute, so that a report or export run from another folder finds it;
+            # the fingerprint tells them whether it is still the data the run read.
+            "store": str(store.path.resolve()),
+            "store_fingerprint": fingerprint,
+            # The run's time: the created/modified of the objects it exports (STIX).
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "engine": engine,
+            "config": _jsonable(cfg.__dict__),
+            "signals": stats,
+            "seconds": seconds,
+            "notes": notes,
+            "counts": {
+                "fused_edges": fused.num_rows,
+                "linked_accounts": nodes.num_rows,
+                "clusters": clusters.num_rows,
+                "operations": int(sum(clusters["operation"].to_pylist())),
+                "reported": {
+                    t: int(sum(x == t for x in clusters["tier"].to_pylist())) for t in assess.TIERS
                 },
+                "flagged_accounts": flagged.num_rows,
             },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+        },
     )
     result = DetectResult(run_dir, clusters, flagged, seconds, notes)
     if cases is not None:
@@ -336,6 +341,15 @@ def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:
         )
     for op in described:
         op["lineage"] = by_cluster.get(op["cluster_id"], [])
+
+
+def _earlier_run(run_dir: Path, fingerprint: str) -> dict[str, Any]:
+    """The run.json already in ``run_dir`` when it was made from the same data, else {}."""
+    try:
+        earlier = rundir.read_meta(run_dir)
+    except (OSError, ValueError, rundir.RunFormatError):
+        return {}
+    return earlier if earlier.get("store_fingerprint") == fingerprint else {}
 
 
 def _jsonable(value: Any) -> Any:

@@ -9,6 +9,10 @@ with ``;``). The truth is the ``truth/`` folder that ``unmask simulate`` writes.
 
 * account level: precision, recall and F1 overall and per operation (and per role), the
   false-positive rate among ordinary accounts and among each hard-negative group;
+  accounts that are fake but no operation's (:data:`INAUTHENTIC_GROUPS`: a follower
+  vendor's stock) are neither: flagging them is not a false accusation, and they are no
+  operation's assets either, so they are counted apart (``strict`` counts them as false
+  positives);
 * operation level: each planted operation matched to the clusters that cover it, with
   purity, completeness, found / missed / merged / split, and the adjusted Rand index of
   the whole partition;
@@ -27,6 +31,8 @@ from typing import Any
 
 import duckdb
 
+from unmask import rundir
+from unmask.engine.duckdb import connect
 from unmask.engine.sql import identifier, literal
 from unmask.errors import InputError
 from unmask.schema import normalise_platform
@@ -34,6 +40,11 @@ from unmask.schema import normalise_platform
 AUTHENTIC = "authentic"
 UNFLAGGED = "(not flagged)"
 UNCLUSTERED = "(no cluster)"
+# Groups of the truth whose accounts are fake but belong to no influence operation: a
+# follower vendor's stock, sold to operations, fans and ordinary customers alike. Platforms
+# remove them as fake engagement; they are not the open crowds (fans, volunteers, newsrooms)
+# whose flagging would be a false accusation.
+INAUTHENTIC_GROUPS = frozenset({"follower_vendor"})
 
 
 class EvaluationError(InputError, ValueError):
@@ -89,6 +100,8 @@ class GroupRate:
     accounts: int
     flagged: int
     rate: float | None
+    # "authentic", or "inauthentic" for :data:`INAUTHENTIC_GROUPS`
+    kind: str = "authentic"
 
 
 @dataclass
@@ -116,7 +129,8 @@ class Evaluation:
     accounts: int  # accounts in the truth
     operation_accounts: int
     flagged: int  # flagged accounts found in the truth
-    overall: Scores
+    overall: Scores  # fake accounts of no operation (INAUTHENTIC_GROUPS) left out
+    strict: Scores  # the same with them counted as false positives
     false_positive_rate: float | None  # among all authentic accounts
     ordinary: GroupRate
     groups: list[GroupRate]
@@ -175,9 +189,9 @@ def find_run_file(run: str | Path) -> Path:
     run = Path(run)
     if run.is_file():
         return run
-    for name in ("flagged.parquet", "flagged.csv"):
-        if (run / name).is_file():
-            return run / name
+    found = rundir.flagged_file(run)
+    if found is not None:
+        return found
     raise EvaluationError(f"{run}: no flagged.csv or flagged.parquet (see docs/evaluate.md)")
 
 
@@ -236,7 +250,7 @@ def evaluate(truth_dir: str | Path, run_dir: str | Path, *, min_share: float = 0
         for op in json.loads((truth_dir / "operations.json").read_text())["operations"]:
             op_types[op["id"]] = op.get("type")
     run_file = find_run_file(run_dir)
-    con = duckdb.connect()
+    con = connect()
     con.create_function("unmask_platform", normalise_platform, ["VARCHAR"], "VARCHAR")
     try:
         con.execute(
@@ -298,13 +312,17 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
             flagged_role[op][role] += 1
         else:
             flagged_group[grp or "ordinary"] += 1
-        if score is not None and not math.isnan(score):
+        fake = not op and grp in INAUTHENTIC_GROUPS
+        if score is not None and not math.isnan(score) and not fake:
             scored.append((score, bool(op)))
         for s in {x.strip() for x in (signals or "").split(";") if x.strip()}:
             signal_rows[s].append((op, None if op else (grp or "ordinary")))
     tp = sum(flagged_op.values())
     fp = sum(flagged_group.values())
-    overall = Scores.of(tp, fp, n_ops - tp)
+    fake = sum(k for g, k in flagged_group.items() if g in INAUTHENTIC_GROUPS)
+    n_fake = sum(k for g, k in group_size.items() if g in INAUTHENTIC_GROUPS)
+    overall = Scores.of(tp, fp - fake, n_ops - tp)
+    strict = Scores.of(tp, fp, n_ops - tp)
 
     # Clusters and their labels.
     clusters: dict[str, Counter[str]] = defaultdict(Counter)
@@ -372,7 +390,13 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
     )
 
     groups = [
-        GroupRate(g, n, flagged_group[g], flagged_group[g] / n if n else None)
+        GroupRate(
+            g,
+            n,
+            flagged_group[g],
+            flagged_group[g] / n if n else None,
+            "inauthentic" if g in INAUTHENTIC_GROUPS else "authentic",
+        )
         for g, n in sorted(group_size.items())
         if g != "ordinary"
     ]
@@ -413,7 +437,7 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
     ] + [
         {
             "class": g,
-            "kind": "authentic",
+            "kind": "inauthentic" if g in INAUTHENTIC_GROUPS else "authentic",
             "accounts": n,
             "flagged": flagged_group[g],
             "not_flagged": n - flagged_group[g],
@@ -426,7 +450,8 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
         operation_accounts=n_ops,
         flagged=flagged_in_truth,
         overall=overall,
-        false_positive_rate=fp / n_auth if n_auth else None,
+        strict=strict,
+        false_positive_rate=(fp - fake) / (n_auth - n_fake) if n_auth - n_fake else None,
         ordinary=ordinary,
         groups=groups,
         operations=operations,

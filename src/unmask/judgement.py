@@ -33,7 +33,14 @@ accounts for their age):
   (:mod:`unmask.signals.owned` vouches for them) and do not declare them: Doppelganger's
   spoofed outlets, a careful operation's own sites, against a brand's shop named in its
   profile. Platform hosts and link shorteners do not count (missing when no member
-  has a profile link or bio).
+  has a profile link or bio);
+* ``persistence``: the share of the data's days on which the cluster's members acted
+  together (a co-share, a copy, a burst, a post for an own site: the events of the signals
+  that make groups). An operation is a job, kept up day after day on a rota (the
+  astroturfing agents of Keller et al. 2020 posted on office days for months); a crowd
+  mobilises for an event: the volunteers on their three call days, fans around a release.
+  Missing when the data spans fewer than :data:`MIN_WINDOW_DAYS` days (in a three-day
+  collection every group acts on "all" its days) or no event names the cluster's acts.
 
 A logistic model (:class:`Model`) turns them into a probability. It is fitted on the
 simulator's worlds at the tuning seeds only (``benchmarks/fit_judgement.py``, which also
@@ -54,7 +61,9 @@ cover that makes it covert.
 References: D. R. Cox, "The regression analysis of binary sequences", JRSS B 1958
 (logistic regression); A. Niculescu-Mizil & R. Caruana, "Predicting good probabilities with
 supervised learning", ICML 2005 (reliability diagrams); B. Nimmo, "The Breakout Scale:
-measuring the impact of influence operations", Brookings 2020.
+measuring the impact of influence operations", Brookings 2020; F. B. Keller, D. Schoch,
+S. Stier & J. Yang, "Political astroturfing on Twitter: how to coordinate a disinformation
+campaign", Political Communication 37(2), 2020 (the persistence of a principal's agents).
 """
 
 from __future__ import annotations
@@ -79,10 +88,24 @@ STORE_FEATURES = (
     "account_age",
     "declared",
     "covert_sites",
+    "persistence",
 )
 # The signal whose vouching ``covert_sites`` reads (``unmask.signals.owned``).
 OWNED_SIGNAL = "owned_domains"
 FEATURES = (*FAMILIES, *STORE_FEATURES)
+# The features that say something about whether accounts are authentic (who they are, what
+# they are built on, who answers them), as against how they act together (coordination,
+# schedule, persistence). Without one of them no cluster is called inauthentic.
+AUTHENTICITY = (
+    "audience",
+    "identity",
+    "infrastructure",
+    "linked_engagement",
+    "unlinked_audience",
+    "account_age",
+    "declared",
+    "covert_sites",
+)
 # Fewer engagements than this and the echo-chamber share is too noisy to count.
 MIN_RECEIVED = 10
 # Below this share of engagements whose post is in the data (the real CooRTweet sets: 10 %;
@@ -92,6 +115,9 @@ MIN_PARENTS_IN_DATA = 0.5
 # Below this share of accounts with a bio (simulated worlds: about 55 %; the real CrowdTangle
 # and CooRTweet sets: none), whether accounts declare their sites is not measured.
 MIN_BIOS = 0.2
+# Below this many days with activity in the data, how long a group kept acting together
+# cannot be told from how long the data lasts (``persistence``).
+MIN_WINDOW_DAYS = 14
 # The gaps real exports have: each a set of features the data cannot give. The model is
 # fitted on every cluster once whole and once with each gap.
 GAPS: dict[str, tuple[str, ...]] = {
@@ -117,6 +143,7 @@ SIGNS = dict.fromkeys(FAMILIES, 1.0) | {
     "account_age": -1.0,
     "declared": -1.0,
     "covert_sites": 1.0,
+    "persistence": 1.0,
 }
 
 # What each feature, when it pushes the probability up or down, says in words.
@@ -126,16 +153,21 @@ WORDS = {
     "account_age": ("accounts young when they began", "accounts with years of history"),
     "declared": ("no affiliation declared", "profiles that name the sites they link"),
     "covert_sites": ("pushes sites of its own without saying so", "no covert sites"),
+    "persistence": ("acted together day after day", "acted together on few days"),
 }
 
 
 def cluster_features(
-    engine: Engine, nodes: pa.Table, vouched: pa.Table | None = None
+    engine: Engine,
+    nodes: pa.Table,
+    vouched: pa.Table | None = None,
+    acts: pa.Table | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """Per cluster id of ``nodes``: the features read from the store (the engagement,
     age and declared features; the families' support comes from :mod:`unmask.assess`),
     None when the data cannot give one. ``vouched``: which signals vouch for which accounts
-    (``assess.member_support``), for ``covert_sites``."""
+    (``assess.member_support``), for ``covert_sites``; ``acts``: the days pairs of accounts
+    acted together (:func:`act_days`), for ``persistence``."""
     groups = nodes.select(["platform", "account_id", "cluster_id"])
     out: dict[str, dict[str, float | None]] = {
         cid: dict.fromkeys(STORE_FEATURES) for cid in set(groups["cluster_id"].to_pylist())
@@ -185,11 +217,60 @@ def cluster_features(
                 f["declared"] = r["declared"] / r["n"]
             if owned is not None:
                 f["covert_sites"] = r["covert"] / r["n"]
+        if acts is not None:
+            for cid, share in _persistence(engine, acts).items():
+                out[cid]["persistence"] = share
     finally:
         engine.drop("_judge_groups")
         if owned is not None:
             engine.drop("_judge_owned")
     return out
+
+
+def act_days(evidence: Iterable[Any]) -> pa.Table:
+    """The days (UTC, as days since 1970) on which each pair of accounts acted together,
+    from the events of ``evidence`` that name an activity (co-shares, copies, bursts, posts
+    for an own site; not sign-ups or follows), one row per pair and day."""
+    import pyarrow.compute as pc
+
+    keys = ["platform_a", "account_a", "platform_b", "account_b"]
+    parts = []
+    for ev in evidence:
+        e = ev.events.filter(pc.is_valid(ev.events["activity_a"]))
+        if e.num_rows:
+            micros = pc.cast(e["time_a"], pa.int64())
+            day = pc.floor(pc.divide(pc.cast(micros, pa.float64()), 86_400e6))
+            parts.append(e.select(keys).append_column("day", pc.cast(day, pa.int64())))
+    if not parts:
+        return pa.table(
+            {k: pa.array([], pa.string()) for k in keys} | {"day": pa.array([], pa.int64())}
+        )
+    return pa.concat_tables(parts).group_by([*keys, "day"]).aggregate([])
+
+
+def _persistence(engine: Engine, acts: pa.Table) -> dict[str, float]:
+    """Per cluster of ``_judge_groups``: the share of the data's days with activity on
+    which its members acted together; nothing when the data is too short to tell."""
+    window = engine.fetch(
+        "SELECT count(DISTINCT CAST(time AS DATE)) AS days FROM activities"
+    ).to_pylist()[0]["days"]
+    if not window or window < MIN_WINDOW_DAYS or not acts.num_rows:
+        return {}
+    engine.register("_judge_acts", acts)
+    try:
+        rows = engine.fetch(
+            """SELECT ga.cluster_id, count(DISTINCT x.day) AS days
+               FROM _judge_acts x
+               JOIN _judge_groups ga
+                 ON ga.platform = x.platform_a AND ga.account_id = x.account_a
+               JOIN _judge_groups gb
+                 ON gb.platform = x.platform_b AND gb.account_id = x.account_b
+               WHERE ga.cluster_id = gb.cluster_id
+               GROUP BY ga.cluster_id"""
+        ).to_pylist()
+    finally:
+        engine.drop("_judge_acts")
+    return {r["cluster_id"]: min(r["days"] / window, 1.0) for r in rows}
 
 
 def _owned_accounts(vouched: pa.Table | None) -> pa.Table | None:
@@ -344,6 +425,10 @@ class Model:
     def probability(self, x: Mapping[str, float | None]) -> float:
         return _sigmoid(self.intercept + sum(self.terms(x).values()))
 
+    def least(self, feature: str) -> float:
+        """The least incriminating value of ``feature`` seen in training."""
+        return self.low[feature] if self.weights[feature] >= 0 else self.high[feature]
+
     def upper(self, x: Mapping[str, float | None]) -> float:
         """The probability if every missing feature had the most incriminating value seen
         in training: what the evidence the data lacks could have made of it."""
@@ -404,6 +489,8 @@ def _words(feature: str, value: Any, pro: bool) -> str:
         return f"{up if pro else down} ({per:.1f} unlinked accounts engaged per account)"
     if feature in ("declared", "covert_sites"):
         return f"{up if pro else down} ({100 * float(value):.0f}% of the accounts)"
+    if feature == "persistence":
+        return f"{up if pro else down} ({100 * float(value):.0f}% of the data's days)"
     days = 10 ** float(value) - 1
     return f"{up if pro else down} (median {days:,.0f} days)"
 

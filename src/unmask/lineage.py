@@ -47,7 +47,6 @@ other, the same actor under two names.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,8 +54,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from unmask import rundir
 from unmask.catalogue import Catalogue, KnownOperation
 from unmask.engine.base import Engine
 from unmask.signals.content import CopiedContent, normalise_sql
@@ -195,9 +194,9 @@ def _members(clusters: pa.Table | Path | str, operations_only: bool) -> pa.Table
         nodes = clusters
     else:
         run = Path(clusters)
-        nodes = pq.read_table(run / "nodes.parquet")
+        nodes = rundir.read_table(run, rundir.NODES)
         if operations_only:
-            judged = pq.read_table(run / "clusters.parquet")
+            judged = rundir.read_table(run, rundir.CLUSTERS)
             ops = judged.filter(judged["operation"])["cluster_id"]
             nodes = nodes.filter(pc.is_in(nodes["cluster_id"], ops))
     return nodes.select(["platform", "account_id", "cluster_id"])
@@ -521,7 +520,7 @@ def operations_from_run(
     variant's hash) weighted by the share of the family's accounts inside it; and its
     hour-of-week schedule."""
     run = Path(run_dir)
-    judged = pq.read_table(run / "clusters.parquet")
+    judged = rundir.read_table(run, rundir.CLUSTERS)
     if clusters is not None:
         wanted = list(clusters)
         missing = sorted(set(wanted) - set(judged["cluster_id"].to_pylist()))
@@ -531,7 +530,7 @@ def operations_from_run(
         wanted = judged["cluster_id"].to_pylist()
     else:
         wanted = judged.filter(judged["operation"])["cluster_id"].to_pylist()
-    nodes = pq.read_table(run / "nodes.parquet")
+    nodes = rundir.read_table(run, rundir.NODES)
     members = nodes.filter(pc.is_in(nodes["cluster_id"], pa.array(wanted, pa.string())))
     members = members.select(["platform", "account_id", "cluster_id"])
     single = clusters is not None and len(wanted) == 1
@@ -664,13 +663,9 @@ def _run_period(engine: Engine, ops: dict[str, KnownOperation]) -> None:
 
 def write_links(links: pa.Table, run_dir: Path) -> Path:
     """``RUN/lineage.parquet``, and a readable ``RUN/lineage.json`` of the linked pairs."""
-    path = run_dir / "lineage.parquet"
-    pq.write_table(links, path)
-    linked = links.filter(links["linked"]).to_pylist()
-    (run_dir / "lineage.json").write_text(
-        json.dumps(linked, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    return path
+    rundir.write_tables(run_dir, {rundir.LINEAGE: links})
+    rundir.write_json(run_dir, rundir.LINEAGE_JSON, links.filter(links["linked"]).to_pylist())
+    return run_dir / rundir.LINEAGE
 
 
 def related_known(catalogue: Catalogue, *, min_score: float = 1.0) -> pa.Table:
@@ -680,9 +675,9 @@ def related_known(catalogue: Catalogue, *, min_score: float = 1.0) -> pa.Table:
     ``1 / (n - 1)`` to each of their pairs; kinds are capped and add up as in
     :func:`link_operations`. Columns: ``a``, ``b``, ``score``, ``by_kind`` (kind, items),
     ``examples``."""
-    import duckdb
+    from unmask.engine.duckdb import connect
 
-    con = duckdb.connect()
+    con = connect()
     con.register("assets", catalogue.assets())
     kinds = ", ".join(f"'{k}'" for k in ("account", "handle", "domain", "url", "text", "hashtag"))
     rows = con.sql(

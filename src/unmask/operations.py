@@ -35,13 +35,10 @@ counts behind each.
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from unmask.assess import tier_words
 from unmask.engine.base import Engine
@@ -575,16 +572,3 @@ def takedown(engine: Engine, nodes: pa.Table, clusters: pa.Table, vouched: pa.Ta
         )
     finally:
         engine.drop("_td_ops", "_td_nodes", "_td_vouched")
-
-
-def read_takedown(run_dir: Path) -> list[dict[str, Any]]:
-    """A run's takedown list as rows, with the values as they are: from
-    ``takedown.parquet``, or from ``takedown.csv`` in runs made before the CSV was for people
-    only (its cells were then written unchanged)."""
-    if (run_dir / "takedown.parquet").exists():
-        return pq.read_table(run_dir / "takedown.parquet").to_pylist()
-    text = ["operation", "platform", "account_id", "kind", "handle", "url", "signals"]
-    return pacsv.read_csv(
-        run_dir / "takedown.csv",
-        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in text}),
-    ).to_pylist()

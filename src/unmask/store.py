@@ -57,6 +57,23 @@ ALL_TABLES = (*schema.TABLES, "quarantine")
 # per batch), and the schema the key index is attached as.
 KEYED_TABLES = tuple(t for t in schema.TABLES if t != "accounts")
 KEY_INDEX = "keys"
+# The store's views, made the same by every engine (``Store.connect`` for DuckDB,
+# ``unmask.engine.spark``): each stored table under its name, the accounts' observations
+# as ``account_observations``, and ``accounts`` merged from them (``derived_views``).
+STORED_VIEWS: tuple[tuple[str, str], ...] = tuple(
+    ("account_observations" if t == "accounts" else t, t) for t in ALL_TABLES
+)
+VIEWS = (*(view for view, _ in STORED_VIEWS), "accounts")
+
+
+def table_schema(table: str) -> pa.Schema:
+    """The schema of a stored table (``ALL_TABLES``)."""
+    return schema.QUARANTINE if table == "quarantine" else schema.TABLES[table]
+
+
+def derived_views() -> dict[str, str]:
+    """The views made from other views, by name, as SQL in DuckDB's dialect."""
+    return {"accounts": merged_accounts_sql()}
 
 
 class StoreError(InputError):
@@ -185,14 +202,14 @@ class Store:
         """A DuckDB connection with one view per table: ``accounts`` (merged), ``activities``,
         ``follows``, ``infrastructure``, ``quarantine``, plus ``account_observations``."""
         con = con or connect(temp_directory=self.temp_dir)
-        for table, sch in (*schema.TABLES.items(), ("quarantine", schema.QUARANTINE)):
-            name = "account_observations" if table == "accounts" else table
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS {self.scan_sql(table, sch)}")
-        con.execute(f"CREATE OR REPLACE VIEW accounts AS {merged_accounts_sql()}")
+        for view, table in STORED_VIEWS:
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {self.scan_sql(table)}")
+        for view, query in derived_views().items():
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {query}")
         return con
 
     def scan_sql(self, table: str, sch: pa.Schema | None = None) -> str:
-        sch = sch or (schema.QUARANTINE if table == "quarantine" else schema.TABLES[table])
+        sch = sch or table_schema(table)
         files = self.files(table)
         if not files:
             return schema.empty_select(sch)
@@ -347,7 +364,7 @@ class BatchWriter:
 
     def write(self, table: str, data: pa.RecordBatch | pa.Table) -> None:
         """Append Arrow rows of the table's schema, streaming into one part file."""
-        sch = schema.QUARANTINE if table == "quarantine" else schema.TABLES[table]
+        sch = table_schema(table)
         if table not in self._writers:
             self._writers[table] = pq.ParquetWriter(self.part_path(table), sch, compression="zstd")
         tbl = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])

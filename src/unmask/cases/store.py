@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import time
 import urllib.parse
@@ -19,7 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from unmask.cases.rundir import Operation, evidence_summary, read_operations, utc
+from unmask import rundir
+from unmask.cases.rundir import evidence_summary
 from unmask.cases.tables import (
     DECISIONS,
     MIGRATIONS,
@@ -36,6 +36,7 @@ from unmask.cases.tables import (
     schema_table,
 )
 from unmask.errors import missing_extra
+from unmask.rundir import Operation, read_operations, utc
 
 DEFAULT_FILE = "cases.sqlite"
 # A run's operation is the same case as an earlier one when at least this share of the
@@ -234,12 +235,12 @@ class CaseStore:
         it overlaps most (``MATCH_THRESHOLD``) or opens a new one. Decisions are kept; a
         taken-down case seen again with later activity becomes ``returned``."""
         run_dir = Path(run_dir).resolve()
-        run_json = run_dir / "run.json"
+        run_json = run_dir / rundir.RUN_JSON
         if not run_json.exists():
-            raise CaseStoreError(f"{run_dir} is not a detect run (no run.json)")
+            raise CaseStoreError(f"{run_dir} is not a detect run (no {rundir.RUN_JSON})")
         raw = run_json.read_bytes()
         run_id = hashlib.sha256(raw).hexdigest()[:32]
-        meta = json.loads(raw)
+        meta = rundir.parse_meta(raw, run_json)
         ops = read_operations(run_dir)
         evidence = evidence_summary(run_dir, meta, ops)
         now = _now()
@@ -320,8 +321,8 @@ class CaseStore:
             rows = [
                 {
                     "cluster_id": op.cluster_id,
-                    "platform": a["platform"],
-                    "account_id": a["account_id"],
+                    "platform": a.platform,
+                    "account_id": a.account_id,
                 }
                 for op in ops
                 for a in op.assets
@@ -524,12 +525,12 @@ class CaseStore:
         rows = [
             {
                 "case_id": case_id,
-                "platform": a["platform"],
-                "account_id": a["account_id"],
-                "kind": a.get("kind"),
-                "handle": a.get("handle"),
-                "url": a.get("url"),
-                "signals": a.get("signals"),
+                "platform": a.platform,
+                "account_id": a.account_id,
+                "kind": a.kind,
+                "handle": a.handle,
+                "url": a.url,
+                "signals": None if a.signals is None else ";".join(a.signals),
                 "first_run": run_id,
                 "last_run": run_id,
                 "first_seen": now,

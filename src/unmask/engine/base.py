@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,10 +20,24 @@ import pyarrow as pa
 from unmask.engine.sql import literal
 
 
-class Engine(ABC):
-    """Runs unmask's SQL (DuckDB dialect) over one activity store."""
+@dataclass(frozen=True)
+class Capabilities:
+    """What sets an engine apart, for the code that must work differently on one: it asks
+    for the capability, never for the engine's name (a third engine then says what it can
+    do, and nothing else changes)."""
 
-    name: str
+    # Tables keep the plan of the query that made them (Spark's lineage): a chain of
+    # steps must be cut by writing each table to Parquet and reading it back
+    # (``unmask.engine.session.RunSession``), or later plans grow without bound.
+    plans_grow: bool = False
+
+
+class Engine(ABC):
+    """Runs unmask's SQL (DuckDB dialect) over one activity store, whose views
+    (``unmask.store.VIEWS``) every engine makes the same."""
+
+    name: str  # what the user picks it by (``unmask.engine.ENGINES``), for messages
+    capabilities: Capabilities = Capabilities()
 
     @abstractmethod
     def create_table(self, name: str, query: str) -> None:

@@ -24,10 +24,11 @@ class RunSession(Engine):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.name = engine.name
+        self.capabilities = engine.capabilities
         self.store = getattr(engine, "store", None)
         self.tables: list[str] = []
         self.spill: Path | None = None
-        if engine.name != "duckdb":
+        if engine.capabilities.plans_grow:
             base = self.store.temp_dir if self.store is not None else Path(tempfile.gettempdir())
             base.mkdir(parents=True, exist_ok=True)
             self.spill = Path(tempfile.mkdtemp(prefix="run-", dir=base))

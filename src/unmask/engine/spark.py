@@ -17,9 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import sqlglot
 
-from unmask import schema
-from unmask.engine.base import Engine
-from unmask.store import Store, merged_accounts_sql
+from unmask.engine.base import Capabilities, Engine
+from unmask.store import STORED_VIEWS, Store, derived_views, table_schema
 
 
 def transpile(query: str) -> str:
@@ -29,6 +28,7 @@ def transpile(query: str) -> str:
 
 class SparkEngine(Engine):
     name = "spark"
+    capabilities = Capabilities(plans_grow=True)
 
     def __init__(self, store: Store, master: str | None = None) -> None:
         from pyspark.sql import SparkSession
@@ -52,16 +52,16 @@ class SparkEngine(Engine):
         )
         self._cached: dict[str, object] = {}
         self._registered: list[Path] = []
-        for table in (*schema.TABLES, "quarantine"):
-            name = "account_observations" if table == "accounts" else table
+        for view, table in STORED_VIEWS:
             files = store.files(table)
-            sch = schema.QUARANTINE if table == "quarantine" else schema.TABLES[table]
+            sch = table_schema(table)
             if files:
                 df = self.spark.read.parquet(*[str(f) for f in files]).select(*sch.names)
             else:
                 df = self.spark.createDataFrame([], _spark_schema(sch))
-            df.createOrReplaceTempView(name)
-        self.spark.sql(transpile(merged_accounts_sql())).createOrReplaceTempView("accounts")
+            df.createOrReplaceTempView(view)
+        for view, query in derived_views().items():
+            self.spark.sql(transpile(query)).createOrReplaceTempView(view)
 
     def create_table(self, name: str, query: str) -> None:
         self._keep(name, self.spark.sql(transpile(query)))

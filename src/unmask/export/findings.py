@@ -1,8 +1,8 @@
 """A detect run's operations as the indicator exports read them, optionally pseudonymised.
 
-:func:`read_run` joins ``operations.json`` (each operation's figures) with the takedown
-list (``takedown.parquet``: its accounts, handles and the signals that vouch for each) and
-picks the domains that are the operation's own. With a :class:`Privacy` key, handles and account ids are replaced by
+:func:`read_run` reads the run's operations (``unmask.rundir``: each one's figures, and
+its accounts with their handles and the signals that vouch for each) in the order the
+exports list them. With a :class:`Privacy` key, handles and account ids are replaced by
 keyed hashes (HMAC-SHA256, RFC 2104) and no posted text is kept: what is shared outside the
 team names accounts only in a form that a partner holding the same key can match against
 its own data, and that nobody without the key can reverse by trying handles.
@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unmask import operations
+from unmask import rundir
+from unmask.rundir import Asset, Operation
 
 
 @dataclass(frozen=True)
@@ -32,85 +33,40 @@ class Privacy:
         return digest.hexdigest()
 
 
-@dataclass
-class Account:
-    platform: str
-    account_id: str
-    kind: str
-    handle: str | None
-    url: str | None
-    signals: list[str]
-
-
-@dataclass
-class Operation:
-    cluster_id: str
-    figures: dict[str, Any]
-    accounts: list[Account] = field(default_factory=list)
-    domains: list[str] = field(default_factory=list)
-    private: bool = False
-
-    @property
-    def first_seen(self) -> str | None:
-        return self.figures["activity"]["first"]
-
-    @property
-    def last_seen(self) -> str | None:
-        return self.figures["activity"]["last"]
-
-    @property
-    def score(self) -> float:
-        return float(self.figures["confidence"]["score"])
-
-    @property
-    def probability(self) -> float:
-        """The calibrated probability that it is an operation (``unmask.judgement``)."""
-        return float(self.figures["confidence"]["probability"])
-
-
-def own_domains(figures: dict[str, Any]) -> list[str]:
-    """The operation's own domains (``unmask.operations.own_domains``: one rule for the
-    kill chain and the exports)."""
-    return [d["value"] for d in operations.own_domains(figures)]
-
-
 def read_run(run_dir: Path, privacy: Privacy | None = None) -> tuple[dict, list[Operation]]:
-    """``run.json`` and the run's operations (best first), pseudonymised with ``privacy``.
+    """``run.json`` and the run's operations (best first, as in ``operations.json``; each
+    one's assets in the order of the takedown list), pseudonymised with ``privacy``.
 
     Only clusters judged inauthentic are operations to share (``assess.TAKEDOWN_TIERS``);
     coordinated groups whose authenticity was not assessed stay in the report."""
     run_dir = Path(run_dir)
-    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    figures = json.loads((run_dir / "operations.json").read_text(encoding="utf-8"))
-    ops = {
-        f["cluster_id"]: Operation(f["cluster_id"], f, private=privacy is not None)
-        for f in figures
-        if f.get("operation", True)  # runs made before tiers listed operations only
-    }
-    for r in operations.read_takedown(run_dir):
-        op = ops.get(r["operation"])
-        if op is None:
-            continue
-        handle, account_id, url = r["handle"] or None, r["account_id"], r["url"] or None
+    run = rundir.read_meta(run_dir)
+    rank = {f["cluster_id"]: i for i, f in enumerate(rundir.read_figures(run_dir))}
+    ops = sorted(
+        (op for op in rundir.read_operations(run_dir) if op.cluster_id in rank),
+        key=lambda op: rank[op.cluster_id],
+    )
+    for op in ops:
+        # The takedown list's order within an operation (``unmask.operations.takedown``).
+        op.assets = [
+            _shared(a, privacy)
+            for a in sorted(op.assets, key=lambda a: (a.platform, a.kind, a.account_id))
+        ]
         if privacy is not None:
-            account_id = privacy.hash(r["platform"], account_id)
-            handle = privacy.hash(r["platform"], "@" + handle.lower()) if handle else None
-            url = None
-        op.accounts.append(
-            Account(
-                r["platform"],
-                account_id,
-                r["kind"],
-                handle,
-                url,
-                [s for s in (r["signals"] or "").split(";") if s],
-            )
-        )
-    for op in ops.values():
-        op.domains = own_domains(op.figures)
-        if privacy is not None:
+            op.private = True
             op.figures = _redacted(op.figures)
-    return run, list(ops.values())
+    return run, ops
+
+
+def _shared(asset: Asset, privacy: Privacy | None) -> Asset:
+    """The asset as an export names it: no empty handle or URL; with ``privacy``, keyed
+    hashes instead of the handle and id, and no URL."""
+    handle, account_id, url = asset.handle or None, asset.account_id, asset.url or None
+    if privacy is not None:
+        account_id = privacy.hash(asset.platform, account_id)
+        handle = privacy.hash(asset.platform, "@" + handle.lower()) if handle else None
+        url = None
+    return Asset(asset.platform, account_id, asset.kind, handle, url, asset.signals or [])
 
 
 def _redacted(figures: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from unmask import rundir
 from unmask.export import sheet
 from unmask.store import Store
 
@@ -42,8 +43,8 @@ def _node_attributes(
     run_dir: Path, store: Store | None, *, all_accounts: bool
 ) -> dict[tuple[str, str], dict]:
     """The attributes of the accounts to write (only operations' unless ``all_accounts``)."""
-    nodes = pq.read_table(run_dir / "nodes.parquet").to_pylist()
-    clusters = pq.read_table(run_dir / "clusters.parquet", columns=["cluster_id", "operation"])
+    nodes = rundir.read_table(run_dir, rundir.NODES).to_pylist()
+    clusters = rundir.read_table(run_dir, rundir.CLUSTERS, columns=["cluster_id", "operation"])
     operations = {
         c
         for c, op in zip(
@@ -137,8 +138,8 @@ def write_graphs(
     Operations' accounts only, unless ``all_accounts``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     attrs = _node_attributes(run_dir, store, all_accounts=all_accounts)
-    tables = {FUSED: (pq.read_table(run_dir / "fused.parquet"), True)}
-    for layer in sorted((run_dir / "evidence").glob("*/edges.parquet")):
+    tables = {FUSED: (rundir.read_table(run_dir, rundir.FUSED), True)}
+    for layer in rundir.evidence_files(run_dir, rundir.EDGES):
         tables[layer.parent.name] = (pq.read_table(layer), False)
     written = []
     for name, (edges, fused) in tables.items():

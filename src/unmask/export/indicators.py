@@ -22,8 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from unmask.export import sheet, ttp
-from unmask.export.findings import Account, Operation, Privacy, read_run
+from unmask.export.findings import Privacy, read_run
 from unmask.operations import _ACQUIRING, ACQUIRING_OTHER, OWN_DOMAINS
+from unmask.rundir import Asset, Operation
 
 COLUMNS = ("Tactic", "Technique", "Procedure", "Indicator", "Note")
 # Profile links as Meta's files write them, by platform; {h}: handle, {i}: account id.
@@ -78,7 +79,7 @@ def _on_platform(url: str, platform: str) -> bool:
     return any(host == h or host.endswith("." + h) for h in hosts)
 
 
-def profile_link(acc: Account) -> str | None:
+def profile_link(acc: Asset) -> str | None:
     """The account's profile link, or None when its platform has no link form known here."""
     if acc.url and _on_platform(acc.url, acc.platform):
         return acc.url
@@ -113,7 +114,7 @@ def rows(op: Operation) -> list[dict[str, str]]:
         procedure = _ACQUIRING.get(platform, ACQUIRING_OTHER)
         for kind, n in sorted(kinds.items()):
             out.append(_row(procedure, _kind_name(platform, kind, n), note))
-    for acc in op.accounts:
+    for acc in op.assets:
         procedure = _ACQUIRING.get(acc.platform, ACQUIRING_OTHER)
         signals = f"{note}; {acc.platform} {acc.kind}; signals: {', '.join(acc.signals) or '-'}"
         if op.private:

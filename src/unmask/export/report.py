@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader
 
-from unmask import operations
+from unmask import operations, rundir
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.export import markdown, plots
@@ -58,11 +57,11 @@ def build(
     """The report's model: the run, and each operation with its summary and evidence.
     ``store``: the run's store ("run": the one run.json names, a StoreError when it is
     missing or has changed since), or None to go on without it (the report says so)."""
-    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    ops = json.loads((run_dir / "operations.json").read_text(encoding="utf-8"))
+    run = rundir.read_meta(run_dir)
+    ops = rundir.read_figures(run_dir)
     if store == "run":
         store = run_store(run)
-    nodes = pq.read_table(run_dir / "nodes.parquet").to_pylist()
+    nodes = rundir.read_table(run_dir, rundir.NODES).to_pylist()
     cluster_of = {(n["platform"], n["account_id"]): n["cluster_id"] for n in nodes}
     # Each signal with a report section gives its items per cluster (``Signal.report_evidence``).
     ctx = Reporting(run_dir, store, ops, cluster_of, examples, variants)
@@ -122,6 +121,21 @@ def heading(op: dict[str, Any]) -> str:
     return f"{kind} {op['cluster_id']}" + (f": {words}" if words else "")
 
 
+def _silent(assets: dict[str, Any]) -> str:
+    """A group that posted nothing: what links it, and what such a group usually is."""
+    by = assets.get("by_signal", {})
+    what = ", ".join(f"{s} ({n:,})" for s, n in sorted(by.items(), key=lambda kv: -kv[1]))
+    text = f"They posted nothing in this data; what links them: {what or 'no signal'}."
+    if by.get("followers"):
+        # A vendor's stock: made in batches, acting only by following customers in bursts.
+        text += (
+            " Accounts whose only acts are follows in bursts are the profile of a "
+            "fake-engagement network (followers for hire, its customers the accounts it "
+            "followed), not the voice of an influence operation."
+        )
+    return text
+
+
 def summary(op: dict[str, Any]) -> str:
     """The operation (or coordinated group) in a few sentences, from its figures alone."""
     a, act, reach = op["assets"], op["activity"], op["reach"]
@@ -143,7 +157,9 @@ def summary(op: dict[str, Any]) -> str:
     text = [
         first,
         f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
-        f"{act['actions']:,} times, {langs}.",
+        f"{act['actions']:,} times, {langs}."
+        if act["actions"]
+        else _silent(a),
     ]
     domains = [d["value"] for d in operations.sites(op)[:3]]
     if domains:
@@ -230,10 +246,10 @@ def _languages(audience: dict[str, Any]) -> str:
 
 def _network_edges(run_dir: Path, cluster: str) -> tuple[list, dict]:
     con = connect()
-    nodes = f"read_parquet({literal(run_dir / 'nodes.parquet')})"
+    nodes = f"read_parquet({literal(rundir.table_path(run_dir, rundir.NODES))})"
     edges = con.execute(
         f"""SELECT f.platform_a || '/' || f.account_a, f.platform_b || '/' || f.account_b, f.weight
-            FROM read_parquet({literal(run_dir / "fused.parquet")}) f
+            FROM read_parquet({literal(rundir.table_path(run_dir, rundir.FUSED))}) f
             JOIN {nodes} a ON a.platform = f.platform_a AND a.account_id = f.account_a
             JOIN {nodes} b ON b.platform = f.platform_b AND b.account_id = f.account_b
             WHERE a.cluster_id = ? AND b.cluster_id = ?""",

@@ -48,8 +48,10 @@ from typing import Any
 
 import stix2
 
+from unmask import rundir
 from unmask.export import ttp
-from unmask.export.findings import Account, Operation, Privacy, read_run
+from unmask.export.findings import Privacy, read_run
+from unmask.rundir import Asset, Operation
 
 # STIX 2.1 account-type-ov for the platforms that have a value there.
 ACCOUNT_TYPES = {"x": "twitter", "twitter": "twitter", "facebook": "facebook"}
@@ -89,7 +91,7 @@ class _Ids:
 
     @classmethod
     def for_run(cls, run_dir: Path, run: dict[str, Any], privacy: Privacy | None) -> _Ids:
-        ops = Path(run_dir) / "operations.json"
+        ops = rundir.table_path(run_dir, rundir.OPERATIONS_JSON)
         digest = hashlib.sha256(ops.read_bytes()).hexdigest()
         if privacy is not None:
             # A pseudonymised bundle is another set of objects, one per team key.
@@ -157,7 +159,7 @@ def describe(op: Operation) -> str:
     return " ".join(parts)
 
 
-def _account(acc: Account) -> stix2.UserAccount:
+def _account(acc: Asset) -> stix2.UserAccount:
     props: dict[str, Any] = {
         "account_type": ACCOUNT_TYPES.get(acc.platform, acc.platform),
         "user_id": acc.account_id,
@@ -260,8 +262,15 @@ def build(
             created_by_ref=identity.id,
             name=f"unmask operation {op.cluster_id}",
             description=describe(op),
-            first_seen=_time(op.first_seen, ids.time),
-            last_seen=_time(op.last_seen, ids.time),
+            # a group that posted nothing in the data (a vendor's stock) was never "seen"
+            **(
+                {
+                    "first_seen": _time(op.first_seen, ids.time),
+                    "last_seen": _time(op.last_seen, ids.time),
+                }
+                if op.first_seen
+                else {}
+            ),
             confidence=confidence(op.probability),
             labels=sorted(op.figures["confidence"]["families"])
             + ([op.figures["tier"]] if op.figures.get("tier") else []),
@@ -272,7 +281,7 @@ def build(
             # The asset's kind (account, page, group, channel) stays in the name: STIX's
             # user-account has no place for it.
             (_account(acc), _account_pattern, f"{acc.platform} {acc.kind} of {op.cluster_id}")
-            for acc in op.accounts
+            for acc in op.assets
         ] + [
             (
                 stix2.DomainName(value=d),

@@ -22,12 +22,15 @@ without a picture or bio is not synchronised. Counting bursts and blocks, not th
 an account's follows that are odd, keeps the score where fake followers also follow popular
 accounts to look real (camouflage; FRAUDAR's column weighting does the same for blocks).
 
-Edges serve the clustering step: each follower that looks bought is linked to the accounts
-it followed in a burst or in its block (*bought follow*), and followed accounts that share
-at least ``min_shared`` such followers are linked to each other (*shared pool*). Pairs of
-fake followers are not linked to each other: a pool of thousands linked among itself
-would be a cluster of its own, apart from the pages that bought it, and carry one family
-of evidence only. Per followed account, ``tables["audiences"]`` gives its followers, the
+Each follower that looks bought is linked to the accounts it followed in a burst or in its
+block (*bought follow*), and followed accounts that share at least ``min_shared`` such
+followers are linked to each other (*shared pool*). These edges vouch for the accounts of a
+cluster but do not make clusters (``defines_groups`` False): a vendor sells the same
+accounts to an operation, a fan club and ordinary customers, and clustering on them fused
+all three (the ``followers_vendor`` variation: Spamouflage, 152 fans and 119 of the
+vendor's accounts in one cluster, judged an open crowd). An operation's own spam pool is
+still found, by what made it: creation batches (identity) and its sign-up kit
+(infrastructure). Pairs of fake followers are not linked to each other. Per followed account, ``tables["audiences"]`` gives its followers, the
 share that look bought and the bursts behind it; ``tables["bursts"]`` lists the bursts.
 
 **Echo chamber** (:func:`echo_chamber`, :func:`echo_chambers`) and **bought share**
@@ -147,6 +150,7 @@ class BoughtFollowers(Signal):
     }
     kind = "scores"
     family = "audience"
+    defines_groups = False
     score_threshold = 0.5
     reference = (
         "Jiang, Cui, Beutel, Faloutsos & Yang 2014 (CatchSync: catching synchronized behavior "

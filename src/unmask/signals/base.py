@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
+from unmask.rundir import EDGES, EVENTS, SCORES
 
 if TYPE_CHECKING:
     from unmask.store import Store
@@ -110,11 +111,27 @@ class Evidence:
         """Write every table as Parquet under ``directory/<signal>/``."""
         out = directory / self.signal
         out.mkdir(parents=True, exist_ok=True)
-        pq.write_table(self.edges, out / "edges.parquet")
-        pq.write_table(self.events, out / "events.parquet")
-        pq.write_table(self.scores, out / "scores.parquet")
-        for name, table in self.tables.items():
+        own = {EDGES: self.edges, EVENTS: self.events, SCORES: self.scores, **self.tables}
+        for name, table in own.items():
             pq.write_table(table, out / f"{name}.parquet")
+
+    @classmethod
+    def read(
+        cls, directory: Path, signal: str, params: dict[str, Any], *, assessable: bool = True
+    ) -> Evidence:
+        """The evidence :meth:`write` wrote under ``directory/<signal>/`` (its notes and
+        stats are the run's to keep, in run.json)."""
+        found = {p.stem: pq.read_table(p) for p in sorted((directory / signal).glob("*.parquet"))}
+        ev = cls(
+            signal=signal,
+            params=params,
+            edges=found.pop("edges"),
+            events=found.pop("events"),
+            scores=found.pop("scores"),
+            assessable=assessable,
+        )
+        ev.tables = found
+        return ev
 
 
 @dataclass

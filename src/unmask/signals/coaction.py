@@ -77,6 +77,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from unmask import rundir
 from unmask.engine.base import Engine
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
@@ -240,9 +241,10 @@ class CoAction(Signal):
         with its synchronised actions (each kind's files read once for all clusters)."""
         out: dict[str, list[dict]] = defaultdict(list)
         con = connect()
-        for events_file in sorted((ctx.run_dir / "evidence").glob(f"{cls.name}_*/events.parquet")):
+        for events_file in rundir.evidence_files(ctx.run_dir, rundir.EVENTS, f"{cls.name}_*"):
+            edges_file = rundir.evidence_file(ctx.run_dir, events_file.parent.name, rundir.EDGES)
             per_cluster: dict[str, list[dict]] = defaultdict(list)
-            for e in pq.read_table(events_file.parent / "edges.parquet").to_pylist():
+            for e in pq.read_table(edges_file).to_pylist():
                 ca = ctx.cluster_of.get((e["platform_a"], e["account_a"]))
                 if ca is not None and ca == ctx.cluster_of.get((e["platform_b"], e["account_b"])):
                     per_cluster[ca].append(e)

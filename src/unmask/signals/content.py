@@ -89,7 +89,9 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from unmask import rundir
 from unmask.engine.base import Engine
+from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.schema import ActivityKind
 from unmask.signals.base import (
@@ -273,11 +275,11 @@ class CopiedContent(Signal):
 
     @classmethod
     def report_evidence(cls, ctx: Reporting) -> dict[str, list[dict[str, Any]]]:
-        return copied_examples(ctx, ctx.run_dir / "evidence" / cls.name / "families.parquet")
+        return copied_examples(ctx, rundir.evidence_file(ctx.run_dir, cls.name, "families"))
 
     @classmethod
     def known_assets(cls, run_dir: Path, members: pa.Table) -> list[tuple[str, dict[str, Any]]]:
-        return family_assets(run_dir / "evidence" / cls.name / "families.parquet", members)
+        return family_assets(rundir.evidence_file(run_dir, cls.name, "families"), members)
 
     # -- the run -------------------------------------------------------------------------
 
@@ -918,9 +920,7 @@ def family_assets(families_file: Path, members: pa.Table) -> list[tuple[str, dic
     inside the cluster, and every variant's hash."""
     if not families_file.exists():
         return []
-    import duckdb
-
-    con = duckdb.connect()
+    con = connect()
     con.register("fam", pq.read_table(families_file))
     con.register("mem", members)
     rows = con.sql(

@@ -442,9 +442,9 @@ def _edges_from_events(events: pa.Table, signal: str, bio_weight: float) -> pa.T
     """One edge per pair: 1 per shared batch or picture, ``bio_weight`` for a shared bio."""
     if events.num_rows == 0:
         return EDGE_SCHEMA.empty_table()
-    import duckdb
+    from unmask.engine.duckdb import connect
 
-    con = duckdb.connect()
+    con = connect()
     con.register("ev", events)
     edges = con.sql(
         f"""SELECT '{signal}' AS signal, platform_a, account_a, platform_b, account_b,
