@@ -39,6 +39,10 @@ def test_signals_json():
     by_name = {r["signal"]: r for r in rows}
     assert by_name["content"]["family"] and by_name["content"]["parameters"]["k"] == 4
     assert by_name["semantic"]["optional"] and not by_name["content"]["optional"]
+    # What each signal declares (unmask.signals.base.Signal): DISARM, kill chain, tables.
+    assert by_name["coaction_url"]["disarm"] == ["T0049.005"]
+    assert by_name["schedule"]["kill_chain"] == ["3.1.1 Working to a regular shift pattern"]
+    assert by_name["content"]["tables"] == ["families"] and by_name["content"]["label"]
 
 
 def test_detect_json(cli_detected):

@@ -16,6 +16,7 @@ from stix2validator import ValidationOptions, validate_file
 from unmask import operations, rundir
 from unmask.export import stix, ttp
 from unmask.export.findings import Privacy, read_run
+from unmask.signals.registry import signal_classes
 
 KEY = b"team-key-for-tests"
 
@@ -152,15 +153,17 @@ def test_behaviours_carry_disarm_and_kill_chain_tags(bundle, run_dir):
 
 
 def test_every_procedure_unmask_names_has_its_tags():
-    """Each kill-chain procedure ``unmask.operations`` can name has Meta's tactic and
-    technique and an explicit entry in the DISARM table (possibly empty, on purpose)."""
-    # Every procedure name the module holds, in a constant or a per-platform table.
+    """Each kill-chain procedure that ``unmask.operations`` or a signal can name has Meta's
+    tactic and technique and an explicit entry in the DISARM table (possibly empty, on
+    purpose)."""
+    # Every procedure name the module holds, in a constant or a per-platform table, and
+    # those the signals declare.
     procedures = [
         p
         for value in vars(operations).values()
         for p in (value.values() if isinstance(value, dict) else [value])
         if isinstance(p, str) and re.match(r"^\d+\.\d+\.\d+ ", p)
-    ]
+    ] + [p for cls in signal_classes() for p in cls.kill_chain]
     assert len(procedures) >= 25
     for p in procedures:
         n = ttp.procedure_number(p)

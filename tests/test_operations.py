@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from unmask import operations
+from unmask.signals.registry import signal_classes
 from unmask.store import Store
 
 
@@ -24,8 +25,11 @@ def run(small_run, small_world):
 
 
 def test_every_operation_is_described_and_listed_for_takedown(run):
-    result, ops, _ = run
+    result, described, _ = run
+    # operations.json describes every reported cluster; the operations are those to take down
+    ops = [o for o in described if o["operation"]]
     assert {o["cluster_id"] for o in ops} == set(result.operations["cluster_id"].to_pylist())
+    assert {o["cluster_id"] for o in described} == set(result.reported["cluster_id"].to_pylist())
     with open(result.run_dir / "takedown.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     per_op = Counter(r["operation"] for r in rows)
@@ -119,17 +123,13 @@ def test_every_killchain_procedure_is_one_of_metas(shared_data):
         procedures = {" ".join(r["Procedure"].split()) for r in csv.DictReader(f)}
     ours = [
         *operations._ACQUIRING.values(),
-        *operations._AMPLIFYING.values(),
-        *operations._FOLLOWERS.values(),
-        operations.SHIFT,
-        operations.CENTRAL_ACCESS,
-        operations.COPIED_PICTURES,
-        operations.EDITED_COPIES,
-        operations.DISPERSING,
         operations.DIRECTING,
         operations.OWN_DOMAINS,
         operations.ACQUIRING_OTHER,
+        # and those the signals' evidence shows
+        *(p for cls in signal_classes() for p in cls.kill_chain),
     ]
+    assert len(ours) >= 25
     assert [p for p in ours if p not in procedures] == []
 
 
@@ -179,3 +179,41 @@ def test_hour_of_week_adds_up_to_the_actions(run):
         [o["cluster_id"]],
     ).fetchone()[0]
     assert grid[0][9] == monday_nine
+
+
+def test_the_kill_chain_lists_what_the_signals_show_in_its_order():
+    """The procedures from the operation's figures and from each signal's hook
+    (``Signal.kill_chain_entries``) come in ``KILL_CHAIN_ORDER``, as they always did."""
+    op = {
+        "assets": {
+            "by_platform": {"x": {"account": 3}, "facebook": {"page": 1}},
+            "by_signal": {"schedule": 3, "infra": 2, "identity": 4, "followers": 1},
+            "by_signal_platform": {"coaction_parent": {"x": 3}, "followers": {"facebook": 1}},
+        },
+        "narratives": [
+            {"family_id": "f1", "variants": 2, "platforms": ["x", "facebook", "reddit"]}
+        ],
+        "pushed": {
+            "domains": [
+                {"value": "ours.example", "accounts": 3, "uses": 9, "share_of_all_uses": 1.0}
+            ]
+        },
+        "schedule": {"shift_pattern": True, "description": "Mon–Fri 09:00–17:00"},
+    }
+    numbers = [k["procedure"].split(" ")[0] for k in operations.killchain(op)]
+    assert numbers == [
+        "0.9.1",
+        "0.9.4",
+        "6.2.4",
+        "5.2.2",
+        "9.2.3",
+        "0.6.2",
+        "7.5.2",
+        "3.1.1",
+        "3.3.1",
+        "1.1.1",
+        "7.2.2",
+    ]
+    # A procedure no built-in names (a plugin's) comes after them, by number.
+    assert operations._listed("4.1.1 x") > operations._listed("7.2.2 x")
+    assert operations._listed("2.1.1 x") < operations._listed("4.1.1 x")

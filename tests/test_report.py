@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from unmask.export.report import mark_differences, write
+from unmask.export.report import write
+from unmask.signals.content import mark_differences
 
 
 def chromium() -> str:

@@ -12,11 +12,10 @@ import pyarrow as pa
 import pytest
 from test_report_real import _describe_all, _ingest_ira
 
-from unmask import operations
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.coaction import CoAction
 from unmask.signals.content import CopiedContent, normalise_sql
-from unmask.signals.schedule import DAY_NAMES, ShiftSchedule
+from unmask.signals.schedule import DAY_NAMES, SHIFT, ShiftSchedule
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +104,7 @@ def test_a_shift_is_claimed_only_when_the_rota_test_passed(ira):
     assert sched["shift_pattern"] is False
     assert sched["shifts_utc"] == []
     assert sched["description"].startswith("no shift pattern")
-    assert operations.SHIFT not in {k["procedure"] for k in op["killchain"]}
+    assert SHIFT not in {k["procedure"] for k in op["killchain"]}
     assert "no shift pattern" in report.summary(op)
     svg = plots.heatmap(op)
     assert svg and plots.SHIFT_OUTLINE not in svg

@@ -21,6 +21,7 @@ from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
 from unmask.errors import ConfigError
 from unmask.export import sheet
+from unmask.signals import registry
 from unmask.signals.base import Evidence, Signal
 from unmask.store import Store
 
@@ -28,44 +29,21 @@ Progress = Callable[[str, int, int], None]
 
 
 def default_signals() -> list[Signal]:
-    """The signals ``detect`` runs unless told otherwise, each with its defaults."""
-    from unmask.signals.audience import BoughtFollowers
-    from unmask.signals.burst import SingleShotBurst
-    from unmask.signals.coaction import CoAction
-    from unmask.signals.content import CopiedContent
-    from unmask.signals.identity import IdentityTraits
-    from unmask.signals.infra import SharedInfrastructure
-    from unmask.signals.lifecycle import LifecycleSynchrony
-    from unmask.signals.owned import OwnedDomains
-    from unmask.signals.rhythm import SharedRhythm
-    from unmask.signals.schedule import ShiftSchedule
-
-    return [
-        *(CoAction(on=on) for on in ("url", "domain", "hashtag", "parent", "text", "media")),
-        CopiedContent(),
-        IdentityTraits(),
-        SharedInfrastructure(),
-        BoughtFollowers(),
-        ShiftSchedule(),
-        OwnedDomains(),
-        SingleShotBurst(),
-        LifecycleSynchrony(),
-        SharedRhythm(),
-    ]
+    """The signals ``detect`` runs unless told otherwise, each with its defaults: every
+    registered signal class (``unmask.signals.registry``) that runs by default."""
+    return registry.default_signals()
 
 
 def optional_signals() -> list[Signal]:
     """Signals ``detect`` can run when asked (``--signals``, ``[signals] run``) but does not
-    run by default: too costly for every run (semantic copies: 3x the default detect on the
-    medium world)."""
-    from unmask.signals.semantic import SemanticCopies
-
-    return [SemanticCopies()]
+    run by default, as too costly for every run (semantic copies: 3x the default detect on
+    the medium world)."""
+    return registry.optional_signals()
 
 
 def available_signals() -> list[Signal]:
     """Every signal ``detect`` knows: the default ones first, then the optional ones."""
-    return [*default_signals(), *optional_signals()]
+    return registry.available_signals()
 
 
 # Settings that no longer exist, and what took their place.

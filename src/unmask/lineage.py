@@ -54,12 +54,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from unmask import rundir
 from unmask.catalogue import Catalogue, KnownOperation
 from unmask.engine.base import Engine
 from unmask.signals.content import CopiedContent, normalise_sql
+from unmask.signals.registry import signal_classes
 
 # The most a kind of shared item adds to a link's score.
 CAPS = {
@@ -551,7 +551,10 @@ def operations_from_run(
         _run_period(engine, ops)
     finally:
         engine.drop(_M)
-    _run_texts(run, members, ops)
+    # What the run's evidence adds (the content families' texts): ``Signal.known_assets``.
+    for cls in signal_classes():
+        for cid, asset in cls.known_assets(run, members):
+            ops[cid].assets.append(asset)
     for c, op in ops.items():
         j = judged.filter(pc.equal(judged["cluster_id"], c)).to_pylist()[0]
         op.info = {
@@ -656,53 +659,6 @@ def _run_period(engine: Engine, ops: dict[str, KnownOperation]) -> None:
     ).to_pylist():
         op = ops[r["cluster_id"]]
         op.first_seen, op.last_seen = r["first"].isoformat(), r["last"].isoformat()
-
-
-def _run_texts(run: Path, members: pa.Table, ops: dict[str, KnownOperation]) -> None:
-    path = rundir.evidence_file(run, "content", "families")
-    if not path.exists():
-        return
-    from unmask.engine.duckdb import connect
-
-    con = connect()
-    con.register("fam", pq.read_table(path))
-    con.register("mem", members)
-    rows = con.sql(
-        f"""WITH inside AS (
-                SELECT f.family_id, m.cluster_id, count(*) AS n
-                FROM fam f, unnest(f.accounts) AS x(actor)
-                JOIN mem m ON m.platform || '/' || m.account_id = x.actor
-                GROUP BY 1, 2)
-            SELECT i.cluster_id, f.family_id, f.representative,
-                   {normalise_sql("f.representative")} AS norm, f.text_hashes,
-                   i.n / f.n_accounts AS share, i.n AS inside, f.n_accounts
-            FROM inside i JOIN fam f USING (family_id)
-            ORDER BY 1, 2"""
-    ).fetchall()
-    for cid, fid, rep, norm, hashes, share, inside, n_all in rows:
-        op = ops[cid]
-        note = f"{inside} of its {n_all} account(s) in the operation"
-        op.assets.append(
-            {
-                "kind": "text",
-                "value": norm,
-                "item": fid,
-                "display": rep,
-                "weight": float(share),
-                "note": note,
-            }
-        )
-        for h in hashes or []:
-            op.assets.append(
-                {
-                    "kind": "text_hash",
-                    "value": h,
-                    "item": fid,
-                    "display": rep,
-                    "weight": float(share),
-                    "note": note,
-                }
-            )
 
 
 def write_links(links: pa.Table, run_dir: Path) -> Path:

@@ -43,8 +43,9 @@ import pyarrow.compute as pc
 from unmask.assess import tier_words
 from unmask.engine.base import Engine
 from unmask.ingest.normalise import SHORTENERS, is_shortener
-from unmask.signals.audience import ENGAGEMENT_KINDS, bought_share, echo_chambers
-from unmask.signals.base import Evidence
+from unmask.signals.audience import ENGAGEMENT_KINDS, echo_chambers
+from unmask.signals.base import Describing, Evidence
+from unmask.signals.registry import signal_classes
 
 MEMBERS = "_op_members"
 # Followers from which an outside account that shares an operation's post counts as an
@@ -66,7 +67,8 @@ OWN_DOMAIN_ACCOUNTS = 2
 MIN_PUSHED_USES = 2
 
 # Kill-chain procedure ids (Meta's Online Operations Kill Chain) for the platforms on
-# which assets were acquired and on which likely fake accounts amplified.
+# which assets were acquired; the signals name the procedures their evidence shows
+# (``Signal.kill_chain``).
 _ACQUIRING = {
     "facebook": "0.9.1 Acquiring Facebook assets",
     "instagram": "0.9.2 Acquiring Instagram accounts",
@@ -77,29 +79,14 @@ _ACQUIRING = {
     "telegram": "0.9.7 Acquiring Telegram channels",
     "reddit": "0.9.8 Acquiring accounts on online forums",
 }
-_AMPLIFYING = {
-    "facebook": "6.2.1 Amplifying with likely fake accounts on Facebook",
-    "instagram": "6.2.2 Amplifying with likely fake accounts on Instagram",
-    "threads": "6.2.3 Amplifying with likely fake accounts on Threads",
-    "x": "6.2.4 Amplifying with likely fake accounts on X/Twitter",
-    "youtube": "6.2.5 Amplifying with likely fake accounts on YouTube",
-    "tiktok": "6.2.6 Amplifying with likely fake accounts on TikTok",
-    "telegram": "6.2.7 Amplifying with likely fake accounts on Telegram",
-    "reddit": "6.2.8 Amplifying with likely fake accounts on online forums",
-}
-_FOLLOWERS = {
-    "facebook": "7.2.2 Acquiring Page followers",
-    "instagram": "7.2.4 Acquiring Instagram followers",
-    "x": "7.2.5 Acquiring Twitter followers",
-}
-SHIFT = "3.1.1 Working to a regular shift pattern"
-CENTRAL_ACCESS = "3.3.1 Centralizing internet access"
-COPIED_PICTURES = "1.1.1 Copying profile pictures"
-EDITED_COPIES = "5.2.2 Editing copied content"
-DISPERSING = "9.2.3 Dispersing content across many platforms"
 DIRECTING = "7.5.2 Directing audience to website"
 OWN_DOMAINS = "0.6.2 Acquiring domains to support influence operations"
 ACQUIRING_OTHER = "0.9.12 Acquiring other social media assets"
+# The order in which an operation's kill chain lists procedures, by number prefix: the
+# assets, how they amplified, the content, where they sent people, how they were run, and
+# the audience bought (the order of the figures before the signals named their own). A
+# procedure that none of these begins comes after them, by number.
+KILL_CHAIN_ORDER = ("0.9", "6.2", "5.2", "9.2", "0.6", "7.5", "3.1", "3.3", "1.1", "7.2")
 
 
 def describe(
@@ -127,10 +114,11 @@ def describe(
         _pushed(engine, out, top)
         _audience(engine, out, top)
         _reach(engine, members, out, top)
+        # Each signal adds the figures that its evidence gives (``Signal.describe_operations``).
         by_signal = {ev.signal: ev for ev in evidence}
-        _followers(engine, members, by_signal.get("followers"), out)
-        _narratives(by_signal.get("content"), members, out, top)
-        _schedules(engine, members, out, by_signal.get("schedule"))
+        ctx = Describing(engine, members.select(["platform", "account_id", "cluster_id"]), out, top)
+        for cls in signal_classes():
+            cls.describe_operations(ctx, by_signal.get(cls.name))
         for op in out.values():
             op["breakout"] = breakout(op)
             op["killchain"] = killchain(op)
@@ -452,131 +440,6 @@ def engagement_measured(op: dict[str, Any]) -> bool:
     return "engagement_outside" not in reach or reach["engagement_outside"] is not None
 
 
-def _followers(engine: Engine, members: pa.Table, followers: Evidence | None, out: dict) -> None:
-    """Followers of the operation's assets and the share that look bought, when the
-    followers signal ran and could judge."""
-    if followers is None or not followers.assessable:
-        return
-    shares = bought_share(
-        engine, members.select(["platform", "account_id", "cluster_id"]), followers
-    )
-    for r in shares.to_pylist():
-        out[r["cluster_id"]]["audience_followers"] = {
-            "followers": r["followers"],
-            "followers_inside": r["followers_inside"],
-            "followers_declared": r["followers_declared"],
-            "bought": r["bought"],
-            "bought_share": r["bought_share"],
-        }
-
-
-def _schedules(
-    engine: Engine, members: pa.Table, out: dict, evidence: Evidence | None = None
-) -> None:
-    """Each operation's working rhythm read as a rota (``unmask.signals.schedule``): the
-    inferred time zone, days, shifts and breaks, how office-like it is against ordinary
-    accounts of the same zone, and the shifts in UTC for the report's heatmap.
-
-    A rota can be read out of any rhythm ("every day, 03:30–02:00"); it is a shift pattern
-    only when the group passes the schedule signal's group test (``office_score`` at least
-    its ``min_office``). Otherwise nothing is outlined and the report says "no shift
-    pattern"; the days and hours read stay in ``days`` and ``shifts`` for the record."""
-    from unmask.signals.schedule import DAY_NAMES, MIN_OFFICE, infer_schedule, population
-
-    pop = population(engine)
-    if pop is None:
-        return
-    bar = float((evidence.params if evidence else {}).get("min_office", MIN_OFFICE))
-    for cid, op in out.items():
-        group = members.filter(pc.equal(members["cluster_id"], cid))
-        sched = infer_schedule(engine, group, pop)
-        shift = bool(sched.shifts) and sched.office_score >= bar
-        op["schedule"] = {
-            "shift_pattern": shift,
-            "description": sched.describe()
-            if shift
-            else f"no shift pattern (office score {sched.office_score:.2f}, below {bar:.2f})",
-            "read_as": sched.describe(),
-            "utc_offset": sched.utc_offset,
-            "days": sched.days,
-            "shifts": [list(x) for x in sched.shifts],
-            "breaks": [list(x) for x in sched.breaks],
-            "office_score": round(float(sched.office_score), 4),
-            "recurrence": round(float(sched.recurrence), 4),
-            "notes": sched.notes,
-            # (UTC day index, start hour, end hour) for each local working day and shift
-            "shifts_utc": [
-                list(cell)
-                for d in sched.days
-                for start, end in sched.shifts
-                for cell in _utc_cells(DAY_NAMES.index(d), start, end, sched.utc_offset)
-            ]
-            if shift
-            else [],
-        }
-
-
-def _utc_cells(day: int, start: str, end: str, offset: int) -> list[tuple[int, float, float]]:
-    """A local shift as (UTC day, start hour, end hour) pieces, split at UTC midnight."""
-
-    def hours(clock: str) -> float:
-        h, m = clock.split(":")
-        return int(h) + int(m) / 60
-
-    a = day * 24 + hours(start) - offset
-    b = day * 24 + hours(end) - offset
-    if b <= a:  # a shift that ends after local midnight
-        b += 24
-    cells = []
-    while a < b:
-        cut = min(b, (a // 24 + 1) * 24)
-        cells.append((int(a // 24) % 7, a % 24, cut - (a // 24) * 24))
-        a = cut
-    return cells
-
-
-def _narratives(content: Evidence | None, members: pa.Table, out: dict, top: int) -> None:
-    for op in out.values():
-        op["narratives"] = []
-    if content is None or "families" not in content.tables:
-        return
-    cluster_of = {
-        f"{p}/{a}": c
-        for p, a, c in zip(
-            members["platform"].to_pylist(),
-            members["account_id"].to_pylist(),
-            members["cluster_id"].to_pylist(),
-            strict=True,
-        )
-    }
-    per_op: dict[str, list] = defaultdict(list)
-    for fam in content.tables["families"].to_pylist():
-        inside: dict[str, int] = defaultdict(int)
-        for actor in fam["accounts"] or []:
-            if actor in cluster_of:
-                inside[cluster_of[actor]] += 1
-        for cid, n in inside.items():
-            per_op[cid].append((n, fam))
-    for cid, fams in per_op.items():
-        fams.sort(key=lambda x: (-x[0], -(x[1]["n_posts"] or 0), x[1]["family_id"]))
-        out[cid]["narratives"] = [
-            {
-                "family_id": f["family_id"],
-                "representative": f["representative"],
-                "variants": f["n_texts"],
-                "posts": f["n_posts"],
-                "accounts_inside": n,
-                "accounts_all": f["n_accounts"],
-                "platforms": f["platforms"],
-                "languages": f["languages"],
-                "first": f["first_time"].isoformat() if f["first_time"] else None,
-                "last": f["last_time"].isoformat() if f["last_time"] else None,
-            }
-            for n, f in fams[:top]
-        ]
-        out[cid]["narrative_families"] = len(fams)
-
-
 def breakout(op: dict[str, Any]) -> dict[str, Any]:
     """The Breakout Scale category (Nimmo 2020) as far as the data shows it.
 
@@ -642,10 +505,10 @@ def own_domains(op: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
-    """The kill-chain procedures the evidence shows, each with that evidence in words."""
+    """The kill-chain procedures the evidence shows, each with that evidence in words: the
+    operation's assets and the sites it pushes, and what each signal's evidence shows
+    (``Signal.kill_chain_entries``), listed in ``KILL_CHAIN_ORDER``."""
     found: dict[str, list[str]] = {}
-    signals = op["assets"]["by_signal"]
-    per_platform = op["assets"]["by_signal_platform"]
 
     def add(procedure: str, evidence: str) -> None:
         found.setdefault(procedure, []).append(evidence)
@@ -653,26 +516,9 @@ def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
     for platform, kinds in sorted(op["assets"]["by_platform"].items()):
         n = sum(kinds.values())
         add(_ACQUIRING.get(platform, ACQUIRING_OTHER), f"{n} {platform} asset(s) in the operation")
-    for platform, n in per_platform.get("coaction_parent", {}).items():
-        if platform in _AMPLIFYING:
-            add(
-                _AMPLIFYING[platform],
-                f"{n} {platform} account(s) co-share or co-reply the same posts in sync",
-            )
-    edited = [n for n in op["narratives"] if (n["variants"] or 0) > 1]
-    if edited:
-        add(
-            EDITED_COPIES,
-            f"{len(edited)} content famil(ies) posted in several edited variants, "
-            f"e.g. {edited[0]['family_id']}",
-        )
-    wide = [n for n in op["narratives"] if len(n["platforms"] or []) >= 3]
-    if wide:
-        add(
-            DISPERSING,
-            f"{len(wide)} content famil(ies) on 3+ platforms, e.g. {wide[0]['family_id']} "
-            f"on {', '.join(wide[0]['platforms'])}",
-        )
+    for cls in signal_classes():
+        for procedure, evidence in cls.kill_chain_entries(op):
+            add(procedure, evidence)
     domains = sites(op)
     own = own_domains(op)
     if own:
@@ -686,24 +532,21 @@ def killchain(op: dict[str, Any]) -> list[dict[str, str]]:
         add(
             DIRECTING, f"links to {d['value']} from {d['accounts']} account(s), {d['uses']} time(s)"
         )
-    # Accounts that each fit some rota are no shift pattern unless the group's own rhythm
-    # passes the rota test (``_schedules``).
-    if signals.get("schedule") and (op.get("schedule") or {}).get("shift_pattern"):
-        add(
-            SHIFT,
-            f"{signals['schedule']} account(s) work the same shifts (schedule signal): "
-            f"{op['schedule']['description']}",
-        )
-    for signal, procedure, what in (
-        ("infra", CENTRAL_ACCESS, "share IP addresses or devices"),
-        ("identity", COPIED_PICTURES, "share profile pictures, bios or creation batches"),
-    ):
-        if signals.get(signal):
-            add(procedure, f"{signals[signal]} account(s) {what} ({signal} signal)")
-    for platform, n in per_platform.get("followers", {}).items():
-        if platform in _FOLLOWERS:
-            add(_FOLLOWERS[platform], f"{n} {platform} account(s) with bought-looking followers")
-    return [{"procedure": p, "evidence": "; ".join(e)} for p, e in found.items()]
+    return [
+        {"procedure": p, "evidence": "; ".join(e)}
+        for p, e in sorted(found.items(), key=lambda item: _listed(item[0]))
+    ]
+
+
+def _listed(procedure: str) -> tuple[int, list[int]]:
+    """A procedure's place in ``KILL_CHAIN_ORDER`` (then its number)."""
+    number = procedure.split(" ", 1)[0]
+    place = next(
+        (i for i, prefix in enumerate(KILL_CHAIN_ORDER) if f"{number}.".startswith(f"{prefix}.")),
+        len(KILL_CHAIN_ORDER),
+    )
+    digits = [int(x) for x in number.split(".") if x.isdigit()]
+    return place, digits if place == len(KILL_CHAIN_ORDER) else []
 
 
 def takedown(engine: Engine, nodes: pa.Table, clusters: pa.Table, vouched: pa.Table) -> pa.Table:

@@ -136,7 +136,8 @@ def _write_table(table, path: Path) -> None:
 
 @app.command("signals")
 def list_signals(as_json: JsonOpt = False) -> None:
-    """The signals `detect` runs, their families and their parameters with defaults."""
+    """The signals `detect` knows (built-in and plugins), their families and their
+    parameters with defaults."""
     from unmask.detect import default_signals, optional_signals
 
     if as_json:
@@ -148,6 +149,11 @@ def list_signals(as_json: JsonOpt = False) -> None:
                     "optional": optional,
                     "parameters": sig.get_params(),
                     "reference": sig.reference,
+                    "label": sig.label,
+                    "defines_groups": sig.defines_groups,
+                    "disarm": list(sig.disarm),
+                    "kill_chain": list(sig.kill_chain),
+                    "tables": sorted(sig.empty_tables),
                 }
                 for optional, group in ((False, default_signals()), (True, optional_signals()))
                 for sig in group

@@ -109,7 +109,8 @@ def heatmap(op: dict) -> str | None:
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xlabel("hour (UTC)")
     fig.colorbar(im, ax=ax, label="actions", fraction=0.03)
-    # Only a shift pattern that passed the rota test has shifts_utc (operations._schedules).
+    # Only a shift pattern that passed the rota test has shifts_utc
+    # (``unmask.signals.schedule.operation_schedules``).
     for day, start, end in (op.get("schedule") or {}).get("shifts_utc", []):
         rect = plt.Rectangle((start - 0.5, day - 0.5), end - start, 1, fill=False, ec=SHIFT_OUTLINE)
         ax.add_patch(rect)

@@ -12,22 +12,20 @@ their variants, each with the activity ids behind it), and what was not conclude
 
 from __future__ import annotations
 
-import difflib
-import html
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader
 
 from unmask import operations, rundir
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.export import markdown, plots
+from unmask.signals.base import Reporting
+from unmask.signals.registry import signal_classes
 from unmask.store import Store, run_store
 
 NOT_CONCLUDED = (
@@ -65,15 +63,17 @@ def build(
         store = run_store(run)
     nodes = rundir.read_table(run_dir, rundir.NODES).to_pylist()
     cluster_of = {(n["platform"], n["account_id"]): n["cluster_id"] for n in nodes}
-    copied = _copied(run_dir, store, ops, examples, variants)
-    synchronised = _synchronised(run_dir, cluster_of, examples)
+    # Each signal with a report section gives its items per cluster (``Signal.report_evidence``).
+    ctx = Reporting(run_dir, store, ops, cluster_of, examples, variants)
+    sections = {
+        cls.report_section: cls.report_evidence(ctx)
+        for cls in signal_classes()
+        if cls.report_section
+    }
     for op in ops:
         op["heading"] = heading(op)
         op["summary"] = summary(op)
-        op["evidence"] = {
-            "synchronised": synchronised.get(op["cluster_id"], []),
-            "copied": copied.get(op["cluster_id"], []),
-        }
+        op["evidence"] = {key: items.get(op["cluster_id"], []) for key, items in sections.items()}
     signals = run.get("signals", {})
     ran_families = {s.get("family") for s in signals.values()}
     missing = [f"no {f} signal ran" for f in FAMILIES if f not in ran_families]
@@ -242,122 +242,6 @@ def _languages(audience: dict[str, Any]) -> str:
         share = 100 * operations.MAIN_LANGUAGE_SHARE
         return f"in many languages, none in {share:.0f}% of its posts"
     return "in languages this data does not give"
-
-
-def _synchronised(run_dir: Path, cluster_of: dict, n: int) -> dict[str, list[dict]]:
-    """Per operation, its ``n`` strongest co-action edges of each kind, each with its
-    synchronised actions (each layer's files read once for all operations)."""
-    out: dict[str, list[dict]] = defaultdict(list)
-    con = connect()
-    for events_file in rundir.evidence_files(run_dir, rundir.EVENTS, "coaction_*"):
-        signal = events_file.parent.name
-        per_cluster: dict[str, list[dict]] = defaultdict(list)
-        edges_file = rundir.evidence_file(run_dir, signal, rundir.EDGES)
-        for e in pq.read_table(edges_file).to_pylist():
-            ca = cluster_of.get((e["platform_a"], e["account_a"]))
-            if ca is not None and ca == cluster_of.get((e["platform_b"], e["account_b"])):
-                per_cluster[ca].append(e)
-        for cluster, inside in per_cluster.items():
-            inside.sort(key=lambda e: (-e["count"], e["account_a"], e["account_b"]))
-            for e in inside[:n]:
-                rows = con.execute(
-                    f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
-                        FROM read_parquet({literal(events_file)})
-                        WHERE platform_a = ? AND account_a = ? AND platform_b = ? AND account_b = ?
-                        ORDER BY time_a LIMIT 10""",
-                    [e["platform_a"], e["account_a"], e["platform_b"], e["account_b"]],
-                ).fetchall()
-                out[cluster].append(
-                    {
-                        "signal": signal,
-                        "accounts": [
-                            f"{e['platform_a']}/{e['account_a']}",
-                            f"{e['platform_b']}/{e['account_b']}",
-                        ],
-                        "reason": e["reason"],
-                        "count": e["count"],
-                        "q_value": e["q_value"],
-                        "events": [
-                            {
-                                "target": t,
-                                "activity_a": aa,
-                                "activity_b": ab,
-                                "time_a": ta.isoformat(),
-                                "time_b": tb.isoformat(),
-                                "lag_seconds": lag,
-                            }
-                            for t, aa, ab, ta, tb, lag in rows
-                        ],
-                    }
-                )
-    con.close()
-    return out
-
-
-def _copied(run_dir: Path, store: Store | None, ops: list[dict], n: int, k: int) -> dict[str, list]:
-    """Per operation, its largest content families with some variants as posted (the words
-    that differ from the representative marked), each with an example activity id. One
-    pass over the store's texts serves every operation."""
-    families_file = rundir.evidence_file(run_dir, "content", "families")
-    wanted = {f["family_id"]: f for op in ops for f in op["narratives"][:n]}
-    if store is None or not wanted or not families_file.exists():
-        return {}
-    from unmask.signals.content import normalise_sql
-
-    con = store.connect()
-    con.register("_wanted", pa.table({"family_id": sorted(wanted)}))
-    rows = con.execute(
-        f"""WITH hashes AS (
-              SELECT f.family_id, unnest(f.text_hashes) AS h
-              FROM read_parquet({literal(families_file)}) f SEMI JOIN _wanted USING (family_id)),
-            t AS (
-              SELECT platform, activity_id, time, text, md5({normalise_sql("text")}) AS h
-              FROM activities WHERE text IS NOT NULL),
-            variants AS (
-              SELECT hashes.family_id, t.text, count(*) AS posts,
-                     min(t.platform || '/' || t.activity_id) AS example, min(t.time) AS first
-              FROM t JOIN hashes USING (h) GROUP BY 1, 2)
-           SELECT * FROM (
-             SELECT *, row_number() OVER (PARTITION BY family_id ORDER BY posts DESC, text) AS r
-             FROM variants) WHERE r <= {int(k)} ORDER BY family_id, r"""
-    ).fetchall()
-    con.close()
-    by_family: dict[str, list] = defaultdict(list)
-    for family_id, text, posts, example, first, _ in rows:
-        reference = wanted[family_id]["representative"] or ""
-        by_family[family_id].append(
-            {
-                "text": text,
-                "marked": mark_differences(reference, text),
-                "posts": posts,
-                "example": example,
-                "first": first.isoformat(),
-            }
-        )
-    return {
-        op["cluster_id"]: [
-            {
-                "family_id": f["family_id"],
-                "representative": f["representative"],
-                "variants": by_family.get(f["family_id"], []),
-            }
-            for f in op["narratives"][:n]
-        ]
-        for op in ops
-    }
-
-
-def mark_differences(reference: str, text: str) -> str:
-    """``text`` as HTML with the words that are not in ``reference`` marked (typos,
-    inserted words, changed headlines stand out)."""
-    a, b = reference.split(), text.split()
-    out = []
-    for tag, _, _, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        words = html.escape(" ".join(b[j1:j2]))
-        if not words:
-            continue
-        out.append(words if tag == "equal" else f"<mark>{words}</mark>")
-    return " ".join(out)
 
 
 def _network_edges(run_dir: Path, cluster: str) -> tuple[list, dict]:

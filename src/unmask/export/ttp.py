@@ -8,15 +8,17 @@
 * **DISARM** Red Framework, version 1.6 (DISARM Foundation, ``DISARMframeworks`` at commit
   49df5f6, 2025-02-10; technique pages under ``generated_pages/techniques/``).
 
-``DISARM`` below is the one table from unmask's observations to DISARM techniques: the
-kill-chain procedures (by their number's prefix) and the signals that vouched for an
-operation's accounts (by signal name's prefix). Two observations have no DISARM technique
-in v1.6 and map to none rather than to a loose neighbour: working to a shift pattern (3.1;
-DISARM names no workforce rhythm) and bought followers (7.2.x; DISARM's T0150.006
-"Purchased Asset" is for owning an asset, not for inflating its audience).
+``DISARM`` below maps the kill-chain procedures (by their number's prefix) to DISARM
+techniques; a signal that vouched for an operation's accounts declares its own
+(``Signal.disarm``, found through ``unmask.signals.registry``). Two observations have no
+DISARM technique in v1.6 and map to none rather than to a loose neighbour: working to a
+shift pattern (3.1; DISARM names no workforce rhythm) and bought followers (7.2.x; DISARM's
+T0150.006 "Purchased Asset" is for owning an asset, not for inflating its audience).
 """
 
 from __future__ import annotations
+
+from unmask.signals.registry import signal_class
 
 DISARM_VERSION = "1.6"
 DISARM_COMMIT = "49df5f649e16dfbf11e3859913c256c875c02692"
@@ -108,10 +110,9 @@ DISARM_TECHNIQUES = {
     ),
 }
 
-# The table: an observation (a procedure's number prefix, or ``signal:`` and a signal name's
-# prefix) -> DISARM technique ids; the longest matching prefix wins.
+# The table: a kill-chain procedure's number prefix -> DISARM technique ids; the longest
+# matching prefix wins.
 DISARM: dict[str, tuple[str, ...]] = {
-    # kill-chain procedures (unmask.operations)
     "0.9": ("T0146",),  # acquiring accounts on a platform: account assets
     "0.6.2": ("T0149.001",),  # domains only the operation links
     "1.1.1": ("T0145.001",),  # copied profile pictures
@@ -122,21 +123,17 @@ DISARM: dict[str, tuple[str, ...]] = {
     "7.2": (),  # bought followers: no DISARM technique
     "7.5.2": ("T0122",),  # directing the audience to a website
     "9.2.3": ("T0119.002",),  # the same content across platforms
-    # signals that vouched for the operation's accounts (unmask.signals)
-    "signal:coaction": ("T0049.005",),  # co-action: accounts acting on the same targets in sync
-    "signal:content": ("T0084.001",),  # copied content
-    "signal:schedule": (),
-    "signal:identity": ("T0145.001", "T0150.008"),  # shared pictures, bios, creation batches
-    "signal:followers": (),
-    "signal:audience": (),
-    "signal:infra": ("T0149.006",),
 }
 
 
 def disarm_for(observation: str) -> tuple[str, ...]:
-    """DISARM technique ids for a procedure (``"6.2.4 Amplifying …"``) or a signal
-    (``"signal:coaction_url"``), by the longest prefix in :data:`DISARM`."""
-    key = observation if observation.startswith("signal:") else observation.split(" ", 1)[0]
+    """DISARM technique ids for a procedure (``"6.2.4 Amplifying …"``, by the longest
+    prefix in :data:`DISARM`) or a signal's evidence (``"signal:coaction_url"``: what its
+    class declares)."""
+    if observation.startswith("signal:"):
+        cls = signal_class(observation.removeprefix("signal:"))
+        return cls.disarm if cls is not None else ()
+    key = observation.split(" ", 1)[0]
     best = max((k for k in DISARM if key.startswith(k)), key=len, default=None)
     return DISARM[best] if best is not None else ()
 

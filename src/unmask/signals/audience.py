@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -52,7 +52,14 @@ import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
-from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
+from unmask.signals.base import (
+    EDGE_SCHEMA,
+    EVENT_SCHEMA,
+    SCORE_SCHEMA,
+    Describing,
+    Evidence,
+    Signal,
+)
 from unmask.signals.fraudar import column_weights, dense_blocks
 
 DAY = 86_400
@@ -121,8 +128,26 @@ def _q(name: str) -> str:
     return f"platform || '/' || {name}"
 
 
+# Meta's kill-chain procedure for bought followers, per platform (Meta names three).
+FOLLOWERS = {
+    "facebook": "7.2.2 Acquiring Page followers",
+    "instagram": "7.2.4 Acquiring Instagram followers",
+    "x": "7.2.5 Acquiring Twitter followers",
+}
+
+
 class BoughtFollowers(Signal):
     name = "followers"
+    label = "bought followers: follower bursts from the same pool"
+    order = 50
+    # DISARM's T0150.006 "Purchased Asset" is for owning an asset, not for inflating its
+    # audience: no technique.
+    kill_chain = tuple(FOLLOWERS.values())
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {
+        "followers": FOLLOWER_SCHEMA,
+        "audiences": AUDIENCE_SCHEMA,
+        "bursts": BURST_SCHEMA,
+    }
     kind = "scores"
     family = "audience"
     defines_groups = False
@@ -170,13 +195,42 @@ class BoughtFollowers(Signal):
         self.max_events_per_edge = max_events_per_edge
         self.seed = seed
 
+    # -- how the evidence is used ----------------------------------------------------------
+
+    @classmethod
+    def describe_operations(cls, ctx: Describing, evidence: Evidence | None) -> None:
+        """``audience_followers``: the followers of each operation's assets and the share
+        that look bought, when the signal ran and could judge."""
+        if evidence is None or not evidence.assessable:
+            return
+        for r in bought_share(ctx.engine, ctx.members, evidence).to_pylist():
+            ctx.figures[r["cluster_id"]]["audience_followers"] = {
+                "followers": r["followers"],
+                "followers_inside": r["followers_inside"],
+                "followers_declared": r["followers_declared"],
+                "bought": r["bought"],
+                "bought_share": r["bought_share"],
+            }
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        per_platform = op["assets"]["by_signal_platform"].get(cls.name, {})
+        return [
+            (FOLLOWERS[platform], f"{n} {platform} account(s) with bought-looking followers")
+            for platform, n in per_platform.items()
+            if platform in FOLLOWERS
+        ]
+
     # -- the run -------------------------------------------------------------------------
 
-    def run(self, engine: Engine) -> Evidence:
+    def _check(self) -> None:
         if self.min_burst < 2:
             raise ValueError(f"min_burst={self.min_burst}: a burst has at least 2 follows")
         if not 0 < self.threshold <= 1:
             raise ValueError(f"threshold={self.threshold}: expected a score in (0, 1]")
+
+    def run(self, engine: Engine) -> Evidence:
+        self._check()
         ev = Evidence(signal=self.signal_name, params=self.get_params())
         n = engine.count("follows")
         ev.stats["follows"] = n

@@ -12,14 +12,24 @@ work in one call, ``run(engine)``. What comes back is always :class:`Evidence`:
 * ``scores``: per-account scores, for signals that judge accounts one by one;
 * ``tables``: anything else a signal finds that later steps use (content families, ...);
 * ``notes``: what the signal could not do (no infrastructure table, too little data, ...).
+
+A signal is declared in one place, its class: besides the parameters and the run, class
+attributes say what it is (``family``, ``label``, ``reference``, ``defines_groups``, the
+DISARM techniques and Meta kill-chain procedures it evidences, the schemas of its evidence
+tables, whether it runs by default and on Spark), and optional hooks say how an operation's
+figures (:meth:`Signal.describe_operations`, :meth:`Signal.kill_chain_entries`), the report
+(:meth:`Signal.report_evidence`) and lineage (:meth:`Signal.known_assets`) use its evidence.
+``unmask.signals.registry`` finds the classes (built-in and plugins); ``unmask.signals.checks``
+holds the conformance checks that every registered signal passes.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,6 +37,9 @@ import pyarrow.parquet as pq
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
 from unmask.rundir import EDGES, EVENTS, SCORES
+
+if TYPE_CHECKING:
+    from unmask.store import Store
 
 EDGE_SCHEMA = pa.schema(
     [
@@ -121,6 +134,44 @@ class Evidence:
         return ev
 
 
+@dataclass
+class Describing:
+    """What a signal's figures hook gets (:meth:`Signal.describe_operations`)."""
+
+    engine: Engine
+    # The reported clusters' members: platform, account_id, cluster_id.
+    members: pa.Table
+    # Each reported cluster's figures so far, by cluster id: the hook adds its own.
+    figures: dict[str, dict[str, Any]]
+    # How many items a list of figures keeps.
+    top: int
+
+
+@dataclass
+class Reporting:
+    """What a signal's report hook gets (:meth:`Signal.report_evidence`)."""
+
+    run_dir: Path
+    # The run's store, or None when the report is written without it.
+    store: Store | None
+    # The run's reported clusters (``operations.json``).
+    operations: list[dict[str, Any]]
+    # (platform, account_id) -> cluster id, for every linked account.
+    cluster_of: dict[tuple[str, str], str]
+    # How many examples a section shows per cluster, and variants per example.
+    examples: int
+    variants: int
+
+
+def vouched_entry(
+    op: dict[str, Any], signal: str, procedure: str, what: str
+) -> list[tuple[str, str]]:
+    """The kill-chain entry of a signal that evidences ``procedure`` by vouching for the
+    operation's accounts: "<n> account(s) <what> (<signal> signal)", or none."""
+    n = op["assets"]["by_signal"].get(signal)
+    return [(procedure, f"{n} account(s) {what} ({signal} signal)")] if n else []
+
+
 class Signal:
     """Base class of signals. Subclasses declare ``name``, ``kind`` and ``reference`` and
     take their parameters as keyword arguments with defaults in ``__init__``."""
@@ -142,6 +193,53 @@ class Signal:
     # rhythm is common to thousands of people who never met: it supports a cluster's
     # verdict but does not pull accounts into it).
     defines_groups: ClassVar[bool] = True
+    # What the signal finds, in a few words, for people ("co-action", "copied content").
+    label: ClassVar[str] = ""
+    # The DISARM v1.6 techniques (ids in ``unmask.export.ttp.DISARM_TECHNIQUES``) that the
+    # accounts it vouches for show; empty when DISARM names none (a shift pattern).
+    disarm: ClassVar[tuple[str, ...]] = ()
+    # The Meta Online Operations Kill Chain procedures its evidence can show, as Meta's
+    # table spells them ("3.3.1 Centralizing internet access"); the entries
+    # :meth:`kill_chain_entries` writes are among them.
+    kill_chain: ClassVar[tuple[str, ...]] = ()
+    # Whether ``detect`` runs it unless told otherwise (a costly signal runs when asked).
+    default: ClassVar[bool] = True
+    # Where it runs among the registered signals, lowest first (then by name).
+    order: ClassVar[int] = 100
+    # Whether it runs on the Spark engine as on DuckDB (the conformance suite compares them).
+    spark: ClassVar[bool] = True
+
+    @classmethod
+    def configurations(cls) -> list[Signal]:
+        """The configured signals ``detect`` knows this class by (one per evidence name)."""
+        return [cls()]
+
+    # -- hooks: how later steps use the evidence (none by default) ------------------------
+
+    @classmethod
+    def describe_operations(cls, ctx: Describing, evidence: Evidence | None) -> None:
+        """Add this signal's figures to each reported cluster's (``ctx.figures``).
+        ``evidence``: the run's evidence named ``cls.name``, None when it did not run."""
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> Sequence[tuple[str, str]]:
+        """(procedure, evidence in words) for each kill-chain procedure (among
+        ``kill_chain``) that an operation's figures show through this signal."""
+        return ()
+
+    # The key of this signal's section in each operation's report evidence, or None.
+    report_section: ClassVar[str | None] = None
+
+    @classmethod
+    def report_evidence(cls, ctx: Reporting) -> dict[str, list[dict[str, Any]]]:
+        """Per cluster id, the items of its report section (``report_section``)."""
+        return {}
+
+    @classmethod
+    def known_assets(cls, run_dir: Path, members: pa.Table) -> list[tuple[str, dict[str, Any]]]:
+        """(cluster id, asset) pairs that a run's evidence gives a cluster as a known
+        operation of a catalogue (``unmask.lineage.operations_from_run``)."""
+        return []
 
     @property
     def signal_name(self) -> str:
@@ -165,7 +263,8 @@ class Signal:
             setattr(self, k, v)
         return self
 
-    # Tables a run's evidence always has, empty when nothing is found: name -> schema.
+    # The schemas of its evidence tables (``Evidence.tables``), by name: every table its
+    # evidence holds is declared here, and a run starts with each of them empty.
     empty_tables: ClassVar[dict[str, pa.Schema]] = {}
 
     def run(self, engine: Engine) -> Evidence:

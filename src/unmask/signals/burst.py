@@ -137,6 +137,8 @@ class SingleShotBurst(Signal):
     docstring."""
 
     name = "burst"
+    label = "single-shot bursts: many accounts on one new target at once"
+    order = 80
     kind = "edges"
     family = "coordination"
     reference = (

@@ -72,10 +72,16 @@ link field is no link (the toolkit makes it a link shared by all; ``docs/signals
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from typing import Any
 
+import pyarrow.parquet as pq
+
+from unmask import rundir
 from unmask.engine.base import Engine
-from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.engine.duckdb import connect
+from unmask.engine.sql import literal
+from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Reporting, Signal
 from unmask.signals.significance import significance_sql, weight_sum
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (BIGINT everywhere).
@@ -90,6 +96,18 @@ _LABEL = {
     "media": "image",
 }
 _VERB = {"parent": "shared or answered", "hashtag": "used", "text": "posted"}
+# Meta's kill-chain procedure for likely fake accounts amplifying together, per platform:
+# what accounts that co-share or co-reply the same posts (co-action on "parent") show.
+AMPLIFYING = {
+    "facebook": "6.2.1 Amplifying with likely fake accounts on Facebook",
+    "instagram": "6.2.2 Amplifying with likely fake accounts on Instagram",
+    "threads": "6.2.3 Amplifying with likely fake accounts on Threads",
+    "x": "6.2.4 Amplifying with likely fake accounts on X/Twitter",
+    "youtube": "6.2.5 Amplifying with likely fake accounts on YouTube",
+    "tiktok": "6.2.6 Amplifying with likely fake accounts on TikTok",
+    "telegram": "6.2.7 Amplifying with likely fake accounts on Telegram",
+    "reddit": "6.2.8 Amplifying with likely fake accounts on online forums",
+}
 
 
 # Whole seconds (the same in every engine); ``actor`` is the account's key in one column.
@@ -133,6 +151,11 @@ def _text_targets_sql() -> str:
 
 class CoAction(Signal):
     name = "coaction"
+    label = "co-action: acting on the same targets in sync"
+    order = 10
+    disarm = ("T0049.005",)  # Conduct Swarming
+    kill_chain = tuple(AMPLIFYING.values())
+    report_section = "synchronised"
     kind = "edges"
     reference = (
         "Cao et al. 2014 (SynchroTrap, CCS); Beutel et al. 2013 (CopyCatch, WWW); "
@@ -193,9 +216,47 @@ class CoAction(Signal):
         verbs = {_VERB.get(k, "shared") for k in self.kinds}
         return verbs.pop() if len(verbs) == 1 else "acted on"
 
+    @classmethod
+    def configurations(cls) -> list[Signal]:
+        """One per kind of target, each its own layer of evidence (``coaction_url``, ...)."""
+        return [cls(on=on) for on in ("url", "domain", "hashtag", "parent", "text", "media")]
+
+    # -- how the evidence is used ----------------------------------------------------------
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        per_platform = op["assets"]["by_signal_platform"].get(f"{cls.name}_parent", {})
+        return [
+            (
+                AMPLIFYING[platform],
+                f"{n} {platform} account(s) co-share or co-reply the same posts in sync",
+            )
+            for platform, n in per_platform.items()
+            if platform in AMPLIFYING
+        ]
+
+    @classmethod
+    def report_evidence(cls, ctx: Reporting) -> dict[str, list[dict[str, Any]]]:
+        """Per cluster, its ``ctx.examples`` strongest co-action edges of each kind, each
+        with its synchronised actions (each kind's files read once for all clusters)."""
+        out: dict[str, list[dict]] = defaultdict(list)
+        con = connect()
+        for events_file in rundir.evidence_files(ctx.run_dir, rundir.EVENTS, f"{cls.name}_*"):
+            edges_file = rundir.evidence_file(ctx.run_dir, events_file.parent.name, rundir.EDGES)
+            per_cluster: dict[str, list[dict]] = defaultdict(list)
+            for e in pq.read_table(edges_file).to_pylist():
+                ca = ctx.cluster_of.get((e["platform_a"], e["account_a"]))
+                if ca is not None and ca == ctx.cluster_of.get((e["platform_b"], e["account_b"])):
+                    per_cluster[ca].append(e)
+            for cluster, inside in per_cluster.items():
+                inside.sort(key=lambda e: (-e["count"], e["account_a"], e["account_b"]))
+                out[cluster] += [_synchronised(con, events_file, e) for e in inside[: ctx.examples]]
+        con.close()
+        return out
+
     # -- the run -------------------------------------------------------------------------
 
-    def run(self, engine: Engine) -> Evidence:
+    def _check(self) -> None:
         kinds = self.kinds
         if not kinds or any(k not in TARGETS for k in kinds):
             raise ValueError(
@@ -211,6 +272,10 @@ class CoAction(Signal):
             )
         if self.compat is None and self.null_replicates and not float(self.null_slot) > 0:
             raise ValueError(f"null_slot={self.null_slot}: must be a positive number of seconds")
+
+    def run(self, engine: Engine) -> Evidence:
+        self._check()
+        kinds = self.kinds
         ev = Evidence(signal=self.signal_name, params=self.get_params())
         self._events_table(engine)
         n_events = engine.count("_ca_events")
@@ -676,3 +741,33 @@ class CoAction(Signal):
             "per direction; the weight counts account_a's messages"
         )
         engine.drop("_ca_tk", "_ca_tk_pairs", "_ca_kept")
+
+
+def _synchronised(con: Any, events_file: Any, e: dict[str, Any]) -> dict[str, Any]:
+    """One co-action edge for the report: its accounts, reason and first synchronised
+    actions."""
+    rows = con.execute(
+        f"""SELECT target, activity_a, activity_b, time_a, time_b, lag_seconds
+            FROM read_parquet({literal(events_file)})
+            WHERE platform_a = ? AND account_a = ? AND platform_b = ? AND account_b = ?
+            ORDER BY time_a LIMIT 10""",
+        [e["platform_a"], e["account_a"], e["platform_b"], e["account_b"]],
+    ).fetchall()
+    return {
+        "signal": events_file.parent.name,
+        "accounts": [f"{e['platform_a']}/{e['account_a']}", f"{e['platform_b']}/{e['account_b']}"],
+        "reason": e["reason"],
+        "count": e["count"],
+        "q_value": e["q_value"],
+        "events": [
+            {
+                "target": t,
+                "activity_a": aa,
+                "activity_b": ab,
+                "time_a": ta.isoformat(),
+                "time_b": tb.isoformat(),
+                "lag_seconds": lag,
+            }
+            for t, aa, ab, ta, tb, lag in rows
+        ],
+    }

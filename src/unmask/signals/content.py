@@ -77,15 +77,31 @@ How, all in SQL on the engine (no Python loop over rows):
 
 from __future__ import annotations
 
+import difflib
+import html
 import math
 import random
+from collections import defaultdict
 from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from unmask import rundir
 from unmask.engine.base import Engine
+from unmask.engine.duckdb import connect
+from unmask.engine.sql import literal
 from unmask.schema import ActivityKind
-from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.signals.base import (
+    EDGE_SCHEMA,
+    EVENT_SCHEMA,
+    Describing,
+    Evidence,
+    Reporting,
+    Signal,
+)
 from unmask.signals.minhash import (
     candidate_schema,
     candidates,
@@ -124,6 +140,10 @@ _MD5_FIRST_BYTE = (
 
 # Documents in one group of the candidate step (see _near_duplicates).
 GROUP_ROWS = 8_000_000
+
+# Meta's kill-chain procedures that an operation's content families show.
+EDITED_COPIES = "5.2.2 Editing copied content"
+DISPERSING = "9.2.3 Dispersing content across many platforms"
 
 FAMILY_SCHEMA = pa.schema(
     [
@@ -170,6 +190,12 @@ class CopiedContent(Signal):
     shingles, verified by exact Jaccard similarity); see the module's docstring."""
 
     name = "content"
+    label = "copied content: the same texts, edited, from different accounts"
+    order = 20
+    disarm = ("T0084.001",)  # Use Copypasta
+    kill_chain = (EDITED_COPIES, DISPERSING)
+    report_section = "copied"
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {"families": FAMILY_SCHEMA}
     kind = "edges"
     reference = (
         "Broder 1997 (MinHash: 'On the resemblance and containment of documents', SEQUENCES); "
@@ -216,6 +242,44 @@ class CopiedContent(Signal):
         self.fdr = fdr
         self.seed = seed
         self.max_events_per_edge = max_events_per_edge
+
+    # -- how the evidence is used ----------------------------------------------------------
+
+    @classmethod
+    def describe_operations(cls, ctx: Describing, evidence: Evidence | None) -> None:
+        """``narratives``: the content families each operation's accounts post."""
+        narratives(ctx, evidence)
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        found = []
+        edited = [n for n in op["narratives"] if (n["variants"] or 0) > 1]
+        if edited:
+            found.append(
+                (
+                    EDITED_COPIES,
+                    f"{len(edited)} content famil(ies) posted in several edited variants, "
+                    f"e.g. {edited[0]['family_id']}",
+                )
+            )
+        wide = [n for n in op["narratives"] if len(n["platforms"] or []) >= 3]
+        if wide:
+            found.append(
+                (
+                    DISPERSING,
+                    f"{len(wide)} content famil(ies) on 3+ platforms, e.g. {wide[0]['family_id']} "
+                    f"on {', '.join(wide[0]['platforms'])}",
+                )
+            )
+        return found
+
+    @classmethod
+    def report_evidence(cls, ctx: Reporting) -> dict[str, list[dict[str, Any]]]:
+        return copied_examples(ctx, rundir.evidence_file(ctx.run_dir, cls.name, "families"))
+
+    @classmethod
+    def known_assets(cls, run_dir: Path, members: pa.Table) -> list[tuple[str, dict[str, Any]]]:
+        return family_assets(rundir.evidence_file(run_dir, cls.name, "families"), members)
 
     # -- the run -------------------------------------------------------------------------
 
@@ -736,3 +800,149 @@ class CopiedContent(Signal):
                 WHERE j <= {int(self.max_events_per_edge)}
                 ORDER BY platform_a, account_a, platform_b, account_b, time_a, target"""
         ).cast(EVENT_SCHEMA)
+
+
+# -- how later steps read the families ----------------------------------------------------
+
+
+def narratives(ctx: Describing, content: Evidence | None) -> None:
+    """Each reported cluster's ``narratives``: the families its accounts post, those with
+    most of its accounts first (``ctx.top`` of them), and ``narrative_families``, how many."""
+    for op in ctx.figures.values():
+        op["narratives"] = []
+    if content is None or "families" not in content.tables:
+        return
+    members = ctx.members
+    cluster_of = {
+        f"{p}/{a}": c
+        for p, a, c in zip(
+            members["platform"].to_pylist(),
+            members["account_id"].to_pylist(),
+            members["cluster_id"].to_pylist(),
+            strict=True,
+        )
+    }
+    per_op: dict[str, list] = defaultdict(list)
+    for fam in content.tables["families"].to_pylist():
+        inside: dict[str, int] = defaultdict(int)
+        for actor in fam["accounts"] or []:
+            if actor in cluster_of:
+                inside[cluster_of[actor]] += 1
+        for cid, n in inside.items():
+            per_op[cid].append((n, fam))
+    for cid, fams in per_op.items():
+        fams.sort(key=lambda x: (-x[0], -(x[1]["n_posts"] or 0), x[1]["family_id"]))
+        ctx.figures[cid]["narratives"] = [
+            {
+                "family_id": f["family_id"],
+                "representative": f["representative"],
+                "variants": f["n_texts"],
+                "posts": f["n_posts"],
+                "accounts_inside": n,
+                "accounts_all": f["n_accounts"],
+                "platforms": f["platforms"],
+                "languages": f["languages"],
+                "first": f["first_time"].isoformat() if f["first_time"] else None,
+                "last": f["last_time"].isoformat() if f["last_time"] else None,
+            }
+            for n, f in fams[: ctx.top]
+        ]
+        ctx.figures[cid]["narrative_families"] = len(fams)
+
+
+def copied_examples(ctx: Reporting, families_file: Path) -> dict[str, list[dict[str, Any]]]:
+    """Per operation, its largest content families with some variants as posted (the words
+    that differ from the representative marked), each with an example activity id. One
+    pass over the store's texts serves every operation."""
+    n, k, ops = ctx.examples, ctx.variants, ctx.operations
+    wanted = {f["family_id"]: f for op in ops for f in op["narratives"][:n]}
+    if ctx.store is None or not wanted or not families_file.exists():
+        return {}
+    con = ctx.store.connect()
+    con.register("_wanted", pa.table({"family_id": sorted(wanted)}))
+    rows = con.execute(
+        f"""WITH hashes AS (
+              SELECT f.family_id, unnest(f.text_hashes) AS h
+              FROM read_parquet({literal(families_file)}) f SEMI JOIN _wanted USING (family_id)),
+            t AS (
+              SELECT platform, activity_id, time, text, md5({normalise_sql("text")}) AS h
+              FROM activities WHERE text IS NOT NULL),
+            variants AS (
+              SELECT hashes.family_id, t.text, count(*) AS posts,
+                     min(t.platform || '/' || t.activity_id) AS example, min(t.time) AS first
+              FROM t JOIN hashes USING (h) GROUP BY 1, 2)
+           SELECT * FROM (
+             SELECT *, row_number() OVER (PARTITION BY family_id ORDER BY posts DESC, text) AS r
+             FROM variants) WHERE r <= {int(k)} ORDER BY family_id, r"""
+    ).fetchall()
+    con.close()
+    by_family: dict[str, list] = defaultdict(list)
+    for family_id, text, posts, example, first, _ in rows:
+        reference = wanted[family_id]["representative"] or ""
+        by_family[family_id].append(
+            {
+                "text": text,
+                "marked": mark_differences(reference, text),
+                "posts": posts,
+                "example": example,
+                "first": first.isoformat(),
+            }
+        )
+    return {
+        op["cluster_id"]: [
+            {
+                "family_id": f["family_id"],
+                "representative": f["representative"],
+                "variants": by_family.get(f["family_id"], []),
+            }
+            for f in op["narratives"][:n]
+        ]
+        for op in ops
+    }
+
+
+def mark_differences(reference: str, text: str) -> str:
+    """``text`` as HTML with the words that are not in ``reference`` marked (typos,
+    inserted words, changed headlines stand out)."""
+    a, b = reference.split(), text.split()
+    out = []
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        words = html.escape(" ".join(b[j1:j2]))
+        if not words:
+            continue
+        out.append(words if tag == "equal" else f"<mark>{words}</mark>")
+    return " ".join(out)
+
+
+def family_assets(families_file: Path, members: pa.Table) -> list[tuple[str, dict[str, Any]]]:
+    """A run's clusters' content families as known-operation assets (``unmask.lineage``):
+    the representative's normalised text, weighted by the share of the family's accounts
+    inside the cluster, and every variant's hash."""
+    if not families_file.exists():
+        return []
+    con = connect()
+    con.register("fam", pq.read_table(families_file))
+    con.register("mem", members)
+    rows = con.sql(
+        f"""WITH inside AS (
+                SELECT f.family_id, m.cluster_id, count(*) AS n
+                FROM fam f, unnest(f.accounts) AS x(actor)
+                JOIN mem m ON m.platform || '/' || m.account_id = x.actor
+                GROUP BY 1, 2)
+            SELECT i.cluster_id, f.family_id, f.representative,
+                   {normalise_sql("f.representative")} AS norm, f.text_hashes,
+                   i.n / f.n_accounts AS share, i.n AS inside, f.n_accounts
+            FROM inside i JOIN fam f USING (family_id)
+            ORDER BY 1, 2"""
+    ).fetchall()
+    out: list[tuple[str, dict[str, Any]]] = []
+    for cid, fid, rep, norm, hashes, share, inside, n_all in rows:
+        about = {
+            "item": fid,
+            "display": rep,
+            "weight": float(share),
+            "note": f"{inside} of its {n_all} account(s) in the operation",
+        }
+        out.append((cid, {"kind": "text", "value": norm, **about}))
+        out += [(cid, {"kind": "text_hash", "value": h, **about}) for h in hashes or []]
+    return out

@@ -47,13 +47,21 @@ account was made; ``tables["traits"]`` holds every scored account's traits.
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
-from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, SCORE_SCHEMA, Evidence, Signal
+from unmask.signals.base import (
+    EDGE_SCHEMA,
+    EVENT_SCHEMA,
+    SCORE_SCHEMA,
+    Evidence,
+    Signal,
+    vouched_entry,
+)
 from unmask.signals.handles import handle_marks, handle_score
 
 __all__ = ["IdentityTraits", "bio_template_sql", "handle_score", "picture_blocks"]
@@ -126,11 +134,20 @@ def picture_blocks(hashes: pa.Array) -> pa.Table:
     )
 
 
+# Meta's kill-chain procedure that accounts vouched for by this signal show.
+COPIED_PICTURES = "1.1.1 Copying profile pictures"
+
+
 class IdentityTraits(Signal):
     """Batch-made accounts with generated handles, reused pictures and templated bios; see
     the module's docstring."""
 
     name = "identity"
+    label = "identity traits: shared profile pictures, bios and creation batches"
+    order = 30
+    disarm = ("T0145.001", "T0150.008")  # Copy Account Imagery; Bulk Created Asset
+    kill_chain = (COPIED_PICTURES,)
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {"traits": TRAITS_SCHEMA}
     kind = "scores"
     family = "identity"
     score_threshold = 0.5
@@ -141,6 +158,12 @@ class IdentityTraits(Signal):
         "campaigns, IMC); Zauner 2010 (pHash); Norouzi, Punjani & Fleet 2012 (multi-index "
         "hashing, CVPR)"
     )
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        return vouched_entry(
+            op, cls.name, COPIED_PICTURES, "share profile pictures, bios or creation batches"
+        )
 
     def __init__(
         self,

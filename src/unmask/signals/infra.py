@@ -43,11 +43,12 @@ The signal has no null model (its q-values are null): it vouches for its edges b
 from __future__ import annotations
 
 import math
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
+from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal, vouched_entry
 
 FIELDS = ("ip", "device", "email_domain", "phone_country")
 VALUES_SCHEMA = pa.schema(
@@ -61,16 +62,29 @@ VALUES_SCHEMA = pa.schema(
 )
 
 
+# Meta's kill-chain procedure that accounts vouched for by this signal show.
+CENTRAL_ACCESS = "3.3.1 Centralizing internet access"
+
+
 class SharedInfrastructure(Signal):
     """Accounts sharing rare IPs or devices, weighted by rarity; see the module's docstring."""
 
     name = "infra"
+    label = "shared infrastructure: IP addresses and devices"
+    order = 40
+    disarm = ("T0149.006",)  # IP Address Asset
+    kill_chain = (CENTRAL_ACCESS,)
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {"values": VALUES_SCHEMA}
     kind = "edges"
     family = "infrastructure"
     reference = (
         "Fellegi & Sunter 1969 (record linkage weights, JASA 64); Winkler 1989 "
         "(frequency-based matching); Cao et al. 2014 (SynchroTrap, CCS)"
     )
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        return vouched_entry(op, cls.name, CENTRAL_ACCESS, "share IP addresses or devices")
 
     def __init__(
         self,

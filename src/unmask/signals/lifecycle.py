@@ -135,6 +135,8 @@ class LifecycleSynchrony(Signal):
     """Accounts that start (or wake up) and stop together; see the module's docstring."""
 
     name = "lifecycle"
+    label = "lifecycle synchrony: accounts created, started and gone together"
+    order = 90
     kind = "edges"
     family = "identity"
     # A shared start ties together everyone a news event wakes at once (breaking-news

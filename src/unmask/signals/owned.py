@@ -411,6 +411,8 @@ class OwnedDomains(Signal):
     the module's docstring."""
 
     name = "owned_domains"
+    label = "owned domains: sites only a group of accounts links to"
+    order = 70
     kind = "edges"
     family = "infrastructure"
     score_threshold = 0.5

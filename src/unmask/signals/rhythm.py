@@ -96,6 +96,7 @@ every authentic account on seeds 1 and 2).
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -122,6 +123,15 @@ from unmask.signals.schedule import (
 )
 
 _FLOOR = 1e-12
+# The pairs compared with positive evidence both ways, for seeing how close misses came.
+PAIRS_SCHEMA = pa.schema(
+    [
+        pa.field("account_a", pa.string()),
+        pa.field("account_b", pa.string()),
+        pa.field("llr_a_given_b", pa.float64()),
+        pa.field("llr_b_given_a", pa.float64()),
+    ]
+)
 
 
 def _free_time_week() -> np.ndarray:
@@ -292,6 +302,9 @@ class SharedRhythm(Signal):
     """Accounts sharing a rare weekly rhythm; see the module's docstring."""
 
     name = "rhythm"
+    label = "shared rhythm: a rare weekly rhythm in common"
+    order = 100
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {"pairs": PAIRS_SCHEMA}
     kind = "edges"
     family = "schedule"
     defines_groups = False
@@ -458,7 +471,8 @@ class SharedRhythm(Signal):
                 "account_b": keys.column("account_id").take(pa.array(j[pos])),
                 "llr_a_given_b": l_ij[pos],
                 "llr_b_given_a": l_ji[pos],
-            }
+            },
+            schema=PAIRS_SCHEMA,
         )
         keep = self._strongest(i, j, evidence, n) & (evidence >= threshold)
         pairs, l_ij, l_ji = pairs[keep], l_ij[keep], l_ji[keep]

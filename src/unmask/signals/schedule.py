@@ -46,12 +46,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
-from unmask.signals.base import EDGE_SCHEMA, SCORE_SCHEMA, Evidence, Signal
+from unmask.signals.base import EDGE_SCHEMA, SCORE_SCHEMA, Describing, Evidence, Signal
 
 WEEK_BINS = 336  # half-hours of a week
 DAY_BINS = 48
@@ -772,10 +774,59 @@ def infer_schedule(
 # -- the signal -----------------------------------------------------------------------------
 
 
+ACCOUNT_SCHEMA = pa.schema(
+    [
+        pa.field("platform", pa.string()),
+        pa.field("account_id", pa.string()),
+        pa.field("slots", pa.int64()),
+        pa.field("days", pa.int64()),
+        pa.field("apparent_offset", pa.int64()),
+        pa.field("score", pa.float64()),
+        pa.field("log_bayes_factor", pa.float64()),
+        pa.field("best_rota", pa.string()),
+        pa.field("inside_share", pa.float64()),
+        pa.field("histogram_utc", pa.list_(pa.int64())),
+    ]
+)
+
+GROUP_SCHEMA = pa.schema(
+    [
+        pa.field("group_id", pa.string()),
+        pa.field("kept", pa.bool_()),
+        pa.field("n_accounts", pa.int64()),
+        pa.field("slots", pa.int64()),
+        pa.field("description", pa.string()),
+        pa.field("utc_offset", pa.int64()),
+        pa.field("days", pa.list_(pa.string())),
+        pa.field("shifts", pa.list_(pa.string())),
+        pa.field("breaks", pa.list_(pa.string())),
+        pa.field("office_score", pa.float64()),
+        pa.field("days_contrast", pa.float64()),
+        pa.field("hours_contrast", pa.float64()),
+        pa.field("recurrence", pa.float64()),
+        pa.field("histogram_utc", pa.list_(pa.float64())),
+        pa.field("background_utc", pa.list_(pa.float64())),
+        pa.field("accounts", pa.list_(pa.string())),
+        pa.field("attached", pa.list_(pa.string())),
+    ]
+)
+
+# Meta's kill-chain procedure that a group working to a shift pattern shows.
+SHIFT = "3.1.1 Working to a regular shift pattern"
+
+
 class ShiftSchedule(Signal):
     """Accounts working the same shifts (see the module's docstring)."""
 
     name = "schedule"
+    label = "shift schedule: working the same office shifts"
+    order = 60
+    # DISARM names no workforce rhythm: no technique.
+    kill_chain = (SHIFT,)
+    empty_tables: ClassVar[dict[str, pa.Schema]] = {
+        "accounts": ACCOUNT_SCHEMA,
+        "groups": GROUP_SCHEMA,
+    }
     kind = "edges"
     family = "schedule"
     # A shared rhythm describes a group, it does not make one: thousands of people who never
@@ -818,6 +869,30 @@ class ShiftSchedule(Signal):
         self.day_level = day_level
         self.on_level = on_level
         self.max_accounts = max_accounts
+
+    # -- how the evidence is used ----------------------------------------------------------
+
+    @classmethod
+    def describe_operations(cls, ctx: Describing, evidence: Evidence | None) -> None:
+        """``schedule``: each operation's working rhythm read as a rota, whether the signal
+        ran or not (its ``min_office`` when it did)."""
+        min_office = float((evidence.params if evidence else {}).get("min_office", MIN_OFFICE))
+        operation_schedules(ctx, min_office)
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        # Accounts that each fit some rota are no shift pattern unless the group's own
+        # rhythm passes the rota test (``operation_schedules``).
+        n = op["assets"]["by_signal"].get(cls.name)
+        if not (n and (op.get("schedule") or {}).get("shift_pattern")):
+            return []
+        return [
+            (
+                SHIFT,
+                f"{n} account(s) work the same shifts ({cls.name} signal): "
+                f"{op['schedule']['description']}",
+            )
+        ]
 
     def _check(self) -> None:
         if not 0 < float(self.leak) < 0.5:
@@ -1187,44 +1262,6 @@ def _components(pairs: list[tuple[int, int, float, int]]) -> list[list[int]]:
     return sorted((sorted(m) for m in members.values()), key=lambda m: (-len(m), m[0]))
 
 
-ACCOUNT_SCHEMA = pa.schema(
-    [
-        pa.field("platform", pa.string()),
-        pa.field("account_id", pa.string()),
-        pa.field("slots", pa.int64()),
-        pa.field("days", pa.int64()),
-        pa.field("apparent_offset", pa.int64()),
-        pa.field("score", pa.float64()),
-        pa.field("log_bayes_factor", pa.float64()),
-        pa.field("best_rota", pa.string()),
-        pa.field("inside_share", pa.float64()),
-        pa.field("histogram_utc", pa.list_(pa.int64())),
-    ]
-)
-
-GROUP_SCHEMA = pa.schema(
-    [
-        pa.field("group_id", pa.string()),
-        pa.field("kept", pa.bool_()),
-        pa.field("n_accounts", pa.int64()),
-        pa.field("slots", pa.int64()),
-        pa.field("description", pa.string()),
-        pa.field("utc_offset", pa.int64()),
-        pa.field("days", pa.list_(pa.string())),
-        pa.field("shifts", pa.list_(pa.string())),
-        pa.field("breaks", pa.list_(pa.string())),
-        pa.field("office_score", pa.float64()),
-        pa.field("days_contrast", pa.float64()),
-        pa.field("hours_contrast", pa.float64()),
-        pa.field("recurrence", pa.float64()),
-        pa.field("histogram_utc", pa.list_(pa.float64())),
-        pa.field("background_utc", pa.list_(pa.float64())),
-        pa.field("accounts", pa.list_(pa.string())),
-        pa.field("attached", pa.list_(pa.string())),
-    ]
-)
-
-
 def _group_row(gid: str, s: Schedule, accounts: list[str], attached: list[str], kept: bool) -> dict:
     return {
         "group_id": gid,
@@ -1245,3 +1282,64 @@ def _group_row(gid: str, s: Schedule, accounts: list[str], attached: list[str], 
         "accounts": accounts,
         "attached": attached,
     }
+
+
+def operation_schedules(ctx: Describing, min_office: float = MIN_OFFICE) -> None:
+    """Each operation's working rhythm read as a rota: the inferred time zone, days, shifts
+    and breaks, how office-like it is against ordinary accounts of the same zone, and the
+    shifts in UTC for the report's heatmap.
+
+    A rota can be read out of any rhythm ("every day, 03:30–02:00"); it is a shift pattern
+    only when the group passes the schedule signal's group test (``office_score`` at least
+    ``min_office``). Otherwise nothing is outlined and the report says "no shift
+    pattern"; the days and hours read stay in ``days`` and ``shifts`` for the record."""
+    pop = population(ctx.engine)
+    if pop is None:
+        return
+    members = ctx.members
+    for cid, op in ctx.figures.items():
+        group = members.filter(pc.equal(members["cluster_id"], cid))
+        sched = infer_schedule(ctx.engine, group, pop)
+        shift = bool(sched.shifts) and sched.office_score >= min_office
+        op["schedule"] = {
+            "shift_pattern": shift,
+            "description": sched.describe()
+            if shift
+            else f"no shift pattern (office score {sched.office_score:.2f}, below {min_office:.2f})",
+            "read_as": sched.describe(),
+            "utc_offset": sched.utc_offset,
+            "days": sched.days,
+            "shifts": [list(x) for x in sched.shifts],
+            "breaks": [list(x) for x in sched.breaks],
+            "office_score": round(float(sched.office_score), 4),
+            "recurrence": round(float(sched.recurrence), 4),
+            "notes": sched.notes,
+            # (UTC day index, start hour, end hour) for each local working day and shift
+            "shifts_utc": [
+                list(cell)
+                for d in sched.days
+                for start, end in sched.shifts
+                for cell in _utc_cells(DAY_NAMES.index(d), start, end, sched.utc_offset)
+            ]
+            if shift
+            else [],
+        }
+
+
+def _utc_cells(day: int, start: str, end: str, offset: int) -> list[tuple[int, float, float]]:
+    """A local shift as (UTC day, start hour, end hour) pieces, split at UTC midnight."""
+
+    def hours(clock: str) -> float:
+        h, m = clock.split(":")
+        return int(h) + int(m) / 60
+
+    a = day * 24 + hours(start) - offset
+    b = day * 24 + hours(end) - offset
+    if b <= a:  # a shift that ends after local midnight
+        b += 24
+    cells = []
+    while a < b:
+        cut = min(b, (a // 24 + 1) * 24)
+        cells.append((int(a // 24) % 7, a % 24, cut - (a // 24) * 24))
+        a = cut
+    return cells

@@ -104,13 +104,14 @@ from __future__ import annotations
 import threading
 import time
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from unmask.engine.base import Engine
-from unmask.signals.base import Evidence
+from unmask.signals.base import Describing, Evidence
 from unmask.signals.content import CopiedContent
 from unmask.signals.minhash import jaccard_schema, near_duplicates
 
@@ -389,6 +390,29 @@ class SemanticCopies(CopiedContent):
     docstring."""
 
     name = "semantic"
+    label = "semantic copies: translations and paraphrases of the same texts"
+    order = 110
+    # Too costly for every run (3x the default detect on the medium world): only when asked.
+    default = False
+    # What it finds is edges between accounts: the narratives, their kill-chain procedures,
+    # the report's examples and lineage's texts come from the content signal's families and
+    # are not taken again from these (no DISARM technique was mapped to translations).
+    disarm = ()
+    kill_chain = ()
+    report_section = None
+
+    @classmethod
+    def describe_operations(cls, ctx: Describing, evidence: Evidence | None) -> None:
+        return None
+
+    @classmethod
+    def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        return []
+
+    @classmethod
+    def known_assets(cls, run_dir: Path, members: pa.Table) -> list[tuple[str, dict[str, Any]]]:
+        return []
+
     kind = "edges"
     family = "coordination"
     reference = (
