@@ -249,7 +249,7 @@ def test_a_follower_vendors_stock_is_its_own_group_and_said_to_be_fake_engagemen
     """The vendor sells the same accounts to the fan club and to ordinary customers: its
     batch-made stock may be flagged (fake accounts), but never inside an operation's
     cluster, never pulling its customers in, and the report says what such a group is."""
-    from unmask.export.report import summary
+    from unmask.export.report import heading, headline, summary
 
     ops = {o["id"]: o for o in default_run["operations"]}
     assert all(o["purity"] == 1.0 for o in ops.values() if o["status"] == "found")
@@ -258,7 +258,9 @@ def test_a_follower_vendors_stock_is_its_own_group_and_said_to_be_fake_engagemen
     assert groups["fan_club"]["flagged"] == 0 and groups["vendor_customers"]["flagged"] == 0
     described = json.loads((default_run_dir / "operations.json").read_text())
     silent = [op for op in described if op["activity"]["actions"] == 0]
-    assert all("fake-engagement network" in summary(op) for op in silent)
+    assert silent and all("fake-engagement network" in summary(op) for op in silent)
+    assert all(heading(op).endswith("(fake engagement: follows only)") for op in silent)
+    assert f"({len(silent)} of them fake-engagement networks" in headline(described)
     assert default_run["strict"]["fp"] == groups["follower_vendor"]["flagged"]
 
 

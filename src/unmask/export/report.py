@@ -109,6 +109,9 @@ def headline(ops: list[dict[str, Any]]) -> str:
     n_ops = sum(_is_operation(op) for op in ops)
     others = len(ops) - n_ops
     text = f"Coordinated inauthentic behaviour: {n_ops} operation(s) found"
+    fake = sum(_is_operation(op) and follows_only(op) for op in ops)
+    if fake:
+        text += f" ({fake} of them fake-engagement networks that only follow)"
     if others:
         text += f"; {others} coordinated group(s) whose authenticity was not assessed"
     return text
@@ -118,7 +121,16 @@ def heading(op: dict[str, Any]) -> str:
     """An operation's or coordinated group's section title, with its tier in words."""
     kind = "Operation" if _is_operation(op) else "Coordinated group"
     words = op.get("tier_words")
-    return f"{kind} {op['cluster_id']}" + (f": {words}" if words else "")
+    text = f"{kind} {op['cluster_id']}" + (f": {words}" if words else "")
+    return text + (" (fake engagement: follows only)" if follows_only(op) else "")
+
+
+def follows_only(op: dict[str, Any]) -> bool:
+    """Whether the group posted nothing and bought-follower evidence links it: a vendor's
+    stock of accounts that act only by following, not an operation's voice."""
+    return not op["activity"]["actions"] and bool(
+        op["assets"].get("by_signal", {}).get("followers")
+    )
 
 
 def _silent(assets: dict[str, Any]) -> str:
