@@ -13,18 +13,11 @@ from pathlib import Path
 from unmask.errors import InputError
 from unmask.ingest import formats
 from unmask.ingest.base import Adapter
+from unmask.plugins import subclasses
 
 
 class UnknownFormat(InputError):
     pass
-
-
-def _subclasses(cls: type) -> list[type]:
-    out = []
-    for sub in cls.__subclasses__():
-        out.append(sub)
-        out.extend(_subclasses(sub))
-    return out
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +27,7 @@ def adapters() -> dict[str, Adapter]:
         importlib.import_module(f"{formats.__name__}.{mod.name}")
     for ep in entry_points(group="unmask.formats"):
         ep.load()
-    found = [c for c in _subclasses(Adapter) if "name" in c.__dict__]
+    found = [c for c in subclasses(Adapter) if "name" in c.__dict__]
     found.sort(key=lambda c: (getattr(c, "detect_order", 50), c.name))
     return {c.name: c() for c in found}
 

@@ -17,6 +17,7 @@ from importlib.metadata import entry_points
 
 import unmask.signals
 from unmask.errors import ConfigError
+from unmask.plugins import subclasses
 from unmask.signals.base import Signal
 
 GROUP = "unmask.signals"
@@ -24,14 +25,6 @@ GROUP = "unmask.signals"
 
 class BadPlugin(ConfigError):
     """A plugin's entry point does not name a signal class."""
-
-
-def _subclasses(cls: type) -> list[type]:
-    out = []
-    for sub in cls.__subclasses__():
-        out.append(sub)
-        out.extend(_subclasses(sub))
-    return out
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +36,7 @@ def signal_classes() -> tuple[type[Signal], ...]:
     # some other module (a test, a notebook) defines is not registered by being imported.
     found = {
         c
-        for c in _subclasses(Signal)
+        for c in subclasses(Signal)
         if "name" in c.__dict__ and c.__module__.startswith(f"{unmask.signals.__name__}.")
     }
     for ep in entry_points(group=GROUP):
