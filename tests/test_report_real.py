@@ -241,3 +241,19 @@ def test_the_verdict_text_the_family_list_and_the_support_shares_agree(real_run)
         assert c["score"] == pytest.approx(sum(support.values()))
         if not op["operation"]:
             assert f"({', '.join(c['unassessed'])} could not be judged" in op["summary"]
+
+
+def test_nothing_in_the_real_data_is_called_inauthentic(real_run):
+    """No profiles, follows, sign-ups or measurable engagement: nothing here shows whether the
+    accounts are authentic. A collection holds mostly the posts it matched, so groups that
+    shared the same links seem to act together on most of their days; that persistence
+    alone made 11 of them "operations" before the judgement asked for one feature on
+    authenticity."""
+    model, _ = real_run
+    assert model["operations"] and not any(op["operation"] for op in model["operations"])
+    held = [
+        op
+        for op in model["operations"]
+        if "coordination is not inauthenticity" in op["confidence"]["reason"]
+    ]
+    assert held and all(op["tier"] == "coordinated_unassessed" for op in held)

@@ -212,8 +212,9 @@ def judge(
             tier = "coordinated_unassessed"
             reason = (
                 f"{', '.join(strong)} support{'s' if len(strong) == 1 else ''} it ({said}); "
-                f"{head} on how its accounts act together alone ({because}), but nothing in "
-                f"this data shows whether they are authentic: {gaps}"
+                f"how its accounts act together would alone put it at {p:.2f} ({because}), "
+                f"but coordination is not inauthenticity and nothing in this data shows "
+                f"whether they are authentic: {gaps}"
             )
         elif p >= high:
             tier, reason = "cib_high", f"{head} ({because})"

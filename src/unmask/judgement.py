@@ -96,13 +96,16 @@ STORE_FEATURES = (
 # The signal whose vouching ``covert_sites`` reads (``unmask.signals.owned``).
 OWNED_SIGNAL = "owned_domains"
 FEATURES = (*FAMILIES, *STORE_FEATURES)
-# The features that say something about whether accounts are authentic (who they are, what
-# they are built on, who answers them), as against how they act together (coordination,
-# schedule, persistence). Without one of them no cluster is called inauthentic.
+# The features that say something about whether accounts are authentic (who they are, who
+# answers them, whether they hide what they push), as against how they act together
+# (coordination, schedule, persistence). Without one of them no cluster is called
+# inauthentic. The infrastructure family is not among them: it is measured from posted
+# links alone (owned_domains) where an export has no sign-up records, and a page network
+# that links its own sites every day is what a publisher's pages look like too (CooRTweet
+# and CrowdTangle: 11 clusters called operations on persistence and that alone).
 AUTHENTICITY = (
     "audience",
     "identity",
-    "infrastructure",
     "linked_engagement",
     "unlinked_audience",
     "account_age",
