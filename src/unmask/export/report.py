@@ -24,6 +24,7 @@ from unmask import operations, rundir
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.export import markdown, plots
+from unmask.judgement import FAMILIES
 from unmask.signals.base import Reporting
 from unmask.signals.registry import signal_classes
 from unmask.store import Store, run_store
@@ -39,7 +40,6 @@ NOT_CONCLUDED_UNASSESSED = (
     "them apart could not judge this data. Nor do they say who is behind it: attribution is "
     "left to a human investigator, with evidence from outside this data."
 )
-FAMILIES = ("coordination", "schedule", "audience", "identity", "infrastructure")
 _TEMPLATES = PackageLoader("unmask.export", "templates")
 
 
