@@ -91,3 +91,8 @@ def test_report_and_export_from_elsewhere(made, tmp_path, monkeypatch):
     ingest_file(Store(moved), FIXTURES / "reddit_pushshift.ndjson")
     failed = unmask("export", "--run", run, "--out", "export-changed", "--store", moved)
     assert failed.exit_code == 2 and "has changed since the run" in failed.output
+    # and the catalogue, which links a run's clusters through its store, says the same
+    cat = tmp_path / "catalogue"
+    for command, *more in (("add-run", "--name", "found"), ("link",)):
+        linked = unmask("catalogue", command, run, *more, "--catalogue", cat, "--store", moved)
+        assert linked.exit_code == 2 and "has changed since the run" in linked.output, command

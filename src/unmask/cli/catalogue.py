@@ -33,17 +33,14 @@ def _open(path: Path, create: bool = False) -> Catalogue:
 
 
 def _run_store(run: Path, store: Path | None):
-    from unmask.store import Store, StoreError
+    """The store the run read (or the one at ``store``), checked to be the same data, as
+    report and export check it (``unmask.store.run_store``)."""
+    from unmask.store import StoreError, run_store
 
-    if store is None:
-        try:
-            store = Path(rundir.read_meta(run)["store"])
-        except (OSError, KeyError, ValueError) as exc:
-            fail(f"{run}: cannot tell which store the run was made from ({exc}); give --store")
     try:
-        return Store(store)
-    except StoreError as exc:
-        fail(str(exc))
+        return run_store(rundir.read_meta(run), store)
+    except (OSError, ValueError, StoreError) as exc:
+        fail(f"{run}: {exc}; say where the run's store is now with --store PATH")
 
 
 @app.command("import")
