@@ -206,20 +206,8 @@ def detect(
         for i, sig in enumerate(signals):
             tell(f"signal {sig.signal_name}", i, len(signals))
             t0 = time.perf_counter()
-            kept = before.get("signals", {}).get(sig.signal_name)
-            if kept and kept["params"] == _jsonable(sig.get_params()) and "assessable" in kept:
-                ev = Evidence.read(
-                    rundir.evidence_dir(run_dir),
-                    sig.signal_name,
-                    sig.get_params(),
-                    assessable=kept["assessable"],
-                )
-                ev.notes = [
-                    n.split(": ", 1)[1]
-                    for n in before.get("notes", [])
-                    if n.startswith(f"{sig.signal_name}: ")
-                ]
-                ev.stats = kept["stats"]
+            ev = _kept_evidence(before, sig, run_dir)
+            if ev is not None:
                 seconds[sig.signal_name] = before["seconds"][sig.signal_name]
             else:
                 ev = sig.run(eng)
@@ -341,6 +329,27 @@ def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:
         )
     for op in described:
         op["lineage"] = by_cluster.get(op["cluster_id"], [])
+
+
+def _kept_evidence(before: dict[str, Any], sig: Signal, run_dir: Path) -> Evidence | None:
+    """``sig``'s evidence as the earlier run (its run.json ``before``) wrote it, when that run
+    ran it with the same parameters; None when it must run again."""
+    kept = before.get("signals", {}).get(sig.signal_name)
+    if not kept or kept["params"] != _jsonable(sig.get_params()) or "assessable" not in kept:
+        return None
+    try:
+        ev = Evidence.read(
+            rundir.evidence_dir(run_dir),
+            sig.signal_name,
+            sig.get_params(),
+            assessable=kept["assessable"],
+        )
+    except (OSError, KeyError):  # a file of it is gone: run it again
+        return None
+    prefix = f"{sig.signal_name}: "
+    ev.notes = [n.removeprefix(prefix) for n in before.get("notes", []) if n.startswith(prefix)]
+    ev.stats = kept["stats"]
+    return ev
 
 
 def _earlier_run(run_dir: Path, fingerprint: str) -> dict[str, Any]:
