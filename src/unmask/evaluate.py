@@ -312,8 +312,8 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
             flagged_role[op][role] += 1
         else:
             flagged_group[grp or "ordinary"] += 1
-        fake = not op and grp in INAUTHENTIC_GROUPS
-        if score is not None and not math.isnan(score) and not fake:
+        vendor_stock = not op and grp in INAUTHENTIC_GROUPS
+        if score is not None and not math.isnan(score) and not vendor_stock:
             scored.append((score, bool(op)))
         for s in {x.strip() for x in (signals or "").split(";") if x.strip()}:
             signal_rows[s].append((op, None if op else (grp or "ordinary")))

@@ -133,12 +133,12 @@ def follows_only(op: dict[str, Any]) -> bool:
     )
 
 
-def _silent(assets: dict[str, Any]) -> str:
+def _silent(op: dict[str, Any]) -> str:
     """A group that posted nothing: what links it, and what such a group usually is."""
-    by = assets.get("by_signal", {})
+    by = op["assets"].get("by_signal", {})
     what = ", ".join(f"{s} ({n:,})" for s, n in sorted(by.items(), key=lambda kv: -kv[1]))
     text = f"They posted nothing in this data; what links them: {what or 'no signal'}."
-    if by.get("followers"):
+    if follows_only(op):
         # A vendor's stock: made in batches, acting only by following customers in bursts.
         text += (
             " Accounts whose only acts are follows in bursts are the profile of a "
@@ -171,7 +171,7 @@ def summary(op: dict[str, Any]) -> str:
         f"Between {(act['first'] or '')[:10]} and {(act['last'] or '')[:10]} they acted "
         f"{act['actions']:,} times, {langs}."
         if act["actions"]
-        else _silent(a),
+        else _silent(op),
     ]
     domains = [d["value"] for d in operations.sites(op)[:3]]
     if domains:
