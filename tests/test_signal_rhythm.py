@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_signal_schedule import (
     MONDAY,
     ORDINARY,
@@ -21,7 +23,8 @@ from worldscore import accounts_of, group_rate, role_recall, same_rows, score_ac
 
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
-from unmask.signals.rhythm import SharedRhythm
+from unmask.signals.rhythm import SharedRhythm, _Slots
+from unmask.signals.schedule import DAY_BINS, WEEK_BINS
 from unmask.store import Store
 
 
@@ -240,3 +243,33 @@ def test_same_evidence_on_spark(hand):
     ecols = ["account_a", "account_b", "target", "activity_a", "activity_b"]
     assert same_rows(got.events, ecols) == same_rows(expected.events, ecols)
     assert got.stats == expected.stats
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    trim=st.sampled_from([0.0, 0.5]),
+    mean=st.floats(-0.3, 0.3),
+    at=st.integers(0, 49),
+)
+def test_a_floor_only_hides_ratios_below_it(seed, trim, mean, at):
+    """The cheap bound (the plain sum) never hides a ratio at or above the floor, and what
+    it returns is the exact ratio."""
+    rng = np.random.default_rng(seed)
+    n, rows = 12, 400
+    acc = rng.integers(0, n, rows)
+    slot = rng.integers(20_000 * DAY_BINS, 20_030 * DAY_BINS, rows)
+    pairs = np.unique(np.stack([acc, slot], axis=1), axis=0)  # distinct half-hours
+    slots = _Slots(pairs[:, 0], pairs[:, 1], n, trim=trim, recur=0.5)
+    # A small steady advantage per half-hour, as a shared rhythm gives.
+    a = rng.normal(mean, 0.05, (n, WEEK_BINS)).astype(np.float32)
+    b = np.zeros((n, WEEK_BINS), dtype=np.float32)
+    x, ra, rb = (rng.integers(0, n, 50) for _ in range(3))
+    exact = slots.recurring(x, a, ra, b, rb)
+    floor = float(exact[at])  # a bar some test just reaches
+    bounded = slots.recurring(x, a, ra, b, rb, floor=floor)
+    shown = np.isfinite(bounded)
+    assert shown[at]
+    assert np.array_equal(bounded[shown], exact[shown])
+    assert (exact[~shown] < floor).all()
+    assert (exact <= slots.totals(x, a, ra, b, rb) + 1e-9).all()
