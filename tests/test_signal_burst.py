@@ -45,7 +45,9 @@ GROUPS = (
 )
 
 
-def _act(n: int, aid: str, seconds: float, text: str, url: str | None = None) -> dict:
+def _act(
+    n: int, aid: str, seconds: float, text: str, url: str | None = None, tags: tuple = ()
+) -> dict:
     domain = url.split("/")[2] if url else None
     return {
         "platform": "x",
@@ -58,7 +60,7 @@ def _act(n: int, aid: str, seconds: float, text: str, url: str | None = None) ->
         "urls": [url] if url else [],
         "urls_original": [url] if url else [],
         "domains": [domain] if domain else [],
-        "hashtags": [],
+        "hashtags": list(tags),
         "mentions": [],
         "media_hashes": [],
         "parent_activity_id": None,
@@ -73,6 +75,15 @@ DAY = 86400
 VIDEO = "https://video.com/watch?v=cats"
 WAVE = [f"w{i}" for i in range(8)]
 THROW = [f"t{i}" for i in range(20)]
+# Throwaways that post one message each, translated and reworded: no text in common.
+TRANSLATED = {
+    "z0": "Why does America keep 247 bases abroad? Ask yourself.",
+    "z1": "美国在247个国家有军营。醒醒吧。",
+    "z2": "247 Staaten mit US-Stützpunkten. Denkt mal nach.",
+    "z3": "Des bases américaines dans 247 pays. Réfléchissez.",
+    "z4": "Это гегемония: базы США в 247 странах.",
+    "z5": "Bases de EE. UU. en 247 países. Piénsalo.",
+}
 
 
 def hand_rows() -> list[dict]:
@@ -102,6 +113,17 @@ def hand_rows() -> list[dict]:
     # words of its own, amid the ordinary people who share the video anyway.
     for i, a in enumerate(THROW):
         add(a, 15 * DAY + rng.uniform(0, 600), f"wow {i} you have to see this", VIDEO)
+    # ... and six in five languages within a quarter of an hour, meeting on hashtags only.
+    for a, text in TRANSLATED.items():
+        rows.append(_act(len(rows), a, 8 * DAY + rng.uniform(0, 900), text, tags=("usa", "美国")))
+    # A fan flood: 80 of the ordinary people on their band's hashtag within ten minutes
+    # (a crowd, but of people who post on other days too).
+    for i in range(80):
+        rows.append(
+            _act(
+                len(rows), f"o{i}", 5 * DAY + rng.uniform(0, 600), f"so proud {i}", tags=("nova7",)
+            )
+        )
     return rows
 
 
@@ -159,7 +181,7 @@ def test_signal_interface():
     assert "CopyCatch" in s.reference and s.defines_groups
     assert s.set_params(window_s=600).window_s == 600
     with pytest.raises(ValueError):
-        SingleShotBurst(on=("hashtag",)).run(None)
+        SingleShotBurst(on=("parent",)).run(None)
     with pytest.raises(ValueError):
         SingleShotBurst(min_accounts=1).run(None)
 
@@ -171,7 +193,7 @@ def test_the_wave_is_linked_and_crowds_are_not(hand_ev):
     # The wave, and the throwaways on the popular video; none of the 1,000 ordinary
     # people (the breaking news crowd, the video's chance clusters, the video's sharers in
     # the throwaways' hour).
-    assert _linked(ev) == set(WAVE) | set(THROW)
+    assert _linked(ev) == set(WAVE) | set(THROW) | set(TRANSLATED)
     bursts = ev.tables["bursts"].to_pylist()
     quake = next(r for r in bursts if r["target"] == "url:https://news.com/quake-live")
     assert quake["accounts"] == 60 and quake["transient"] == 0 and not quake["significant"]
@@ -187,6 +209,10 @@ def test_the_wave_is_linked_and_crowds_are_not(hand_ev):
     thrown = [r for r in video if r["transient"] == 20]
     assert len(thrown) == 1 and thrown[0]["significant"]
     assert thrown[0]["expected"] >= 1 and thrown[0]["accounts"] > 20
+    # The translated throwaways meet on their hashtags; the fans' flood is not a finding.
+    tags = {r["target"]: r for r in bursts if r["target"].startswith("hashtag:")}
+    assert tags["hashtag:usa"]["significant"] and tags["hashtag:美国"]["significant"]
+    assert tags["hashtag:nova7"]["accounts"] == 80 and not tags["hashtag:nova7"]["significant"]
     # The wave is a burst on its URL, its domain and its teaser.
     wave = {r["target"] for r in bursts if r["significant"] and r["accounts"] == 8}
     assert wave == {

@@ -11,8 +11,12 @@ spotting lockstep behavior in social networks", WWW: many accounts acting on the
 object within a time window) at the level of the group, with a single object.
 
 **Targets** are what co-action uses (``coaction.target_sql``): canonical URLs, domains,
-normalised texts of at least ``min_text_length`` characters and media hashes (``on``; a
-target's name is prefixed with its kind). An account's *arrival* on a target is its first
+normalised texts of at least ``min_text_length`` characters, media hashes and hashtags
+(``on``; a target's name is prefixed with its kind). Hashtags are how translated and
+reworded throwaways still meet: Spamouflage's posts in five languages, each worded anew,
+carry the same "#USA #美国" within minutes (``combined_adaptive``: 100 and 87 more of its
+accounts at seeds 1 and 2, no authentic one; a fandom's hashtag flood is a crowd of
+people who act on other days too, which ``p_who`` rejects). An account's *arrival* on a target is its first
 action on it.
 
 **Bursts.** A target's arrivals are cut into sessions wherever two consecutive arrivals
@@ -91,9 +95,8 @@ alone flags breaking news and newsrooms (they *are* bursts), which is why the ac
 lives are tested too.
 
 **Known weaknesses.** Throwaways whose copy carries a typo or a prefix no longer share
-its normalised text, and without a link or an image they meet on nothing (a fifth of
-Spamouflage's in the single-shot world); near-duplicate families (``content``) as a target
-kind would catch them. Aged accounts that keep posting camouflage for weeks are not
+its normalised text, and without a link, an image or a hashtag they meet on nothing;
+near-duplicate families (``content``) as a target kind would catch them. Aged accounts that keep posting camouflage for weeks are not
 transient: an operation that keeps its accounts alive is left to co-action (which it then
 feeds with repeats). A wave that spreads its first shares over more than ``window_s``
 splits into several smaller bursts.
@@ -108,10 +111,10 @@ import pyarrow as pa
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
-from unmask.signals.coaction import TARGETS, _text_targets_sql, target_sql
+from unmask.signals.coaction import _text_targets_sql, target_sql
 from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
 
-KINDS = ("url", "domain", "text", "media")
+KINDS = ("url", "domain", "text", "media", "hashtag")
 
 BURSTS_SCHEMA = pa.schema(
     [
@@ -171,7 +174,7 @@ class SingleShotBurst(Signal):
 
     def _check(self) -> None:
         on = (self.on,) if isinstance(self.on, str) else tuple(self.on)
-        bad = [k for k in on if k not in TARGETS or k == "parent" or k == "hashtag"]
+        bad = [k for k in on if k not in KINDS]
         if bad or not on:
             raise ValueError(f"on={self.on!r}: choose from {KINDS}")
         self.on = on
