@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from unmask.simulate import content, identity
+from unmask.simulate import content, identity, records
 from unmask.simulate.population import (
     BIO_OVERRIDE,
     GROUPS,
@@ -57,17 +57,7 @@ from unmask.simulate.population import (
     sample_ordinary,
     sample_popular,
 )
-from unmask.simulate.records import (
-    K_POST,
-    K_SHARE,
-    Acts,
-    Follows,
-    P,
-    acts,
-    responses,
-    text_posts,
-    unique_follows,
-)
+from unmask.simulate.records import K_POST, K_SHARE, Acts, Follows, P, acts, unique_follows
 from unmask.simulate.scenario import KINDS, LANGUAGES, PLATFORMS
 from unmask.simulate.timing import DAY, HOUR, PROFILE_NAMES, parse_clock, parse_offset, weekday
 
@@ -567,7 +557,9 @@ def _breaking(world, day: int) -> list[Acts]:
                 langs.append(int(reg.lang[who[r]]))
         if len(rows):
             out.append(
-                text_posts(world, who[rows], t[rows], langs, texts, [[e["url"]]] * len(rows))
+                records.text_posts(
+                    world, who[rows], t[rows], langs, texts, [[e["url"]]] * len(rows)
+                )
             )
     return out
 
@@ -592,7 +584,7 @@ def _activists(world, day: int) -> list[Acts]:
         for j in range(len(author)):
             base = toolkit[int(rng.integers(len(toolkit)))].format(tag=cfg.hashtag)
             texts.append(f"{prefix[j]} {base}" if rng.random() < 0.5 else base)
-        posts = text_posts(world, author, t, reg.lang[author], texts, [[] for _ in texts])
+        posts = records.text_posts(world, author, t, reg.lang[author], texts, [[] for _ in texts])
         out.append(posts)
         out += _reshare_each_other(world, rng, posts, cfg.retweet_rate, 15 * 60)
     return out
@@ -614,7 +606,7 @@ def _reshare_each_other(world, rng, posts: Acts, rate: float, median_delay: floa
     _, first = np.unique(key, return_index=True)
     who, target = who[first], target[first]
     t = posts.time[target] + (median_delay * np.exp(rng.normal(0, 1.0, len(who)))).astype(np.int64)
-    return [responses(world, posts, target, who, t, K_SHARE)]
+    return [records.responses(world, posts, target, who, t, K_SHARE)]
 
 
 def _fandom(world, day: int) -> list[Acts]:
@@ -695,7 +687,7 @@ def _flood(
         else 0
         for x in texts
     ]
-    posts = text_posts(world, author, t, langs, texts, [[] for _ in texts])
+    posts = records.text_posts(world, author, t, langs, texts, [[] for _ in texts])
     return [posts, *_reshare_each_other(world, rng, posts, retweet_rate, 5 * 60)]
 
 
@@ -840,7 +832,7 @@ def _newsroom(world, day: int) -> list[Acts]:
     ]
     nr["articles_shared"] += len(who)
     langs = np.where(headline, lang[art], reg.lang[author])
-    out.append(text_posts(world, author, t, langs, texts, [[urls[a]] for a in art]))
+    out.append(records.text_posts(world, author, t, langs, texts, [[urls[a]] for a in art]))
     return out
 
 
@@ -1002,7 +994,7 @@ def _agency(world, day: int) -> list[Acts]:
         texts.append(text)
         links.append(link)
     media = media_lists(rng, np.ones(len(row), dtype=bool))
-    posts = text_posts(world, author, t, reg.lang[author], texts, links, media=media)
+    posts = records.text_posts(world, author, t, reg.lang[author], texts, links, media=media)
     out = [posts]
     ag["posts"] += len(posts)
     # Cross-promotion: another client on the same platform shares the post, on a later
@@ -1023,7 +1015,7 @@ def _agency(world, day: int) -> list[Acts]:
         ok = later < max(q1, q0 + 1)  # the tool's queue ends with the office day
         who_a, target_a, later = np.asarray(who)[ok], target_a[ok], later[ok]
         ts = local0 + later * 15 * 60 + rng.integers(0, 20, len(who_a))
-        out.append(responses(world, posts, target_a, who_a, ts, K_SHARE))
+        out.append(records.responses(world, posts, target_a, who_a, ts, K_SHARE))
         ag["cross_promotions"] += len(who_a)
     return out
 
@@ -1099,7 +1091,7 @@ def _volunteers(world, day: int) -> list[Acts]:
             text = f"{prefix[j]} {base}" if rng.random() < 0.3 else base
             texts.append(text)
             links.append(re.findall(r"https?://\S+", text))
-        posts = text_posts(world, author, t, reg.lang[author], texts, links)
+        posts = records.text_posts(world, author, t, reg.lang[author], texts, links)
         out.append(posts)
         out += _reshare_each_other(world, rng, posts, cfg.retweet_rate, 10 * 60)
     return out
