@@ -19,6 +19,11 @@ import pyarrow as pa
 
 from unmask.engine.sql import literal
 
+# What a compiled step hands :meth:`Engine.map_batches` (one record batch at a time) and
+# :meth:`Engine.map_groups` (whole groups of rows); each engine runs it its own way.
+BatchFn = Callable[[pa.RecordBatch], pa.RecordBatch]
+GroupFn = Callable[[pa.Table], pa.Table]
+
 
 @dataclass(frozen=True)
 class Capabilities:
@@ -55,13 +60,7 @@ class Engine(ABC):
         """Make a small Arrow table (a cluster's accounts, say) queryable as ``name``."""
         raise NotImplementedError(f"{type(self).__name__} cannot register Arrow tables")
 
-    def map_batches(
-        self,
-        name: str,
-        query: str,
-        fn: Callable[[pa.RecordBatch], pa.RecordBatch],
-        schema: pa.Schema,
-    ) -> None:
+    def map_batches(self, name: str, query: str, fn: BatchFn, schema: pa.Schema) -> None:
         """Materialise as ``name`` what ``fn`` makes of the Arrow record batches of ``query``.
 
         ``fn`` must treat each batch on its own (it may run where the data is, in several
@@ -69,13 +68,7 @@ class Engine(ABC):
         a compiled loop over the characters of each text; never for what SQL can say."""
         raise NotImplementedError(f"{type(self).__name__} cannot map record batches")
 
-    def map_groups(
-        self,
-        name: str,
-        queries: list[str],
-        fn: Callable[[pa.Table], pa.Table],
-        schema: pa.Schema,
-    ) -> None:
+    def map_groups(self, name: str, queries: list[str], fn: GroupFn, schema: pa.Schema) -> None:
         """Materialise as ``name`` what ``fn`` makes of whole groups of rows: each query of
         ``queries`` (all with the same columns) is one group.
 

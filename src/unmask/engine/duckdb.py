@@ -7,7 +7,7 @@ import shutil
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from unmask.engine.base import Engine
+from unmask.engine.base import BatchFn, Engine, GroupFn
 from unmask.engine.sql import literal
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class DuckDBEngine(Engine):
         self,
         name: str,
         query: str,
-        fn: Callable[[pa.RecordBatch], pa.RecordBatch],
+        fn: BatchFn,
         schema: pa.Schema,
         batch_rows: int = 100_000,
     ) -> None:
@@ -92,13 +92,7 @@ class DuckDBEngine(Engine):
                 if batch.num_rows:
                     writer.write_batch(fn(batch))
 
-    def map_groups(
-        self,
-        name: str,
-        queries: list[str],
-        fn: Callable[[pa.Table], pa.Table],
-        schema: pa.Schema,
-    ) -> None:
+    def map_groups(self, name: str, queries: list[str], fn: GroupFn, schema: pa.Schema) -> None:
         # Groups one after another from DuckDB, each handed to a thread as it arrives (fn is
         # compiled code that lets go of the GIL); no more groups in hand than there are
         # threads (each is held in Python, outside DuckDB's memory limit), and the results

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 
-from unmask.engine.base import Engine
+from unmask.engine.base import BatchFn, Engine, GroupFn
 
 
 class RunSession(Engine):
@@ -52,23 +51,11 @@ class RunSession(Engine):
         self._made(name)
         self.engine.register(name, table)
 
-    def map_batches(
-        self,
-        name: str,
-        query: str,
-        fn: Callable[[pa.RecordBatch], pa.RecordBatch],
-        schema: pa.Schema,
-    ) -> None:
+    def map_batches(self, name: str, query: str, fn: BatchFn, schema: pa.Schema) -> None:
         self._made(name)
         self.engine.map_batches(name, query, fn, schema)
 
-    def map_groups(
-        self,
-        name: str,
-        queries: list[str],
-        fn: Callable[[pa.Table], pa.Table],
-        schema: pa.Schema,
-    ) -> None:
+    def map_groups(self, name: str, queries: list[str], fn: GroupFn, schema: pa.Schema) -> None:
         self._made(name)
         self.engine.map_groups(name, queries, fn, schema)
 

@@ -11,13 +11,12 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import sqlglot
 
-from unmask.engine.base import Capabilities, Engine
+from unmask.engine.base import BatchFn, Capabilities, Engine, GroupFn
 from unmask.store import STORED_VIEWS, Store, derived_views, table_schema
 
 
@@ -98,13 +97,7 @@ class SparkEngine(Engine):
         pq.write_table(table, tmp / "t.parquet")
         self._keep(name, self.spark.read.parquet(str(tmp / "t.parquet")))
 
-    def map_batches(
-        self,
-        name: str,
-        query: str,
-        fn: Callable[[pa.RecordBatch], pa.RecordBatch],
-        schema: pa.Schema,
-    ) -> None:
+    def map_batches(self, name: str, query: str, fn: BatchFn, schema: pa.Schema) -> None:
         self._keep(
             name,
             self.spark.sql(transpile(query)).mapInArrow(
@@ -112,13 +105,7 @@ class SparkEngine(Engine):
             ),
         )
 
-    def map_groups(
-        self,
-        name: str,
-        queries: list[str],
-        fn: Callable[[pa.Table], pa.Table],
-        schema: pa.Schema,
-    ) -> None:
+    def map_groups(self, name: str, queries: list[str], fn: GroupFn, schema: pa.Schema) -> None:
         from pyspark.sql import functions as F
 
         frames = [

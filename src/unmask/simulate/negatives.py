@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from unmask.simulate import content, identity
+from unmask.simulate import content, identity, records
 from unmask.simulate.population import (
     BIO_OVERRIDE,
     GROUPS,
@@ -557,17 +557,8 @@ def _breaking(world, day: int) -> list[Acts]:
                 langs.append(int(reg.lang[who[r]]))
         if len(rows):
             out.append(
-                acts(
-                    world,
-                    reg.platform[who[rows]],
-                    who[rows],
-                    t[rows],
-                    K_POST,
-                    langs,
-                    text=texts,
-                    urls_original=[[e["url"]]] * len(rows),
-                    hashtags=[content.text_hashtags(x) for x in texts],
-                    mentions=[[] for _ in rows],
+                records.text_posts(
+                    world, who[rows], t[rows], langs, texts, [[e["url"]]] * len(rows)
                 )
             )
     return out
@@ -593,18 +584,7 @@ def _activists(world, day: int) -> list[Acts]:
         for j in range(len(author)):
             base = toolkit[int(rng.integers(len(toolkit)))].format(tag=cfg.hashtag)
             texts.append(f"{prefix[j]} {base}" if rng.random() < 0.5 else base)
-        posts = acts(
-            world,
-            reg.platform[author],
-            author,
-            t,
-            K_POST,
-            reg.lang[author],
-            text=texts,
-            urls_original=[[] for _ in texts],
-            hashtags=[content.text_hashtags(x) for x in texts],
-            mentions=[[] for _ in texts],
-        )
+        posts = records.text_posts(world, author, t, reg.lang[author], texts, [[] for _ in texts])
         out.append(posts)
         out += _reshare_each_other(world, rng, posts, cfg.retweet_rate, 15 * 60)
     return out
@@ -626,63 +606,56 @@ def _reshare_each_other(world, rng, posts: Acts, rate: float, median_delay: floa
     _, first = np.unique(key, return_index=True)
     who, target = who[first], target[first]
     t = posts.time[target] + (median_delay * np.exp(rng.normal(0, 1.0, len(who)))).astype(np.int64)
-    return [
-        acts(
-            world,
-            reg.platform[who],
-            who,
-            t,
-            K_SHARE,
-            parent=posts.counter[target],
-            parent_author=posts.author[target],
-        )
-    ]
+    return [records.responses(world, posts, target, who, t, K_SHARE)]
 
 
 def _fandom(world, day: int) -> list[Acts]:
     st: NegativesState = world.negatives
     cfg = world.scenario.negatives.fandom
-    out = []
+    if cfg is None:  # not in this scenario
+        return []
     fans = st.members.get("fandom")
-    for i, start in enumerate(st.floods):
-        if not _in_day(world, day, start) or fans is None or not len(fans):
-            continue
-        rng = world.rng("fandom", i)
-        out += _flood(
-            world,
-            rng,
-            fans,
-            start,
-            cfg.flood_hours,
-            cfg.posts_per_fan,
-            cfg.hashtags,
-            cfg.retweet_rate,
-            content.FANDOM_CHANTS,
-        )
-    return out
+    return _floods(
+        world, day, "fandom", st.floods, fans, cfg, cfg.posts_per_fan, content.FANDOM_CHANTS
+    )
 
 
 def _fan_club(world, day: int) -> list[Acts]:
     st: NegativesState = world.negatives
     cfg = world.scenario.negatives.fan_club
-    out = []
+    if cfg is None:  # not in this scenario
+        return []
     members = st.members.get("fan_club")
-    for i, start in enumerate(st.club_floods):
-        if not _in_day(world, day, start) or members is None or not len(members):
-            continue
-        rng = world.rng("fan_club", i)
-        fans = members[~np.isin(members, st.idols)]
-        out += _flood(
-            world,
-            rng,
-            fans,
-            start,
-            cfg.flood_hours,
-            cfg.posts_per_member,
-            cfg.hashtags,
-            cfg.retweet_rate,
-            content.FAN_CLUB_CHANTS,
-        )
+    # The idols (popular accounts the club boosts) belong to the group but do not chant.
+    fans = None if members is None else members[~np.isin(members, st.idols)]
+    chants = content.FAN_CLUB_CHANTS
+    return _floods(
+        world, day, "fan_club", st.club_floods, members, cfg, cfg.posts_per_member, chants, fans
+    )
+
+
+def _floods(
+    world,
+    day: int,
+    key: str,
+    starts: list[int],
+    members: np.ndarray | None,
+    cfg,
+    posts_per_fan: list[int],
+    chants: list[str],
+    fans: np.ndarray | None = None,
+) -> list[Acts]:
+    """The floods of a fan group (``members``; ``fans`` of them chant, all by default) that
+    start on ``day``, each with the random stream of its own number."""
+    out: list[Acts] = []
+    if members is None or not len(members):
+        return out
+    for i, start in enumerate(starts):
+        if _in_day(world, day, start):
+            rng = world.rng(key, i)
+            out += _flood(
+                world, rng, members if fans is None else fans, start, cfg, posts_per_fan, chants
+            )
     return out
 
 
@@ -691,15 +664,13 @@ def _flood(
     rng,
     fans: np.ndarray,
     start: int,
-    hours: float,
+    cfg,
     posts_per_fan: list[int],
-    hashtags: list[str],
-    retweet_rate: float,
     chants: list[str],
 ) -> list[Acts]:
-    """Fans flood ``hashtags`` with chants for ``hours`` from ``start`` (most early on)
-    and re-share each other."""
-    reg = world.registry
+    """Fans flood ``cfg.hashtags`` with chants for ``cfg.flood_hours`` from ``start`` (most
+    early on) and re-share each other."""
+    hours, hashtags, retweet_rate = cfg.flood_hours, cfg.hashtags, cfg.retweet_rate
     lo, hi = posts_per_fan
     author = np.repeat(fans, rng.integers(lo, hi + 1, len(fans)))
     t = start + (hours * HOUR * rng.random(len(author)) ** 1.5).astype(np.int64)
@@ -716,18 +687,7 @@ def _flood(
         else 0
         for x in texts
     ]
-    posts = acts(
-        world,
-        reg.platform[author],
-        author,
-        t,
-        K_POST,
-        langs,
-        text=texts,
-        urls_original=[[] for _ in texts],
-        hashtags=[content.text_hashtags(x) for x in texts],
-        mentions=[[] for _ in texts],
-    )
+    posts = records.text_posts(world, author, t, langs, texts, [[] for _ in texts])
     return [posts, *_reshare_each_other(world, rng, posts, retweet_rate, 5 * 60)]
 
 
@@ -871,20 +831,8 @@ def _newsroom(world, day: int) -> list[Acts]:
         f"{heads[a]} {urls[a]}" if headline[j] else f"{own[j]} {urls[a]}" for j, a in enumerate(art)
     ]
     nr["articles_shared"] += len(who)
-    out.append(
-        acts(
-            world,
-            reg.platform[author],
-            author,
-            t,
-            K_POST,
-            np.where(headline, lang[art], reg.lang[author]),
-            text=texts,
-            urls_original=[[urls[a]] for a in art],
-            hashtags=[content.text_hashtags(x) for x in texts],
-            mentions=[[] for _ in texts],
-        )
-    )
+    langs = np.where(headline, lang[art], reg.lang[author])
+    out.append(records.text_posts(world, author, t, langs, texts, [[urls[a]] for a in art]))
     return out
 
 
@@ -1045,19 +993,8 @@ def _agency(world, day: int) -> list[Acts]:
             link = [url]
         texts.append(text)
         links.append(link)
-    posts = acts(
-        world,
-        reg.platform[author],
-        author,
-        t,
-        K_POST,
-        reg.lang[author],
-        text=texts,
-        urls_original=links,
-        hashtags=[content.text_hashtags(x) for x in texts],
-        mentions=[[] for _ in texts],
-        media=media_lists(rng, np.ones(len(row), dtype=bool)),
-    )
+    media = media_lists(rng, np.ones(len(row), dtype=bool))
+    posts = records.text_posts(world, author, t, reg.lang[author], texts, links, media=media)
     out = [posts]
     ag["posts"] += len(posts)
     # Cross-promotion: another client on the same platform shares the post, on a later
@@ -1078,17 +1015,7 @@ def _agency(world, day: int) -> list[Acts]:
         ok = later < max(q1, q0 + 1)  # the tool's queue ends with the office day
         who_a, target_a, later = np.asarray(who)[ok], target_a[ok], later[ok]
         ts = local0 + later * 15 * 60 + rng.integers(0, 20, len(who_a))
-        out.append(
-            acts(
-                world,
-                reg.platform[who_a],
-                who_a,
-                ts,
-                K_SHARE,
-                parent=posts.counter[target_a],
-                parent_author=posts.author[target_a],
-            )
-        )
+        out.append(records.responses(world, posts, target_a, who_a, ts, K_SHARE))
         ag["cross_promotions"] += len(who_a)
     return out
 
@@ -1164,18 +1091,7 @@ def _volunteers(world, day: int) -> list[Acts]:
             text = f"{prefix[j]} {base}" if rng.random() < 0.3 else base
             texts.append(text)
             links.append(re.findall(r"https?://\S+", text))
-        posts = acts(
-            world,
-            reg.platform[author],
-            author,
-            t,
-            K_POST,
-            reg.lang[author],
-            text=texts,
-            urls_original=links,
-            hashtags=[content.text_hashtags(x) for x in texts],
-            mentions=[[] for _ in texts],
-        )
+        posts = records.text_posts(world, author, t, reg.lang[author], texts, links)
         out.append(posts)
         out += _reshare_each_other(world, rng, posts, cfg.retweet_rate, 10 * 60)
     return out

@@ -47,6 +47,8 @@ from unmask.simulate.records import (
     Follows,
     P,
     acts,
+    responses,
+    text_posts,
     unique_follows,
 )
 from unmask.simulate.scenario import KINDS, LANGUAGES, PLATFORMS, to_dict
@@ -730,18 +732,8 @@ class SpamouflageOp(OpBase):
         if not authors:
             return self.camouflage(rng, day, self.core, 0)
         authors_a = np.array(authors, dtype=np.int64)
-        posts = acts(
-            self.world,
-            reg.platform[authors_a],
-            authors_a,
-            times,
-            K_POST,
-            langs,
-            text=texts,
-            urls_original=urls,
-            hashtags=tags,
-            mentions=[[] for _ in texts],
-            media=media,
+        posts = text_posts(
+            self.world, authors_a, times, langs, texts, urls, hashtags=tags, media=media
         )
         out = [posts]
         amp = self.amplify(
@@ -803,33 +795,22 @@ class SpamouflageOp(OpBase):
                         content.typo(rng, c, lang) if rng.random() < cfg.typo_rate / 2 else c
                     )
                 out.append(
-                    acts(
+                    responses(
                         self.world,
-                        p,
+                        posts,
+                        i,
                         who,
                         t,
                         kinds,
-                        posts.lang[i],
+                        lang=posts.lang[i],
                         text=texts,
                         urls_original=[[] for _ in texts],
                         hashtags=[[] for _ in texts],
                         mentions=[[] for _ in texts],
-                        parent=posts.counter[i],
-                        parent_author=posts.author[i],
                     )
                 )
             else:
-                out.append(
-                    acts(
-                        self.world,
-                        p,
-                        who,
-                        t,
-                        kinds,
-                        parent=posts.counter[i],
-                        parent_author=posts.author[i],
-                    )
-                )
+                out.append(responses(self.world, posts, i, who, t, kinds))
         return out
 
 
@@ -1041,17 +1022,7 @@ class DoppelgangerOp(OpBase):
                 lt = np.maximum(lt, np.array([begin_of[int(x)] for x in who], dtype=np.int64))
                 alive = lt <= end
                 i, who, lt = i[alive], who[alive], lt[alive]
-                out.append(
-                    acts(
-                        w,
-                        posts.platform[i],
-                        who,
-                        lt,
-                        K_REACTION,
-                        parent=posts.counter[i],
-                        parent_author=posts.author[i],
-                    )
-                )
+                out.append(responses(w, posts, i, who, lt, K_REACTION))
             # Camouflage: engagement with popular organic posts, within each account's life.
             share = min(cfg.evasion.camouflage, 0.95)
             n_camo = rng.poisson(len(posts) * share / (1 - share)) if share > 0 else 0
@@ -1185,18 +1156,7 @@ class CarefulOp(OpBase):
                 urls.append(link)
                 tags.append([])
                 langs.append(LANGUAGES.index(lang))
-            posts = acts(
-                w,
-                reg.platform[n_author],
-                n_author,
-                n_time,
-                K_POST,
-                langs,
-                text=texts,
-                urls_original=urls,
-                hashtags=tags,
-                mentions=[[] for _ in texts],
-            )
+            posts = text_posts(w, n_author, n_time, langs, texts, urls, hashtags=tags)
             out.append(posts)
             out += self.real_engagement(rng, posts)
             self._share_each_other(rng, posts, out)
@@ -1240,17 +1200,7 @@ class CarefulOp(OpBase):
         i, who = i[ok], who[ok]
         if len(i):
             t = posts.time[i] + rng.integers(HOUR, 8 * HOUR, len(i))
-            out.append(
-                acts(
-                    self.world,
-                    posts.platform[i],
-                    who,
-                    t,
-                    K_SHARE,
-                    parent=posts.counter[i],
-                    parent_author=posts.author[i],
-                )
-            )
+            out.append(responses(self.world, posts, i, who, t, K_SHARE))
 
 
 OP_CLASSES = {"spamouflage": SpamouflageOp, "doppelganger": DoppelgangerOp, "careful": CarefulOp}

@@ -416,14 +416,21 @@ def local_times(world, rng, authors: np.ndarray, day: int, weekend: bool) -> np.
 
 
 def organic_posts(world, day: int, lo: int, hi: int) -> Acts:
+    rng, author, t = _organic_times(world, "posts", day, lo, hi, world.registry.post_rate)
+    return make_posts(world, rng, author, t, day)
+
+
+def _organic_times(world, key: str, day: int, lo: int, hi: int, rate: np.ndarray):
+    """The random stream, authors (one per act) and times of the acts of the ordinary
+    accounts ``lo``..``hi`` on ``day``, at each one's ``rate`` a day and local hours."""
     reg: Registry = world.registry
-    rng = world.rng("posts", day, lo)
+    rng = world.rng(key, day, lo)
     idx = np.arange(lo, hi, dtype=np.int64)
-    lam, weekend = day_rates(world, idx, day, reg.post_rate[idx])
+    lam, weekend = day_rates(world, idx, day, rate[idx])
     author = np.repeat(idx, rng.poisson(lam))
     t = local_times(world, rng, author, day, weekend)
     author, t = _after_creation(reg, author, t)
-    return make_posts(world, rng, author, t, day)
+    return rng, author, t
 
 
 def _after_creation(reg: Registry, author: np.ndarray, t: np.ndarray):
@@ -488,13 +495,7 @@ def media_lists(rng: np.random.Generator, on: np.ndarray) -> pa.Array:
 
 
 def organic_responses(world, day: int, lo: int, hi: int) -> Acts:
-    reg: Registry = world.registry
-    rng = world.rng("responses", day, lo)
-    idx = np.arange(lo, hi, dtype=np.int64)
-    lam, weekend = day_rates(world, idx, day, reg.resp_rate[idx])
-    author = np.repeat(idx, rng.poisson(lam))
-    t = local_times(world, rng, author, day, weekend)
-    author, t = _after_creation(reg, author, t)
+    rng, author, t = _organic_times(world, "responses", day, lo, hi, world.registry.resp_rate)
     return make_responses(world, rng, author, t)
 
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from unmask import schema
 from unmask.simulate import identity
-from unmask.simulate.content import STRINGS, null_lists, null_strings, url_columns
+from unmask.simulate.content import STRINGS, null_lists, null_strings, text_hashtags, url_columns
 from unmask.simulate.scenario import KINDS, LANGUAGES, PLATFORMS
 
 ACTIVITY_KINDS = ("post", "share", "reply", "comment", "quote", "reaction")
@@ -99,6 +99,42 @@ def acts(
     )
     a.counter = world.next_activity_ids(n)
     return a
+
+
+def text_posts(
+    world, author, time, lang, texts: list[str], urls, *, hashtags=None, media=None
+) -> Acts:
+    """Posts of ``texts`` on each author's own platform, mentioning no one, with the links
+    ``urls`` (one list a post); their hashtags are those the texts carry unless given."""
+    author = np.asarray(author, dtype=np.int64)
+    return acts(
+        world,
+        world.registry.platform[author],
+        author,
+        time,
+        K_POST,
+        lang,
+        text=texts,
+        urls_original=urls,
+        hashtags=[text_hashtags(x) for x in texts] if hashtags is None else hashtags,
+        mentions=[[] for _ in texts],
+        media=media,
+    )
+
+
+def responses(world, posts: Acts, rows, who, time, kind, **columns) -> Acts:
+    """Activities of ``kind`` (shares, reactions, replies) by ``who`` to the rows ``rows``
+    of ``posts``: each on its post's platform, pointing at the post and its author."""
+    return acts(
+        world,
+        posts.platform[rows],
+        who,
+        time,
+        kind,
+        parent=posts.counter[rows],
+        parent_author=posts.author[rows],
+        **columns,
+    )
 
 
 def _strings(v):

@@ -141,8 +141,7 @@ class Population:
         from unmask.simulate.timing import PROFILES
 
         _weights(self.profiles, f"{where}.profiles", tuple(PROFILES))
-        for name in ("lurker_share", "link_rate", "hashtag_rate", "media_rate"):
-            _share(getattr(self, name), f"{where}.{name}")
+        _shares(self, where, "lurker_share", "link_rate", "hashtag_rate", "media_rate")
         _positive(self.follow_exponent, f"{where}.follow_exponent")
 
 
@@ -155,7 +154,7 @@ class OfficeWorkers:
     share: float = 0.5  # of that region's ordinary accounts
 
     def check(self, where: str) -> None:
-        _share(self.share, f"{where}.share")
+        _shares(self, where, "share")
 
 
 @dataclass
@@ -170,8 +169,7 @@ class BreakingNews:
     share_rate: float = 0.25  # re-share the outlet's own post
 
     def check(self, where: str) -> None:
-        _share(self.headline_copy_rate, f"{where}.headline_copy_rate")
-        _share(self.share_rate, f"{where}.share_rate")
+        _shares(self, where, "headline_copy_rate", "share_rate")
 
 
 @dataclass
@@ -190,7 +188,7 @@ class ActivistCampaign:
     def check(self, where: str) -> None:
         for p in self.platforms:
             _in(p, PLATFORMS, f"{where}.platforms")
-        _share(self.retweet_rate, f"{where}.retweet_rate")
+        _shares(self, where, "retweet_rate")
 
 
 @dataclass
@@ -218,7 +216,7 @@ class Fandom:
     def check(self, where: str) -> None:
         for p in self.platforms:
             _in(p, PLATFORMS, f"{where}.platforms")
-        _share(self.retweet_rate, f"{where}.retweet_rate")
+        _shares(self, where, "retweet_rate")
 
 
 @dataclass
@@ -244,8 +242,7 @@ class FanClub:
             raise ScenarioError(f"{where}.platforms: must not be empty")
         for p in self.platforms:
             _in(p, PLATFORMS, f"{where}.platforms")
-        _share(self.retweet_rate, f"{where}.retweet_rate")
-        _share(self.boosted_share, f"{where}.boosted_share")
+        _shares(self, where, "retweet_rate", "boosted_share")
         _range(self.posts_per_member, f"{where}.posts_per_member")
         _range(self.purchases, f"{where}.purchases")
         _range(self.burst_size, f"{where}.burst_size")
@@ -274,8 +271,9 @@ class Newsroom:
     def check(self, where: str) -> None:
         for p in self.platforms:
             _in(p, PLATFORMS, f"{where}.platforms")
-        for name in ("office_network_share", "share_rate", "headline_rate", "follows_colleagues"):
-            _share(getattr(self, name), f"{where}.{name}")
+        _shares(
+            self, where, "office_network_share", "share_rate", "headline_rate", "follows_colleagues"
+        )
         _clock_range(self.hours, f"{where}.hours")
         _clock_range(self.lunch, f"{where}.lunch")
         _positive(self.median_delay_minutes, f"{where}.median_delay_minutes")
@@ -301,8 +299,7 @@ class MarketingAgency:
             raise ScenarioError(f"{where}.platforms: must not be empty")
         _clock_range(self.hours, f"{where}.hours")
         _positive(self.posts_per_client_day, f"{where}.posts_per_client_day", zero=True)
-        _share(self.cross_promote_rate, f"{where}.cross_promote_rate")
-        _share(self.link_rate, f"{where}.link_rate")
+        _shares(self, where, "cross_promote_rate", "link_rate")
 
 
 @dataclass
@@ -335,8 +332,7 @@ class CampaignVolunteers:
             parse_clock(t, f"{where}.local_times")
         _positive(self.signup_minutes, f"{where}.signup_minutes")
         _positive(self.window_minutes, f"{where}.window_minutes")
-        _share(self.event_wifi_share, f"{where}.event_wifi_share")
-        _share(self.retweet_rate, f"{where}.retweet_rate")
+        _shares(self, where, "event_wifi_share", "retweet_rate")
         _positive(self.follows_per_volunteer, f"{where}.follows_per_volunteer", zero=True)
         if self.posts_per_slot < 1:
             raise ScenarioError(f"{where}.posts_per_slot: must be ≥ 1, got {self.posts_per_slot}")
@@ -378,9 +374,7 @@ class Vendor:
     def check(self, where: str) -> None:
         for p in self.pool:
             _in(p, PLATFORMS, f"{where}.pool")
-        _share(self.aged_share, f"{where}.aged_share")
-        _share(self.customer_slow_share, f"{where}.customer_slow_share")
-        _share(self.own_infrastructure, f"{where}.own_infrastructure")
+        _shares(self, where, "aged_share", "customer_slow_share", "own_infrastructure")
         _range(self.posts_per_account, f"{where}.posts_per_account")
         _range(self.customer_followers, f"{where}.customer_followers")
         _positive(self.delivery_days, f"{where}.delivery_days")
@@ -410,7 +404,9 @@ class Evasion:
 
     def check(self, where: str) -> None:
         _positive(self.timing_jitter_s, f"{where}.timing_jitter_s", zero=True)
-        for name in (
+        _shares(
+            self,
+            where,
             "paraphrase_rate",
             "camouflage",
             "schedule_spread",
@@ -418,8 +414,7 @@ class Evasion:
             "own_infrastructure",
             "paraphrase_strength",
             "single_shot",
-        ):
-            _share(getattr(self, name), f"{where}.{name}")
+        )
         _in(self.delay_shape, DELAY_SHAPES, f"{where}.delay_shape")
         _positive(self.delay_wait_s, f"{where}.delay_wait_s", zero=True)
 
@@ -442,7 +437,7 @@ class Teams:
         _range(self.size, f"{where}.size")
         if self.size[1] < 1:
             raise ScenarioError(f"{where}.size: teams need at least one member, got {self.size}")
-        _share(self.turnout, f"{where}.turnout")
+        _shares(self, where, "turnout")
 
 
 @dataclass
@@ -453,7 +448,7 @@ class Translation:
     languages: dict[str, float] = field(default_factory=dict)  # empty: all nine, equally
 
     def check(self, where: str) -> None:
-        _share(self.share, f"{where}.share")
+        _shares(self, where, "share")
         if self.languages:
             _weights(self.languages, f"{where}.languages", LANGUAGES)
 
@@ -501,7 +496,7 @@ class FakeFollowers:
     delivery_days: float = 10.0
 
     def check(self, where: str) -> None:
-        _share(self.buyers_share, f"{where}.buyers_share")
+        _shares(self, where, "buyers_share")
         _range(self.purchases, f"{where}.purchases")
         _range(self.burst_size, f"{where}.burst_size")
         _in(self.delivery, DELIVERIES, f"{where}.delivery")
@@ -517,8 +512,7 @@ class Lineage:
     reuse_domains: float = 1.0  # share of the earlier self's own domains used again
 
     def check(self, where: str) -> None:
-        _share(self.reuse_content, f"{where}.reuse_content")
-        _share(self.reuse_domains, f"{where}.reuse_domains")
+        _shares(self, where, "reuse_content", "reuse_domains")
 
 
 # Operation types that can come back (``lineage``): they have messages or domains to reuse.
@@ -602,7 +596,9 @@ class Spamouflage(Operation):
 
         _weights(self.narratives, f"{where}.narratives", tuple(NARRATIVES))
         _range(self.copies, f"{where}.copies")
-        for name in (
+        _shares(
+            self,
+            where,
             "amplifier_share",
             "typo_rate",
             "headline_rate",
@@ -610,8 +606,7 @@ class Spamouflage(Operation):
             "image_rate",
             "hashtag_rate",
             "image_bit_flip_rate",
-        ):
-            _share(getattr(self, name), f"{where}.{name}")
+        )
         self.fake_followers.check(f"{where}.fake_followers")
         self.teams.check(f"{where}.teams")
 
@@ -648,7 +643,7 @@ class Doppelganger(Operation):
         _weights(self.platforms, f"{where}.platforms", PLATFORMS)
         for name in ("posts_per_account", "lifetime_days", "created_before_hours"):
             _range(getattr(self, name), f"{where}.{name}")
-        _share(self.reply_spam_rate, f"{where}.reply_spam_rate")
+        _shares(self, where, "reply_spam_rate")
 
 
 @dataclass
@@ -679,8 +674,7 @@ class Careful(Operation):
                 f"{where}.evasion.single_shot: careful operations have no throwaway accounts"
                 f" (only spamouflage and doppelganger), got {self.evasion.single_shot}"
             )
-        _share(self.narrative_share, f"{where}.narrative_share")
-        _share(self.in_network_share, f"{where}.in_network_share")
+        _shares(self, where, "narrative_share", "in_network_share")
 
 
 OPERATION_TYPES: dict[str, type[Operation]] = {
@@ -1215,9 +1209,12 @@ def _positive(value: float, where: str, zero: bool = False) -> None:
         raise ScenarioError(f"{where}: must be {'≥' if zero else '>'} 0, got {value}")
 
 
-def _share(value: float, where: str) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ScenarioError(f"{where}: must be between 0 and 1, got {value}")
+def _shares(section: Any, where: str, *names: str) -> None:
+    """Each of the fields ``names`` of ``section`` is a share (0 to 1)."""
+    for name in names:
+        value = getattr(section, name)
+        if not 0.0 <= value <= 1.0:
+            raise ScenarioError(f"{where}.{name}: must be between 0 and 1, got {value}")
 
 
 def _range(value: list[int], where: str) -> None:

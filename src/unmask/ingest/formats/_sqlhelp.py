@@ -9,7 +9,15 @@ from collections.abc import Iterable, Sequence
 from unmask.engine.sql import identifier as ident
 from unmask.engine.sql import literal as lit
 
-__all__ = ["col", "empty_error", "first_error", "ident", "lit"]
+__all__ = [
+    "bool_error_sql",
+    "col",
+    "empty_error",
+    "first_error",
+    "ident",
+    "lit",
+    "unreadable_error",
+]
 
 
 def col(cols: Iterable[str], name: str, default: str = "CAST(NULL AS VARCHAR)") -> str:
@@ -38,3 +46,20 @@ def empty_error(expr: str, field: str, why: str) -> str:
     return (
         f"CASE WHEN unmask_str({expr}) IS NULL THEN {lit(f'field {field!r} is empty; ' + why)} END"
     )
+
+
+def unreadable_error(expr: str, field: str, reading: str, what: str) -> str:
+    """An error expression for a value that is there but cannot be read: ``expr`` is not
+    empty while ``reading`` (the value as read, e.g. ``unmask_bool(x)``) is NULL. The message
+    quotes the value and says it could not be read as ``what``."""
+    # The value stands between the two, in quotes.
+    prefix, suffix = lit(f"field '{field}': cannot read '"), lit("' as " + what)
+    return (
+        f"CASE WHEN unmask_str({expr}) IS NOT NULL AND {reading} IS NULL "
+        f"THEN {prefix} || left(CAST({expr} AS VARCHAR), 80) || {suffix} END"
+    )
+
+
+def bool_error_sql(expr: str, field: str) -> str:
+    """An error when a value is neither empty nor readable as true or false."""
+    return unreadable_error(expr, field, f"unmask_bool({expr})", "true or false")

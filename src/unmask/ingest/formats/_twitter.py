@@ -5,9 +5,8 @@ No adapter lives here: the registry imports this module and finds nothing to reg
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from unmask.engine.sql import identifier as ident
 from unmask.engine.sql import literal as lit
 
 PLATFORM = "x"
@@ -18,11 +17,6 @@ PLATFORM = "x"
 _NO_LANGUAGE = ("und", "zxx", "xx")
 # Legacy codes Twitter kept using after ISO 639 replaced them.
 _LEGACY_LANGUAGE = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "mo": "ro"}
-
-
-def col(cols: Iterable[str], name: str) -> str:
-    """The column ``name`` when the file has it, else a typed NULL."""
-    return ident(name) if name in set(cols) else "CAST(NULL AS VARCHAR)"
 
 
 def errors(checks: Sequence[tuple[str, str]]) -> tuple[str, str]:
@@ -76,13 +70,4 @@ def text_list_sql(expr: str) -> str:
     return (
         f"CASE WHEN unmask_str({expr}) IS NULL THEN NULL "
         f"ELSE list_filter({cleaned}, lambda x: x <> '') END"
-    )
-
-
-def bool_error_sql(expr: str, field: str) -> str:
-    """An error when a value is neither empty nor readable as true or false."""
-    return (
-        f"CASE WHEN unmask_str({expr}) IS NOT NULL AND unmask_bool({expr}) IS NULL "
-        f"THEN 'field ''{field}'': cannot read ''' || left(CAST({expr} AS VARCHAR), 80) "
-        "|| ''' as true or false' END"
     )

@@ -31,7 +31,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header, require_columns
-from unmask.ingest.formats._sqlhelp import col, empty_error, first_error, ident, lit
+from unmask.ingest.formats._sqlhelp import (
+    bool_error_sql,
+    col,
+    empty_error,
+    first_error,
+    ident,
+    lit,
+    unreadable_error,
+)
 from unmask.ingest.tabular import load_csv
 
 API_COLUMNS = (
@@ -189,7 +197,7 @@ class CrowdTangleAdapter(Adapter):
                 "account.subscriberCount",
                 f"unmask_int_error({subscribers}, 'account.subscriberCount')",
             ),
-            ("account.verified", _bool_error(verified, "account.verified")),
+            ("account.verified", bool_error_sql(verified, "account.verified")),
             ("account.pageCreatedDate", f"unmask_time_error({created}, 'account.pageCreatedDate')"),
         ]
         error, field = first_error(checks)
@@ -328,21 +336,14 @@ def _count(expr: str) -> str:
     return f"replace(replace(CAST({expr} AS VARCHAR), ',', ''), ' ', '')"
 
 
-def _bool_error(expr: str, field: str) -> str:
-    return (
-        f"CASE WHEN unmask_str({expr}) IS NOT NULL AND unmask_bool({expr}) IS NULL "
-        f"THEN 'field ''{field}'': cannot read ''' || left(CAST({expr} AS VARCHAR), 80) "
-        f"|| ''' as true or false' END"
-    )
-
-
 def _ct_time_error(expr: str, field: str) -> str:
-    return (
-        f"CASE WHEN unmask_str({expr}) IS NOT NULL AND unmask_ct_time({expr}) IS NULL "
-        f"THEN 'field ''{field}'': cannot read ''' || left(CAST({expr} AS VARCHAR), 80) "
-        "|| ''' as a time (expected YYYY-MM-DD HH:MM:SS followed by a known time-zone "
-        "abbreviation such as EST, a UTC offset such as -0500, or a zone name; give "
-        "--option timezone=<IANA name> for other abbreviations)' END"
+    return unreadable_error(
+        expr,
+        field,
+        f"unmask_ct_time({expr})",
+        "a time (expected YYYY-MM-DD HH:MM:SS followed by a known time-zone abbreviation "
+        "such as EST, a UTC offset such as -0500, or a zone name; give "
+        "--option timezone=<IANA name> for other abbreviations)",
     )
 
 

@@ -33,7 +33,7 @@ from unmask.ingest.base import (
     csv_header,
     with_text_urls,
 )
-from unmask.ingest.formats._sqlhelp import first_error
+from unmask.ingest.formats._sqlhelp import bool_error_sql, first_error
 from unmask.ingest.tabular import CsvStream, load_json_lines, load_parquet
 
 LIST_SEPARATOR = r"\s*[,;|]\s*|\s+"
@@ -253,14 +253,7 @@ def _field_exprs(
             errors.append((f.name, f"unmask_int_error({src}, '{f.name}')"))
         elif pa.types.is_boolean(t):
             selects.append(f"unmask_bool({src}) AS {f.name}")
-            errors.append(
-                (
-                    f.name,
-                    f"CASE WHEN unmask_str({src}) IS NOT NULL AND unmask_bool({src}) IS NULL "
-                    f"THEN 'field ''{f.name}'': cannot read ''' || left({src}, 80) "
-                    f"|| ''' as true or false' END",
-                )
-            )
+            errors.append((f.name, bool_error_sql(src, f.name)))
         elif pa.types.is_list(t):
             default = URL_LIST_SEPARATOR if f.name in ("urls", "urls_original") else LIST_SEPARATOR
             selects.append(f"unmask_split({src}, {literal(sep or default)}) AS {f.name}")

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext, csv_header
-from unmask.ingest.formats._sqlhelp import first_error, ident, lit
+from unmask.ingest.formats._sqlhelp import first_error, ident, lit, unreadable_error
 from unmask.ingest.tabular import CsvStream
 
 COLUMNS = (
@@ -103,15 +103,9 @@ class ToolkitCSVAdapter(Adapter):
         platform = lit(str(ctx.option("platform", "x")).strip().lower())
         repost, reply = f"unmask_str({c['repost_id']})", f"unmask_str({c['reply_id']})"
         time = _seconds(c["timestamp"])
+        why = "seconds (the toolkit reads a number of seconds)"
         error, field = first_error(
-            [
-                (
-                    "timestamp",
-                    f"CASE WHEN unmask_str({c['timestamp']}) IS NOT NULL AND {time} IS NULL "
-                    f"THEN 'field ''timestamp'': cannot read ''' || left({c['timestamp']}, 80) "
-                    "|| ''' as seconds (the toolkit reads a number of seconds)' END",
-                )
-            ]
+            [("timestamp", unreadable_error(c["timestamp"], "timestamp", time, why))]
         )
         # Split as the toolkit does (str.split(" ")), without the empty strings.
         urls = (

@@ -34,15 +34,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from unmask.ingest.base import Adapter, StageContext, csv_header, require_columns
-from unmask.ingest.formats._twitter import (
-    PLATFORM,
-    bool_error_sql,
-    col,
-    errors,
-    language_sql,
-    lit,
-    text_list_sql,
-)
+from unmask.ingest.formats._sqlhelp import bool_error_sql, col
+from unmask.ingest.formats._twitter import PLATFORM, errors, language_sql, lit, text_list_sql
 from unmask.ingest.registry import read_head
 from unmask.ingest.tabular import load_csv
 

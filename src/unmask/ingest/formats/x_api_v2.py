@@ -46,7 +46,8 @@ from typing import Any
 import pyarrow as pa
 
 from unmask.ingest.base import Adapter, FormatMismatch, StageContext
-from unmask.ingest.formats._twitter import PLATFORM, bool_error_sql, errors, language_sql, lit
+from unmask.ingest.formats._sqlhelp import bool_error_sql
+from unmask.ingest.formats._twitter import PLATFORM, errors, language_sql, lit
 from unmask.ingest.jsondepth import MAX_DEPTH, describe, loads, too_deep
 from unmask.ingest.tabular import lines_by_number
 
