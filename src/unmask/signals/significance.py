@@ -41,7 +41,13 @@ sums over the distinct weights in descending order, no Python over rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from unmask.engine.base import Engine
 
 
 def significance_sql(
@@ -90,6 +96,28 @@ def significance_sql(
                min(least(CAST(1 AS DOUBLE), p_value * m / CAST(ge_obs AS DOUBLE)))
                    OVER ({part}ORDER BY weight {running}) AS q_value
         FROM p"""
+
+
+def pooled_null(
+    engine: Engine,
+    table: str,
+    replicates: int,
+    replicate: Callable[[int], str],
+    stats: dict[str, Any],
+) -> str | None:
+    """The null edges of ``replicates`` shuffled copies, pooled into ``table`` for
+    :func:`significance_sql`; None without replicates.
+
+    ``replicate(r)`` builds copy ``r``'s edges as the table ``<table>_<r>`` (dropped here once
+    pooled) and returns the query of those under test, filtered as the observed ones are.
+    ``stats["null_edges_per_replicate"]`` records how many edges a copy has on average."""
+    if not replicates:
+        return None
+    parts = [replicate(r) for r in range(replicates)]
+    engine.create_table(table, " UNION ALL ".join(parts))
+    engine.drop(*(f"{table}_{r}" for r in range(replicates)))
+    stats["null_edges_per_replicate"] = engine.count(table) / replicates
+    return table
 
 
 def weight_sum(expr: str) -> str:
