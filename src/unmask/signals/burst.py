@@ -109,7 +109,7 @@ import pyarrow as pa
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.coaction import TARGETS, _text_targets_sql, target_sql
-from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
+from unmask.signals.significance import bh_qvalues, binom_sf, exact_sum, poisson_sf
 
 KINDS = ("url", "domain", "text", "media")
 
@@ -378,7 +378,7 @@ class SingleShotBurst(Signal):
         edges = engine.fetch(
             f"""SELECT '{self.name}' AS signal, min(platform_a) AS platform_a,
                        min(account_a) AS account_a, min(platform_b) AS platform_b,
-                       min(account_b) AS account_b, sum(evidence) AS weight,
+                       min(account_b) AS account_b, {exact_sum("evidence")} AS weight,
                        count(*) AS count, min(p_value) AS p_value, min(q_value) AS q_value,
                        least(min(time_a), min(time_b)) AS first_time,
                        greatest(max(time_a), max(time_b)) AS last_time,
@@ -395,11 +395,12 @@ class SingleShotBurst(Signal):
         ev.events = engine.fetch(
             f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
                        target, activity_a, activity_b, time_a, time_b, lag AS lag_seconds
-                FROM (SELECT *, row_number() OVER (PARTITION BY a, b
-                                                   ORDER BY time_a, target) AS j
+                FROM (SELECT *, row_number() OVER (
+                          PARTITION BY a, b ORDER BY time_a, target, activity_a, activity_b) AS j
                       FROM _bu_pairs)
                 WHERE j <= {int(self.max_events_per_edge)}
-                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target"""
+                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target,
+                         activity_a, activity_b"""
         ).cast(EVENT_SCHEMA)
         ev.stats["pairs"] = engine.count("_bu_pairs")
         ev.stats["edges"] = ev.edges.num_rows

@@ -568,7 +568,8 @@ class CoAction(Signal):
                           ORDER BY p.time_a, p.target, p.activity_a, p.activity_b) AS i
                       FROM {pairs} p {semi})
                 WHERE i <= {int(self.max_events_per_edge)}
-                ORDER BY platform_a, account_a, platform_b, account_b, time_a"""
+                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target,
+                         activity_a, activity_b"""
         ).cast(EVENT_SCHEMA)
 
     # -- CooRTweet's definition ----------------------------------------------------------
