@@ -52,6 +52,7 @@ import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
+from unmask.engine.sql import literals
 from unmask.signals.base import (
     EDGE_SCHEMA,
     EVENT_SCHEMA,
@@ -954,6 +955,22 @@ ENGAGEMENT_KINDS = {
     "reaction": "reactions",
 }
 
+
+def engaged_sql(posts: str) -> str:
+    """A query of ``platform, actor, kind, owner``: each engagement (``ENGAGEMENT_KINDS``)
+    with the account it engaged, its ``parent_account_id`` as the export says, else the
+    author of its parent among ``posts`` (a table or parenthesised query of ``platform,
+    activity_id, account_id``: the posts of the accounts being judged). Exports of one
+    side's reshares often leave the parent's author out; the parent post, when collected,
+    still names it."""
+    return f"""SELECT e.platform, e.account_id AS actor, e.kind,
+                      coalesce(e.parent_account_id, p.account_id) AS owner
+               FROM activities e LEFT JOIN {posts} p
+                 ON p.platform = e.platform AND p.activity_id = e.parent_activity_id
+               WHERE e.parent_activity_id IS NOT NULL
+                 AND e.kind IN ({literals(ENGAGEMENT_KINDS)})"""
+
+
 ECHO_SCHEMA = pa.schema(
     [
         pa.field("cluster_id", pa.string(), nullable=False),
@@ -1030,23 +1047,13 @@ def echo_chambers(engine: Engine, accounts: pa.Table) -> pa.Table:
             f"sum(CASE WHEN bucket = '{k}' AND inside = 0 THEN 1 ELSE 0 END) AS {k}_outside"
             for k in kinds
         )
-        keys = ", ".join(f"'{k}'" for k in ENGAGEMENT_KINDS)
+        engaged = engaged_sql("(SELECT DISTINCT platform, activity_id, account_id FROM mine)")
         t = engine.fetch(
             f"""WITH mine AS (
                     SELECT a.platform, a.activity_id, a.account_id, g.cluster_id
                     FROM activities a JOIN _au_g g
                       ON g.platform = a.platform AND g.account_id = a.account_id),
-                e AS (
-                    SELECT platform, account_id AS actor, kind, parent_activity_id,
-                           parent_account_id
-                    FROM activities
-                    WHERE parent_activity_id IS NOT NULL AND kind IN ({keys})),
-                owner AS (
-                    -- the engaged account: as the export says, else the parent's author
-                    SELECT e.platform, e.actor, e.kind,
-                           coalesce(e.parent_account_id, m.account_id) AS owner
-                    FROM e LEFT JOIN (SELECT DISTINCT platform, activity_id, account_id FROM mine) m
-                      ON m.platform = e.platform AND m.activity_id = e.parent_activity_id),
+                owner AS ({engaged}),
                 r AS (
                     SELECT g.cluster_id, o.platform, o.actor,
                            CASE o.kind {kind_case} END AS bucket,
