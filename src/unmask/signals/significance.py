@@ -131,8 +131,9 @@ def weight_sum(expr: str) -> str:
 def exact_sum(expr: str) -> str:
     """The sum of a float column, the same whatever the order of the rows: each value as a
     decimal of 18 places, added exactly, then back to a float (within 1e-15 of the float
-    sum for the weights signals add). A float sum depends on the order DuckDB's threads add
-    in, and the evidence of two runs would differ in the last bits."""
+    sum for the weights signals add; the values must be finite and below 1e20). A float
+    sum depends on the order DuckDB's threads add in, and the evidence of two runs would
+    differ in the last bits."""
     return f"CAST(sum(CAST({expr} AS DECIMAL(38, 18))) AS DOUBLE)"
 
 
