@@ -251,6 +251,16 @@ class CopiedContent(Signal):
         narratives(ctx, evidence)
 
     @classmethod
+    def summary_sentences(cls, op: dict[str, Any]) -> list[str]:
+        fams = op["narratives"]
+        if not fams:
+            return []
+        return [
+            f"They posted {op.get('narrative_families', len(fams))} copied-content "
+            f"famil(ies), e.g. “{(fams[0]['representative'] or '')[:120]}”."
+        ]
+
+    @classmethod
     def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
         found = []
         edited = [n for n in op["narratives"] if (n["variants"] or 0) > 1]
