@@ -13,9 +13,9 @@ from unmask.store import Store
 
 
 def _digests(store: Store, out: Path, threads: int) -> dict[str, str]:
-    engine = DuckDBEngine(store, connect(threads=threads))
-    for signal in default_signals():
-        signal.run(engine).write(out)
+    with DuckDBEngine(store, connect(threads=threads)) as engine:
+        for signal in default_signals():
+            signal.run(engine).write(out)
     return {
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*.parquet"))
