@@ -15,8 +15,11 @@ from typer.testing import CliRunner
 from unmask.cli import app
 from unmask.detect import DetectConfig, available_signals, default_signals, detect
 from unmask.engine.duckdb import DuckDBEngine
+from unmask.export import report
 from unmask.signals import checks, registry
 from unmask.store import Store
+
+EXAMPLE_REPORT = Path(__file__).resolve().parents[1] / "docs" / "example-report"
 
 PLUGIN = '''
 from unmask.signals.base import EDGE_SCHEMA, Signal
@@ -33,6 +36,11 @@ class SameFirstMinute(Signal):
 
     def __init__(self, max_pairs: int = 500) -> None:
         self.max_pairs = max_pairs
+
+    @classmethod
+    def summary_sentences(cls, op):
+        n = op["assets"]["by_signal"].get(cls.name)
+        return [f"{n} of them started in the same minute."] if n else []
 
     def _check(self) -> None:
         if int(self.max_pairs) < 1:
@@ -103,6 +111,20 @@ def test_a_plugin_signal_passes_the_checks_and_runs_in_detect(plugin, small_worl
     assert pq.read_table(run / "evidence" / "same_first_minute" / "edges.parquet").num_rows
     fused = pq.read_table(run / "fused.parquet").column("signals").to_pylist()
     assert any("same_first_minute" in s.split(";") for s in fused)
+
+
+def test_a_plugin_signal_adds_its_sentence_to_the_summary(plugin):
+    """The report's summary asks each registered signal for its sentences: a plugin's come
+    in its place (after the built-in ones), from the operation's figures."""
+    example = json.loads((EXAMPLE_REPORT / "report.json").read_text(encoding="utf-8"))
+    op = next(o for o in example["operations"] if o["narratives"])
+    before = report.summary(op)
+    assert "copied-content famil(ies)" in before  # the content signal's own sentence
+    op["assets"]["by_signal"]["same_first_minute"] = 4
+    after = report.summary(op)
+    assert after.count("4 of them started in the same minute.") == 1
+    assert after.index("copied-content famil(ies)") < after.index("started in the same minute")
+    assert after.replace(" 4 of them started in the same minute.", "") == before
 
 
 @pytest.mark.parametrize(

@@ -353,24 +353,15 @@ _DECLARED_AND_OWNED = _declared_sql(owned=True)
 
 
 def _engaged_sql() -> str:
-    from unmask.signals.audience import ENGAGEMENT_KINDS
+    from unmask.signals.audience import engaged_sql
 
-    kinds = literals(ENGAGEMENT_KINDS)
     return f"""WITH linked AS (
           SELECT DISTINCT platform, account_id FROM _judge_groups),
         posts AS (
           SELECT t.platform, t.activity_id, t.account_id
           FROM activities t JOIN linked l
             ON l.platform = t.platform AND l.account_id = t.account_id),
-        e AS (
-          SELECT platform, account_id AS actor, parent_activity_id, parent_account_id
-          FROM activities
-          WHERE parent_activity_id IS NOT NULL AND kind IN ({kinds})),
-        owner AS (
-          -- the engaged account: as the export says, else the parent's author
-          SELECT e.platform, e.actor, coalesce(e.parent_account_id, p.account_id) AS owner
-          FROM e LEFT JOIN posts p
-            ON p.platform = e.platform AND p.activity_id = e.parent_activity_id),
+        owner AS ({engaged_sql("posts")}),
         r AS (
           SELECT g.cluster_id, o.platform, o.actor,
                  CASE WHEN l.account_id IS NULL THEN 0 ELSE 1 END AS from_linked

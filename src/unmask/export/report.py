@@ -182,11 +182,8 @@ def summary(op: dict[str, Any]) -> str:
             f"{'Other' if domains else 'Their'} links went through link shorteners "
             f"({', '.join(hidden[:3])}), and this data does not say where those lead."
         )
-    if op["narratives"]:
-        text.append(
-            f"They posted {op.get('narrative_families', len(op['narratives']))} copied-content "
-            f"famil(ies), e.g. “{(op['narratives'][0]['representative'] or '')[:120]}”."
-        )
+    # What each signal's figures say (``Signal.summary_sentences``), in the registry's order.
+    text.extend(s for cls in signal_classes() for s in cls.summary_sentences(op))
     text.append(_engagement(reach))
     sched = op.get("schedule")
     if sched:

@@ -52,6 +52,7 @@ import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
 from unmask.engine.session import RunSession
+from unmask.engine.sql import literals
 from unmask.signals.base import (
     EDGE_SCHEMA,
     EVENT_SCHEMA,
@@ -826,6 +827,28 @@ def _join(*parts: Any) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
+def _follow_links(
+    schema: pa.Schema,
+    signal: str,
+    platform: pa.ChunkedArray,
+    a: pa.Array | pa.ChunkedArray,
+    b: pa.Array | pa.ChunkedArray,
+    **columns: pa.Array | pa.ChunkedArray,
+) -> pa.Table:
+    """Edges or events (``schema``) between accounts ``a`` and ``b`` of one platform, with
+    ``columns``; what a follow does not have (p-values, activities) is null."""
+    n = len(a)
+    given = {
+        "signal": pa.array([signal] * n, pa.string()),
+        "platform_a": platform,
+        "account_a": a,
+        "platform_b": platform,
+        "account_b": b,
+        **columns,
+    }
+    return pa.table({f.name: given.get(f.name, pa.nulls(n, f.type)) for f in schema}).cast(schema)
+
+
 def _bought_follow_edges(signal: str, t: pa.Table) -> tuple[pa.Table, pa.Table]:
     n = t.num_rows
     a, b = t["follower_id"], t["followee_id"]
@@ -852,44 +875,34 @@ def _bought_follow_edges(signal: str, t: pa.Table) -> tuple[pa.Table, pa.Table]:
         score,
         ")",
     )
-    sig = pa.array([signal] * n, pa.string())
-    edges = pa.table(
-        {
-            "signal": sig,
-            "platform_a": t["platform"],
-            "account_a": first,
-            "platform_b": t["platform"],
-            "account_b": second,
-            "weight": t["score"],
-            "count": pa.array(np.ones(n, dtype=np.int64)),
-            "p_value": pa.nulls(n, pa.float64()),
-            "q_value": pa.nulls(n, pa.float64()),
-            "first_time": t["time"],
-            "last_time": t["time"],
-            "reason": reason,
-        }
-    ).cast(EDGE_SCHEMA)
+    edges = _follow_links(
+        EDGE_SCHEMA,
+        signal,
+        t["platform"],
+        first,
+        second,
+        weight=t["score"],
+        count=pa.array(np.ones(n, dtype=np.int64)),
+        first_time=t["time"],
+        last_time=t["time"],
+        reason=reason,
+    )
     target = pc.if_else(pc.is_null(t["burst_id"]), _join("block ", _str(t["block"])), t["burst_id"])
-    events = pa.table(
-        {
-            "signal": sig,
-            "platform_a": t["platform"],
-            "account_a": first,
-            "platform_b": t["platform"],
-            "account_b": second,
-            "target": target,
-            "activity_a": pa.nulls(n, pa.string()),
-            "activity_b": pa.nulls(n, pa.string()),
-            "time_a": t["time"],
-            "time_b": t["time"],
-            "lag_seconds": pc.cast(t["lag"], pa.float64()),
-        }
-    ).cast(EVENT_SCHEMA)
+    events = _follow_links(
+        EVENT_SCHEMA,
+        signal,
+        t["platform"],
+        first,
+        second,
+        target=target,
+        time_a=t["time"],
+        time_b=t["time"],
+        lag_seconds=pc.cast(t["lag"], pa.float64()),
+    )
     return edges, events
 
 
 def _pool_edges(signal: str, t: pa.Table) -> pa.Table:
-    n = t.num_rows
     reason = _join(
         "shared pool: ",
         _str(t["shared"]),
@@ -899,26 +912,21 @@ def _pool_edges(signal: str, t: pa.Table) -> pa.Table:
         _str(t["bought_b"]),
         ")",
     )
-    return pa.table(
-        {
-            "signal": pa.array([signal] * n, pa.string()),
-            "platform_a": t["platform"],
-            "account_a": t["account_a"],
-            "platform_b": t["platform"],
-            "account_b": t["account_b"],
-            "weight": pc.cast(t["shared"], pa.float64()),
-            "count": pc.cast(t["shared"], pa.int64()),
-            "p_value": pa.nulls(n, pa.float64()),
-            "q_value": pa.nulls(n, pa.float64()),
-            "first_time": t["first_time"],
-            "last_time": t["last_time"],
-            "reason": reason,
-        }
-    ).cast(EDGE_SCHEMA)
+    return _follow_links(
+        EDGE_SCHEMA,
+        signal,
+        t["platform"],
+        t["account_a"],
+        t["account_b"],
+        weight=pc.cast(t["shared"], pa.float64()),
+        count=pc.cast(t["shared"], pa.int64()),
+        first_time=t["first_time"],
+        last_time=t["last_time"],
+        reason=reason,
+    )
 
 
 def _pool_events(signal: str, t: pa.Table) -> pa.Table:
-    n = t.num_rows
     ta = pc.cast(t["time_a"], pa.timestamp("us", tz="UTC"))
     tb = pc.cast(t["time_b"], pa.timestamp("us", tz="UTC"))
     lag = pc.divide(
@@ -927,21 +935,17 @@ def _pool_events(signal: str, t: pa.Table) -> pa.Table:
         ),
         1e6,
     )
-    return pa.table(
-        {
-            "signal": pa.array([signal] * n, pa.string()),
-            "platform_a": t["platform"],
-            "account_a": t["account_a"],
-            "platform_b": t["platform"],
-            "account_b": t["account_b"],
-            "target": _join(t["platform"], "/", t["follower_id"]),
-            "activity_a": pa.nulls(n, pa.string()),
-            "activity_b": pa.nulls(n, pa.string()),
-            "time_a": ta,
-            "time_b": tb,
-            "lag_seconds": lag,
-        }
-    ).cast(EVENT_SCHEMA)
+    return _follow_links(
+        EVENT_SCHEMA,
+        signal,
+        t["platform"],
+        t["account_a"],
+        t["account_b"],
+        target=_join(t["platform"], "/", t["follower_id"]),
+        time_a=ta,
+        time_b=tb,
+        lag_seconds=lag,
+    )
 
 
 # -- functions on any group of accounts ------------------------------------------------------
@@ -953,6 +957,22 @@ ENGAGEMENT_KINDS = {
     "quote": "shares",
     "reaction": "reactions",
 }
+
+
+def engaged_sql(posts: str) -> str:
+    """A query of ``platform, actor, kind, owner``: each engagement (``ENGAGEMENT_KINDS``)
+    with the account it engaged, its ``parent_account_id`` as the export says, else the
+    author of its parent among ``posts`` (a table or parenthesised query of ``platform,
+    activity_id, account_id``: the posts of the accounts being judged). Exports of one
+    side's reshares often leave the parent's author out; the parent post, when collected,
+    still names it."""
+    return f"""SELECT e.platform, e.account_id AS actor, e.kind,
+                      coalesce(e.parent_account_id, p.account_id) AS owner
+               FROM activities e LEFT JOIN {posts} p
+                 ON p.platform = e.platform AND p.activity_id = e.parent_activity_id
+               WHERE e.parent_activity_id IS NOT NULL
+                 AND e.kind IN ({literals(ENGAGEMENT_KINDS)})"""
+
 
 ECHO_SCHEMA = pa.schema(
     [
@@ -1030,23 +1050,13 @@ def echo_chambers(engine: Engine, accounts: pa.Table) -> pa.Table:
             f"sum(CASE WHEN bucket = '{k}' AND inside = 0 THEN 1 ELSE 0 END) AS {k}_outside"
             for k in kinds
         )
-        keys = ", ".join(f"'{k}'" for k in ENGAGEMENT_KINDS)
+        engaged = engaged_sql("(SELECT DISTINCT platform, activity_id, account_id FROM mine)")
         t = engine.fetch(
             f"""WITH mine AS (
                     SELECT a.platform, a.activity_id, a.account_id, g.cluster_id
                     FROM activities a JOIN _au_g g
                       ON g.platform = a.platform AND g.account_id = a.account_id),
-                e AS (
-                    SELECT platform, account_id AS actor, kind, parent_activity_id,
-                           parent_account_id
-                    FROM activities
-                    WHERE parent_activity_id IS NOT NULL AND kind IN ({keys})),
-                owner AS (
-                    -- the engaged account: as the export says, else the parent's author
-                    SELECT e.platform, e.actor, e.kind,
-                           coalesce(e.parent_account_id, m.account_id) AS owner
-                    FROM e LEFT JOIN (SELECT DISTINCT platform, activity_id, account_id FROM mine) m
-                      ON m.platform = e.platform AND m.activity_id = e.parent_activity_id),
+                owner AS ({engaged}),
                 r AS (
                     SELECT g.cluster_id, o.platform, o.actor,
                            CASE o.kind {kind_case} END AS bucket,

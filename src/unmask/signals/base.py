@@ -18,7 +18,7 @@ attributes say what it is (``family``, ``label``, ``reference``, ``defines_group
 DISARM techniques and Meta kill-chain procedures it evidences, the schemas of its evidence
 tables, whether it runs by default and on Spark), and optional hooks say how an operation's
 figures (:meth:`Signal.describe_operations`, :meth:`Signal.kill_chain_entries`), the report
-(:meth:`Signal.report_evidence`) and lineage (:meth:`Signal.known_assets`) use its evidence.
+(:meth:`Signal.summary_sentences`, :meth:`Signal.report_evidence`) and lineage (:meth:`Signal.known_assets`) use its evidence.
 ``unmask.signals.registry`` finds the classes (built-in and plugins); ``unmask.signals.checks``
 holds the conformance checks that every registered signal passes.
 """
@@ -225,6 +225,12 @@ class Signal:
     def kill_chain_entries(cls, op: dict[str, Any]) -> Sequence[tuple[str, str]]:
         """(procedure, evidence in words) for each kill-chain procedure (among
         ``kill_chain``) that an operation's figures show through this signal."""
+        return ()
+
+    @classmethod
+    def summary_sentences(cls, op: dict[str, Any]) -> Sequence[str]:
+        """The sentences this signal adds to an operation's summary in the report, from the
+        figures its :meth:`describe_operations` wrote (``op``: the operation's figures)."""
         return ()
 
     # The key of this signal's section in each operation's report evidence, or None.

@@ -112,9 +112,35 @@ import pyarrow as pa
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.coaction import _text_targets_sql, target_sql
-from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
+from unmask.signals.significance import bh_qvalues, binom_sf, exact_sum, poisson_sf
 
 KINDS = ("url", "domain", "text", "media", "hashtag")
+
+
+def _by_actor(column: str, a: str, b: str) -> str:
+    """``column`` of the pair's two members x and y as ``a`` and ``b``: an unordered pair
+    is written once, a being the member whose actor sorts first."""
+    first = "x.actor < y.actor"
+    return (
+        f"CASE WHEN {first} THEN x.{column} ELSE y.{column} END AS {a}, "
+        f"CASE WHEN {first} THEN y.{column} ELSE x.{column} END AS {b}"
+    )
+
+
+_PAIR_COLUMNS = ", ".join(
+    [
+        _by_actor("actor", "a", "b"),
+        *(
+            _by_actor(column, f"{name}_a", f"{name}_b")
+            for column, name in (
+                ("platform", "platform"),
+                ("account_id", "account"),
+                ("activity_id", "activity"),
+                ("time", "time"),
+            )
+        ),
+    ]
+)
 
 BURSTS_SCHEMA = pa.schema(
     [
@@ -353,27 +379,9 @@ class SingleShotBurst(Signal):
         )
         engine.create_table(
             "_bu_pairs",
-            """SELECT x.bid, x.target, x.p_value, x.q_value, x.evidence,
-                      CASE WHEN x.actor < y.actor THEN x.actor ELSE y.actor END AS a,
-                      CASE WHEN x.actor < y.actor THEN y.actor ELSE x.actor END AS b,
-                      CASE WHEN x.actor < y.actor THEN x.platform ELSE y.platform END
-                          AS platform_a,
-                      CASE WHEN x.actor < y.actor THEN x.account_id ELSE y.account_id END
-                          AS account_a,
-                      CASE WHEN x.actor < y.actor THEN y.platform ELSE x.platform END
-                          AS platform_b,
-                      CASE WHEN x.actor < y.actor THEN y.account_id ELSE x.account_id END
-                          AS account_b,
-                      CASE WHEN x.actor < y.actor THEN x.activity_id ELSE y.activity_id END
-                          AS activity_a,
-                      CASE WHEN x.actor < y.actor THEN y.activity_id ELSE x.activity_id END
-                          AS activity_b,
-                      CASE WHEN x.actor < y.actor THEN x.time ELSE y.time END AS time_a,
-                      CASE WHEN x.actor < y.actor THEN y.time ELSE x.time END AS time_b,
+            f"""SELECT x.bid, x.target, x.p_value, x.q_value, x.evidence, {_PAIR_COLUMNS},
                       CAST(y.t - x.t AS DOUBLE) AS lag
-               FROM _bu_r x CROSS JOIN (VALUES """
-            + offsets
-            + """) AS o(off)
+               FROM _bu_r x CROSS JOIN (VALUES {offsets}) AS o(off)
                JOIN _bu_r y ON y.bid = x.bid AND y.i = x.i + o.off""",
         )
         # A pair may meet in several bursts (a wave's article is a burst on its URL, its
@@ -381,7 +389,7 @@ class SingleShotBurst(Signal):
         edges = engine.fetch(
             f"""SELECT '{self.name}' AS signal, min(platform_a) AS platform_a,
                        min(account_a) AS account_a, min(platform_b) AS platform_b,
-                       min(account_b) AS account_b, sum(evidence) AS weight,
+                       min(account_b) AS account_b, {exact_sum("evidence")} AS weight,
                        count(*) AS count, min(p_value) AS p_value, min(q_value) AS q_value,
                        least(min(time_a), min(time_b)) AS first_time,
                        greatest(max(time_a), max(time_b)) AS last_time,
@@ -398,11 +406,12 @@ class SingleShotBurst(Signal):
         ev.events = engine.fetch(
             f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
                        target, activity_a, activity_b, time_a, time_b, lag AS lag_seconds
-                FROM (SELECT *, row_number() OVER (PARTITION BY a, b
-                                                   ORDER BY time_a, target) AS j
+                FROM (SELECT *, row_number() OVER (
+                          PARTITION BY a, b ORDER BY time_a, target, activity_a, activity_b) AS j
                       FROM _bu_pairs)
                 WHERE j <= {int(self.max_events_per_edge)}
-                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target"""
+                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target,
+                         activity_a, activity_b"""
         ).cast(EVENT_SCHEMA)
         ev.stats["pairs"] = engine.count("_bu_pairs")
         ev.stats["edges"] = ev.edges.num_rows

@@ -82,7 +82,7 @@ from unmask.engine.base import Engine
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Reporting, Signal
-from unmask.signals.significance import significance_sql, weight_sum
+from unmask.signals.significance import pooled_null, significance_sql, weight_sum
 
 # The Mersenne prime 2^31 - 1: products of two residues stay below 2^62 (BIGINT everywhere).
 _P = 2147483647
@@ -429,24 +429,19 @@ class CoAction(Signal):
             if self.stratify
             else "SELECT DISTINCT aid, CAST(0 AS BIGINT) AS cls FROM _ca_acts",
         )
-        null_union = []
-        for r in range(replicates):
+
+        def replicate(r: int) -> str:
             engine.create_table(f"_ca_null_acts_{r}", self._null_acts_sql(r))
             engine.create_table(
                 f"_ca_null_pairs_{r}", self._pairs_sql(f"_ca_null_acts_{r}", window)
             )
             engine.create_table(f"_ca_null_{r}", self._edges_sql(f"_ca_null_pairs_{r}"))
             engine.drop(f"_ca_null_acts_{r}", f"_ca_null_pairs_{r}")
-            null_union.append(
-                f"SELECT cls, weight FROM ({self._classed(f'_ca_null_{r}')}) WHERE count >= {mr}"
-            )
-        if replicates:
-            engine.create_table("_ca_null", " UNION ALL ".join(null_union))
-            engine.drop(*(f"_ca_null_{r}" for r in range(replicates)))
-            ev.stats["null_edges_per_replicate"] = engine.count("_ca_null") / replicates
+            return f"SELECT cls, weight FROM ({self._classed(f'_ca_null_{r}')}) WHERE count >= {mr}"
+
         significance = significance_sql(
             f"(SELECT cls, weight FROM ({self._classed('_ca_edges')}) WHERE count >= {mr})",
-            "_ca_null" if replicates else None,
+            pooled_null(engine, "_ca_null", replicates, replicate, ev.stats),
             replicates,
             stratum="cls",
         )
@@ -573,7 +568,8 @@ class CoAction(Signal):
                           ORDER BY p.time_a, p.target, p.activity_a, p.activity_b) AS i
                       FROM {pairs} p {semi})
                 WHERE i <= {int(self.max_events_per_edge)}
-                ORDER BY platform_a, account_a, platform_b, account_b, time_a"""
+                ORDER BY platform_a, account_a, platform_b, account_b, time_a, target,
+                         activity_a, activity_b"""
         ).cast(EVENT_SCHEMA)
 
     # -- CooRTweet's definition ----------------------------------------------------------

@@ -114,7 +114,7 @@ from unmask.signals.minhash import (
     signatures,
     stop_table,
 )
-from unmask.signals.significance import significance_sql, weight_sum
+from unmask.signals.significance import pooled_null, significance_sql, weight_sum
 
 RESHARE = ActivityKind.SHARE.value
 
@@ -249,6 +249,16 @@ class CopiedContent(Signal):
     def describe_operations(cls, ctx: Describing, evidence: Evidence | None) -> None:
         """``narratives``: the content families each operation's accounts post."""
         narratives(ctx, evidence)
+
+    @classmethod
+    def summary_sentences(cls, op: dict[str, Any]) -> list[str]:
+        fams = op["narratives"]
+        if not fams:
+            return []
+        return [
+            f"They posted {op.get('narrative_families', len(fams))} copied-content "
+            f"famil(ies), e.g. “{(fams[0]['representative'] or '')[:120]}”."
+        ]
 
     @classmethod
     def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
@@ -728,19 +738,16 @@ class CopiedContent(Signal):
         ev.stats["candidate_edges"] = engine.count("_cc_edges")
         mr = int(self.min_repeat)
         replicates = int(self.null_replicates or 0)
-        null_union = []
-        for r in range(replicates):
+
+        def replicate(r: int) -> str:
             engine.create_table(f"_cc_null_u_{r}", self._null_units_sql(r))
             engine.create_table(f"_cc_null_{r}", self._null_edges_sql(f"_cc_null_u_{r}"))
             engine.drop(f"_cc_null_u_{r}")
-            null_union.append(f"SELECT cls, weight FROM _cc_null_{r} WHERE count >= {mr}")
-        if replicates:
-            engine.create_table("_cc_null", " UNION ALL ".join(null_union))
-            engine.drop(*(f"_cc_null_{r}" for r in range(replicates)))
-            ev.stats["null_edges_per_replicate"] = engine.count("_cc_null") / replicates
+            return f"SELECT cls, weight FROM _cc_null_{r} WHERE count >= {mr}"
+
         significance = significance_sql(
             f"(SELECT cls, weight FROM _cc_edges WHERE count >= {mr})",
-            "_cc_null" if replicates else None,
+            pooled_null(engine, "_cc_null", replicates, replicate, ev.stats),
             replicates,
             stratum="cls",
         )

@@ -49,6 +49,7 @@ import pyarrow as pa
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal, vouched_entry
+from unmask.signals.significance import exact_sum
 
 FIELDS = ("ip", "device", "email_domain", "phone_country")
 VALUES_SCHEMA = pa.schema(
@@ -209,7 +210,7 @@ class SharedInfrastructure(Signal):
                JOIN _inf_val v ON v.field = x.field AND v.value = x.value""",
         )
         keep = f"""SELECT a, b FROM _inf_shared WHERE rank_in_field = 1 GROUP BY a, b
-                   HAVING sum(bits) >= {self._min_bits}"""
+                   HAVING {exact_sum("bits")} >= {self._min_bits}"""
         events = engine.fetch(
             f"""SELECT '{self.name}' AS signal, s.platform_a, s.account_a, s.platform_b,
                        s.account_b,
@@ -228,7 +229,8 @@ class SharedInfrastructure(Signal):
             f"""SELECT '{self.name}' AS signal, min(s.platform_a) AS platform_a,
                        min(s.account_a) AS account_a, min(s.platform_b) AS platform_b,
                        min(s.account_b) AS account_b,
-                       sum(CASE WHEN s.rank_in_field = 1 THEN s.bits ELSE 0.0 END) AS weight,
+                       {exact_sum("CASE WHEN s.rank_in_field = 1 THEN s.bits ELSE 0.0 END")}
+                         AS weight,
                        count(*) AS count, CAST(NULL AS DOUBLE) AS p_value,
                        CAST(NULL AS DOUBLE) AS q_value,
                        least(min(s.time_a), min(s.time_b)) AS first_time,

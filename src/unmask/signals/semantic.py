@@ -395,8 +395,9 @@ class SemanticCopies(CopiedContent):
     # Too costly for every run (3x the default detect on the medium world): only when asked.
     default = False
     # What it finds is edges between accounts: the narratives, their kill-chain procedures,
-    # the report's examples and lineage's texts come from the content signal's families and
-    # are not taken again from these (no DISARM technique was mapped to translations).
+    # the summary's sentence, the report's examples and lineage's texts come from the
+    # content signal's families and are not taken again from these (no DISARM technique
+    # was mapped to translations).
     disarm = ()
     kill_chain = ()
     report_section = None
@@ -407,6 +408,10 @@ class SemanticCopies(CopiedContent):
 
     @classmethod
     def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
+        return []
+
+    @classmethod
+    def summary_sentences(cls, op: dict[str, Any]) -> list[str]:
         return []
 
     @classmethod

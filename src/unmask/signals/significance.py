@@ -41,7 +41,13 @@ sums over the distinct weights in descending order, no Python over rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from unmask.engine.base import Engine
 
 
 def significance_sql(
@@ -92,12 +98,43 @@ def significance_sql(
         FROM p"""
 
 
+def pooled_null(
+    engine: Engine,
+    table: str,
+    replicates: int,
+    replicate: Callable[[int], str],
+    stats: dict[str, Any],
+) -> str | None:
+    """The null edges of ``replicates`` shuffled copies, pooled into ``table`` for
+    :func:`significance_sql`; None without replicates.
+
+    ``replicate(r)`` builds copy ``r``'s edges as the table ``<table>_<r>`` (dropped here once
+    pooled) and returns the query of those under test, filtered as the observed ones are.
+    ``stats["null_edges_per_replicate"]`` records how many edges a copy has on average."""
+    if not replicates:
+        return None
+    parts = [replicate(r) for r in range(replicates)]
+    engine.create_table(table, " UNION ALL ".join(parts))
+    engine.drop(*(f"{table}_{r}" for r in range(replicates)))
+    stats["null_edges_per_replicate"] = engine.count(table) / replicates
+    return table
+
+
 def weight_sum(expr: str) -> str:
     """The sum of an edge's per-target weights, exact and so the same whatever the order of
     the rows: in millionths, as integers. A float sum depends on the order the threads add
     in, and an edge judged against shuffled edges of equal weight (the same targets'
     rarities, added in another order) could then pass on one run and fail on the next."""
     return f"CAST(sum(CAST(round({expr} * 1000000) AS BIGINT)) AS DOUBLE) / 1000000"
+
+
+def exact_sum(expr: str) -> str:
+    """The sum of a float column, the same whatever the order of the rows: each value as a
+    decimal of 18 places, added exactly, then back to a float (within 1e-15 of the float
+    sum for the weights signals add; the values must be finite and below 1e20). A float
+    sum depends on the order DuckDB's threads add in, and the evidence of two runs would
+    differ in the last bits."""
+    return f"CAST(sum(CAST({expr} AS DECIMAL(38, 18))) AS DOUBLE)"
 
 
 def bh_qvalues(p: np.ndarray) -> np.ndarray:
