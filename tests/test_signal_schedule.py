@@ -315,3 +315,15 @@ def test_same_evidence_on_spark(hand):
     gcols = ["group_id", "description", "n_accounts", "slots", "accounts"]
     assert same_rows(got.tables["groups"], gcols) == same_rows(expected.tables["groups"], gcols)
     assert got.stats == expected.stats
+
+
+def test_the_report_summary_says_what_the_schedule_shows():
+    """The summary's sentence on the hours is the schedule signal's (the report reads no
+    figure of a signal by name)."""
+    shift = {"shift_pattern": True, "description": "Mon–Fri 01:00–10:00 UTC, a break at 04:00"}
+    assert ShiftSchedule.summary_sentences({"schedule": shift}) == [
+        "They worked to a shift pattern: Mon–Fri 01:00–10:00 UTC, a break at 04:00."
+    ]
+    none = {"shift_pattern": False, "description": "no shift pattern (office score 0.1)"}
+    assert "no shift pattern" in ShiftSchedule.summary_sentences({"schedule": none})[0]
+    assert ShiftSchedule.summary_sentences({}) == []

@@ -185,14 +185,6 @@ def summary(op: dict[str, Any]) -> str:
     # What each signal's figures say (``Signal.summary_sentences``), in the registry's order.
     text.extend(s for cls in signal_classes() for s in cls.summary_sentences(op))
     text.append(_engagement(reach))
-    sched = op.get("schedule")
-    if sched:
-        text.append(
-            f"They worked to a shift pattern: {sched['description']}."
-            if sched.get("shift_pattern")
-            else "Their hours show no shift pattern (the heatmap shows their actions by hour "
-            "of the week)."
-        )
     b = op["breakout"]
     text.append(f"Breakout Scale: category {b['category']} ({b['basis'][0]}; {b['basis'][1]}).")
     for link in op.get("lineage", []) or []:

@@ -880,6 +880,18 @@ class ShiftSchedule(Signal):
         operation_schedules(ctx, min_office)
 
     @classmethod
+    def summary_sentences(cls, op: dict[str, Any]) -> list[str]:
+        sched = op.get("schedule")
+        if not sched:
+            return []
+        return [
+            f"They worked to a shift pattern: {sched['description']}."
+            if sched.get("shift_pattern")
+            else "Their hours show no shift pattern (the heatmap shows their actions by hour "
+            "of the week)."
+        ]
+
+    @classmethod
     def kill_chain_entries(cls, op: dict[str, Any]) -> list[tuple[str, str]]:
         # Accounts that each fit some rota are no shift pattern unless the group's own
         # rhythm passes the rota test (``operation_schedules``).
