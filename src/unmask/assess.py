@@ -17,7 +17,8 @@ that claim no more than the data shows (``TIERS``):
 
 * ``cib_high``, "coordinated inauthentic behaviour (high confidence)": probability at least
   ``high`` (0.9);
-* ``cib_likely``, "likely coordinated inauthentic behaviour": at least ``likely`` (0.5);
+* ``cib_likely``, "likely coordinated inauthentic behaviour": at least ``likely`` (0.7,
+  "likely" is 66-100 % in the IPCC's calibrated language, Mastrandrea et al. 2010);
 * ``coordinated_unassessed``, "coordinated behaviour (authenticity not assessed)": below
   ``likely``, some family supports it, and what this data could not show (no follows, no
   profile fields, no sign-up records, no engagement with its posts, or signals not chosen)

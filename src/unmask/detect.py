@@ -49,7 +49,7 @@ def available_signals() -> list[Signal]:
 # Settings that no longer exist, and what took their place.
 RETIRED = {
     ("judge", "min_families"): "was replaced by `likely` (the calibrated probability for "
-    "'likely coordinated inauthentic behaviour', 0.5); see docs/detect.md, Judgement",
+    "'likely coordinated inauthentic behaviour', 0.7); see docs/detect.md, Judgement",
     ("judge", "high_families"): "was replaced by `high` (the calibrated probability for "
     "'coordinated inauthentic behaviour (high confidence)', 0.9); see docs/detect.md",
 }
