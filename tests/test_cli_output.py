@@ -4,6 +4,7 @@ columns, and one line per stage of detect on stderr while it runs."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
@@ -50,3 +51,18 @@ def test_info_table_full_width(small_world):
     result = CliRunner().invoke(app, ["info", "--store", str(small_world / "store")])
     assert result.exit_code == 0
     assert max(len(line) for line in result.stdout.splitlines()) > 80
+
+
+def test_ingest_logs_one_line_per_file(tmp_path):
+    """Ingest to a pipe shows each file as it is done (a live spinner shows nothing in a
+    log), on stderr, besides the table on stdout."""
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    files = sorted((data / "ira-sample" / "tweets").glob("*.csv"))[:2]
+    assert len(files) == 2, data
+    args = ["ingest", *map(str, files), "--store", str(tmp_path / "store")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    logged = [line for line in result.stderr.splitlines() if line.startswith("ingest: ")]
+    assert [line.split(":")[1].strip() for line in logged] == [f.name for f in files]
+    assert all(" stored, " in line and line.endswith(" s") for line in logged)
+    assert "ingest: " not in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -84,6 +85,7 @@ def ingest(
         transient=True,
     ) as progress:
         for path in files:
+            started = time.perf_counter()
             task = progress.add_task(f"{path.name}")
             try:
                 result = ingest_file(
@@ -110,6 +112,17 @@ def ingest(
             finally:
                 progress.remove_task(task)
             m = result.manifest
+            if not console.is_terminal:
+                # No live spinner in a log: one line per file as it is done.
+                console.print(
+                    f"ingest: {path.name}: {m.adapter}"
+                    + (" (already in store)" if result.skipped else "")
+                    + f", {m.rows_read:,} read, {m.rows_stored:,} stored, "
+                    f"{m.rows_quarantined:,} quarantined "
+                    f"in {time.perf_counter() - started:.1f} s",
+                    highlight=False,
+                    markup=False,
+                )
             table.add_row(
                 path.name,
                 m.adapter + (" (already in store)" if result.skipped else ""),
