@@ -690,8 +690,12 @@ class SharedRhythm(Signal):
             for off in range(1, min(w, n - 1) + 1):
                 x, y = order[:-off], order[off:]
                 out.append(np.stack([np.minimum(x, y), np.maximum(x, y)], axis=1))
-        pairs = np.unique(np.concatenate(out), axis=0) if out else np.zeros((0, 2), np.int64)
-        return pairs
+        if not out:
+            return np.zeros((0, 2), np.int64)
+        # One key per pair (i * n + j sorts as (i, j) does): a 1-D unique, not a row sort.
+        both = np.concatenate(out).astype(np.int64)
+        keys = np.unique(both[:, 0] * n + both[:, 1])
+        return np.stack([keys // n, keys % n], axis=1)
 
     def _strongest(self, i: np.ndarray, j: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
         """Pairs among the ``neighbours`` strongest of either account."""
