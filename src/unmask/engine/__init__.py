@@ -1,4 +1,4 @@
-"""Engines that run unmask's queries: DuckDB (embedded default); Spark comes later."""
+"""Engines that run unmask's queries: DuckDB (embedded, the default) and Spark (`unmask[spark]`)."""
 
 from __future__ import annotations
 
