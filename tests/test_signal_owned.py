@@ -170,6 +170,31 @@ def test_own_sites_are_owned_and_readers_are_not(hand_store):
     assert scores["op0"] == pytest.approx(8 / 9)
 
 
+def test_every_day_two_accounts_linked_their_site_is_an_event(tmp_path):
+    """A group that pushes its own site day after day acts together on each of those days:
+    an event per day both linked it (their first links that day), not only their first
+    links ever, so that the judgement's persistence can count the days."""
+    rows = hand_rows()
+    for i in range(6):
+        rows += [
+            _act(f"dd{i}", 50 + d, f"https://daily-own-site.org/p{d}", d * 1440 + 60 + i)
+            for d in range(5)
+        ]
+    ev = OwnedDomains().run(DuckDBEngine(_store(tmp_path / "store", rows)))
+    evs = [
+        r
+        for r in ev.events.to_pylist()
+        if {r["account_a"], r["account_b"]} == {"dd0", "dd1"}
+        and r["target"] == "daily-own-site.org"
+    ]
+    assert len({r["time_a"].date() for r in evs}) == 5
+    assert all(r["time_a"].date() == r["time_b"].date() for r in evs)
+    edge = next(
+        r for r in ev.edges.to_pylist() if {r["account_a"], r["account_b"]} == {"dd0", "dd1"}
+    )
+    assert edge["count"] == 1  # one unit: the edge counts sites, not days
+
+
 def test_neighbours_cap_the_pairs_of_one_unit(hand_store):
     ev = OwnedDomains(neighbours=1, typosquats=False).run(DuckDBEngine(hand_store))
     per_unit = {}

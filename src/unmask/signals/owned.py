@@ -719,12 +719,37 @@ class OwnedDomains(Signal):
                JOIN _own_first fa ON fa.unit = p.unit AND fa.actor = p.a
                JOIN _own_first fb ON fb.unit = p.unit AND fb.actor = p.b""",
         )
+        # And each day (UTC) on which both linked the unit, with the first link of each that
+        # day: a group that keeps pushing its own sites acts together day after day, and
+        # the judgement's persistence counts those days (their first links alone say only
+        # when each started).
+        engine.create_table(
+            "_own_day_first",
+            """SELECT unit, actor, d, activity_id, time FROM (
+                 SELECT l.unit, l.actor, CAST(floor(l.t / 86400) AS BIGINT) AS d,
+                        l.activity_id, l.time,
+                        row_number() OVER (PARTITION BY l.unit, l.actor,
+                                                        CAST(floor(l.t / 86400) AS BIGINT)
+                                           ORDER BY l.t, l.activity_id) AS rn
+                 FROM _own_links l JOIN _own_owned o ON o.unit = l.unit)
+               WHERE rn = 1""",
+        )
         ev.events = engine.fetch(
             f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
                        unit AS target, activity_a, activity_b, time_a, time_b,
                        CAST(abs(epoch(time_a) - epoch(time_b)) AS DOUBLE) AS lag_seconds
-                FROM _own_ev
-                ORDER BY platform_a, account_a, platform_b, account_b, target"""
+                FROM (SELECT platform_a, account_a, platform_b, account_b, unit, activity_a,
+                             activity_b, time_a, time_b
+                      FROM _own_ev
+                      UNION
+                      SELECT e.platform_a, e.account_a, e.platform_b, e.account_b, e.unit,
+                             fa.activity_id, fb.activity_id, fa.time, fb.time
+                      FROM _own_ev e
+                      JOIN _own_day_first fa ON fa.unit = e.unit AND fa.actor = e.a
+                      JOIN _own_day_first fb
+                        ON fb.unit = e.unit AND fb.actor = e.b AND fb.d = fa.d)
+                ORDER BY platform_a, account_a, platform_b, account_b, target, time_a,
+                         activity_a, activity_b"""
         ).cast(EVENT_SCHEMA)
         desc = (
             "unit || ' (' || CAST(accounts AS VARCHAR) || ' accounts, ' "
