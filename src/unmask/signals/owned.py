@@ -85,8 +85,10 @@ is paired with the next ``neighbours`` (at most ``n_d * neighbours`` pairs per u
 all pairs). A pair's weight sums the bits of the owned units it shares
 (``min(-log2 p, 64)``, doubled for a look-alike), ``count`` is the number of such units,
 ``p_value``/``q_value`` the smallest of them. Each event names the unit and the first
-activity of each account that linked it; the reason names the units, their audiences and
-diets. ``tables["units"]`` lists every candidate (unit, accounts, links, group links, diet,
+activity of each account that linked it, and, for every day (UTC) on which both linked it,
+their first links that day (a group that keeps pushing its sites acts together day after
+day: the judgement's ``persistence`` counts those days); the reason names the units, their
+audiences and diets. ``tables["units"]`` lists every candidate (unit, accounts, links, group links, diet,
 top share, casual linkers, typosquat_of, p, q, owned) for the report. ``scores`` give each
 account that links an owned unit the share of its own links that go to owned units
 (``score_threshold`` 0.5: an account that mostly pushes owned sites).
