@@ -116,7 +116,6 @@ from unmask.signals.schedule import (
     _backgrounds,
     _bin_sql,
     _clock,
-    _dense,
     _night_offsets,
     _slots_sql,
     _smooth,
@@ -415,34 +414,32 @@ class SharedRhythm(Signal):
         span = _span(engine)
         if span is None:
             return None
-        slots = _slots_sql("activities a")
+        # The distinct half-hours once, for the accounts judged and their slots.
+        engine.create_table("_rh_slots", _slots_sql("activities a"))
         keys = engine.fetch(
             f"""SELECT platform, account_id, slots, days,
                        CAST(row_number() OVER (ORDER BY platform, account_id) - 1 AS BIGINT)
                          AS i
                 FROM (SELECT platform, account_id, count(*) AS slots,
                              count(DISTINCT CAST(floor(slot / 48) AS BIGINT)) AS days
-                      FROM ({slots}) s GROUP BY platform, account_id)
+                      FROM _rh_slots s GROUP BY platform, account_id)
                 WHERE slots >= {int(self.min_actions)} AND days >= {int(self.min_days)}
                 ORDER BY i"""
         )
         engine.register("_rh_keys", keys.select(["platform", "account_id", "i"]))
-        rows = engine.fetch(
-            f"""SELECT k.i, {_bin_sql("s.slot")} AS bin, count(*) AS n
-                FROM ({slots}) s JOIN _rh_keys k
-                  ON k.platform = s.platform AND k.account_id = s.account_id
-                GROUP BY k.i, {_bin_sql("s.slot")}"""
-        )
         slot_rows = engine.fetch(
-            f"""SELECT k.i, s.slot
-                FROM ({slots}) s JOIN _rh_keys k
-                  ON k.platform = s.platform AND k.account_id = s.account_id"""
+            """SELECT k.i, s.slot
+               FROM _rh_slots s JOIN _rh_keys k
+                 ON k.platform = s.platform AND k.account_id = s.account_id"""
         )
-        self._slot_rows = (
-            slot_rows.column("i").to_numpy().astype(np.int64),
-            slot_rows.column("slot").to_numpy().astype(np.int64),
-        )
-        return keys.drop(["i"]), _dense(rows, keys.num_rows), exposure(*span)
+        engine.drop("_rh_slots")
+        acc = slot_rows.column("i").to_numpy().astype(np.int64)
+        slot = slot_rows.column("slot").to_numpy().astype(np.int64)
+        self._slot_rows = (acc, slot)
+        n = keys.num_rows
+        week_bin = (slot + _MONDAY_SHIFT) % WEEK_BINS
+        counts = np.bincount(acc * WEEK_BINS + week_bin, minlength=n * WEEK_BINS)
+        return keys.drop(["i"]), counts.reshape(n, WEEK_BINS).astype(np.float32), exposure(*span)
 
     def _null_models(self, counts: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(models, 336) probabilities of a half-hour falling in each bin under every common
