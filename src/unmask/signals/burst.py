@@ -16,8 +16,8 @@ normalised texts of at least ``min_text_length`` characters, media hashes and ha
 reworded throwaways still meet: Spamouflage's posts in five languages, each worded anew,
 carry the same "#USA #美国" within minutes (``combined_adaptive``: 100 and 87 more of its
 accounts at seeds 1 and 2, no authentic one; a fandom's hashtag flood is a crowd of
-people who act on other days too, which ``p_who`` rejects). An account's *arrival* on a target is its first
-action on it.
+people who act on other days too, which ``p_who`` rejects). An account's *arrival* on a
+target is its first action on it.
 
 **Bursts.** A target's arrivals are cut into sessions wherever two consecutive arrivals
 are more than ``window_s`` apart; a session's burst is its densest window: the largest set
@@ -96,10 +96,10 @@ lives are tested too.
 
 **Known weaknesses.** Throwaways whose copy carries a typo or a prefix no longer share
 its normalised text, and without a link, an image or a hashtag they meet on nothing;
-near-duplicate families (``content``) as a target kind would catch them. Aged accounts that keep posting camouflage for weeks are not
-transient: an operation that keeps its accounts alive is left to co-action (which it then
-feeds with repeats). A wave that spreads its first shares over more than ``window_s``
-splits into several smaller bursts.
+near-duplicate families (``content``) as a target kind would catch them. Aged accounts
+that keep posting camouflage for weeks are not transient: an operation that keeps its
+accounts alive is left to co-action (which it then feeds with repeats). A wave that
+spreads its first shares over more than ``window_s`` splits into several smaller bursts.
 """
 
 from __future__ import annotations
