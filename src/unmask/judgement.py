@@ -590,6 +590,9 @@ def choose_l2(
     used. The strongest penalty whose loss is within one standard error of the least is
     chosen (the one-standard-error rule; Hastie, Tibshirani & Friedman 2009, *The Elements
     of Statistical Learning*, 7.10): the simplest model the data cannot tell from the best.
+    The held-out rows are not independent (each cluster counts once per gap, and the
+    variations of one seed share most of their groups), so the standard error is too small
+    and the rule leans to weaker penalties than it would on independent rows.
     Returns the penalty and, per penalty tried, its mean loss and standard error."""
     if len(set(folds)) < 2:
         raise ValueError("cross-validation needs rows from at least two folds")
