@@ -689,14 +689,29 @@ class OwnedDomains(Signal):
                       row_number() OVER (PARTITION BY u.unit ORDER BY u.t, u.actor) AS i
                FROM _own_ua u JOIN _own_owned o ON o.unit = u.unit""",
         )
-        # The first activity of each account on each owned unit.
+        # The first link of each account on each owned unit on each day (UTC) it linked it:
+        # a pair has an event for each day on which both linked the unit, besides their
+        # first links ever. A group that keeps pushing its own sites acts together day after
+        # day, and the judgement's persistence counts those days (their first links alone
+        # say only when each started).
+        engine.create_table(
+            "_own_day_first",
+            """SELECT unit, actor, d, activity_id, time FROM (
+                 SELECT l.unit, l.actor, CAST(floor(l.t / 86400) AS BIGINT) AS d,
+                        l.activity_id, l.time,
+                        row_number() OVER (PARTITION BY l.unit, l.actor,
+                                                        CAST(floor(l.t / 86400) AS BIGINT)
+                                           ORDER BY l.t, l.activity_id) AS rn
+                 FROM _own_links l JOIN _own_owned o ON o.unit = l.unit)
+               WHERE rn = 1""",
+        )
+        # The first activity of each account on each owned unit: its first day's first.
         engine.create_table(
             "_own_first",
             """SELECT unit, actor, activity_id, time FROM (
-                 SELECT l.unit, l.actor, l.activity_id, l.time,
-                        row_number() OVER (PARTITION BY l.unit, l.actor
-                                           ORDER BY l.t, l.activity_id) AS rn
-                 FROM _own_links l JOIN _own_owned o ON o.unit = l.unit)
+                 SELECT unit, actor, activity_id, time,
+                        row_number() OVER (PARTITION BY unit, actor ORDER BY d) AS rn
+                 FROM _own_day_first)
                WHERE rn = 1""",
         )
         engine.create_table(
@@ -720,21 +735,6 @@ class OwnedDomains(Signal):
                JOIN _own_r rb ON rb.unit = p.unit AND rb.actor = p.b
                JOIN _own_first fa ON fa.unit = p.unit AND fa.actor = p.a
                JOIN _own_first fb ON fb.unit = p.unit AND fb.actor = p.b""",
-        )
-        # And each day (UTC) on which both linked the unit, with the first link of each that
-        # day: a group that keeps pushing its own sites acts together day after day, and
-        # the judgement's persistence counts those days (their first links alone say only
-        # when each started).
-        engine.create_table(
-            "_own_day_first",
-            """SELECT unit, actor, d, activity_id, time FROM (
-                 SELECT l.unit, l.actor, CAST(floor(l.t / 86400) AS BIGINT) AS d,
-                        l.activity_id, l.time,
-                        row_number() OVER (PARTITION BY l.unit, l.actor,
-                                                        CAST(floor(l.t / 86400) AS BIGINT)
-                                           ORDER BY l.t, l.activity_id) AS rn
-                 FROM _own_links l JOIN _own_owned o ON o.unit = l.unit)
-               WHERE rn = 1""",
         )
         ev.events = engine.fetch(
             f"""SELECT '{self.name}' AS signal, platform_a, account_a, platform_b, account_b,
