@@ -230,3 +230,19 @@ def test_cli_prints_tables_and_json(tmp_path):
         assert word in res.stdout
     res = runner.invoke(app, ["evaluate", "--truth", str(truth), "--run", str(tmp_path / "none")])
     assert res.exit_code == 2
+
+
+def test_a_cluster_of_a_vendors_stock_is_named_for_it(tmp_path):
+    """A cluster of a follower vendor's fake accounts is neither an operation nor
+    authentic: the cluster table names it for the vendor's stock, and the partition figures
+    are as before (the stock counts with the authentic accounts there)."""
+    vendor = [(f"v{i}", None, "user", "follower_vendor") for i in range(3)]
+    truth = make_truth(tmp_path / "truth", vendor)
+    run = write_run(
+        tmp_path / "run", RUN_1 + "".join(f"x,v{i},c8,0.5,followers\n" for i in range(3))
+    )
+    ev = evaluate(truth, run)
+    clusters = {c.cluster_id: (c.size, c.majority, c.purity) for c in ev.clusters}
+    assert clusters["c8"] == (3, "follower_vendor", 1.0)
+    assert clusters["c3"] == (2, "authentic", 1.0)
+    assert ev.purity == pytest.approx((3 + 2 + 2 + 3) / 12)

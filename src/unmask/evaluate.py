@@ -301,12 +301,16 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
     flagged_role: dict[str, Counter[str]] = defaultdict(Counter)
     flagged_group: Counter[str] = Counter()
     cell: Counter[tuple[str, str]] = Counter()  # (cluster, label)
+    # The cluster table's labels: a vendor's stock is named for it, neither an operation nor
+    # authentic (the partition figures keep it with the authentic accounts).
+    shown: Counter[tuple[str, str]] = Counter()
     scored: list[tuple[float, bool]] = []
     signal_rows: dict[str, list[tuple[str | None, str | None]]] = defaultdict(list)
     for _platform, _account, cluster, score, signals, op, role, grp in joined:
         label = op or AUTHENTIC
         cluster = cluster if cluster is not None else UNCLUSTERED
         cell[(cluster, label)] += 1
+        shown[(cluster, op or (grp if grp in INAUTHENTIC_GROUPS else AUTHENTIC))] += 1
         if op:
             flagged_op[op] += 1
             flagged_role[op][role] += 1
@@ -326,7 +330,7 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
 
     # Clusters and their labels.
     clusters: dict[str, Counter[str]] = defaultdict(Counter)
-    for (c, label), k in cell.items():
+    for (c, label), k in shown.items():
         clusters[c][label] = k
     cluster_rows = []
     for c, labels in clusters.items():
