@@ -84,6 +84,15 @@ TRANSLATED = {
     "z4": "Это гегемония: базы США в 247 странах.",
     "z5": "Bases de EE. UU. en 247 países. Piénsalo.",
 }
+# ... and five that share neither a hashtag nor a link: only the figure, written each
+# language's way.
+FIGURED = {
+    "f0": "Debt passed 1,309 billion dollars. Who pays? Ordinary people.",
+    "f1": "Schulden über 1.309 Milliarden. Die Bürger zahlen.",
+    "f2": "La dette dépasse 1\u202f309 milliards. Réveillez-vous.",
+    "f3": "债务突破1309亿美元，受害的是普通人。",
+    "f4": "Долг превысил 1309 миллиардов, платят простые люди.",
+}
 
 
 def hand_rows() -> list[dict]:
@@ -116,6 +125,12 @@ def hand_rows() -> list[dict]:
     # ... and six in five languages within a quarter of an hour, meeting on hashtags only.
     for a, text in TRANSLATED.items():
         rows.append(_act(len(rows), a, 8 * DAY + rng.uniform(0, 900), text, tags=("usa", "美国")))
+    for a, text in FIGURED.items():
+        rows.append(_act(len(rows), a, 17 * DAY + rng.uniform(0, 1200), text))
+    # Sixty of the ordinary people post this year's figure within ten minutes (a crowd of
+    # people who post on other days too).
+    for i in range(100, 160):
+        rows.append(_act(len(rows), f"o{i}", 18 * DAY + rng.uniform(0, 600), f"happy 2024 {i}!"))
     # A fan flood: 80 of the ordinary people on their band's hashtag within ten minutes
     # (a crowd, but of people who post on other days too).
     for i in range(80):
@@ -193,7 +208,7 @@ def test_the_wave_is_linked_and_crowds_are_not(hand_ev):
     # The wave, and the throwaways on the popular video; none of the 1,000 ordinary
     # people (the breaking news crowd, the video's chance clusters, the video's sharers in
     # the throwaways' hour).
-    assert _linked(ev) == set(WAVE) | set(THROW) | set(TRANSLATED)
+    assert _linked(ev) == set(WAVE) | set(THROW) | set(TRANSLATED) | set(FIGURED)
     bursts = ev.tables["bursts"].to_pylist()
     quake = next(r for r in bursts if r["target"] == "url:https://news.com/quake-live")
     assert quake["accounts"] == 60 and quake["transient"] == 0 and not quake["significant"]
@@ -213,6 +228,12 @@ def test_the_wave_is_linked_and_crowds_are_not(hand_ev):
     tags = {r["target"]: r for r in bursts if r["target"].startswith("hashtag:")}
     assert tags["hashtag:usa"]["significant"] and tags["hashtag:美国"]["significant"]
     assert tags["hashtag:nova7"]["accounts"] == 80 and not tags["hashtag:nova7"]["significant"]
+    # The figure's throwaways meet on "1309", however each language writes it; the crowd
+    # that writes this year's number is people who post on other days too.
+    figures = {r["target"]: r for r in bursts if r["target"].startswith("figure:")}
+    assert figures["figure:1309"]["accounts"] == 5 and figures["figure:1309"]["significant"]
+    assert figures["figure:2024"]["accounts"] == 60 and figures["figure:2024"]["p_who"] == 1.0
+    assert not figures["figure:2024"]["significant"]
     # The wave is a burst on its URL, its domain and its teaser.
     wave = {r["target"] for r in bursts if r["significant"] and r["accounts"] == 8}
     assert wave == {
