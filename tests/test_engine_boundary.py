@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from unmask import store as store_module
 from unmask.engine.base import Capabilities
@@ -107,3 +108,29 @@ def test_no_progress_bar_when_the_output_is_not_a_terminal():
 
     con = connect()
     assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+
+
+def test_a_shared_table_is_made_once_and_outlives_the_sessions(store):
+    """Co-action's and burst's normalised texts are made once a run: a second session's
+    request finds the first's table, the sessions' own tables go with them, and
+    ``drop_shared`` (detect calls it after its signals) takes the shared one."""
+    from unmask.signals.coaction import TEXTS, shared_texts
+
+    with DuckDBEngine(store) as eng:
+        with RunSession(eng) as first:
+            assert shared_texts(first) == TEXTS
+            first.create_table("own", "SELECT 1 AS x")
+            n = first.count(TEXTS)
+        # A marker row shows that the second request did not make the table anew.
+        eng.con.execute(f"INSERT INTO {TEXTS} (target) VALUES ('marker')")
+        with RunSession(eng) as second:
+            shared_texts(second)
+            assert second.count(TEXTS) == n + 1
+        tables = {r[0] for r in eng.con.execute("SHOW TABLES").fetchall()}
+        assert TEXTS in tables and "own" not in tables
+        with pytest.raises(ValueError, match="another query"):
+            eng.shared(TEXTS, "SELECT 2 AS y")
+        eng.drop_shared()
+        assert TEXTS not in {r[0] for r in eng.con.execute("SHOW TABLES").fetchall()}
+        shared_texts(eng)  # made again after the drop
+        assert eng.count(TEXTS) == n

@@ -223,6 +223,7 @@ def detect(
                 "assessable": ev.assessable,
             }
             judged.append(assess.Judged(ev, sig.family, sig.score_threshold, sig.defines_groups))
+        eng.drop_shared()
         tell("fusing and clustering", len(signals), len(signals))
         t0 = time.perf_counter()
         fused = network.fuse(

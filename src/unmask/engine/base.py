@@ -79,6 +79,25 @@ class Engine(ABC):
         at once (all the bucket keys of one band, say) and that SQL does badly."""
         raise NotImplementedError(f"{type(self).__name__} cannot map groups of rows")
 
+    def shared(self, name: str, query: str) -> None:
+        """Materialise ``query`` as ``name`` unless this engine has made it already: a
+        table that several signals of one run read (co-action's and burst's normalised
+        texts), made once. It lives until :meth:`drop_shared` (``detect`` calls it once
+        its signals have run) or the engine closes; a signal's session never drops it."""
+        made: dict[str, str] = self.__dict__.setdefault("_shared", {})
+        if made.get(name) == query:
+            return
+        if name in made:
+            raise ValueError(f"shared table {name!r} was made by another query")
+        self.create_table(name, query)
+        made[name] = query
+
+    def drop_shared(self) -> None:
+        """Drop the tables made with :meth:`shared`."""
+        made: dict[str, str] = self.__dict__.setdefault("_shared", {})
+        self.drop(*made)
+        made.clear()
+
     @abstractmethod
     def fetch(self, query: str) -> pa.Table:
         """Run ``query`` and return its (small) result as Arrow."""

@@ -47,6 +47,10 @@ class RunSession(Engine):
         self.engine.write_parquet(query, path)
         self.engine.create_table_from_parquet(name, path)
 
+    def shared(self, name: str, query: str) -> None:
+        # The engine's, not the session's: it outlives this run.
+        self.engine.shared(name, query)
+
     def register(self, name: str, table: pa.Table) -> None:
         self._made(name)
         self.engine.register(name, table)

@@ -121,7 +121,7 @@ import pyarrow as pa
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
-from unmask.signals.coaction import _text_targets_sql, target_sql
+from unmask.signals.coaction import shared_texts, target_sql
 from unmask.signals.significance import bh_qvalues, binom_sf, exact_sum, poisson_sf
 
 KINDS = ("url", "domain", "text", "media", "hashtag", "figure")
@@ -250,16 +250,13 @@ class SingleShotBurst(Signal):
         """``_bu_ev``: (platform, account_id, actor, activity_id, time, t, target) of every
         action on a target of the kinds in ``on``, the target prefixed with its kind."""
         parts = []
-        if "text" in self.on or "figure" in self.on:
-            # Two steps, as co-action does: a length filter in the same query is pushed
-            # down into the scan and runs the regular expressions a second time. Figures
-            # are read from the same normalised texts.
-            engine.create_table("_bu_text", _text_targets_sql())
         for kind in self.on:
+            # Co-action's normalised texts (made once a run); figures are read from them.
             if kind == "text":
-                src = f"SELECT * FROM _bu_text WHERE length(target) >= {int(self.min_text_length)}"
+                texts = shared_texts(engine)
+                src = f"SELECT * FROM {texts} WHERE length(target) >= {int(self.min_text_length)}"
             elif kind == "figure":
-                src = _figures_sql("_bu_text", int(self.min_figure_digits))
+                src = _figures_sql(shared_texts(engine), int(self.min_figure_digits))
             else:
                 src = target_sql(kind)
             parts.append(
@@ -267,7 +264,6 @@ class SingleShotBurst(Signal):
                 f"'{kind}:' || target AS target FROM ({src})"
             )
         engine.create_table("_bu_ev", " UNION ALL ".join(parts))
-        engine.drop("_bu_text")
 
     def _run(self, engine: Engine, ev: Evidence) -> None:
         # Whole seconds, as the arrivals' times are (a RANGE frame in Spark wants the type
