@@ -5,7 +5,10 @@
     ... --worlds small,medium                       # also the medium world's baseline
 
 For every robustness variation (``benchmarks/robustness/*.toml``) and tuning seed
-(``robustness.TUNING_SEEDS``; the evaluation seeds are refused), the world is simulated into
+(``robustness.TUNING_SEEDS``; the evaluation seeds are refused), and for the small baseline
+at more tuning seeds (``robustness.BASELINE_TUNING_SEEDS``, ``--baseline-seeds``: the
+variations repeat seeds 1 and 2's population, and the careful operation's evidence varies
+more between seeds than between variations), the world is simulated into
 ``WORK/<world>-<variation>-<seed>/world`` and the default detect runs into ``.../run``; both
 are kept, so a second call (another ``--l2``, a new feature or clustering rule) reuses the
 worlds and the signals' evidence (``detect(..., reuse_evidence=True)``) and redoes the
@@ -31,6 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from robustness import (
+    BASELINE_TUNING_SEEDS,
     EVALUATION_SEEDS,
     MIN_SIZE,
     SCENARIO_DIR,
@@ -72,6 +76,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True, help="where worlds and runs are kept")
     ap.add_argument("--out", type=Path, default=None, help="the model file to write")
     ap.add_argument("--seeds", default=",".join(map(str, TUNING_SEEDS)))
+    ap.add_argument(
+        "--baseline-seeds",
+        default=",".join(map(str, BASELINE_TUNING_SEEDS)),
+        help="more seeds of the small baseline alone (comma-separated; empty: none)",
+    )
     ap.add_argument("--worlds", default="small", help="comma-separated: small, medium, large")
     ap.add_argument(
         "--l2",
@@ -81,8 +90,10 @@ def main() -> None:
     )
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    if set(seeds) & set(EVALUATION_SEEDS):
-        ap.error(f"seeds {sorted(set(seeds) & set(EVALUATION_SEEDS))} are for evaluation only")
+    extra = [int(s) for s in args.baseline_seeds.split(",") if s.strip() and int(s) not in seeds]
+    if set(seeds + extra) & set(EVALUATION_SEEDS):
+        used = sorted(set(seeds + extra) & set(EVALUATION_SEEDS))
+        ap.error(f"seeds {used} are for evaluation only")
     worlds = [w.strip() for w in args.worlds.split(",") if w.strip()]
     runs = []
     for w in worlds:
@@ -91,6 +102,8 @@ def main() -> None:
                 runs += [
                     (w, v, str(path) if w == "small" else w, s, WORLD_SCALES[w]) for s in seeds
                 ]
+            if w == "small" and v == "baseline":
+                runs += [(w, v, str(path), s, WORLD_SCALES[w]) for s in extra]
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     for i, run in enumerate(runs, 1):
@@ -126,6 +139,7 @@ def main() -> None:
             "worlds": worlds,
             "variations": sorted({r[1] for r in runs}),
             "seeds": seeds,
+            "baseline_seeds": extra,
             "clusters": len(rows),
             "operations": sum(labels),
             "l2": l2,
