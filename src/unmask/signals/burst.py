@@ -90,11 +90,12 @@ ordinary people who share a youtube link every hour anyway (``mu`` of them, abou
 accounts, 5 of breaking news and 4 of other groups at seed 1 (at seed 2, 31 ordinary and
 8 of the groups, all through youtube.com's bursts); with it, none.
 
-**Cost.** One pass over the activities per target kind (the text kind runs co-action's
-normalisation, the dearest step), a sort of the arrivals of the targets that
-``min_accounts`` accounts reached (most targets, a text of one's own, are dropped before),
-two window counts, and pairs only within significant bursts, ``neighbours`` per member:
-linear in the activities, no pairs over accounts. Measured on the medium world (~2.2M
+**Cost.** One pass over the activities per target kind (the text and figure kinds read
+co-action's normalised texts, the dearest step, made once a run by ``Engine.shared``), a
+sort of the arrivals of the targets that ``min_accounts`` accounts reached (most targets,
+a text of one's own, are dropped before), two window counts, and pairs only within
+significant bursts, ``neighbours`` per member: linear in the activities, no pairs over
+accounts. Measured on the medium world (~2.2M
 activities) in ``docs/signals.md``.
 
 **Tried and dropped.** A 5-minute window (``window_s = 300``) misses most of a Doppelganger
