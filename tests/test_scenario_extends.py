@@ -176,3 +176,42 @@ def test_a_world_from_an_extension_is_the_world_of_its_merged_scenario(tmp_path)
             if "store.json" not in p.name
         }
     assert files["a"] and files["a"] == files["b"]
+
+
+def test_a_world_without_profiles_is_the_same_world_without_them(tmp_path):
+    """``[world] profiles = false`` (the ``no_profiles`` variation): the same activities,
+    follows and accounts, but no creation time, bio, picture, location or profile link, so
+    identity cannot assess and whether groups declare their sites is not measured."""
+    import duckdb
+
+    from unmask.engine.duckdb import DuckDBEngine
+    from unmask.judgement import bios_measurable
+    from unmask.simulate.truth import PROFILE_COLUMNS
+    from unmask.simulate.world import simulate
+    from unmask.store import Store
+
+    base = parse_scenario('extends = "small"\n[world]\ndays = 3\n')
+    bare = parse_scenario('extends = "small"\n[world]\ndays = 3\nprofiles = false\n')
+    assert base.world.profiles is True and bare.world.profiles is False
+    simulate(tmp_path / "with", base, seed=3, scale=0.3)
+    simulate(tmp_path / "without", bare, seed=3, scale=0.3)
+    con = duckdb.connect()
+
+    def read(name: str, table: str):
+        glob = tmp_path / name / "store" / "batches" / "*" / f"{table}-*.parquet"
+        return con.sql(f"SELECT * EXCLUDE (source_file) FROM '{glob}' ORDER BY ALL").fetchall()
+
+    for table in ("activities", "follows"):
+        assert read("with", table) == read("without", table)
+    kept = "platform, account_id, handle, display_name, followers, language"
+    rows = {}
+    for name in ("with", "without"):
+        glob = tmp_path / name / "store" / "batches" / "*" / "accounts-*.parquet"
+        rows[name] = con.sql(f"SELECT {kept} FROM '{glob}' ORDER BY ALL").fetchall()
+        filled = con.sql(
+            f"SELECT {', '.join(f'count({c})' for c in PROFILE_COLUMNS)} FROM '{glob}'"
+        ).fetchall()[0]
+        assert (sum(filled) == 0) == (name == "without")
+    assert rows["with"] == rows["without"]
+    assert bios_measurable(DuckDBEngine(Store(tmp_path / "with" / "store")))
+    assert not bios_measurable(DuckDBEngine(Store(tmp_path / "without" / "store")))

@@ -60,6 +60,9 @@ class WorldConfig:
     days: int = 14
     chunk_rows: int = 400_000  # rows held in memory before they are written
     infrastructure: bool = True  # write the optional infrastructure table
+    # Write the accounts' profiles (creation time, bio, picture, location, profile link);
+    # exports for researchers often have only handles and names.
+    profiles: bool = True
 
     def check(self, where: str) -> None:
         _positive(self.days, f"{where}.days")

@@ -91,6 +91,21 @@ def _image_hashes(seed: int, idx: np.ndarray, code: np.ndarray) -> pa.Array:
     )
 
 
+# What an export without profiles lacks (``[world] profiles = false``): it keeps handles,
+# names, follower counts and languages.
+PROFILE_COLUMNS = ("created_at", "description", "profile_image_hash", "location", "url")
+
+
+def without_profiles(acc: pa.Table) -> pa.Table:
+    """``acc`` with its profile columns empty."""
+    for name in PROFILE_COLUMNS:
+        i = acc.schema.get_field_index(name)
+        acc = acc.set_column(
+            i, acc.schema.field(i), pa.nulls(acc.num_rows, acc.schema.field(i).type)
+        )
+    return acc
+
+
 def accounts(world, first_row: int) -> Iterator[tuple[pa.Table, pa.Table]]:
     reg = world.registry
     n_all = len(reg)

@@ -314,6 +314,8 @@ def simulate(
         truth_dir = out / "truth"
         with truth.AccountTruthWriter(truth_dir / "accounts.parquet") as tw:
             for acc, tru in truth.accounts(world, row):
+                if not sc.world.profiles:
+                    acc = truth.without_profiles(acc)
                 sink.add("accounts", acc)
                 tw.write(tru)
                 row += acc.num_rows
