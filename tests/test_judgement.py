@@ -46,21 +46,26 @@ def test_fit_recovers_the_law_and_is_calibrated_in_sample():
 
 
 def test_the_ridge_is_chosen_by_held_out_loss():
-    """Noisy labels want a strong ridge, clean separable ones a weak one: the rule picks
-    from the held-out loss, within one standard error of the least."""
+    """Noisy labels want a strong ridge, clean separable ones a weak one: the default rule
+    takes the least held-out loss; the one-standard-error rule a penalty at least as strong,
+    within one standard error of it."""
     rows, labels = _rows(600, seed=3)
     folds = [i % 2 for i in range(len(rows))]
     chosen, table = judgement.choose_l2(rows, labels, folds, gaps={"none": ()})
     best = min(table, key=lambda r: r["loss"])
     assert [r["l2"] for r in table] == list(judgement.L2_GRID)
-    assert chosen >= best["l2"]
-    assert next(r for r in table if r["l2"] == chosen)["loss"] <= best["loss"] + best["se"]
+    assert chosen == best["l2"]
+    one_se, _ = judgement.choose_l2(rows, labels, folds, gaps={"none": ()}, rule="one_se")
+    assert one_se >= chosen
+    assert next(r for r in table if r["l2"] == one_se)["loss"] <= best["loss"] + best["se"]
     # labels that a hard rule decides: the held-out loss keeps falling as the ridge weakens
     clean = [int(r["identity"] > 0.5) for r in rows]
-    weak, _ = judgement.choose_l2(rows, clean, folds, gaps={"none": ()})
-    assert weak < chosen
+    weak, _ = judgement.choose_l2(rows, clean, folds, gaps={"none": ()}, rule="one_se")
+    assert weak < one_se
     with pytest.raises(ValueError, match="two folds"):
         judgement.choose_l2(rows, labels, [0] * len(rows))
+    with pytest.raises(ValueError, match="rule"):
+        judgement.choose_l2(rows, labels, folds, rule="smallest")
 
 
 def test_a_weight_of_the_wrong_sign_is_held_at_zero():
