@@ -172,3 +172,17 @@ def test_how_a_group_acts_together_alone_never_makes_it_inauthentic():
     assert "nothing in this data shows whether they are authentic" in job["reason"]
     assert "acted together day after day" in job["reason"]
     assert got["seen"]["operation"] and got["seen"]["tier"] == "cib_high"
+    # A group that rarely acts together is not called unlikely to be inauthentic either:
+    # nothing was measured on who its accounts are.
+    few = _by_id(
+        judge(
+            nodes,
+            vouched,
+            features={"job": {"persistence": 0.0}, "seen": {"persistence": 0.0}},
+            model=Model(-6.0, weights, MODEL.means, MODEL.low, MODEL.high),
+            assessable={"coordination", "schedule"},
+        )
+    )["job"]
+    assert few["probability"] < 0.7 and few["tier"] == "coordinated_unassessed"
+    assert "that it is an inauthentic operation" not in few["reason"] and "()" not in few["reason"]
+    assert "nothing in this data shows whether they are authentic" in few["reason"]

@@ -209,11 +209,14 @@ def judge(
         tier = None
         if c["accounts"] < min_size:
             reason = f"too small ({c['accounts']} accounts < {min_size}); {said}"
-        elif authentic_unknown and strong and p >= likely:
+        elif authentic_unknown and strong and (p >= likely or upper >= likely):
+            # Low or high, the probability then reads how the group acts together only: it
+            # is not stated as a probability of inauthenticity either way.
             tier = "coordinated_unassessed"
             reason = (
                 f"{', '.join(strong)} support{'s' if len(strong) == 1 else ''} it ({said}); "
-                f"how its accounts act together would alone put it at {p:.2f} ({because}), "
+                f"how its accounts act together would alone put it at {p:.2f}"
+                f"{f' ({because})' if because else ''}, "
                 f"but coordination is not inauthenticity and nothing in this data shows "
                 f"whether they are authentic: {gaps}"
             )

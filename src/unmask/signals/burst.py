@@ -95,8 +95,7 @@ co-action's normalised texts, the dearest step, made once a run by ``Engine.shar
 sort of the arrivals of the targets that ``min_accounts`` accounts reached (most targets,
 a text of one's own, are dropped before), two window counts, and pairs only within
 significant bursts, ``neighbours`` per member: linear in the activities, no pairs over
-accounts. Measured on the medium world (~2.2M
-activities) in ``docs/signals.md``.
+accounts. Measured on the medium world (~2.2M activities) in ``docs/signals.md``.
 
 **Tried and dropped.** A 5-minute window (``window_s = 300``) misses most of a Doppelganger
 wave: its accounts' first shares are spread over ~10 working minutes (exponential), so the
