@@ -215,3 +215,29 @@ def test_a_world_without_profiles_is_the_same_world_without_them(tmp_path):
     assert rows["with"] == rows["without"]
     assert bios_measurable(DuckDBEngine(Store(tmp_path / "with" / "store")))
     assert not bios_measurable(DuckDBEngine(Store(tmp_path / "without" / "store")))
+
+
+def test_a_world_without_follows_keeps_its_follower_counts(tmp_path):
+    """``[world] follows = false`` (the ``posts_only`` variation): no follows table, the
+    same activities, and the accounts' follower counts as they were."""
+    import duckdb
+
+    from unmask.simulate.world import simulate
+
+    base = parse_scenario('extends = "small"\n[world]\ndays = 3\n')
+    bare = parse_scenario('extends = "small"\n[world]\ndays = 3\nfollows = false\n')
+    simulate(tmp_path / "with", base, seed=4, scale=0.3)
+    simulate(tmp_path / "without", bare, seed=4, scale=0.3)
+    con = duckdb.connect()
+    batches = {n: tmp_path / n / "store" / "batches" / "*" for n in ("with", "without")}
+    assert list((tmp_path / "with" / "store").rglob("follows-*.parquet"))
+    assert not list((tmp_path / "without" / "store").rglob("follows-*.parquet"))
+    for table, cols in (
+        ("activities", "* EXCLUDE (source_file, source_row)"),
+        ("accounts", "platform, account_id, followers, following"),
+    ):
+        got = [
+            con.sql(f"SELECT {cols} FROM '{batches[n]}/{table}-*.parquet' ORDER BY ALL").fetchall()
+            for n in ("with", "without")
+        ]
+        assert got[0] and got[0] == got[1]

@@ -63,6 +63,9 @@ class WorldConfig:
     # Write the accounts' profiles (creation time, bio, picture, location, profile link);
     # exports for researchers often have only handles and names.
     profiles: bool = True
+    # Write who follows whom (the accounts keep their follower counts either way); exports
+    # of posts have no follow graph.
+    follows: bool = True
 
     def check(self, where: str) -> None:
         _positive(self.days, f"{where}.days")

@@ -293,8 +293,9 @@ def simulate(
                 continue
             counts_in += np.bincount(f.followee, minlength=len(counts_in)).astype(np.int32)
             counts_out += np.bincount(f.follower, minlength=len(counts_out)).astype(np.int32)
-            sink.add("follows", follows_table(world, f, row))
-            row += len(f)
+            if sc.world.follows:
+                sink.add("follows", follows_table(world, f, row))
+                row += len(f)
         world.registry.followers, world.registry.following = counts_in, counts_out
         sink.flush("follows")
         for day in range(world.days):
