@@ -209,9 +209,9 @@ def judge(
         tier = None
         if c["accounts"] < min_size:
             reason = f"too small ({c['accounts']} accounts < {min_size}); {said}"
-        elif authentic_unknown and strong and (p >= likely or upper >= likely):
-            # Low or high, the probability then reads how the group acts together only: it
-            # is not stated as a probability of inauthenticity either way.
+        elif authentic_unknown and strong and upper >= likely:
+            # Low or high (``upper`` is never below ``p``), the probability then reads how
+            # the group acts together only: it is not stated as one of inauthenticity.
             tier = "coordinated_unassessed"
             reason = (
                 f"{', '.join(strong)} support{'s' if len(strong) == 1 else ''} it ({said}); "
