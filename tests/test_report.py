@@ -59,7 +59,7 @@ def lookup(model: dict, key: str):
         else next(o for o in model["operations"] if o["cluster_id"] == head)
     )
     for part in path.split("."):
-        node = node[part]
+        node = node[int(part)] if isinstance(node, list) else node[part]
     return node
 
 

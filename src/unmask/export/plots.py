@@ -177,17 +177,21 @@ def network(op: dict, edges: list[tuple[str, str, float]], platforms: dict[str, 
 
 
 def narratives(op: dict, top: int = 8) -> str | None:
-    """Posts per content family, labelled with the start of its representative text."""
-    fams = op.get("narratives") or []
-    if not fams:
+    """Posts per topic, labelled with its terms; or, without topics, posts per content
+    family, labelled with the start of its representative text."""
+    told = op.get("topics") or {}
+    if told.get("method") == "topics" and told.get("topics"):
+        items = [
+            (t["posts"], f"{t['topic_id']}: " + ", ".join(t["terms"][:4])) for t in told["topics"]
+        ]
+    else:
+        items = [(f["posts"], f["representative"] or "") for f in op.get("narratives") or []]
+    if not items:
         return None
-    fams = fams[:top][::-1]
-    fig, ax = plt.subplots(figsize=(7.5, 0.4 + 0.35 * len(fams)))
-    ax.barh(range(len(fams)), [f["posts"] for f in fams], color="#1f77b4")
-    labels = [
-        (f["representative"] or "")[:60] + ("…" if len(f["representative"] or "") > 60 else "")
-        for f in fams
-    ]
-    ax.set_yticks(range(len(fams)), labels, fontsize=7)
+    items = items[:top][::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.4 + 0.35 * len(items)))
+    ax.barh(range(len(items)), [n for n, _ in items], color="#1f77b4")
+    labels = [text[:60] + ("…" if len(text) > 60 else "") for _, text in items]
+    ax.set_yticks(range(len(items)), labels, fontsize=7)
     ax.set_xlabel("posts")
     return _svg(fig)

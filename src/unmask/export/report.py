@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader
 from unmask import operations, rundir
 from unmask.engine.duckdb import connect
 from unmask.engine.sql import literal
-from unmask.export import markdown, plots
+from unmask.export import markdown, plots, topics
 from unmask.judgement import FAMILIES
 from unmask.signals.base import Reporting
 from unmask.signals.registry import signal_classes
@@ -70,7 +70,10 @@ def build(
         for cls in signal_classes()
         if cls.report_section
     }
+    # What each group said, grouped by meaning (or its copied-content families).
+    told = topics.narratives(ctx)
     for op in ops:
+        op["topics"] = told[op["cluster_id"]]
         op["heading"] = heading(op)
         op["summary"] = summary(op)
         op["evidence"] = {key: items.get(op["cluster_id"], []) for key, items in sections.items()}
@@ -182,6 +185,9 @@ def summary(op: dict[str, Any]) -> str:
             f"{'Other' if domains else 'Their'} links went through link shorteners "
             f"({', '.join(hidden[:3])}), and this data does not say where those lead."
         )
+    said = _topics_sentence(op.get("topics") or {})
+    if said:
+        text.append(said)
     # What each signal's figures say (``Signal.summary_sentences``), in the registry's order.
     text.extend(s for cls in signal_classes() for s in cls.summary_sentences(op))
     text.append(_engagement(reach))
@@ -192,6 +198,21 @@ def summary(op: dict[str, Any]) -> str:
             f"Likely the same actor as {link.get('known_operation')} ({link.get('reason', '')})."
         )
     return " ".join(text)
+
+
+def _topics_sentence(told: dict[str, Any]) -> str | None:
+    """What the group said, in a sentence: how many topics, and the largest."""
+    found = told.get("topics") if told.get("method") == topics.SEMANTIC else None
+    if not found:
+        return None
+    top = found[0]
+    langs = [k for k in top["languages"] if k.lower() not in operations.NO_LANGUAGE][:3]
+    terms = ", ".join(top["terms"][:4])
+    return (
+        f"What they wrote falls into {len(found)} topic(s) by meaning; the largest "
+        f"({top['posts']:,} posts{' in ' + ', '.join(langs) if langs else ''}) is marked by "
+        f"{terms or 'no distinctive word'}."
+    )
 
 
 ENGAGEMENT_RECORDS = "replies, comments, shares or reactions whose engaged account is known"
