@@ -82,6 +82,9 @@ def test_report_and_export_from_elsewhere(made, tmp_path, monkeypatch):
     model = json.loads((tmp_path / "report-without" / "report.json").read_text())
     assert any("without the run's store" in m for m in model["missing"])
     assert copied_examples(tmp_path / "report-without") == 0
+    told = {op["topics"]["method"] for op in model["operations"]}
+    assert told == {"copied-content families"}
+    assert all("without the run's store" in op["topics"]["why"] for op in model["operations"])
     ok = unmask("export", "--run", run, "--out", "export-without", "--without-store")
     assert ok.exit_code == 0 and "asset kinds" in " ".join(ok.stderr.split())
 

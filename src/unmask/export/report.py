@@ -44,7 +44,9 @@ _TEMPLATES = PackageLoader("unmask.export", "templates")
 
 
 # What a report leaves out when it is written without the run's store.
-WITHOUT_STORE = "the copied-content examples (the posts' texts)"
+WITHOUT_STORE = (
+    "the copied-content examples and the narratives' topics by meaning (the posts' texts)"
+)
 
 
 def build(
