@@ -13,8 +13,8 @@ millions):
 1. **Posts.** The group's accounts' texts, reshares included (a retweet network's
    narratives are what it spread), normalised as :mod:`unmask.signals.content` does,
    hashtags removed too (they are in "what it pushed", and a topic should be what the
-   words say); one document per distinct text, with its posts, accounts, main language
-   and first post. A text with fewer than ``MIN_CONTENT_PIECES`` content pieces
+   words say); one document per distinct text, with its posts, accounts, and its first
+   post (the example shown, and the text's language). A text with fewer than ``MIN_CONTENT_PIECES`` content pieces
    (``semantic.CONTENT_PRIOR``: not "the", "de", "的") says too little to be about
    anything: it is *chatter*, counted and not placed.
 2. **Embedding** with the static multilingual Universal Sentence Encoder of
@@ -36,7 +36,7 @@ millions):
    ``MIN_SIMILARITY`` or more.
 4. **Names.** A topic is named by its top ``TERMS`` terms by class-based TF-IDF
    (Grootendorst 2022): the share of the topic's posts that use a term, against the
-   term's document frequency in a seeded sample of the store's texts (``BACKGROUND``), so
+   term's document frequency in a sample of the store's texts (``BACKGROUND``), so
    that what the whole data talks about does not name a topic. Terms are words of three
    letters or more and, in Chinese and Japanese (no spaces), the encoder's tokenizer's
    pieces of two characters or more ("城市", "鉄道"). A term that the tokenizer's unigram
@@ -113,8 +113,8 @@ def _clean_sql(col: str = "text") -> str:
 
 
 def posts(ctx: Reporting, clusters: list[str]) -> pa.Table:
-    """Per reported group, its distinct cleaned texts with their posts, accounts, main
-    language, first post and an example activity."""
+    """Per reported group, its distinct cleaned texts with their posts and accounts, and the
+    first post of each (its activity, raw text and language; ties broken by activity)."""
     members = [(p, a, c) for (p, a), c in ctx.cluster_of.items() if c in set(clusters)]
     con = ctx.store.connect()
     con.register(
@@ -136,8 +136,9 @@ def posts(ctx: Reporting, clusters: list[str]) -> pa.Table:
               FROM activities a JOIN _members m USING (platform, account_id)
               WHERE a.text IS NOT NULL)
             SELECT cluster_id, clean, count(*) AS posts, list(DISTINCT account) AS accounts,
-                   mode(language) AS language, min(time) AS first, max(time) AS last,
-                   arg_min(text, time) AS text, arg_min(activity, time) AS activity
+                   arg_min(language, (time, activity)) AS language, min(time) AS first,
+                   max(time) AS last, arg_min(text, (time, activity)) AS text,
+                   arg_min(activity, (time, activity)) AS activity
             FROM p WHERE length(clean) > 0
             GROUP BY cluster_id, clean
             ORDER BY cluster_id, posts DESC, clean"""
@@ -181,12 +182,14 @@ class Terms:
 
 
 def background(ctx: Reporting, terms: Terms) -> tuple[Counter, int]:
-    """Document frequencies of terms in a seeded sample of the store's texts."""
+    """Document frequencies of terms in a sample of the store's texts (``BACKGROUND`` of
+    them, chosen by a hash of their ids)."""
     con = ctx.store.connect()
     rows = con.execute(
-        f"""SELECT {_clean_sql("text")} FROM (
-              SELECT text FROM activities WHERE text IS NOT NULL)
-            USING SAMPLE reservoir({BACKGROUND} ROWS) REPEATABLE ({SEED})"""
+        # A sample by hash, not DuckDB's reservoir: the same rows on any number of threads.
+        f"""SELECT {_clean_sql("text")} FROM activities WHERE text IS NOT NULL
+            ORDER BY hash(platform || '/' || activity_id), platform, activity_id
+            LIMIT {BACKGROUND}"""
     ).fetchall()
     con.close()
     df: Counter = Counter()

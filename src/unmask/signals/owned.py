@@ -438,7 +438,7 @@ class OwnedDomains(Signal):
         crowd_accounts: int = 100,
         min_null_diet: float = 0.05,
         min_null_units: int = 10,
-        fdr: float = 0.01,
+        fdr: float = 0.05,
         neighbours: int = 10,
         typosquats: bool = True,
         popular_accounts: int = 10,
