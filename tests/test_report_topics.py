@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unmask import rundir
 from unmask.export import report, topics
@@ -166,3 +168,31 @@ def test_without_the_encoder_the_narratives_are_copy_families_and_say_why(
     assert with_families and all(op["topics"]["topics"] == op["narratives"] for op in with_families)
     html = paths["html"].read_text()
     assert "not topics by meaning" in html and "unmask[semantic]" in html
+
+
+@needs_encoder
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=80), min_size=1, max_size=12))
+def test_any_texts_get_terms_and_topics_without_error(texts):
+    encoder = semantic.get_encoder("static")
+    terms = topics.Terms(encoder)
+    for t in texts:
+        for term in terms(t):
+            assert term and not term.isspace()
+            terms.common(term)
+    x, pieces = encoder.encode(texts)
+    label = topics.assign(
+        x, pieces, np.ones(len(texts), dtype=np.int64), [[f"x/{i}"] for i in range(len(texts))]
+    )
+    assert len(label) == len(texts)
+    assert set(label.tolist()) <= {topics.CHATTER, topics.SCATTERED} | set(range(len(texts)))
+    # a topic needs two accounts and five posts: one post per text, one account per text
+    assert (label[label >= 0].size == 0) or len(texts) >= topics.MIN_TOPIC_POSTS
+
+
+@needs_encoder
+def test_one_message_posted_by_many_is_a_topic_of_its_own():
+    encoder = semantic.get_encoder("static")
+    x, pieces = encoder.encode(["an earthquake in the northern villages left thousands homeless"])
+    label = topics.assign(x, pieces, np.array([20]), [["x/a", "x/b", "x/c"]])
+    assert label.tolist() == [0]

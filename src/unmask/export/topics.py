@@ -292,7 +292,7 @@ def assign(x: np.ndarray, pieces: np.ndarray, posts: np.ndarray, accounts: list)
     label[pieces < MIN_CONTENT_PIECES] = CHATTER
     idx = np.flatnonzero(label != CHATTER)
     head, tail = idx[:MAX_TEXTS], idx[MAX_TEXTS:]
-    if len(head) > 1:
+    if len(head):
         label[head] = communities(x[head])
     groups: dict[int, list[int]] = defaultdict(list)
     for i in head:
