@@ -258,6 +258,32 @@ def test_the_wave_is_linked_and_crowds_are_not(hand_ev):
     assert all(abs(r["lag_seconds"]) <= 3600 for r in evs)
 
 
+def test_a_crowds_lurkers_are_not_an_operation(tmp_path):
+    """Big news brings out people who post once: 20 of them among 400 regulars sharing the
+    article within the hour are more than the day's share of one-time posters (2 %), and
+    the binomial sees it; but a crowd's lurkers are a sliver of it, not an operation's
+    throwaways (at least 17.6 % of any operation burst at the tuning seeds)."""
+    rng = random.Random(7)
+    rows: list[dict] = []
+    for i in range(1000):
+        for d in range(0, 20, 2):
+            rows.append(_act(len(rows), f"o{i}", d * DAY + rng.uniform(0, DAY), f"mine {i} {d}"))
+    quake = "https://news.com/quake-live"
+    for i in range(400):
+        rows.append(_act(len(rows), f"o{i}", 12 * DAY + rng.uniform(0, 3000), None, quake))
+    lurkers = [f"l{i}" for i in range(20)]
+    for a in lurkers:
+        rows.append(_act(len(rows), a, 12 * DAY + rng.uniform(0, 3000), None, quake))
+    store = _store(tmp_path / "store", rows)
+    ev = SingleShotBurst(on=("url",)).run(DuckDBEngine(store))
+    burst = max(ev.tables["bursts"].to_pylist(), key=lambda r: r["accounts"])
+    assert burst["transient"] == 20 and burst["accounts"] >= 400
+    assert burst["p_who"] < 0.01 and burst["q_value"] <= 0.05  # the binomial alone would call it
+    assert not burst["significant"] and ev.edges.num_rows == 0
+    unguarded = SingleShotBurst(on=("url",), min_transient_share=0).run(DuckDBEngine(store))
+    assert _linked(unguarded) == set(lurkers)
+
+
 def test_neighbours_cap_the_pairs_of_a_burst(hand_store):
     ev = SingleShotBurst(neighbours=1, on=("url",)).run(DuckDBEngine(hand_store))
     wave = [r for r in ev.edges.to_pylist() if {r["account_a"], r["account_b"]} <= set(WAVE)]
