@@ -37,6 +37,7 @@ from robustness import (
     BASELINE_TUNING_SEEDS,
     EVALUATION_SEEDS,
     MIN_SIZE,
+    NOT_IN_FIT,
     SCENARIO_DIR,
     TUNING_SEEDS,
     WORLD_SCALES,
@@ -98,6 +99,8 @@ def main() -> None:
     runs = []
     for w in worlds:
         for v, path in variations(SCENARIO_DIR).items():
+            if v in NOT_IN_FIT:
+                continue
             if w == "small" or v == "baseline":
                 runs += [
                     (w, v, str(path) if w == "small" else w, s, WORLD_SCALES[w]) for s in seeds

@@ -68,7 +68,16 @@ ORDER = (
     "careful_120",
     "combined_quiet",
     "combined_adaptive",
+    "crowds_busy",
 )
+
+# Variations measured in the grid but left out of the judgement's fit: hard negatives that
+# today's features cannot tell from an operation. Fitted with crowds_busy (a campaign's
+# volunteers mobilised on six days of fourteen), the model still put them at 0.99 (its
+# features are an operation's: new accounts made together, a site of their own, acting
+# together on most of their days) and lost the medium world's careful operation at seed
+# 101 (0.97 -> 0); they are a known failure (docs/evaluate.md), not something to fit.
+NOT_IN_FIT = ("crowds_busy",)
 
 # The worlds --worlds can ask for, with the scale each is run at. Variations are written
 # against ``small``; larger worlds run their baseline (the built-in scenario) only.

@@ -42,8 +42,10 @@ millions):
    pieces of two characters or more ("城市", "鉄道"). A term that the tokenizer's unigram
    model finds common ("the", "est", "wir", "一个") or that is in more than
    ``STOP_SHARE`` of the sample is a stop word of some language and names nothing.
-5. **Examples**: per topic, the text nearest its centroid in each of its main languages,
-   with an activity id behind it, so a reader can check the topic against the posts.
+5. **Examples**: per topic, its most posted text in each of its main languages, with the
+   activity id of its first post, so a reader can check the topic against the posts.
+   (Not the text nearest the topic's centre: copies that differ by a figure lie at the same
+   distance to the last bits, and which of them was shown changed between machines.)
 
 Without the encoder (``unmask[semantic]`` not installed), or without the run's store, the
 narratives are the group's largest copied-content families, as found by detect, and the
@@ -206,7 +208,9 @@ def knn_graph(x: np.ndarray, k: int, floor: float, block: int = 2048):
     if k <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     for s in range(0, n, block):
-        sim = x[s : s + block] @ x.T
+        # Rounded: the last bits of a float product differ between BLAS builds, and a
+        # tie broken by them would make another machine's report differ.
+        sim = np.round(x[s : s + block] @ x.T, 3)
         rows = np.arange(s, min(s + block, n))
         sim[rows - s, rows] = -1
         idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
@@ -309,7 +313,7 @@ def assign(x: np.ndarray, pieces: np.ndarray, posts: np.ndarray, accounts: list)
     if keep and len(tail):
         cent = np.stack([x[m].mean(axis=0) for m in keep])
         cent /= np.linalg.norm(cent, axis=1, keepdims=True)
-        sim = x[tail] @ cent.T
+        sim = np.round(x[tail] @ cent.T, 3)
         best = sim.argmax(axis=1)
         near = sim[np.arange(len(tail)), best] >= MIN_SIMILARITY
         label[tail[near]] = best[near]
@@ -334,7 +338,7 @@ def _topics(rows: list[dict], encoder, words, df: Counter, n_bg: int) -> dict[st
     out["chatter"] = int(posts_[label == CHATTER].sum())
     out["scattered"] = int(posts_[label == SCATTERED].sum())
     topics = [
-        _describe(np.flatnonzero(label == t).tolist(), rows, x, words, df, n_bg)
+        _describe(np.flatnonzero(label == t).tolist(), rows, words, df, n_bg)
         for t in range(int(label.max()) + 1)
     ]
     topics.sort(key=lambda t: (-t["posts"], -t["accounts"], t["terms"]))
@@ -349,9 +353,7 @@ def _topics(rows: list[dict], encoder, words, df: Counter, n_bg: int) -> dict[st
     return out
 
 
-def _describe(m: list[int], rows: list[dict], x: np.ndarray, words: Terms, df: Counter, n_bg: int):
-    cent = x[m].mean(axis=0)
-    near = np.argsort(-(x[m] @ cent), kind="stable")
+def _describe(m: list[int], rows: list[dict], words: Terms, df: Counter, n_bg: int):
     # Terms weigh by posts (what the group said most names it), against the store's texts;
     # a term in more than STOP_SHARE of those is a stop word and names nothing.
     tf: Counter = Counter()
@@ -360,7 +362,7 @@ def _describe(m: list[int], rows: list[dict], x: np.ndarray, words: Terms, df: C
             tf[t] += rows[i]["posts"]
     total = sum(rows[i]["posts"] for i in m)
     score = {
-        t: (n / total) * np.log(1 + n_bg / (df.get(t, 0) + 1))
+        t: round(float((n / total) * np.log(1 + n_bg / (df.get(t, 0) + 1))), 9)
         for t, n in tf.items()
         if n >= min(2, total) and df.get(t, 0) <= STOP_SHARE * n_bg and not words.common(t)
     }
@@ -370,7 +372,8 @@ def _describe(m: list[int], rows: list[dict], x: np.ndarray, words: Terms, df: C
         langs[rows[i]["language"]] += rows[i]["posts"]
     examples = []
     for lang, _ in langs.most_common(EXAMPLE_LANGUAGES):
-        i = next(m[j] for j in near if rows[m[j]]["language"] == lang)
+        # rows are in order of posts: its most posted text in that language
+        i = next(i for i in m if rows[i]["language"] == lang)
         r = rows[i]
         examples.append(
             {"text": r["text"], "language": lang, "posts": r["posts"], "example": r["activity"]}
