@@ -55,9 +55,10 @@ report says which it shows and why.
 the simulated Spamouflage's posts carry hashtags of their narrative, which the topics never
 see. At the evaluation seeds, in five variations: all three narratives found in every
 world; purity 0.99-1.00 in nine worlds of ten (0.86 in one, where two claims about China
-from two narratives fell together); 57-100 % of the topics' posts in topics of several
+from two narratives fell together); 69-100 % of the topics' posts in topics of several
 languages; the report's eight rows hold 74-98 % of what the group said, against 10-26 %
-as its eight largest copied-content families. 1-2 s per run of the small world.
+as its eight largest copied-content families. 1.5-3.5 s per run of the small world, and
+the encoder's first use in a process (its pieces' vectors) up to 5 s more.
 
 **Tried and dropped.**
 
