@@ -201,7 +201,7 @@ def background(ctx: Reporting, terms: Terms) -> tuple[Counter, int]:
     return df, len(rows)
 
 
-def knn_graph(x: np.ndarray, k: int, floor: float, block: int = 2048):
+def knn_graph(x: np.ndarray, k: int, floor: float, block: int = 1024):
     """Edges (i, j, cosine) from each row to its k nearest rows at ``floor`` or more."""
     n = len(x)
     src, dst, w = [], [], []
@@ -297,18 +297,15 @@ def assign(x: np.ndarray, pieces: np.ndarray, posts: np.ndarray, accounts: list)
     label[pieces < MIN_CONTENT_PIECES] = CHATTER
     idx = np.flatnonzero(label != CHATTER)
     head, tail = idx[:MAX_TEXTS], idx[MAX_TEXTS:]
-    if len(head):
-        label[head] = communities(x[head])
     groups: dict[int, list[int]] = defaultdict(list)
-    for i in head:
-        if label[i] >= 0:
-            groups[int(label[i])].append(int(i))
+    if len(head):
+        for i, g in zip(head.tolist(), communities(x[head]).tolist(), strict=True):
+            groups[g].append(i)
     keep = [
         m
         for m in groups.values()
         if posts[m].sum() >= MIN_TOPIC_POSTS and len({a for i in m for a in accounts[i]}) >= 2
     ]
-    label[head] = SCATTERED
     for t, m in enumerate(keep):
         label[m] = t
     if keep and len(tail):
