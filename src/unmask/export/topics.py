@@ -118,7 +118,8 @@ def _clean_sql(col: str = "text") -> str:
 def posts(ctx: Reporting, clusters: list[str]) -> pa.Table:
     """Per reported group, its distinct cleaned texts with their posts and accounts, and the
     first post of each (its activity, raw text and language; ties broken by activity)."""
-    members = [(p, a, c) for (p, a), c in ctx.cluster_of.items() if c in set(clusters)]
+    wanted = set(clusters)
+    members = [(p, a, c) for (p, a), c in ctx.cluster_of.items() if c in wanted]
     con = ctx.store.connect()
     con.register(
         "_members",
@@ -378,7 +379,7 @@ def _describe(m: list[int], rows: list[dict], words: Terms, df: Counter, n_bg: i
         )
     return {
         "terms": top,
-        "posts": sum(rows[i]["posts"] for i in m),
+        "posts": total,
         "texts": len(m),
         "accounts": len({a for i in m for a in rows[i]["accounts"]}),
         "languages": dict(langs.most_common()),
@@ -386,16 +387,3 @@ def _describe(m: list[int], rows: list[dict], words: Terms, df: Counter, n_bg: i
         "last": max(rows[i]["last"] for i in m).isoformat(),
         "examples": examples,
     }
-
-
-def centre(x: np.ndarray, languages: list[str], means: dict[str, np.ndarray] | None = None):
-    """The embeddings with each language's mean taken away, renormalised."""
-    lang = np.array(languages)
-    out = x.copy()
-    for value in np.unique(lang):
-        rows = lang == value
-        mean = means.get(value) if means is not None else x[rows].mean(axis=0)
-        if mean is not None:
-            out[rows] -= mean
-    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-    return out
