@@ -217,9 +217,10 @@ def test_without_bios_whether_sites_are_declared_is_not_measured(tmp_path):
     assert got["declared"] is None and got["covert_sites"] is None
 
 
-def _acts_evidence(pairs_days: list[tuple[str, str, int, bool]]):
-    """Evidence whose events are pairs acting on a day (day offset from T0); the flag says
-    whether the event names an activity (an act) or not (a sign-up, a follow)."""
+def _acts_evidence(pairs_days: list[tuple[str, str, int, bool]], hour: int = 1):
+    """Evidence whose events are pairs acting on a day (day offset from T0) at ``hour`` UTC;
+    the flag says whether the event names an activity (an act) or not (a sign-up, a
+    follow)."""
     from datetime import timedelta
 
     from unmask.signals.base import EVENT_SCHEMA, Evidence
@@ -232,7 +233,7 @@ def _acts_evidence(pairs_days: list[tuple[str, str, int, bool]]):
             "platform_b": "x",
             "account_b": b,
             "activity_a": f"{a}-{day}" if act else None,
-            "time_a": T0 + timedelta(days=day, hours=1),
+            "time_a": T0 + timedelta(days=day, hours=hour),
         }
         for a, b, day, act in pairs_days
     ]
@@ -269,7 +270,7 @@ def test_persistence_is_the_share_of_its_active_days_a_cluster_acted_together(
         + [("e0", "e1", d, True) for d in (2, 3, 7)]
         + [("e0", "e1", 9, False), ("j0", "e0", 9, True)]
     )
-    acts = judgement.act_days([evidence])
+    acts = judgement.act_hours([evidence])
     with open_engine("duckdb", store) as eng:
         got = judgement.cluster_features(eng, nodes, None, acts)
     if active_days < judgement.MIN_WINDOW_DAYS:
@@ -277,3 +278,44 @@ def test_persistence_is_the_share_of_its_active_days_a_cluster_acted_together(
     else:
         assert got["job"]["persistence"] == pytest.approx(8 / active_days)
         assert got["event"]["persistence"] == pytest.approx(3 / active_days)
+
+
+def test_persistence_counts_a_clusters_own_days_not_utc_days(tmp_path):
+    """Volunteers in New York answer calls at noon and 8 pm, 17:00 and 01:00 UTC: one call
+    day is two UTC days. Their days begin in their night (they post 13:00-02:00 UTC), so
+    three call days are three of their twenty days, not six; a rota in UTC+8 that acts at
+    02:00 UTC every day keeps all its days."""
+    from datetime import timedelta
+
+    def lives(account: str, first: int, hours: range) -> list[dict]:
+        return [
+            _post(first + 100 * d + h, account) | {"time": T0 + timedelta(days=d, hours=h)}
+            for d in range(20)
+            for h in hours
+        ]
+
+    activities = (
+        lives("v0", 0, range(13, 27))
+        + lives("v1", 10_000, range(13, 27))
+        + lives("r0", 20_000, range(1, 11))
+        + lives("r1", 30_000, range(1, 11))
+    )
+    store = hand_made_store(tmp_path, activities=activities, accounts=[])
+    nodes = pa.table(
+        {
+            "platform": ["x"] * 4,
+            "account_id": ["v0", "v1", "r0", "r1"],
+            "cluster_id": ["volunteers", "volunteers", "rota", "rota"],
+        }
+    )
+    calls = (2, 7, 12)
+    evidence = [
+        _acts_evidence([("v0", "v1", d, True) for d in calls], hour=17),
+        _acts_evidence([("v0", "v1", d + 1, True) for d in calls], hour=1),
+        _acts_evidence([("r0", "r1", d, True) for d in range(20)], hour=2),
+    ]
+    acts = judgement.act_hours(evidence)
+    with open_engine("duckdb", store) as eng:
+        got = judgement.cluster_features(eng, nodes, None, acts)
+    assert got["volunteers"]["persistence"] == pytest.approx(3 / 20)
+    assert got["rota"]["persistence"] == pytest.approx(1.0)

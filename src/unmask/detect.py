@@ -248,7 +248,7 @@ def detect(
                 eng,
                 nodes,
                 vouched,
-                judgement.act_days(j.evidence for j in judged if j.defines_groups),
+                judgement.act_hours(j.evidence for j in judged if j.defines_groups),
             ),
             model=model,
             min_size=cfg.min_size,

@@ -41,9 +41,15 @@ accounts for their age):
   a crowd mobilises for an event and lives its own life the other days: the volunteers on
   their three call days, fans around a release. Counted over the members' own active days,
   not the data's, so that a store holding several collections of different spans does not
-  dilute it. Missing when the members were active on fewer than :data:`MIN_WINDOW_DAYS`
-  days (in a three-day collection every group acts on "all" its days) or no event names
-  the cluster's acts.
+  dilute it. A day is the cluster's own, not UTC's: it begins in the middle of the
+  :data:`NIGHT_HOURS` hours in which its members post least, their night. Volunteers
+  called out at noon and 8 pm on the US east coast act at 17:00 and 01:00 UTC, so in UTC
+  days their six call days were twelve and they "acted together" on 80 % of their days
+  (the busy volunteers of ``crowds_busy``, flagged at 0.99); in their own days, 40 %
+  (0.56). Taking the lowest share over the 24 possible splits was tried and dropped: it
+  also lowers an operation's share, by splitting its working day in two. Missing when the
+  members were active on fewer than :data:`MIN_WINDOW_DAYS` days (in a three-day
+  collection every group acts on "all" its days) or no event names the cluster's acts.
 
 A logistic model (:class:`Model`) turns them into a probability. It is fitted on the
 simulator's worlds at the tuning seeds only (``benchmarks/fit_judgement.py``, which also
@@ -124,6 +130,9 @@ MIN_BIOS = 0.2
 # Below this many days on which a cluster's members were active, how long it kept acting
 # together cannot be told from how long the data lasts (``persistence``).
 MIN_WINDOW_DAYS = 14
+# A cluster's days begin in the middle of the NIGHT_HOURS hours in which its members post
+# least (``persistence``): a night, long enough that a few night owls do not move it.
+NIGHT_HOURS = 7
 # The gaps real exports have: each a set of features the data cannot give. The model is
 # fitted on every cluster once whole and once with each gap.
 GAPS: dict[str, tuple[str, ...]] = {
@@ -172,8 +181,8 @@ def cluster_features(
     """Per cluster id of ``nodes``: the features read from the store (the engagement,
     age and declared features; the families' support comes from :mod:`unmask.assess`),
     None when the data cannot give one. ``vouched``: which signals vouch for which accounts
-    (``assess.member_support``), for ``covert_sites``; ``acts``: the days pairs of accounts
-    acted together (:func:`act_days`), for ``persistence``."""
+    (``assess.member_support``), for ``covert_sites``; ``acts``: the hours in which pairs of
+    accounts acted together (:func:`act_hours`), for ``persistence``."""
     groups = nodes.select(["platform", "account_id", "cluster_id"])
     out: dict[str, dict[str, float | None]] = {
         cid: dict.fromkeys(STORE_FEATURES) for cid in set(groups["cluster_id"].to_pylist())
@@ -233,10 +242,10 @@ def cluster_features(
     return out
 
 
-def act_days(evidence: Iterable[Any]) -> pa.Table:
-    """The days (UTC, as days since 1970) on which each pair of accounts acted together,
+def act_hours(evidence: Iterable[Any]) -> pa.Table:
+    """The hours (UTC, as hours since 1970) in which each pair of accounts acted together,
     from the events of ``evidence`` that name an activity (co-shares, copies, bursts, posts
-    for an own site; not sign-ups or follows), one row per pair and day."""
+    for an own site; not sign-ups or follows), one row per pair and hour."""
     import pyarrow.compute as pc
 
     keys = ["platform_a", "account_a", "platform_b", "account_b"]
@@ -245,43 +254,78 @@ def act_days(evidence: Iterable[Any]) -> pa.Table:
         e = ev.events.filter(pc.is_valid(ev.events["activity_a"]))
         if e.num_rows:
             micros = pc.cast(e["time_a"], pa.int64())
-            day = pc.floor(pc.divide(pc.cast(micros, pa.float64()), 86_400e6))
-            parts.append(e.select(keys).append_column("day", pc.cast(day, pa.int64())))
+            hour = pc.floor(pc.divide(pc.cast(micros, pa.float64()), 3_600e6))
+            parts.append(e.select(keys).append_column("hour", pc.cast(hour, pa.int64())))
     if not parts:
         return pa.table(
-            {k: pa.array([], pa.string()) for k in keys} | {"day": pa.array([], pa.int64())}
+            {k: pa.array([], pa.string()) for k in keys} | {"hour": pa.array([], pa.int64())}
         )
-    return pa.concat_tables(parts).group_by([*keys, "day"]).aggregate([])
+    return pa.concat_tables(parts).group_by([*keys, "hour"]).aggregate([])
 
 
 def _persistence(engine: Engine, acts: pa.Table) -> dict[str, float]:
     """Per cluster of ``_judge_groups``: of the days on which its members were active, the
-    share on which they acted together; nothing for a cluster active on too few days."""
+    share on which they acted together, each day beginning in the middle of the cluster's
+    night (the :data:`NIGHT_HOURS` hours of the day, UTC, in which its members posted
+    least; the earliest on a tie); nothing for a cluster active on too few days."""
     if not acts.num_rows:
         return {}
     engine.register("_judge_acts", acts)
+    engine.register("_judge_hours", pa.table({"hod": pa.array(range(24), pa.int64())}))
     try:
+        half = NIGHT_HOURS // 2
         rows = engine.fetch(
-            """WITH active AS (
-                  SELECT g.cluster_id, count(DISTINCT CAST(t.time AS DATE)) AS days
+            f"""WITH active AS (
+                  SELECT g.cluster_id,
+                         CAST(floor(epoch(t.time) / 3600) AS BIGINT) AS hour, count(*) AS n
                   FROM activities t
                   JOIN _judge_groups g
                     ON g.platform = t.platform AND g.account_id = t.account_id
-                  GROUP BY g.cluster_id),
+                  GROUP BY g.cluster_id, CAST(floor(epoch(t.time) / 3600) AS BIGINT)),
+                by_hour AS (
+                  SELECT cluster_id, ((hour % 24) + 24) % 24 AS hod, sum(n) AS n
+                  FROM active GROUP BY cluster_id, ((hour % 24) + 24) % 24),
+                grid AS (
+                  SELECT c.cluster_id, h.hod, coalesce(b.n, 0) AS n
+                  FROM (SELECT DISTINCT cluster_id FROM active) c
+                  CROSS JOIN _judge_hours h
+                  LEFT JOIN by_hour b ON b.cluster_id = c.cluster_id AND b.hod = h.hod),
+                around AS (
+                  SELECT g.cluster_id, g.hod, sum(w.n) AS n
+                  FROM grid g JOIN grid w
+                    ON w.cluster_id = g.cluster_id
+                   AND (w.hod - g.hod + 24 + {half}) % 24 <= {2 * half}
+                  GROUP BY g.cluster_id, g.hod),
+                quietest AS (
+                  SELECT cluster_id, hod FROM (
+                    SELECT cluster_id, hod,
+                           row_number() OVER (PARTITION BY cluster_id ORDER BY n, hod) AS k
+                    FROM around)
+                  WHERE k = 1),
                 together AS (
-                  SELECT ga.cluster_id, count(DISTINCT x.day) AS days
+                  SELECT DISTINCT ga.cluster_id, x.hour
                   FROM _judge_acts x
                   JOIN _judge_groups ga
                     ON ga.platform = x.platform_a AND ga.account_id = x.account_a
                   JOIN _judge_groups gb
                     ON gb.platform = x.platform_b AND gb.account_id = x.account_b
-                  WHERE ga.cluster_id = gb.cluster_id
-                  GROUP BY ga.cluster_id)
+                  WHERE ga.cluster_id = gb.cluster_id),
+                active_days AS (
+                  SELECT a.cluster_id,
+                         count(DISTINCT CAST(floor((a.hour - q.hod) / 24) AS BIGINT)) AS days
+                  FROM active a JOIN quietest q ON q.cluster_id = a.cluster_id
+                  GROUP BY a.cluster_id),
+                together_days AS (
+                  SELECT x.cluster_id,
+                         count(DISTINCT CAST(floor((x.hour - q.hod) / 24) AS BIGINT)) AS days
+                  FROM together x JOIN quietest q ON q.cluster_id = x.cluster_id
+                  GROUP BY x.cluster_id)
                SELECT a.cluster_id, a.days AS active, t.days AS together
-               FROM active a JOIN together t ON t.cluster_id = a.cluster_id"""
+               FROM active_days a JOIN together_days t ON t.cluster_id = a.cluster_id"""
         ).to_pylist()
     finally:
         engine.drop("_judge_acts")
+        engine.drop("_judge_hours")
     return {
         r["cluster_id"]: min(r["together"] / r["active"], 1.0)
         for r in rows
