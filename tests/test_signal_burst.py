@@ -25,7 +25,7 @@ from worldscore import (
 from unmask.engine.duckdb import DuckDBEngine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Signal
 from unmask.signals.burst import BURSTS_SCHEMA, SingleShotBurst
-from unmask.signals.significance import bh_qvalues, binom_sf, poisson_sf
+from unmask.signals.significance import bh_qvalues, bh_qvalues_by, binom_sf, poisson_sf
 from unmask.store import Store
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -185,6 +185,27 @@ def test_tails_and_qvalues_are_exact():
     assert bh_qvalues(np.array([0.01, 0.04, 0.03, 0.5])) == pytest.approx(
         [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5]
     )
+
+
+def test_the_fdr_is_held_per_stratum():
+    """Sun, McLain & Wang's stratified FDR: Benjamini-Hochberg within each stratum. A few
+    strong tests of one kind are not drowned by many null tests of another."""
+    signal = np.array([0.004, 0.01, 0.02])
+    null = np.linspace(0.05, 1.0, 97)
+    p = np.concatenate([signal, null])
+    kind = np.array(["figure"] * 3 + ["hashtag"] * 97)
+    q = bh_qvalues_by(p, kind)
+    assert q[:3] == pytest.approx(bh_qvalues(signal)) and (q[:3] <= 0.05).all()
+    assert q[3:] == pytest.approx(bh_qvalues(null))
+    assert (bh_qvalues(p)[:3] > 0.05).any()  # pooled, the third figure is lost
+
+
+def test_bursts_are_tested_per_target_kind(hand_ev):
+    bursts = hand_ev.tables["bursts"].to_pylist()
+    for kind in {r["target"].split(":")[0] for r in bursts}:
+        mine = [r for r in bursts if r["target"].split(":")[0] == kind]
+        want = bh_qvalues(np.array([r["p_value"] for r in mine]))
+        assert [r["q_value"] for r in mine] == pytest.approx(want), kind
 
 
 # -- the hand-made store ----------------------------------------------------------------------

@@ -63,7 +63,10 @@ def _svg(fig) -> str:
     with warnings.catch_warnings():
         # Text is left to the browser's fonts, so glyphs Matplotlib lacks (emoji) do not matter.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        # No date and ids salted alike: the same run draws the same bytes, so a report
+        # regenerated from unchanged data does not differ (docs/example-report).
+        with plt.rc_context({"svg.hashsalt": "unmask"}):
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]

@@ -66,7 +66,16 @@ tests' dependence; Berger 1982, Technometrics 24):
   ``p0``, which only makes the test more conservative.
 
 Each burst keeps ``p_value = max(p_rate, p_who)``; ``q_value`` is Benjamini & Hochberg's
-step-up adjustment (JRSS B 1995) over all bursts tested; bursts with ``q_value <= fdr``
+step-up adjustment (JRSS B 1995) over the bursts of its target kind (a stratified FDR, Sun,
+McLain & Wang 2006, Genet. Epidemiol. 30: each kind's discoveries keep the FDR at the
+level, so the union's does too). Pooled, the hundreds of hashtag and domain bursts of
+crowds, nearly all null, held back the few bursts on an adaptive operation's fresh
+figures: at ``combined_adaptive``'s tuning seed 2 two of them, of 15 and 17 accounts, had
+q 0.069 and 0.099. Per kind, 47 more bursts pass in the 38 tuning worlds and the medium
+ones (24 in that world), all on an operation's figures, images, texts and typosquat
+domains, and 11 fewer (hashtag and URL bursts that pooled figures had lifted);
+``combined_adaptive``'s Spamouflage goes from 0.896 to 0.911 at evaluation seed 102, and no
+authentic account is flagged in any world of the grid. Bursts with ``q_value <= fdr``
 are significant (0.05, co-action's level; it was 0.01 until figures were a target: an
 adaptive operation's task bursts hold its aged posters with a few throwaways, a rare
 target with ``p_who`` of 0.002-0.01, and at 0.05 they brought 20 and 28 more of
@@ -130,11 +139,12 @@ from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unmask.engine.base import Engine
 from unmask.signals.base import EDGE_SCHEMA, EVENT_SCHEMA, Evidence, Signal
 from unmask.signals.coaction import shared_texts, target_sql
-from unmask.signals.significance import bh_qvalues, binom_sf, exact_sum, poisson_sf
+from unmask.signals.significance import bh_qvalues_by, binom_sf, exact_sum, poisson_sf
 
 KINDS = ("url", "domain", "text", "media", "hashtag", "figure")
 
@@ -386,7 +396,10 @@ class SingleShotBurst(Signal):
         p_rate = np.minimum(1.0, poisson_sf(k, mu) * max(1.0, t_span / w))
         p_who = binom_sf(x, k, p0)
         p = np.maximum(p_rate, p_who)
-        q = bh_qvalues(p)
+        # The FDR is held per target kind (a stratified FDR): hundreds of hashtag bursts of
+        # crowds must not hold back a handful of bursts on fresh figures (the docstring).
+        kind = pc.list_element(pc.split_pattern(stats["target"], ":", max_splits=1), 0)
+        q = bh_qvalues_by(p, kind.to_numpy(zero_copy_only=False))
         # A crowd's lurkers are a sliver of a mass; an operation's throwaways a good part of
         # its burst (the module's docstring).
         sig = (q <= float(self.fdr)) & (x >= float(self.min_transient_share) * k)
