@@ -89,6 +89,21 @@ def test_a_missing_feature_argues_neither_way_and_upper_bounds_it():
     assert model.upper(rows[1]) == pytest.approx(model.probability(rows[1]))
 
 
+def test_a_feature_that_does_not_apply_is_not_evidence_the_data_lacks():
+    """``new_audience`` is about new accounts: for old ones it does not apply, and the
+    upper bound must not imagine it; where the accounts' age is unknown, it is missing."""
+    rows, labels = _rows(400, seed=5)
+    young = [r | {"account_age": 0.5, "new_audience": r["unlinked_audience"]} for r in rows]
+    model = fit(young, labels, gaps={"none": ()})
+    model.weights["new_audience"] = -5.0  # as the fit on the simulated worlds makes it
+    old = young[2] | {"account_age": 3.0, "new_audience": None}
+    assert judgement.not_applicable(old) == {"new_audience"}
+    assert model.upper(old) == pytest.approx(model.probability(old))
+    unknown = young[2] | {"account_age": None, "new_audience": None}
+    assert judgement.not_applicable(unknown) == set()
+    assert model.upper(unknown) > model.probability(unknown)
+
+
 def test_fitting_needs_both_kinds():
     rows, _ = _rows(10)
     with pytest.raises(ValueError, match="both kinds"):
@@ -170,6 +185,8 @@ def test_features_read_from_the_store(tmp_path):
     assert got["unlinked_audience"] == pytest.approx(np.log1p(1 / 6))
     assert got["account_age"] == pytest.approx(np.log10(1 + 10), abs=0.05)
     assert got["declared"] == pytest.approx(1 / 6)
+    # accounts ten days old: new, and their organic audience is new_audience
+    assert judgement.new_accounts(got) and got["new_audience"] == got["unlinked_audience"]
 
 
 def test_engagement_with_posts_the_data_lacks_is_not_measured(tmp_path):
