@@ -186,3 +186,17 @@ def test_how_a_group_acts_together_alone_never_makes_it_inauthentic():
     assert few["probability"] < 0.7 and few["tier"] == "coordinated_unassessed"
     assert "that it is an inauthentic operation" not in few["reason"] and "()" not in few["reason"]
     assert "nothing in this data shows whether they are authentic" in few["reason"]
+
+
+def test_new_accounts_audience_is_not_missing_for_old_accounts():
+    """``new_audience`` does not apply to a group of old accounts: it is not named as
+    evidence the data lacks; where the accounts' age is unknown, it is."""
+    nodes, vouched = _clusters({"old": ["coordination"], "unknown": ["coordination"]})
+    known = dict.fromkeys(STORE_FEATURES, 0.0)
+    features = {
+        "old": known | {"account_age": 3.0, "new_audience": None},
+        "unknown": known | {"account_age": None, "new_audience": None},
+    }
+    got = _by_id(judge(nodes, vouched, features=features, model=MODEL))
+    assert "not assessed" not in got["old"]["reason"]
+    assert "account_age, new_audience: not in this data" in got["unknown"]["reason"]

@@ -17,6 +17,7 @@ from unmask.simulate.scenario import (
 )
 
 ROBUSTNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "robustness"
+PROBES = ROBUSTNESS.parent / "probes"
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -151,6 +152,15 @@ def test_benchmark_variations_are_toml_that_extend_a_base():
     for path in files:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         assert isinstance(data.get("extends"), str), path.name
+
+
+@pytest.mark.parametrize("path", sorted(PROBES.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_probe_is_a_valid_scenario(path):
+    """The probes (benchmarks/probes) are read by the same loader as the grid's variations:
+    one that no longer loads is caught here, not in a benchmark run."""
+    scenario = load_scenario(str(path))
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["extends"] == "small"
+    assert scenario.source_text
 
 
 def test_a_world_from_an_extension_is_the_world_of_its_merged_scenario(tmp_path):

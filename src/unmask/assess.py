@@ -41,7 +41,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from unmask.engine.duckdb import connect
-from unmask.judgement import AUTHENTICITY, FAMILIES, FEATURES, Model, load_model
+from unmask.judgement import (
+    AUTHENTICITY,
+    FAMILIES,
+    FEATURES,
+    Model,
+    load_model,
+    not_applicable,
+)
 from unmask.signals.base import Evidence
 
 SUPPORT_SCHEMA = pa.schema(
@@ -180,7 +187,10 @@ def judge(
         # a family the data cannot show stands for; what it might have found is ``upper``.
         p = model.probability(x | {f: model.least(f) for f in not_run})
         upper = model.upper(x)
-        missing = [f for f in FEATURES if x[f] is None]
+        # A feature that does not apply (new accounts' audience, for old ones) is not one
+        # the data lacks.
+        inapplicable = not_applicable(x)
+        missing = [f for f in FEATURES if x[f] is None and f not in inapplicable]
         strong = [f["family"] for f in support if f["share"] >= min_support]
         weak = [f for f in support if f["share"] < min_support]
         # The families named as supporting are exactly ``families``; the others that vouched
