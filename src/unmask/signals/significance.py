@@ -154,9 +154,9 @@ def bh_qvalues(p: np.ndarray) -> np.ndarray:
 
 def bh_qvalues_by(p: np.ndarray, strata: np.ndarray) -> np.ndarray:
     """:func:`bh_qvalues` within each stratum of ``strata`` (one label per p-value): the
-    stratified FDR of Sun, McLain & Wang (Genet. Epidemiol. 30, 2006). Each stratum's
-    discoveries keep its FDR at the level, so the union's does too; a stratum rich in signal
-    is not held back by the tests of another that holds none."""
+    stratified FDR of Sun, McLain & Wang (Genet. Epidemiol. 30, 2006), who show that it
+    keeps the overall FDR at the level; a stratum rich in signal is not held back by the
+    tests of another that holds none."""
     p = np.asarray(p, dtype=np.float64)
     strata = np.asarray(strata)
     out = np.ones(len(p))
