@@ -260,13 +260,13 @@ def cluster_features(
         if acts is not None:
             for cid, share in _persistence(engine, acts).items():
                 out[cid]["persistence"] = share
-        for f in out.values():
-            if new_accounts(f) and f["unlinked_audience"] is not None:
-                f["new_audience"] = f["unlinked_audience"]
     finally:
         engine.drop("_judge_groups")
         if owned is not None:
             engine.drop("_judge_owned")
+    for f in out.values():
+        if new_accounts(f) and f["unlinked_audience"] is not None:
+            f["new_audience"] = f["unlinked_audience"]
     return out
 
 
@@ -279,8 +279,8 @@ def new_accounts(x: Mapping[str, float | None]) -> bool:
 def not_applicable(x: Mapping[str, float | None]) -> set[str]:
     """The features that do not apply to a cluster (as against the data lacking them):
     ``new_audience`` when its accounts are known to be old."""
-    age = x.get("account_age")
-    return {"new_audience"} if age is not None and age >= NEW_ACCOUNT_AGE else set()
+    known = x.get("account_age") is not None
+    return {"new_audience"} if known and not new_accounts(x) else set()
 
 
 def act_hours(evidence: Iterable[Any]) -> pa.Table:
