@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from worldscore import COORDINATION, group_rate
 
+from unmask import attach
 from unmask.detect import DetectConfig, default_signals, detect
 from unmask.evaluate import evaluate
 from unmask.store import Store
@@ -67,7 +68,35 @@ def test_every_flagged_account_is_backed_by_an_edge_inside_its_cluster(small_run
            ANTI JOIN backed USING (platform, account_id)"""
     ).fetchall()
     assert result.flagged.num_rows > 0
-    assert unbacked == []
+    # The only flags without an edge inside their cluster are the bought followers attached
+    # to an operation, each backed by its bought follows, most of them of the operation's
+    # linked accounts (``unmask.attach``).
+    attached = {
+        (r["platform"], r["account_id"])
+        for r in pq.read_table(run / "attached.parquet").to_pylist()
+    }
+    assert {(p, a) for p, a, _ in unbacked} == attached
+    assert all(s == "followers" for _, _, s in unbacked)
+    con.execute(
+        f"CREATE VIEW bought AS SELECT * FROM '{run / 'evidence' / 'followers' / 'bought.parquet'}'"
+    )
+    shares = con.sql(
+        """SELECT f.platform, f.account_id,
+                  count(DISTINCT b.followee_id) FILTER (WHERE n.cluster_id = f.cluster_id) AS ours,
+                  count(DISTINCT b.followee_id) AS all_
+           FROM flagged f
+           JOIN bought b ON b.platform = f.platform AND b.follower_id = f.account_id
+           LEFT JOIN nodes n ON n.platform = b.platform AND n.account_id = b.followee_id
+           WHERE f.signals = 'followers' AND NOT EXISTS (
+               SELECT 1 FROM nodes m WHERE m.platform = f.platform
+                  AND m.account_id = f.account_id AND m.cluster_id = f.cluster_id)
+           GROUP BY ALL"""
+    ).fetchall()
+    assert len(shares) == len(attached)
+    assert all(
+        ours >= attach.ATTACH_MIN_ACCOUNTS and ours >= attach.ATTACH_SHARE * n
+        for _, _, ours, n in shares
+    )
 
 
 def test_clusters_say_why_and_flagged_is_what_evaluate_reads(small_run, small_world):

@@ -230,3 +230,12 @@ def test_the_judgements_features_are_the_same_on_spark(
                 cid,
                 name,
             )
+
+
+def test_bought_followers_are_attached_alike_on_spark(russian_store, spark_engine):
+    """Attaching bought followers to operations is one SQL: Spark agrees with DuckDB."""
+    from test_attach import attached_on
+
+    with DuckDBEngine(russian_store) as duck:
+        want = attached_on(duck)
+    assert want and attached_on(spark_engine) == want

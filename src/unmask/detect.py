@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from unmask import assess, judgement, lineage, network, operations, rundir
+from unmask import assess, attach, judgement, lineage, network, operations, rundir
 from unmask.catalogue import Catalogue
 from unmask.engine import open_engine
 from unmask.errors import ConfigError
@@ -261,8 +261,12 @@ def detect(
         seconds["judge"] = round(time.perf_counter() - t0, 3)
         tell("describing operations", len(signals), len(signals))
         t0 = time.perf_counter()
-        described = operations.describe(eng, nodes, clusters, [j.evidence for j in judged], vouched)
-        assets = operations.takedown(eng, nodes, clusters, vouched)
+        attached = _attached(eng, nodes, clusters, judged)
+        members = attach.members(nodes, attached)
+        described = operations.describe(
+            eng, members, clusters, [j.evidence for j in judged], vouched
+        )
+        assets = operations.takedown(eng, members, clusters, vouched)
         seconds["describe"] = round(time.perf_counter() - t0, 3)
         if known is not None:
             tell("linking to known operations", len(signals), len(signals))
@@ -277,7 +281,13 @@ def detect(
     flagged = flagged.rename_columns(["platform", "account_id", "cluster_id", "score", "signals"])
 
     rundir.write_tables(
-        run_dir, {rundir.FUSED: fused, rundir.NODES: nodes, rundir.CLUSTERS: clusters}
+        run_dir,
+        {
+            rundir.FUSED: fused,
+            rundir.NODES: nodes,
+            rundir.CLUSTERS: clusters,
+            rundir.ATTACHED: attached,
+        },
     )
     # The CSVs are for people (formula cells neutralised); programs read the Parquet twins.
     for parquet, csv, table in (
@@ -309,6 +319,7 @@ def detect(
                 "reported": {
                     t: int(sum(x == t for x in clusters["tier"].to_pylist())) for t in assess.TIERS
                 },
+                "attached_followers": attached.num_rows,
                 "flagged_accounts": flagged.num_rows,
             },
         },
@@ -319,6 +330,18 @@ def detect(
 
         result.recorded = record_run(cases, run_dir)
     return result
+
+
+def _attached(
+    eng: Any, nodes: pa.Table, clusters: pa.Table, judged: list[assess.Judged]
+) -> pa.Table:
+    """The operations' bought followers (``unmask.attach``), from the evidence of the
+    signal that gives bought follows, when one ran."""
+    bought = next(
+        (j.evidence.tables["bought"] for j in judged if "bought" in j.evidence.tables), None
+    )
+    ops = sorted(clusters.filter(clusters["operation"])["cluster_id"].to_pylist())
+    return attach.bought_followers(eng, nodes, ops, bought)
 
 
 def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:

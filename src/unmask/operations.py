@@ -3,9 +3,10 @@
 For every cluster judged an operation (``unmask.assess``), :func:`describe` returns a
 JSON-able dict:
 
-* ``assets``: accounts by platform and kind, followers in total (``None`` when the data
-  gives no follower count for any of them; ``followers_known``: how many have one), and how
-  many accounts each signal vouches for;
+* ``assets``: accounts by platform and kind, of them how many are bought followers
+  attached by their follows (``attached``, :mod:`unmask.attach`), followers in total
+  (``None`` when the data gives no follower count for any of them; ``followers_known``: how
+  many have one), and how many accounts each signal vouches for;
 * ``activity``: actions by kind, active period, and the daily timeline per platform;
 * ``pushed``: the domains, URLs and hashtags the operation pushes (by how many of its
   accounts, and how much of everyone's use of them is the operation's: a domain that only
@@ -40,6 +41,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from unmask import attach
 from unmask.assess import tier_words
 from unmask.engine.base import Engine
 from unmask.ingest.normalise import SHORTENERS, is_shortener
@@ -91,7 +93,7 @@ KILL_CHAIN_ORDER = ("0.9", "6.2", "5.2", "9.2", "0.6", "7.5", "3.1", "3.3", "1.1
 
 def describe(
     engine: Engine,
-    nodes: pa.Table,
+    members: pa.Table,
     clusters: pa.Table,
     evidence: list[Evidence],
     vouched: pa.Table,
@@ -100,13 +102,14 @@ def describe(
 ) -> list[dict[str, Any]]:
     """The figures of every reported cluster in ``clusters`` (those with a tier: the
     operations, and the coordinated groups whose authenticity the data could not show; see
-    the module docstring)."""
+    the module docstring). ``members``: every cluster's accounts with how each belongs
+    (``attach.members``)."""
     ops = clusters.filter(pc.is_valid(clusters["tier"]))
     if ops.num_rows == 0:
         return []
     op_ids = set(ops["cluster_id"].to_pylist())
-    members = nodes.filter(pa.compute.is_in(nodes["cluster_id"], pa.array(sorted(op_ids))))
-    engine.register(MEMBERS, members.select(["platform", "account_id", "cluster_id"]))
+    members = members.filter(pc.is_in(members["cluster_id"], pa.array(sorted(op_ids))))
+    engine.register(MEMBERS, members.select(["platform", "account_id", "cluster_id", "basis"]))
     try:
         out = {c["cluster_id"]: _skeleton(c) for c in ops.to_pylist()}
         _assets(engine, out, vouched)
@@ -155,6 +158,8 @@ def _assets(engine: Engine, out: dict, vouched: pa.Table) -> None:
     for op in out.values():
         op["assets"] = {
             "accounts": 0,
+            # of them, bought followers attached by their follows (``unmask.attach``)
+            "attached": 0,
             "by_platform": {},
             "followers": None,
             "followers_known": 0,
@@ -164,7 +169,8 @@ def _assets(engine: Engine, out: dict, vouched: pa.Table) -> None:
     for r in _rows(
         engine,
         f"""SELECT m.cluster_id, m.platform, coalesce(a.kind, 'account') AS kind,
-                   count(*) AS n, CAST(sum(a.followers) AS BIGINT) AS followers,
+                   count(*) AS n, count(*) FILTER (WHERE m.basis = '{attach.BOUGHT_FOLLOWER}')
+                   AS attached, CAST(sum(a.followers) AS BIGINT) AS followers,
                    count(a.followers) AS followers_known
             FROM {MEMBERS} m LEFT JOIN accounts a
               ON a.platform = m.platform AND a.account_id = m.account_id
@@ -172,6 +178,7 @@ def _assets(engine: Engine, out: dict, vouched: pa.Table) -> None:
     ):
         a = out[r["cluster_id"]]["assets"]
         a["accounts"] += r["n"]
+        a["attached"] += r["attached"]
         # Accounts without a count are unknown, not 0: the total is of those that have one.
         if r["followers_known"]:
             a["followers"] = (a["followers"] or 0) + r["followers"]
@@ -549,26 +556,40 @@ def _listed(procedure: str) -> tuple[int, list[int]]:
     return place, digits if place == len(KILL_CHAIN_ORDER) else []
 
 
-def takedown(engine: Engine, nodes: pa.Table, clusters: pa.Table, vouched: pa.Table) -> pa.Table:
+def takedown(engine: Engine, members: pa.Table, clusters: pa.Table, vouched: pa.Table) -> pa.Table:
     """The assets to act on: every account of every operation, with its kind, handle, URL,
-    and the signals that vouch for it."""
+    how it belongs (``basis``: linked, or attached as a bought follower; ``members`` is
+    ``attach.members``) and the signals that vouch for it (``followers`` for an attached
+    follower, whose bought follows are the evidence)."""
     ops = clusters.filter(clusters["operation"]).select(["cluster_id", "probability"])
     engine.register("_td_ops", ops)
-    engine.register("_td_nodes", nodes.select(["platform", "account_id", "cluster_id", "degree"]))
+    engine.register(
+        "_td_nodes", members.select(["platform", "account_id", "cluster_id", "degree", "basis"])
+    )
     engine.register("_td_vouched", vouched)
     try:
         return engine.fetch(
-            """SELECT n.cluster_id AS operation, n.platform, n.account_id,
-                      coalesce(a.kind, 'account') AS kind, a.handle, a.url,
-                      o.probability AS operation_probability, n.degree AS linked_accounts,
-                      coalesce(string_agg(DISTINCT v.signal, ';' ORDER BY v.signal), '') AS signals
-               FROM _td_nodes n JOIN _td_ops o USING (cluster_id)
-               LEFT JOIN accounts a ON a.platform = n.platform AND a.account_id = n.account_id
-               LEFT JOIN _td_vouched v
-                 ON v.platform = n.platform AND v.account_id = n.account_id
-                AND v.cluster_id = n.cluster_id
-               GROUP BY ALL
-               ORDER BY o.probability DESC, n.cluster_id, n.platform, kind, n.account_id"""
+            f"""WITH t AS (
+                    SELECT n.cluster_id AS operation, n.platform, n.account_id,
+                           coalesce(a.kind, 'account') AS kind, a.handle, a.url,
+                           o.probability AS operation_probability,
+                           n.degree AS linked_accounts, n.basis,
+                           coalesce(string_agg(DISTINCT v.signal, ';' ORDER BY v.signal), '')
+                           AS vouching
+                    FROM _td_nodes n JOIN _td_ops o USING (cluster_id)
+                    LEFT JOIN accounts a
+                      ON a.platform = n.platform AND a.account_id = n.account_id
+                    LEFT JOIN _td_vouched v
+                      ON v.platform = n.platform AND v.account_id = n.account_id
+                     AND v.cluster_id = n.cluster_id
+                    GROUP BY ALL)
+                SELECT operation, platform, account_id, kind, handle, url,
+                       operation_probability, linked_accounts, basis,
+                       CASE WHEN basis = '{attach.BOUGHT_FOLLOWER}' THEN 'followers'
+                            ELSE vouching END AS signals
+                FROM t
+                ORDER BY operation_probability DESC, operation, platform, basis DESC, kind,
+                         account_id"""
         )
     finally:
         engine.drop("_td_ops", "_td_nodes", "_td_vouched")

@@ -48,6 +48,9 @@ RUN_JSON = "run.json"
 OPERATIONS_JSON = "operations.json"
 FUSED = "fused.parquet"
 NODES = "nodes.parquet"
+# Bought followers attached to an operation by their follows, with the reason
+# (``unmask.attach``); runs before it have none.
+ATTACHED = "attached.parquet"
 CLUSTERS = "clusters.parquet"
 TAKEDOWN = "takedown.parquet"
 TAKEDOWN_CSV = "takedown.csv"
@@ -88,6 +91,7 @@ class Confidence(TypedDict):
 
 class Assets(TypedDict):
     accounts: int
+    attached: NotRequired[int]  # of them, bought followers (runs before it: none)
     by_platform: dict[str, dict[str, int]]  # platform -> kind -> assets
     followers: int | None  # None: the data gives no follower counts
     followers_known: int
@@ -181,6 +185,8 @@ class Asset:
     url: str | None = None
     # The signals that vouch for it; None when the run has no takedown list to say.
     signals: list[str] | None = None
+    # "linked" by the signals that make groups, or "bought follower" (``unmask.attach``)
+    basis: str = "linked"
 
 
 @dataclass
@@ -330,10 +336,13 @@ def flagged_file(run_dir: Path) -> Path | None:
 
 def read_operations(run_dir: Path) -> list[Operation]:
     """The run's operations in the order of ``clusters.parquet``, each with its assets in
-    the order of ``nodes.parquet`` and its figures."""
+    the order of ``nodes.parquet`` (then its attached bought followers) and its figures."""
     clusters = read_table(run_dir, CLUSTERS)
     ops_rows = [r for r in clusters.to_pylist() if r["operation"]]
     nodes = read_table(run_dir, NODES, columns=["platform", "account_id", "cluster_id"])
+    if (run_dir / ATTACHED).exists():
+        attached = read_table(run_dir, ATTACHED, columns=["platform", "account_id", "cluster_id"])
+        nodes = pa.concat_tables([nodes, attached.cast(nodes.schema)])
     details: dict[tuple[str, str], dict[str, Any]] = {}
     if (run_dir / TAKEDOWN).exists() or (run_dir / TAKEDOWN_CSV).exists():
         for r in read_takedown(run_dir):
@@ -355,6 +364,7 @@ def read_operations(run_dir: Path) -> list[Operation]:
                     d.get("handle"),
                     d.get("url"),
                     None if signals is None else [s for s in signals.split(";") if s],
+                    d.get("basis") or "linked",
                 )
             )
     return [

@@ -164,6 +164,12 @@ def summary(op: dict[str, Any]) -> str:
     where = f"{len(a['by_platform'])} platform(s) ({per_platform})"
     if _is_operation(op):
         first = f"{a['accounts']:,} assets on {where} are proposed for removal."
+        if a.get("attached"):
+            first += (
+                f" {a['attached']:,} of them are followers that look bought and that no signal"
+                " links to the others: most of the accounts they were bought to follow are"
+                " this operation's."
+            )
     else:
         unassessed = op["confidence"].get("unassessed") or []
         first = (

@@ -31,7 +31,9 @@ all three (the ``followers_vendor`` variation: Spamouflage, 152 fans and 119 of 
 vendor's accounts in one cluster, judged an open crowd). An operation's own spam pool is
 still found, by what made it: creation batches (identity) and its sign-up kit
 (infrastructure). Pairs of fake followers are not linked to each other. Per followed account, ``tables["audiences"]`` gives its followers, the
-share that look bought and the bursts behind it; ``tables["bursts"]`` lists the bursts.
+share that look bought and the bursts behind it; ``tables["bursts"]`` lists the bursts;
+``tables["bought"]`` lists the bought follows, follower to followed account (what
+:mod:`unmask.attach` reads to attach an operation's bought followers to it).
 
 **Echo chamber** (:func:`echo_chamber`, :func:`echo_chambers`) and **bought share**
 (:func:`bought_share`) are plain functions that later steps call on any group of
@@ -105,6 +107,19 @@ AUDIENCE_SCHEMA = pa.schema(
         pa.field("last_burst_time", pa.timestamp("us", tz="UTC")),
         pa.field("block", pa.int64()),
         pa.field("reason", pa.string()),
+    ]
+)
+
+# One bought follow: a follower that looks bought, and an account it followed in one of that
+# account's bursts (``burst_id``) or inside their common block (``block``).
+BOUGHT_SCHEMA = pa.schema(
+    [
+        pa.field("platform", pa.string(), nullable=False),
+        pa.field("follower_id", pa.string(), nullable=False),
+        pa.field("followee_id", pa.string(), nullable=False),
+        pa.field("time", pa.timestamp("us", tz="UTC")),
+        pa.field("burst_id", pa.string()),
+        pa.field("block", pa.int64()),
     ]
 )
 
@@ -646,6 +661,7 @@ class BoughtFollowers(Signal):
                ORDER BY b.platform, b.followee_id, b.follower_id"""
         )
         ev.stats["bought_follows"] = bought.num_rows
+        ev.tables["bought"] = bought.select(BOUGHT_SCHEMA.names).cast(BOUGHT_SCHEMA)
         follow_edges, follow_events = _bought_follow_edges(self.signal_name, bought)
         # Shared pool: followed accounts with min_shared bought followers in common. Each
         # follower's bought follows are taken in time order and paired with the next
