@@ -208,6 +208,7 @@ def _figures(e: dict[str, Any]) -> dict[str, Any]:
         "overall": e["overall"],
         "strict": e["strict"],
         "false_positive_rate": e["false_positive_rate"],
+        "reported_authentic": e.get("reported_authentic"),
         "false_positives": {
             g: {"accounts": r["accounts"], "flagged": r["flagged"], "rate": r["rate"]}
             for g, r in groups.items()
@@ -221,6 +222,7 @@ def _figures(e: dict[str, Any]) -> dict[str, Any]:
                     "accounts",
                     "flagged",
                     "recall",
+                    "reported",
                     "precision",
                     "f1",
                     "status",
@@ -245,6 +247,13 @@ def _figures(e: dict[str, Any]) -> dict[str, Any]:
 
 def _num(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _share(op: dict[str, Any] | None, key: str) -> str:
+    """``op[key]`` as a share of the operation's accounts (– when not measured)."""
+    if not op or op.get(key) is None:
+        return "–"
+    return _num(op[key] / op["accounts"])
 
 
 def _f1(scores: dict[str, Any] | None) -> str:
@@ -329,11 +338,13 @@ def markdown(records: list[dict[str, Any]], seeds: list[int]) -> str:
 
     out += [
         "",
-        "Per operation: recall (its accounts flagged), purity (its share of the clusters "
-        "that cover it; – when none does), F1 of the two, and status.",
+        "Per operation: recall (its accounts flagged), reported (its share in any reported "
+        "cluster: flagged, or in a group reported as coordinated whose authenticity the data "
+        "could not show), purity (its share of the clusters that cover it; – when none does), "
+        "F1 of recall and purity, and status.",
         "",
-        "| variation | operation | recall | purity | F1 | status |",
-        "|---|---|---|---|---|---|",
+        "| variation | operation | recall | reported | purity | F1 | status |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, recs in rows.items():
         if any(r["status"] != "ok" for r in recs):
@@ -348,6 +359,7 @@ def markdown(records: list[dict[str, Any]], seeds: list[int]) -> str:
                         label,
                         op_id,
                         " / ".join(_num(o and o["recall"]) for o in ops),
+                        " / ".join(_share(o, "reported") for o in ops),
                         " / ".join(_num(o and o["precision"]) for o in ops),
                         " / ".join(_f1(o) for o in ops),
                         " / ".join(_status(o) if o else "–" for o in ops),

@@ -246,3 +246,40 @@ def test_a_cluster_of_a_vendors_stock_is_named_for_it(tmp_path):
     assert clusters["c8"] == (3, "follower_vendor", 1.0)
     assert clusters["c3"] == (2, "authentic", 1.0)
     assert ev.purity == pytest.approx((3 + 2 + 2 + 3) / 12)
+
+
+def test_reported_counts_groups_named_as_coordinated_but_not_accused(tmp_path):
+    """With the run's clusters at hand, each operation's accounts in any reported cluster:
+    c1 is an operation (flagged), c2 is reported as coordinated whose authenticity the data
+    could not show (not flagged), c3 has no tier (neither)."""
+    run = write_run(tmp_path / "run", "platform,account_id,cluster_id,score\nx,a1,c1,0.9\n")
+    members = {"c1": ["a1", "a2"], "c2": ["a3", "b1", "o1", "o2"], "c3": ["b2", "n1"]}
+    rows = [(c, a) for c, accounts in members.items() for a in accounts]
+    pq.write_table(
+        pa.table(
+            {
+                "platform": ["x"] * len(rows),
+                "account_id": [a for _, a in rows],
+                "cluster_id": [c for c, _ in rows],
+            }
+        ),
+        run / "nodes.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "cluster_id": ["c1", "c2", "c3"],
+                "tier": ["cib_high", "coordinated_unassessed", None],
+            }
+        ),
+        run / "clusters.parquet",
+    )
+    ev = evaluate(make_truth(tmp_path / "truth"), run)
+    reported = {op.id: (op.flagged, op.reported) for op in ev.operations}
+    # A: a1 flagged; a1, a2 (c1) and a3 (c2) reported. B: b1 (c2); b2's c3 has no tier.
+    assert reported == {"A": (1, 3), "B": (0, 1)}
+    assert ev.reported_authentic == 2  # o1, o2
+    # A flagged file alone cannot say what was reported.
+    bare = evaluate(make_truth(tmp_path / "truth2"), run / "flagged.csv")
+    assert bare.reported_authentic is None
+    assert {op.reported for op in bare.operations} == {None}

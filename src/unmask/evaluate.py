@@ -92,6 +92,10 @@ class OperationScore:
     merged: bool
     merged_with: list[str]
     roles: list[RoleScore] = field(default_factory=list)
+    # Its accounts in any reported cluster: the flagged ones, and those in groups reported
+    # as coordinated whose authenticity the data could not show (None: the run has no
+    # clusters to say, such as a bare flagged file).
+    reported: int | None = None
 
 
 @dataclass
@@ -146,6 +150,9 @@ class Evaluation:
     signals: list[SignalScore]
     confusion: list[dict[str, Any]]
     clusters: list[ClusterRow]
+    # Authentic accounts in groups reported as coordinated (authenticity not assessed): not
+    # accused, but named (None: the run has no clusters to say).
+    reported_authentic: int | None
     unknown_accounts: int  # flagged accounts that are not in the truth (ignored)
     duplicate_rows: int  # rows of an account flagged more than once (the best score kept)
     matching: dict[str, float]
@@ -278,12 +285,38 @@ def evaluate(truth_dir: str | Path, run_dir: str | Path, *, min_share: float = 0
             """SELECT coalesce(operation_id, '') AS op, coalesce("group", '') AS grp, role, count(*)
                FROM truth GROUP BY ALL"""
         ).fetchall()
+        reported = _reported(con, Path(run_dir))
     finally:
         con.close()
-    return _score(joined, classes, op_types, n_flagged_all, duplicates, min_share)
+    return _score(joined, classes, op_types, n_flagged_all, duplicates, min_share, reported)
 
 
-def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> Evaluation:
+def _reported(con: duckdb.DuckDBPyConnection, run_dir: Path) -> dict[str, int] | None:
+    """Per operation id ('' for authentic accounts, vendor stock left out), its accounts in
+    a cluster with a tier or flagged; None when ``run_dir`` is not a run with clusters."""
+    if not (run_dir.is_dir() and (run_dir / rundir.NODES).is_file()):
+        return None
+    if not (run_dir / rundir.CLUSTERS).is_file():
+        return None
+    nodes = literal(rundir.table_path(run_dir, rundir.NODES))
+    clusters = literal(rundir.table_path(run_dir, rundir.CLUSTERS))
+    rows = con.execute(
+        f"""WITH r AS (
+                SELECT n.platform, n.account_id FROM read_parquet({nodes}) n
+                JOIN read_parquet({clusters}) c USING (cluster_id) WHERE c.tier IS NOT NULL
+                UNION SELECT platform, account_id FROM flagged)
+            SELECT coalesce(t.operation_id, '') AS op, count(*) FROM r
+            JOIN truth t USING (platform, account_id)
+            WHERE t.operation_id IS NOT NULL
+               OR coalesce(t."group", '') NOT IN ({", ".join(literal(g) for g in INAUTHENTIC_GROUPS)})
+            GROUP BY ALL"""
+    ).fetchall()
+    return dict(rows)
+
+
+def _score(
+    joined, classes, op_types, n_flagged_all, duplicates, min_share, reported=None
+) -> Evaluation:
     op_size: Counter[str] = Counter()
     role_size: dict[str, Counter[str]] = defaultdict(Counter)
     group_size: Counter[str] = Counter()
@@ -371,6 +404,7 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
                     RoleScore(r, n, flagged_role[op][r], flagged_role[op][r] / n)
                     for r, n in sorted(role_size[op].items())
                 ],
+                reported=None if reported is None else reported.get(op, 0),
             )
         )
 
@@ -470,6 +504,7 @@ def _score(joined, classes, op_types, n_flagged_all, duplicates, min_share) -> E
         signals=signals,
         confusion=confusion,
         clusters=cluster_rows,
+        reported_authentic=None if reported is None else reported.get("", 0),
         unknown_accounts=n_flagged_all - flagged_in_truth,
         duplicate_rows=duplicates,
         matching={"min_share": min_share},

@@ -106,6 +106,12 @@ def evaluate(
             + pct(ev.strict.precision),
             highlight=False,
         )
+    if ev.reported_authentic:
+        out.print(
+            f"[bold]reported, not accused[/]: {ev.reported_authentic:,} authentic account(s) in "
+            "groups reported as coordinated behaviour whose authenticity the data could not show",
+            highlight=False,
+        )
     if ev.unknown_accounts or ev.duplicate_rows:
         console.print(
             f"[yellow]note:[/] {ev.unknown_accounts:,} flagged account(s) are not in the truth (ignored); "
@@ -119,6 +125,7 @@ def evaluate(
         "accounts",
         "flagged",
         "recall",
+        "reported",
         "precision",
         "F1",
         "completeness",
@@ -138,6 +145,7 @@ def evaluate(
             f"{op.accounts:,}",
             f"{op.flagged:,}",
             pct(op.recall),
+            "-" if op.reported is None else f"{op.reported:,}",
             pct(op.precision),
             pct(op.f1),
             pct(op.completeness),
