@@ -29,9 +29,13 @@ bought follows go mostly to this operation. The report and the takedown list nam
 bought follower, not as a linked account (``basis``); the judgement's figures are the
 linked accounts' alone.
 
-This is the assignment step of CatchSync's and CopyCatch's setting (Jiang et al., KDD
-2014; Beutel et al., WWW 2013): a lockstep follower belongs with the accounts it was
-delivered to.
+The bought follows are the lockstep of CatchSync and CopyCatch (Jiang et al., KDD 2014;
+Beutel et al., WWW 2013) and the dense blocks of FRAUDAR (Hooi et al., KDD 2016), found by
+the ``followers`` signal; this step only assigns each such follower to the operation it
+was delivered to. Tried and left: block follows with times, for a pool delivered slowly
+(``followers_slow``: no bursts, so no bought follow); at tuning seed 1, 25 of the
+operation's followers had follows inside a block, none of them to three of its accounts.
+Attaching costs 0.12 s on the medium world (282,421 bought follows).
 """
 
 from __future__ import annotations

@@ -30,10 +30,12 @@ accounts to an operation, a fan club and ordinary customers, and clustering on t
 all three (the ``followers_vendor`` variation: Spamouflage, 152 fans and 119 of the
 vendor's accounts in one cluster, judged an open crowd). An operation's own spam pool is
 still found, by what made it: creation batches (identity) and its sign-up kit
-(infrastructure). Pairs of fake followers are not linked to each other. Per followed account, ``tables["audiences"]`` gives its followers, the
-share that look bought and the bursts behind it; ``tables["bursts"]`` lists the bursts;
-``tables["bought"]`` lists the bought follows, follower to followed account (what
-:mod:`unmask.attach` reads to attach an operation's bought followers to it).
+(infrastructure); and after the judgement, each follower whose bought follows go mostly to
+one operation is attached to it (:mod:`unmask.attach`). Pairs of fake followers are not
+linked to each other. Per followed account, ``tables["audiences"]`` gives its followers,
+the share that look bought and the bursts behind it; ``tables["bursts"]`` lists the
+bursts; ``tables["bought"]`` lists the bought follows, follower to followed account (what
+attaching reads).
 
 **Echo chamber** (:func:`echo_chamber`, :func:`echo_chambers`) and **bought share**
 (:func:`bought_share`) are plain functions that later steps call on any group of
