@@ -294,9 +294,7 @@ def evaluate(truth_dir: str | Path, run_dir: str | Path, *, min_share: float = 0
 def _reported(con: duckdb.DuckDBPyConnection, run_dir: Path) -> dict[str, int] | None:
     """Per operation id ('' for authentic accounts, vendor stock left out), its accounts in
     a cluster with a tier or flagged; None when ``run_dir`` is not a run with clusters."""
-    if not (run_dir.is_dir() and (run_dir / rundir.NODES).is_file()):
-        return None
-    if not (run_dir / rundir.CLUSTERS).is_file():
+    if not all((run_dir / name).is_file() for name in (rundir.NODES, rundir.CLUSTERS)):
         return None
     nodes = literal(rundir.table_path(run_dir, rundir.NODES))
     clusters = literal(rundir.table_path(run_dir, rundir.CLUSTERS))

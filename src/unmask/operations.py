@@ -588,8 +588,8 @@ def takedown(engine: Engine, members: pa.Table, clusters: pa.Table, vouched: pa.
                        CASE WHEN basis = '{attach.BOUGHT_FOLLOWER}' THEN 'followers'
                             ELSE vouching END AS signals
                 FROM t
-                ORDER BY operation_probability DESC, operation, platform, basis DESC, kind,
-                         account_id"""
+                ORDER BY operation_probability DESC, operation, platform,
+                         basis <> '{attach.LINKED}', kind, account_id"""
         )
     finally:
         engine.drop("_td_ops", "_td_nodes", "_td_vouched")
