@@ -120,10 +120,15 @@ def bought_followers(
     return t.select(ATTACHED_SCHEMA.names).cast(ATTACHED_SCHEMA)
 
 
-def members(nodes: pa.Table, attached: pa.Table) -> pa.Table:
+def members(nodes: pa.Table, attached: pa.Table | None = None) -> pa.Table:
     """Every account of every cluster with how it belongs: ``linked`` by the signals that
     make groups (``nodes``, with its degree), or attached as a ``bought follower``
-    (degree 0: it is linked to no one)."""
+    (degree 0: it is linked to no one). ``nodes`` that already say how (``basis``) are
+    returned as they are; without ``attached``, every account is linked."""
+    if "basis" in nodes.column_names:
+        return nodes
+    if attached is None:
+        attached = ATTACHED_SCHEMA.empty_table()
     linked = nodes.select(["platform", "account_id", "cluster_id", "degree"])
     linked = linked.append_column("basis", pa.array([LINKED] * linked.num_rows, pa.string()))
     extra = pa.table(

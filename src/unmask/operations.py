@@ -103,11 +103,12 @@ def describe(
     """The figures of every reported cluster in ``clusters`` (those with a tier: the
     operations, and the coordinated groups whose authenticity the data could not show; see
     the module docstring). ``members``: every cluster's accounts with how each belongs
-    (``attach.members``)."""
+    (``attach.members``), or the run's nodes (all linked)."""
     ops = clusters.filter(pc.is_valid(clusters["tier"]))
     if ops.num_rows == 0:
         return []
     op_ids = set(ops["cluster_id"].to_pylist())
+    members = attach.members(members)
     members = members.filter(pc.is_in(members["cluster_id"], pa.array(sorted(op_ids))))
     engine.register(MEMBERS, members.select(["platform", "account_id", "cluster_id", "basis"]))
     try:
@@ -560,11 +561,12 @@ def takedown(engine: Engine, members: pa.Table, clusters: pa.Table, vouched: pa.
     """The assets to act on: every account of every operation, with its kind, handle, URL,
     how it belongs (``basis``: linked, or attached as a bought follower; ``members`` is
     ``attach.members``) and the signals that vouch for it (``followers`` for an attached
-    follower, whose bought follows are the evidence)."""
+    follower, whose bought follows are the evidence); or the run's nodes (all linked)."""
     ops = clusters.filter(clusters["operation"]).select(["cluster_id", "probability"])
     engine.register("_td_ops", ops)
     engine.register(
-        "_td_nodes", members.select(["platform", "account_id", "cluster_id", "degree", "basis"])
+        "_td_nodes",
+        attach.members(members).select(["platform", "account_id", "cluster_id", "degree", "basis"]),
     )
     engine.register("_td_vouched", vouched)
     try:
