@@ -165,6 +165,7 @@ class BoughtFollowers(Signal):
         "followers": FOLLOWER_SCHEMA,
         "audiences": AUDIENCE_SCHEMA,
         "bursts": BURST_SCHEMA,
+        "bought": BOUGHT_SCHEMA,
     }
     kind = "scores"
     family = "audience"
