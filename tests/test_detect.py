@@ -192,6 +192,15 @@ def test_settings_come_from_a_toml_file_and_mistakes_are_named(tmp_path):
     cfg_file.write_text("[signals.content]\nthreshhold = 0.7\n")
     with pytest.raises(ValueError, match="threshhold"):
         DetectConfig.load(cfg_file).build_signals()
+    cfg_file.write_text("[attach]\nshare = 0.8\nmin_accounts = 5\n")
+    cfg = DetectConfig.load(cfg_file)
+    assert (cfg.attach_share, cfg.attach_min_accounts) == (0.8, 5)
+    cfg_file.write_text("[attach]\nshare = 1.5\n")
+    with pytest.raises(ValueError, match=r"\[attach\] share must be in \(0, 1\]"):
+        DetectConfig.load(cfg_file)
+    cfg_file.write_text("[attach]\nminimum = 2\n")
+    with pytest.raises(ValueError, match="known: share, min_accounts"):
+        DetectConfig.load(cfg_file)
 
 
 def test_the_command_line_runs_detect(small_world, tmp_path):

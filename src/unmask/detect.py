@@ -61,8 +61,9 @@ class DetectConfig:
 
     ``[fusion]`` cap, resolution, workers · ``[judge]`` min_size, min_support, likely,
     high (the probabilities of the two inauthentic tiers), model (a fitted judgement
-    model's file) · ``[signals]`` run = [names] · ``[signals.<name>]``
-    parameters of that signal (``unmask signals`` lists names and parameters).
+    model's file) · ``[attach]`` share, min_accounts (``unmask.attach``) · ``[signals]``
+    run = [names] · ``[signals.<name>]`` parameters of that signal (``unmask signals``
+    lists names and parameters).
     """
 
     signals: list[str] | None = None
@@ -79,6 +80,9 @@ class DetectConfig:
     model: str | None = None
     # A catalogue of known operations (``unmask.catalogue``): clusters are linked to them.
     catalogue: str | None = None
+    # Bought followers attached to an operation (``unmask.attach``).
+    attach_share: float = attach.ATTACH_SHARE
+    attach_min_accounts: int = attach.ATTACH_MIN_ACCOUNTS
 
     @classmethod
     def load(cls, path: Path) -> DetectConfig:
@@ -87,9 +91,11 @@ class DetectConfig:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read the configuration: {exc}") from exc
         cfg = cls()
+        # Per section, each setting and the field it sets.
         known = {
-            "fusion": ("cap", "resolution", "workers", "seed"),
-            "judge": ("min_size", "min_support", "likely", "high", "model"),
+            "fusion": {k: k for k in ("cap", "resolution", "workers", "seed")},
+            "judge": {k: k for k in ("min_size", "min_support", "likely", "high", "model")},
+            "attach": {"share": "attach_share", "min_accounts": "attach_min_accounts"},
         }
         for section, keys in known.items():
             for key, value in raw.get(section, {}).items():
@@ -99,8 +105,13 @@ class DetectConfig:
                     raise ConfigError(
                         f"{path}: [{section}] has no setting {key!r} (known: {', '.join(keys)})"
                     )
-                _check_type(path, section, key, value, getattr(cfg, key))
-                setattr(cfg, key, value)
+                _check_type(path, section, key, value, getattr(cfg, keys[key]))
+                setattr(cfg, keys[key], value)
+        if not 0 < cfg.attach_share <= 1 or cfg.attach_min_accounts < 1:
+            raise ConfigError(
+                f"{path}: [attach] share must be in (0, 1] and min_accounts at least 1 "
+                f"(got {cfg.attach_share!r} and {cfg.attach_min_accounts!r})"
+            )
         if "lineage" in raw:
             for key, value in raw["lineage"].items():
                 if key != "catalogue":
@@ -112,7 +123,7 @@ class DetectConfig:
         run = sig.pop("run", None)
         cfg.signals = list(run) if run is not None else None
         cfg.signal_params = {k: dict(v) for k, v in sig.items()}
-        unknown = set(raw) - {"fusion", "judge", "signals", "lineage"}
+        unknown = set(raw) - {"fusion", "judge", "attach", "signals", "lineage"}
         if unknown:
             raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}")
         return cfg
@@ -261,7 +272,7 @@ def detect(
         seconds["judge"] = round(time.perf_counter() - t0, 3)
         tell("describing operations", len(signals), len(signals))
         t0 = time.perf_counter()
-        attached = _attached(eng, nodes, clusters, judged)
+        attached = _attached(eng, nodes, clusters, judged, cfg)
         members = attach.members(nodes, attached)
         described = operations.describe(
             eng, members, clusters, [j.evidence for j in judged], vouched
@@ -333,7 +344,7 @@ def detect(
 
 
 def _attached(
-    eng: Any, nodes: pa.Table, clusters: pa.Table, judged: list[assess.Judged]
+    eng: Any, nodes: pa.Table, clusters: pa.Table, judged: list[assess.Judged], cfg: DetectConfig
 ) -> pa.Table:
     """The operations' bought followers (``unmask.attach``), from the evidence of the
     signal that gives bought follows, when one ran."""
@@ -341,7 +352,9 @@ def _attached(
         (j.evidence.tables["bought"] for j in judged if "bought" in j.evidence.tables), None
     )
     ops = sorted(clusters.filter(clusters["operation"])["cluster_id"].to_pylist())
-    return attach.bought_followers(eng, nodes, ops, bought)
+    return attach.bought_followers(
+        eng, nodes, ops, bought, share=cfg.attach_share, min_accounts=cfg.attach_min_accounts
+    )
 
 
 def _add_lineage(described: list[dict[str, Any]], links: pa.Table) -> None:
