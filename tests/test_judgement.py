@@ -297,6 +297,111 @@ def test_persistence_is_the_share_of_its_active_days_a_cluster_acted_together(
         assert got["event"]["persistence"] == pytest.approx(3 / active_days)
 
 
+def _owned_evidence(pushes: list[tuple[str, str, str]]):
+    """The owned-sites signal's events for accounts ("platform/account") that push a unit:
+    a chain of pairs over each unit's pushers, as the signal links them."""
+    from itertools import pairwise
+
+    from unmask.signals.base import EVENT_SCHEMA, Evidence
+
+    by_unit: dict[str, list[str]] = {}
+    for unit, platform, account in pushes:
+        by_unit.setdefault(unit, []).append(f"{platform}/{account}")
+    rows = [
+        {
+            "signal": judgement.OWNED_SIGNAL,
+            "platform_a": a.split("/")[0],
+            "account_a": a.split("/")[1],
+            "platform_b": b.split("/")[0],
+            "account_b": b.split("/")[1],
+            "target": unit,
+        }
+        for unit, who in by_unit.items()
+        for a, b in pairwise(who)
+    ]
+    table = pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+    return Evidence(signal=judgement.OWNED_SIGNAL, params={}, events=table)
+
+
+def test_shared_sites_tells_a_groups_sites_from_separate_owners_sites(tmp_path):
+    """An agency's brands each push their own shop from their own account on each platform
+    (one owner's presence on several platforms); an operation's accounts push its sites
+    together (several accounts on one platform). Accounts outside the cluster that push the
+    same site do not count, and a cluster that pushes no owned site has no such feature."""
+    from unmask.signals.base import Evidence
+
+    pushes = [
+        # the agency: three brands, one account on each of two platforms
+        *[(f"{b}.com", p, f"{b}-{p}") for b in ("shoe", "cafe", "gym") for p in ("x", "fb")],
+        # the operation: four accounts on x and one on fb push two sites, chained by o2
+        ("news-a.com", "x", "o1"),
+        ("news-a.com", "x", "o2"),
+        ("news-b.com", "x", "o2"),
+        ("news-b.com", "x", "o3"),
+        ("news-b.com", "fb", "o4"),
+        # half and half: a group of two on x, and one owner on x and fb
+        ("grp.com", "x", "m1"),
+        ("grp.com", "x", "m2"),
+        ("own.com", "x", "m3"),
+        ("own.com", "fb", "m4"),
+        # an outsider pushing the agency's shop and the operation's site
+        ("shoe.com", "x", "outsider"),
+        ("news-a.com", "x", "outsider"),
+    ]
+    evidence = [_owned_evidence(pushes), Evidence(signal="coaction_url", params={})]
+    sites = judgement.site_pushers(evidence)
+    assert judgement.site_pushers(evidence[1:]) is None
+    assert sites.num_rows == len(pushes)
+    members = {
+        "agency": [(p, f"{b}-{p}") for b in ("shoe", "cafe", "gym") for p in ("x", "fb")],
+        "operation": [("x", "o1"), ("x", "o2"), ("x", "o3"), ("fb", "o4")],
+        "mixed": [("x", "m1"), ("x", "m2"), ("x", "m3"), ("fb", "m4")],
+        "quiet": [("x", "q1"), ("x", "q2")],
+    }
+    nodes = pa.Table.from_pylist(
+        [
+            {"platform": p, "account_id": a, "cluster_id": cid}
+            for cid, accounts in members.items()
+            for p, a in accounts
+        ]
+    )
+    store = hand_made_store(tmp_path, activities=[_post(1, "q1")], accounts=[])
+    with open_engine("duckdb", store) as eng:
+        got = judgement.cluster_features(eng, nodes, None, None, sites)
+    assert got["agency"]["shared_sites"] == 0.0
+    assert got["operation"]["shared_sites"] == 1.0
+    assert got["mixed"]["shared_sites"] == pytest.approx(0.5)
+    assert got["quiet"]["shared_sites"] is None
+    assert "shared_sites" in judgement.not_applicable(got["quiet"])
+    assert "shared_sites" not in judgement.not_applicable(got["agency"])
+
+
+@pytest.mark.parametrize("weeks", [2, 1])
+def test_persistence_needs_a_long_enough_span_not_many_active_days(tmp_path, weeks):
+    """A rota with its weekends off, in a collection from a Monday to the Monday two weeks
+    on, is active on eleven days that span fifteen: its persistence is measured (all eleven
+    days together), though it was active on fewer than MIN_WINDOW_DAYS days. One working
+    week is too short a window to tell a job from an event."""
+    from datetime import timedelta
+
+    days = [w * 7 + d for w in range(weeks) for d in range(5)] + ([14] if weeks == 2 else [])
+    members = ["r0", "r1"]
+    lives = [
+        _post(100 * k + d, a) | {"time": T0 + timedelta(days=d, hours=2)}
+        for k, a in enumerate(members)
+        for d in days
+    ]
+    elsewhere = [_post(9000 + d, "someone") | {"time": T0 + timedelta(days=d)} for d in range(30)]
+    store = hand_made_store(tmp_path, activities=lives + elsewhere, accounts=[])
+    nodes = pa.table({"platform": ["x"] * 2, "account_id": members, "cluster_id": ["rota"] * 2})
+    acts = judgement.act_hours([_acts_evidence([("r0", "r1", d, True) for d in days], hour=2)])
+    with open_engine("duckdb", store) as eng:
+        got = judgement.cluster_features(eng, nodes, None, acts)["rota"]["persistence"]
+    span = days[-1] - days[0] + 1
+    assert (span >= judgement.MIN_WINDOW_DAYS) == (weeks == 2)
+    assert got == (pytest.approx(1.0) if weeks == 2 else None)
+
+
 def test_persistence_counts_a_clusters_own_days_not_utc_days(tmp_path):
     """Volunteers in New York answer calls at noon and 8 pm, 17:00 and 01:00 UTC: one call
     day is two UTC days. Their days begin in their night (they post 13:00-02:00 UTC), so

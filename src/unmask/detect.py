@@ -260,6 +260,7 @@ def detect(
                 nodes,
                 vouched,
                 judgement.act_hours(j.evidence for j in judged if j.defines_groups),
+                judgement.site_pushers(j.evidence for j in judged),
             ),
             model=model,
             min_size=cfg.min_size,

@@ -379,7 +379,7 @@ def betabinomial_sf(k: int, n: int, a: float, b: float) -> float:
     return min(1.0, total)
 
 
-def _components(pairs: list[tuple[str, str]]) -> dict[str, str]:
+def item_components(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """Union-find over (item, account) pairs: every account that shares an item with
     another, mapped to the smallest account of its component."""
     parent: dict[str, str] = {}
@@ -489,7 +489,7 @@ class OwnedDomains(Signal):
             """SELECT unit, account_id FROM _own_up0 WHERE unit IN
                  (SELECT unit FROM _own_up0 GROUP BY unit HAVING count(*) >= 2)"""
         ).to_pylist()
-        owner = _components([(r["unit"], r["account_id"]) for r in shared])
+        owner = item_components([(r["unit"], r["account_id"]) for r in shared])
         ev.stats["co_uploaders"] = len(owner)
         engine.register(
             "_own_owner",
