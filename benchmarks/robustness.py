@@ -86,7 +86,7 @@ NOT_IN_FIT = ("crowds_busy",)
 # variations of BEYOND_SMALL, the same export gaps over a month of data, where every
 # group's persistence is measured (in the small world's two weeks, a rota with weekends off
 # spans too few days): without profiles, the medium world's marketing agency was flagged at
-# 1.00 before ``shared_sites``.
+# 1.00 before ``separate_owners``.
 WORLD_SCALES = {"small": 1.0, "medium": 1.0, "large": 0.1}
 BEYOND_SMALL = {"medium": ("baseline", "no_profiles", "posts_only"), "large": ("baseline",)}
 
@@ -97,7 +97,7 @@ def variations(scenario_dir: Path) -> dict[str, Path]:
     return {n: found[n] for n in ordered}
 
 
-def _on_world(variation: Path, world: str, where: Path) -> Path:
+def on_world(variation: Path, world: str, where: Path) -> Path:
     """The variation written against ``small`` (``extends = "small"``) made to extend
     ``world`` instead, as a file in ``where``."""
     text = variation.read_text()
@@ -494,7 +494,7 @@ def main() -> None:
             elif v == "baseline":
                 scenario = w
             elif v in BEYOND_SMALL.get(w, ()):
-                scenario = str(_on_world(available[v], w, Path(tmp_root)))
+                scenario = str(on_world(available[v], w, Path(tmp_root)))
             else:
                 continue
             runs += [(v, scenario, w, s, WORLD_SCALES[w]) for s in seeds]

@@ -323,11 +323,12 @@ def _owned_evidence(pushes: list[tuple[str, str, str]]):
     return Evidence(signal=judgement.OWNED_SIGNAL, params={}, events=table)
 
 
-def test_shared_sites_tells_a_groups_sites_from_separate_owners_sites(tmp_path):
+def test_separate_owners_tells_brands_shops_from_an_operations_sites(tmp_path):
     """An agency's brands each push their own shop from their own account on each platform
     (one owner's presence on several platforms); an operation's accounts push its sites
-    together (several accounts on one platform). Accounts outside the cluster that push the
-    same site do not count, and a cluster that pushes no owned site has no such feature."""
+    together (several accounts on one platform). The share is of the cluster's accounts:
+    members that push no owned site, and accounts outside the cluster, do not count; a
+    cluster that pushes none is at 0, and without the owned-sites signal it is missing."""
     from unmask.signals.base import Evidence
 
     pushes = [
@@ -339,7 +340,7 @@ def test_shared_sites_tells_a_groups_sites_from_separate_owners_sites(tmp_path):
         ("news-b.com", "x", "o2"),
         ("news-b.com", "x", "o3"),
         ("news-b.com", "fb", "o4"),
-        # half and half: a group of two on x, and one owner on x and fb
+        # a group of two on x, and one owner on x and fb; m5 pushes nothing
         ("grp.com", "x", "m1"),
         ("grp.com", "x", "m2"),
         ("own.com", "x", "m3"),
@@ -355,7 +356,7 @@ def test_shared_sites_tells_a_groups_sites_from_separate_owners_sites(tmp_path):
     members = {
         "agency": [(p, f"{b}-{p}") for b in ("shoe", "cafe", "gym") for p in ("x", "fb")],
         "operation": [("x", "o1"), ("x", "o2"), ("x", "o3"), ("fb", "o4")],
-        "mixed": [("x", "m1"), ("x", "m2"), ("x", "m3"), ("fb", "m4")],
+        "mixed": [("x", "m1"), ("x", "m2"), ("x", "m3"), ("fb", "m4"), ("x", "m5")],
         "quiet": [("x", "q1"), ("x", "q2")],
     }
     nodes = pa.Table.from_pylist(
@@ -368,12 +369,32 @@ def test_shared_sites_tells_a_groups_sites_from_separate_owners_sites(tmp_path):
     store = hand_made_store(tmp_path, activities=[_post(1, "q1")], accounts=[])
     with open_engine("duckdb", store) as eng:
         got = judgement.cluster_features(eng, nodes, None, None, sites)
-    assert got["agency"]["shared_sites"] == 0.0
-    assert got["operation"]["shared_sites"] == 1.0
-    assert got["mixed"]["shared_sites"] == pytest.approx(0.5)
-    assert got["quiet"]["shared_sites"] is None
-    assert "shared_sites" in judgement.not_applicable(got["quiet"])
-    assert "shared_sites" not in judgement.not_applicable(got["agency"])
+        unknown = judgement.cluster_features(eng, nodes)
+    assert got["agency"]["separate_owners"] == 1.0
+    assert got["operation"]["separate_owners"] == 0.0
+    assert got["mixed"]["separate_owners"] == pytest.approx(2 / 5)
+    assert got["quiet"]["separate_owners"] == 0.0
+    assert all(f["separate_owners"] is None for f in unknown.values())
+
+
+def test_a_staged_feature_is_fitted_on_top_of_the_others():
+    """``separate_owners`` is fitted after the rest and centred at 0: the weights of the
+    other features are those of a fit without it, and a cluster at 0 is not pushed."""
+    rows, labels = _rows(400, seed=3)
+    # a crowd that only the staged feature tells apart: its identity an operation's
+    crowd = rows[0] | {"identity": 1.0, "linked_engagement": 1.0, "unlinked_audience": 0.0}
+    rows = [r | {"separate_owners": 0.0} for r in rows] + [crowd | {"separate_owners": 1.0}] * 20
+    labels = labels + [0] * 20
+    with_it = fit(rows, labels, l2=0.1, gaps={"none": ()})
+    without = fit([r | {"separate_owners": None} for r in rows], labels, l2=0.1, gaps={"none": ()})
+    assert with_it.means["separate_owners"] == 0.0
+    assert with_it.weights["separate_owners"] < 0 and without.weights["separate_owners"] == 0
+    assert with_it.probability(crowd | {"separate_owners": 1.0}) < 0.5
+    assert without.probability(crowd) > 0.5
+    assert with_it.intercept == pytest.approx(without.intercept)
+    for f in FEATURES:
+        if f != "separate_owners":
+            assert with_it.weights[f] == pytest.approx(without.weights[f]), f
 
 
 @pytest.mark.parametrize("weeks", [2, 1])

@@ -163,6 +163,29 @@ def test_every_probe_is_a_valid_scenario(path):
     assert scenario.source_text
 
 
+def test_the_grid_runs_the_export_gaps_on_the_medium_world_too(tmp_path):
+    """``robustness.BEYOND_SMALL``: the variations written against the small world are made to
+    extend the medium one, keeping what they change (no profiles; posts alone)."""
+    import sys
+
+    sys.path.insert(0, str(ROBUSTNESS.parent))
+    try:
+        import robustness
+    finally:
+        sys.path.remove(str(ROBUSTNESS.parent))
+    medium = load_scenario("medium")
+    gaps = [v for v in robustness.BEYOND_SMALL["medium"] if v != "baseline"]
+    assert gaps
+    for name in gaps:
+        made = robustness.on_world(ROBUSTNESS / f"{name}.toml", "medium", tmp_path)
+        scenario = load_scenario(str(made))
+        assert scenario.world.days == medium.world.days
+        assert scenario.world.profiles is False
+        assert [o.id for o in scenario.operations] == [o.id for o in medium.operations]
+    with pytest.raises(SystemExit, match="does not extend the small world"):
+        robustness.on_world(_write(tmp_path, "m.toml", 'extends = "medium"\n'), "medium", tmp_path)
+
+
 def test_a_world_from_an_extension_is_the_world_of_its_merged_scenario(tmp_path):
     from unmask.simulate.world import simulate
 

@@ -68,22 +68,24 @@ accounts for their age):
   the busy volunteers under the bar (0.55-0.56 at the evaluation seeds; 0.72-0.96 in the
   probes, where 11 to 101 of them were flagged).
 
-* ``shared_sites``: of the members that push owned sites (the units
-  :mod:`unmask.signals.owned` finds owned, read from its events), the share whose sites
-  are pushed by a group: members tied together by the sites they push (two who push one
-  site are tied; the ties chain) with two or more accounts on one platform. One owner's
-  presence on several platforms (a shop's account on X and its page on Facebook linking
-  the shop) is not a group. A marketing agency's brands each push their own client's shop
-  from their own accounts (0.0); an operation's accounts push its sites together
-  (Doppelganger's outlets, the careful operation's fronts, Spamouflage's channels: 1.0 in
-  every operation cluster of the tuning worlds that pushes owned sites). It does not apply
-  to a cluster that pushes none (:func:`not_applicable`). Without profiles, the agency
-  (acting together every working day, engaged only by itself) had nothing else to tell it
-  from an operation: the medium world's agency was flagged at 1.00, and 74 of the 323
-  authentic clusters of the tuning worlds reached ``likely`` with their profile features
-  made missing (none with this feature). Like ``new_audience`` its weight is learned
-  from one simulated group; an operation that gives each persona a site of its own and
-  never pushes another's would pass for separate owners.
+* ``separate_owners``: the share of members that push owned sites (the units
+  :mod:`unmask.signals.owned` finds owned, read from its events) as separate owners.
+  Members are tied by the sites they push (two who push one site are tied; the ties
+  chain); a tied set with at most one account on each platform is one owner's presence on
+  several platforms (a shop's account on X and its page on Facebook linking the shop), and
+  one with two or more accounts on one platform is a group. A marketing agency's brands
+  each push their own client's shop from their own accounts (1.0); an operation's accounts
+  push its sites together (Doppelganger's outlets, the careful operation's fronts,
+  Spamouflage's channels: 0 in every operation cluster of the tuning worlds). 0 for a
+  cluster that pushes no owned site, missing when the owned-sites signal did not run.
+  Without profiles the agency (acting together every working day, engaged only by
+  itself) had nothing else to tell it from an operation: the medium world's agency was
+  flagged at 1.00, and 74 of the 323 authentic clusters of the tuning worlds reached
+  ``likely`` with their profile features made missing. It is learned from that one
+  simulated group, so it is fitted after the other features (:data:`STAGED`), on top of
+  their log-odds and centred at 0: it can only clear a cluster, and moves no other
+  weight. An operation that gives each persona a site of its own and never pushes
+  another's would pass for separate owners.
 
 A logistic model (:class:`Model`) turns them into a probability. It is fitted on the
 simulator's worlds at the tuning seeds only (``benchmarks/fit_judgement.py``, which also
@@ -133,7 +135,7 @@ STORE_FEATURES = (
     "covert_sites",
     "persistence",
     "new_audience",
-    "shared_sites",
+    "separate_owners",
 )
 # The signal whose vouching ``covert_sites`` reads (``unmask.signals.owned``).
 OWNED_SIGNAL = "owned_domains"
@@ -192,6 +194,12 @@ GAPS: dict[str, tuple[str, ...]] = {
     ),
 }
 MODEL_FILE = Path(__file__).with_name("judgement_model.json")
+# Features fitted after the others, on top of their log-odds, and centred at 0: each is
+# learned from one simulated group, and fitted with the rest it would reshape the other
+# weights (``separate_owners``: fitted with the rest, the marketing agency it explains no
+# longer held the weights of infrastructure and schedule at zero, and a probe's busy
+# volunteers were flagged at 0.96-1.00).
+STAGED = ("separate_owners",)
 # The way each feature may argue: +1 for an operation, -1 for an open crowd.
 SIGNS = dict.fromkeys(FAMILIES, 1.0) | {
     "linked_engagement": 1.0,
@@ -201,7 +209,7 @@ SIGNS = dict.fromkeys(FAMILIES, 1.0) | {
     "covert_sites": 1.0,
     "persistence": 1.0,
     "new_audience": -1.0,
-    "shared_sites": 1.0,
+    "separate_owners": -1.0,
 }
 
 # What each feature, when it pushes the probability up or down, says in words.
@@ -216,9 +224,9 @@ WORDS = {
         "new accounts that few outside them answer",
         "new accounts answered by many outside them",
     ),
-    "shared_sites": (
-        "its accounts push the same sites of their own",
-        "each few of its accounts push a site of their own, as separate clients would",
+    "separate_owners": (
+        "no account pushes a site as its own owner",
+        "its accounts push sites each of their own, as separate owners (brands, shops) do",
     ),
 }
 
@@ -235,7 +243,8 @@ def cluster_features(
     None when the data cannot give one. ``vouched``: which signals vouch for which accounts
     (``assess.member_support``), for ``covert_sites``; ``acts``: the hours in which pairs of
     accounts acted together (:func:`act_hours`), for ``persistence``; ``sites``: which
-    accounts push which owned sites (:func:`site_pushers`), for ``shared_sites``."""
+    accounts push which owned sites (:func:`site_pushers`), for ``separate_owners``
+    (missing without them: the owned-sites signal did not run)."""
     groups = nodes.select(["platform", "account_id", "cluster_id"])
     out: dict[str, dict[str, float | None]] = {
         cid: dict.fromkeys(STORE_FEATURES) for cid in set(groups["cluster_id"].to_pylist())
@@ -296,8 +305,9 @@ def cluster_features(
         if new_accounts(f) and f["unlinked_audience"] is not None:
             f["new_audience"] = f["unlinked_audience"]
     if sites is not None:
-        for cid, share in _shared_sites(groups, sites).items():
-            out[cid]["shared_sites"] = share
+        owners = _separate_owners(groups, sites)
+        for cid, f in out.items():
+            f["separate_owners"] = owners.get(cid, 0.0)
     return out
 
 
@@ -318,16 +328,22 @@ def site_pushers(evidence: Iterable[Any]) -> pa.Table | None:
     return pa.concat_tables(parts).group_by(["platform", "account_id", "unit"]).aggregate([])
 
 
-def _shared_sites(groups: pa.Table, sites: pa.Table) -> dict[str, float]:
-    """Per cluster whose members push owned sites (at least two such members): the share of
-    them in the largest group of members tied together by the sites they push (two members
-    who push one site are tied; the ties chain)."""
+def _separate_owners(groups: pa.Table, sites: pa.Table) -> dict[str, float]:
+    """Per cluster of ``groups`` whose members push owned sites: the share of its members
+    that push them as separate owners. Members are tied by the sites they push (two who push
+    one site are tied; the ties chain); a tied set with at most one account on each platform
+    is one owner's presence on several platforms (a shop's account on X and its page on
+    Facebook), one with two or more accounts on one platform is a group, whose members do
+    not count."""
     from unmask.signals.owned import item_components
 
     member = {
         (r["platform"], r["account_id"]): r["cluster_id"]
         for r in groups.select(["platform", "account_id", "cluster_id"]).to_pylist()
     }
+    size: dict[str, int] = {}
+    for cid in member.values():
+        size[cid] = size.get(cid, 0) + 1
     pushes: dict[str, list[tuple[str, str]]] = {}
     for r in sites.to_pylist():
         cid = member.get((r["platform"], r["account_id"]))
@@ -336,17 +352,14 @@ def _shared_sites(groups: pa.Table, sites: pa.Table) -> dict[str, float]:
     out = {}
     for cid, pairs in pushes.items():
         root = item_components(pairs)
-        if len(root) < 2:
-            continue
-        # A group with two accounts on one platform is not one owner's presence on several.
-        seen: dict[str, set[str]] = {}
-        several: set[str] = set()
+        platforms: dict[str, set[str]] = {}
+        group: set[str] = set()
         for account, r in root.items():
             platform = account.split("/", 1)[0]
-            if platform in seen.setdefault(r, set()):
-                several.add(r)
-            seen[r].add(platform)
-        out[cid] = sum(1 for r in root.values() if r in several) / len(root)
+            if platform in platforms.setdefault(r, set()):
+                group.add(r)
+            platforms[r].add(platform)
+        out[cid] = sum(1 for r in root.values() if r not in group) / size[cid]
     return out
 
 
@@ -358,13 +371,9 @@ def new_accounts(x: Mapping[str, float | None]) -> bool:
 
 def not_applicable(x: Mapping[str, float | None]) -> set[str]:
     """The features that do not apply to a cluster (as against the data lacking them):
-    ``new_audience`` when its accounts are known to be old; ``shared_sites`` when it pushes
-    no owned sites (whether they are shared could only have spoken for it)."""
+    ``new_audience`` when its accounts are known to be old."""
     known = x.get("account_age") is not None
-    out = {"new_audience"} if known and not new_accounts(x) else set()
-    if x.get("shared_sites") is None:
-        out.add("shared_sites")
-    return out
+    return {"new_audience"} if known and not new_accounts(x) else set()
 
 
 def act_hours(evidence: Iterable[Any]) -> pa.Table:
@@ -673,9 +682,8 @@ def _words(feature: str, value: Any, pro: bool) -> str:
         return f"{up if pro else down} ({per:.1f} unlinked accounts engaged per account)"
     if feature in ("declared", "covert_sites"):
         return f"{up if pro else down} ({100 * float(value):.0f}% of the accounts)"
-    if feature == "shared_sites":
-        share = f"{100 * float(value):.0f}%"
-        return f"{up if pro else down} (the largest group tied by its sites: {share} of them)"
+    if feature == "separate_owners":
+        return f"{up if pro else down} ({100 * float(value):.0f}% of the accounts)"
     if feature == "persistence":
         return f"{up if pro else down} ({100 * float(value):.0f}% of its active days)"
     days = 10 ** float(value) - 1
@@ -712,8 +720,11 @@ def fit(
     full = np.array([[np.nan if r.get(f) is None else float(r[f]) for f in feats] for r in rows])
     if len(full) == 0 or len(set(labels)) < 2:
         raise ValueError("fitting needs clusters of both kinds")
-    means = np.nanmean(full, axis=0)
-    means = np.where(np.isnan(means), 0.0, means)
+    seen = (~np.isnan(full)).sum(axis=0)
+    means = np.where(seen > 0, np.nansum(full, axis=0) / np.maximum(seen, 1), 0.0)
+    staged = np.array([f in STAGED for f in feats])
+    # A staged feature is centred at 0: a cluster without its evidence is not pushed at all.
+    means = np.where(staged, 0.0, means)
     low = np.nanmin(np.where(np.isnan(full), np.inf, full), axis=0)
     high = np.nanmax(np.where(np.isnan(full), -np.inf, full), axis=0)
     xs, ys, ws = [], [], []
@@ -729,19 +740,13 @@ def fit(
     sw = np.concatenate(ws)
     z = np.where(np.isnan(x), 0.0, x - means)
     design = np.hstack([np.ones((len(z), 1)), z])
-    # Evidence may only argue its own way (SIGNS): more support from a family never makes
-    # a cluster less likely an operation, an audience never more. A weight that the fit
-    # would give the wrong sign is held at zero and the rest refitted (an active set,
-    # as in Lawson & Hanson's non-negative least squares, 1974).
     sign = np.array([0.0] + [SIGNS[f] for f in feats])
-    free = np.ones(design.shape[1], dtype=bool)
-    while True:
-        beta = np.zeros(design.shape[1])
-        beta[free] = _newton(design[:, free], y, sw, l2, intercept=True)
-        signed = np.where(free, sign * beta, 0.0)
-        if signed.min() >= 0:
-            break
-        free[int(np.argmin(signed))] = False  # one at a time: dropping it may right others
+    later = np.concatenate([[False], staged])
+    beta = _signed_fit(design, y, sw, l2, sign, ~later, intercept=True)
+    if later.any():
+        # The staged features are fitted on top of the rest's log-odds (forward stagewise):
+        # what they explain does not move the other weights.
+        beta += _signed_fit(design, y, sw, l2, sign, later, offset=design @ beta)
     return Model(
         float(beta[0]),
         {f: float(b) for f, b in zip(feats, beta[1:], strict=True)},
@@ -750,6 +755,33 @@ def fit(
         {f: float(v) if np.isfinite(v) else 0.0 for f, v in zip(feats, high, strict=True)},
         dict(provenance or {}),
     )
+
+
+def _signed_fit(
+    design: np.ndarray,
+    y: np.ndarray,
+    sw: np.ndarray,
+    l2: float,
+    sign: np.ndarray,
+    columns: np.ndarray,
+    *,
+    intercept: bool = False,
+    offset: np.ndarray | None = None,
+) -> np.ndarray:
+    """The weights of ``columns`` (zero elsewhere), each held to its sign."""
+    # Evidence may only argue its own way (SIGNS): more support from a family never makes
+    # a cluster less likely an operation, an audience never more. A weight that the fit
+    # would give the wrong sign is held at zero and the rest refitted (an active set,
+    # as in Lawson & Hanson's non-negative least squares, 1974).
+    free = columns.copy()
+    while True:
+        beta = np.zeros(design.shape[1])
+        if free.any():
+            beta[free] = _newton(design[:, free], y, sw, l2, intercept=intercept, offset=offset)
+        signed = np.where(free, sign * beta, 0.0)
+        if signed.min() >= 0:
+            return beta
+        free[int(np.argmin(signed))] = False  # one at a time: dropping it may right others
 
 
 # The ridge penalties ``choose_l2`` tries, strongest first.
@@ -810,16 +842,23 @@ def choose_l2(
 
 
 def _newton(
-    design: np.ndarray, y: np.ndarray, sw: np.ndarray, l2: float, *, intercept: bool
+    design: np.ndarray,
+    y: np.ndarray,
+    sw: np.ndarray,
+    l2: float,
+    *,
+    intercept: bool,
+    offset: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weighted ridge logistic regression by Newton's method (column 0 the intercept,
-    not penalised)."""
+    not penalised, when ``intercept``), on top of a fixed ``offset`` of log-odds."""
     beta = np.zeros(design.shape[1])
     ridge = np.full(design.shape[1], l2)
     if intercept:
         ridge[0] = 0.0
+    base = np.zeros(len(design)) if offset is None else offset
     for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-design @ beta))
+        p = 1.0 / (1.0 + np.exp(-(base + design @ beta)))
         grad = design.T @ (sw * (p - y)) + ridge * beta
         hess = (design * (sw * p * (1 - p))[:, None]).T @ design + np.diag(ridge)
         step = np.linalg.solve(hess, grad)
