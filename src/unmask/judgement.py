@@ -680,9 +680,7 @@ def _words(feature: str, value: Any, pro: bool) -> str:
     if feature in ("unlinked_audience", "new_audience"):
         per = math.expm1(float(value))
         return f"{up if pro else down} ({per:.1f} unlinked accounts engaged per account)"
-    if feature in ("declared", "covert_sites"):
-        return f"{up if pro else down} ({100 * float(value):.0f}% of the accounts)"
-    if feature == "separate_owners":
+    if feature in ("declared", "covert_sites", "separate_owners"):
         return f"{up if pro else down} ({100 * float(value):.0f}% of the accounts)"
     if feature == "persistence":
         return f"{up if pro else down} ({100 * float(value):.0f}% of its active days)"
