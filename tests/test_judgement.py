@@ -397,6 +397,28 @@ def test_a_staged_feature_is_fitted_on_top_of_the_others():
             assert with_it.weights[f] == pytest.approx(without.weights[f]), f
 
 
+def test_a_crowd_acts_together_only_on_days_a_tenth_of_it_takes_part(tmp_path):
+    """In a crowd of thirty, two share something on every one of twenty days: that is not
+    the crowd acting together. On the three days ten of them do, it is."""
+    from datetime import timedelta
+
+    members = [f"m{i}" for i in range(30)]
+    lives = [
+        _post(1000 * k + d, a) | {"time": T0 + timedelta(days=d, hours=2)}
+        for k, a in enumerate(members)
+        for d in range(20)
+    ]
+    store = hand_made_store(tmp_path, activities=lives, accounts=[])
+    nodes = pa.table({"platform": ["x"] * 30, "account_id": members, "cluster_id": ["c"] * 30})
+    pairs = [("m0", "m1", d, True) for d in range(20)]
+    pairs += [(members[2 * i], members[2 * i + 1], d, True) for d in (4, 9, 14) for i in range(5)]
+    acts = judgement.act_hours([_acts_evidence(pairs, hour=2)])
+    with open_engine("duckdb", store) as eng:
+        got = judgement.cluster_features(eng, nodes, None, acts)["c"]["persistence"]
+    assert 2 / 30 < judgement.MIN_TAKING_PART <= 10 / 30
+    assert got == pytest.approx(3 / 20)
+
+
 @pytest.mark.parametrize("weeks", [2, 1])
 def test_persistence_needs_a_long_enough_span_not_many_active_days(tmp_path, weeks):
     """A rota with its weekends off, in a collection from a Monday to the Monday two weeks
