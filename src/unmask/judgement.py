@@ -343,15 +343,15 @@ def _separate_owners(groups: pa.Table, sites: pa.Table) -> dict[str, float]:
     is one owner's presence on several platforms (a shop's account on X and its page on
     Facebook), one with two or more accounts on one platform is a group, whose members do
     not count."""
+    from collections import Counter
+
     from unmask.signals.owned import item_components
 
     member = {
         (r["platform"], r["account_id"]): r["cluster_id"]
         for r in groups.select(["platform", "account_id", "cluster_id"]).to_pylist()
     }
-    size: dict[str, int] = {}
-    for cid in member.values():
-        size[cid] = size.get(cid, 0) + 1
+    size = Counter(member.values())
     pushes: dict[str, list[tuple[str, str]]] = {}
     for r in sites.to_pylist():
         cid = member.get((r["platform"], r["account_id"]))
@@ -407,9 +407,10 @@ def act_hours(evidence: Iterable[Any]) -> pa.Table:
 
 def _persistence(engine: Engine, acts: pa.Table) -> dict[str, float]:
     """Per cluster of ``_judge_groups``: of the days on which its members were active, the
-    share on which they acted together, each day beginning in the middle of the cluster's
-    night (the :data:`NIGHT_HOURS` hours of the day, UTC, in which its members posted
-    least; the earliest on a tie); nothing for a cluster active on too few days."""
+    share on which at least :data:`MIN_TAKING_PART` of the members active that day acted
+    together, each day beginning in the middle of the cluster's night (the
+    :data:`NIGHT_HOURS` hours of the day, UTC, in which its members posted least; the
+    earliest on a tie); nothing for a cluster whose activity spans too few days."""
     if not acts.num_rows:
         return {}
     engine.register("_judge_acts", acts)
@@ -477,8 +478,8 @@ def _persistence(engine: Engine, acts: pa.Table) -> dict[str, float]:
                    AND a.account_id = d.account_id AND a.day = d.day
                   GROUP BY d.cluster_id, d.day)
                SELECT cluster_id, count(*) AS active, max(day) - min(day) + 1 AS span,
-                      count(CASE WHEN acting > 0 AND acting >= {MIN_TAKING_PART} * active
-                                 THEN 1 END) AS together
+                      count(CASE WHEN acting >= {MIN_TAKING_PART} * active THEN 1 END)
+                        AS together
                FROM days GROUP BY cluster_id
                HAVING count(CASE WHEN acting > 0 THEN 1 END) > 0"""
         ).to_pylist()
